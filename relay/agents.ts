@@ -1,0 +1,143 @@
+import type { DB } from './db';
+import { hashPassword, randomToken, sha256, verifyPassword } from './secrets';
+
+export interface Agent {
+  id: number;
+  extenUser: string;
+  name: string;
+  enabled: boolean;
+}
+
+export type SignInResult =
+  | { ok: true; token: string; expiresAt: number; agent: Agent }
+  | { ok: false; code: 'UNAUTHORIZED' }
+  | { ok: false; code: 'RATE_LIMITED'; retryAfterMs: number };
+
+/** Failures before each further attempt must wait; the wait doubles, up to MAX_DELAY_MS. */
+const FREE_ATTEMPTS = 5;
+const BASE_DELAY_MS = 1_000;
+/** A person is never locked out for good: at worst they wait this long. */
+const MAX_DELAY_MS = 15 * 60_000;
+
+interface AgentRow {
+  id: number;
+  exten_user: string;
+  name: string;
+  enabled: number;
+  password_hash: string;
+  failed_attempts: number;
+  locked_until: number;
+}
+
+const toAgent = (r: Pick<AgentRow, 'id' | 'exten_user' | 'name' | 'enabled'>): Agent => ({
+  id: r.id,
+  extenUser: r.exten_user,
+  name: r.name,
+  enabled: r.enabled === 1,
+});
+
+export class AgentExistsError extends Error {}
+export class NoSuchAgentError extends Error {}
+
+/** The roster of agents (one per Voicenter extension user) and their sessions. */
+export class Agents {
+  private readonly byExtenUser;
+  private readonly sessionByHash;
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly db: DB,
+    private readonly sessionTtlMs: number,
+  ) {
+    this.byExtenUser = db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE exten_user = ?');
+    this.sessionByHash = db.prepare<[string, number], AgentRow>(
+      `SELECT a.* FROM sessions s JOIN agents a ON a.id = s.agent_id
+       WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND a.enabled = 1`,
+    );
+  }
+
+  async add(extenUser: string, name: string, password: string, now = Date.now()): Promise<Agent> {
+    const hash = await hashPassword(password);
+    try {
+      const info = this.db
+        .prepare('INSERT INTO agents (exten_user, name, password_hash, created_at) VALUES (?, ?, ?, ?)')
+        .run(extenUser, name, hash, now);
+      return { id: Number(info.lastInsertRowid), extenUser, name, enabled: true };
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new AgentExistsError(`agent ${extenUser} already exists`);
+      }
+      throw err;
+    }
+  }
+
+  list(): Agent[] {
+    return this.db.prepare<[], AgentRow>('SELECT * FROM agents ORDER BY exten_user').all().map(toAgent);
+  }
+
+  get(extenUser: string): Agent | undefined {
+    const row = this.byExtenUser.get(extenUser);
+    return row ? toAgent(row) : undefined;
+  }
+
+  /** Removes the agent; its sessions go with it (the relay closes their sockets at once). */
+  remove(extenUser: string): void {
+    const info = this.db.prepare('DELETE FROM agents WHERE exten_user = ?').run(extenUser);
+    if (info.changes === 0) throw new NoSuchAgentError(`no agent ${extenUser}`);
+  }
+
+  /** Sets a new password and ends every session of the agent. */
+  async setPassword(extenUser: string, password: string): Promise<void> {
+    const hash = await hashPassword(password);
+    this.db.transaction(() => {
+      const agent = this.byExtenUser.get(extenUser);
+      if (!agent) throw new NoSuchAgentError(`no agent ${extenUser}`);
+      this.db
+        .prepare('UPDATE agents SET password_hash = ?, failed_attempts = 0, locked_until = 0 WHERE id = ?')
+        .run(hash, agent.id);
+      this.db.prepare('DELETE FROM sessions WHERE agent_id = ?').run(agent.id);
+    })();
+  }
+
+  /** Trades extension user and password for a session token. Failures slow the account down. */
+  async signIn(extenUser: string, password: string, now = Date.now()): Promise<SignInResult> {
+    const row = this.byExtenUser.get(extenUser);
+    if (!row) {
+      // Same work as a wrong password, so timing does not tell which extension users exist.
+      this.dummyHash ??= hashPassword(randomToken());
+      await verifyPassword(password, await this.dummyHash);
+      return { ok: false, code: 'UNAUTHORIZED' };
+    }
+    if (row.locked_until > now) return { ok: false, code: 'RATE_LIMITED', retryAfterMs: row.locked_until - now };
+    const good = await verifyPassword(password, row.password_hash);
+    if (!good) {
+      const failed = row.failed_attempts + 1;
+      const delay = failed >= FREE_ATTEMPTS ? Math.min(BASE_DELAY_MS * 2 ** (failed - FREE_ATTEMPTS), MAX_DELAY_MS) : 0;
+      this.db
+        .prepare('UPDATE agents SET failed_attempts = ?, locked_until = ? WHERE id = ?')
+        .run(failed, delay > 0 ? now + delay : 0, row.id);
+      return { ok: false, code: 'UNAUTHORIZED' };
+    }
+    if (row.enabled !== 1) return { ok: false, code: 'UNAUTHORIZED' };
+    const token = randomToken();
+    const expiresAt = now + this.sessionTtlMs;
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE agents SET failed_attempts = 0, locked_until = 0 WHERE id = ?').run(row.id);
+      this.db
+        .prepare('INSERT INTO sessions (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
+        .run(sha256(token), row.id, now, expiresAt);
+      this.db.prepare('DELETE FROM sessions WHERE expires_at <= ? OR revoked_at IS NOT NULL').run(now);
+    })();
+    return { ok: true, token, expiresAt, agent: toAgent(row) };
+  }
+
+  /** The agent a live session belongs to; undefined when unknown, expired, revoked or disabled. */
+  session(tokenHash: string, now = Date.now()): Agent | undefined {
+    const row = this.sessionByHash.get(tokenHash, now);
+    return row ? toAgent(row) : undefined;
+  }
+
+  signOut(tokenHash: string, now = Date.now()): void {
+    this.db.prepare('UPDATE sessions SET revoked_at = ? WHERE token_hash = ?').run(now, tokenHash);
+  }
+}

@@ -1,0 +1,69 @@
+import cors from 'cors';
+import express from 'express';
+import { errorBody } from '../shared/errors';
+import { signInRequestSchema, type SignInResponse } from '../shared/messages';
+import type { Agents } from './agents';
+import { bodyErrorHandler } from './http-errors';
+import type { Logger } from './log';
+import { sha256 } from './secrets';
+
+export interface ApiOptions {
+  agents: Agents;
+  /** Origins allowed to sign in from a browser: this project's extension. */
+  allowedOrigins: string[];
+  /** Called after a sign-out so the agent's sockets close at once. */
+  onSessionsChanged: () => void;
+  log: Logger;
+}
+
+/** The agents' API: sign in (extension user + password → session token) and sign out. */
+export function apiRouter({ agents, allowedOrigins, onSessionsChanged, log }: ApiOptions): express.Router {
+  const router = express.Router();
+  router.use(
+    cors({ origin: allowedOrigins, methods: ['POST', 'DELETE'], allowedHeaders: ['Content-Type', 'Authorization'] }),
+    express.json({ limit: '4kb' }),
+  );
+
+  router.post('/sessions', async (req, res) => {
+    const parsed = signInRequestSchema.safeParse(req.body);
+    if (!parsed.success) {
+      res.status(400).json(errorBody('INVALID_FIELDS', 'send {"extenUser": "...", "password": "..."}'));
+      return;
+    }
+    const { extenUser, password } = parsed.data;
+    const result = await agents.signIn(extenUser, password);
+    if (result.ok) {
+      log.info({ agent: extenUser }, 'signed in');
+      const body: SignInResponse = {
+        token: result.token,
+        expiresAt: result.expiresAt,
+        agent: { extenUser: result.agent.extenUser, name: result.agent.name },
+      };
+      res.status(201).json(body);
+    } else if (result.code === 'RATE_LIMITED') {
+      const seconds = Math.ceil(result.retryAfterMs / 1000);
+      log.warn({ agent: extenUser }, 'sign-in refused: too many attempts');
+      res
+        .status(429)
+        .set('Retry-After', String(seconds))
+        .json(errorBody('RATE_LIMITED', `too many attempts: try again in ${seconds} s`));
+    } else {
+      log.warn({ agent: extenUser }, 'sign-in failed');
+      res.status(401).json(errorBody('UNAUTHORIZED', 'wrong extension user or password'));
+    }
+  });
+
+  router.delete('/sessions/current', (req, res) => {
+    const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!token) {
+      res.status(401).json(errorBody('UNAUTHORIZED', 'send Authorization: Bearer <session token>'));
+      return;
+    }
+    agents.signOut(sha256(token));
+    onSessionsChanged();
+    res.status(204).end();
+  });
+
+  router.use(bodyErrorHandler(log));
+  return router;
+}

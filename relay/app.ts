@@ -1,0 +1,152 @@
+import { createServer, type Server } from 'node:http';
+import express from 'express';
+import { errorBody } from '../shared/errors';
+import { Agents } from './agents';
+import { apiRouter } from './api';
+import { CallFlow } from './call-flow';
+import { CallBook } from './calls';
+import type { Config } from './config';
+import { openDatabase, type DB } from './db';
+import { Directory } from './directory';
+import { directoryIdentify, type Identify } from './identify';
+import { ingestRouter } from './ingest';
+import { createLogger, loggablePath, type Logger } from './log';
+import { Outbox } from './outbox';
+import { voicenterToken } from './secrets';
+import { AgentSockets } from './socket';
+
+/** How long delivered messages stay in the outbox for replay. */
+const OUTBOX_KEEP_MS = 10 * 60_000;
+/** How often the relay looks for sessions ended by the CLI (another process writing the database). */
+const REVOCATION_POLL_MS = 500;
+/** Voicenter drops the pop-up after about 3 s. */
+const ANSWER_BUDGET_MS = 2_500;
+
+export interface RelayOptions {
+  log?: Logger;
+  /** Replaces the built-in directory as the way callers are identified (tests, CRM sources). */
+  identify?: Identify;
+}
+
+export interface Relay {
+  server: Server;
+  app: express.Express;
+  db: DB;
+  token: string;
+  directory: Directory;
+  agents: Agents;
+  sockets: AgentSockets;
+  log: Logger;
+  /** Stops timers, closes sockets and the database. The server must be closed by its owner. */
+  close(): void;
+}
+
+/** Builds the relay (HTTP app, WebSocket server, database) without listening. */
+export function createRelay(config: Config, options: RelayOptions = {}): Relay {
+  const log = options.log ?? createLogger(config.LOG_LEVEL);
+  const db = openDatabase(config.RELAY_DATA_DIR);
+  const token = voicenterToken(config.RELAY_DATA_DIR, config.RELAY_VOICENTER_TOKEN);
+  const directory = new Directory(db, config.RELAY_DEFAULT_COUNTRY, config.RELAY_MATCH_SUFFIX_DIGITS);
+  const agents = new Agents(db, config.RELAY_SESSION_TTL_HOURS * 3_600_000);
+  const calls = new CallBook(db, config.RELAY_DEFAULT_COUNTRY);
+  const outbox = new Outbox(db);
+  const sockets = new AgentSockets({
+    agents,
+    log,
+    allowedOrigins: config.RELAY_EXTENSION_ORIGINS,
+    heartbeatMs: config.RELAY_HEARTBEAT_MS,
+    hello: (agent) => ({
+      type: 'hello',
+      seq: outbox.last(agent.id),
+      agent: { extenUser: agent.extenUser, name: agent.name },
+      heartbeatMs: config.RELAY_HEARTBEAT_MS,
+    }),
+  });
+  const identify =
+    options.identify ??
+    directoryIdentify(
+      directory,
+      { contact: config.RELAY_CONTACT_URL, search: config.RELAY_SEARCH_URL },
+      config.RELAY_MATCH_SUFFIX_DIGITS,
+    );
+  const flow = new CallFlow({
+    calls,
+    outbox,
+    agents,
+    send: (agentId, message) => sockets.send(agentId, message),
+    identify,
+    country: config.RELAY_DEFAULT_COUNTRY,
+    answerBudgetMs: ANSWER_BUDGET_MS,
+    log,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      log.debug({ method: req.method, path: loggablePath(req.originalUrl), status: res.statusCode, ms }, 'request');
+    });
+    next();
+  });
+  app.get('/healthz', (_req, res) => {
+    try {
+      db.prepare('SELECT 1').get();
+      res.json({ status: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+  app.use(ingestRouter({ token, allowedOrigins: config.RELAY_POPUP_ORIGINS, flow, log }));
+  app.use(
+    '/api',
+    apiRouter({ agents, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, onSessionsChanged: () => sockets.revalidate(), log }),
+  );
+  app.use((_req, res) => {
+    res.status(404).json(errorBody('NOT_FOUND', 'not found'));
+  });
+
+  const server = createServer(app);
+  // A slow-body client cannot hold a connection open forever.
+  server.requestTimeout = 15_000;
+  server.headersTimeout = 10_000;
+  server.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head));
+
+  // Sessions ended by the CLI (agents remove / passwd) are written by another process:
+  // PRAGMA data_version changes then, and the relay closes those sockets at once.
+  let dataVersion = db.pragma('data_version', { simple: true });
+  const timers = [
+    setInterval(() => {
+      const now = db.pragma('data_version', { simple: true });
+      if (now !== dataVersion) {
+        dataVersion = now;
+        sockets.revalidate();
+      }
+    }, REVOCATION_POLL_MS),
+    setInterval(() => {
+      sockets.revalidate();
+      outbox.prune(Date.now() - OUTBOX_KEEP_MS);
+    }, 60_000),
+    setInterval(() => calls.prune(Date.now() - config.RELAY_CALL_RETENTION_DAYS * 86_400_000), 3_600_000),
+  ];
+  for (const t of timers) t.unref();
+  calls.prune(Date.now() - config.RELAY_CALL_RETENTION_DAYS * 86_400_000);
+
+  return {
+    server,
+    app,
+    db,
+    token,
+    directory,
+    agents,
+    sockets,
+    log,
+    close() {
+      for (const t of timers) clearInterval(t);
+      sockets.close();
+      db.close();
+    },
+  };
+}

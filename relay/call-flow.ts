@@ -1,0 +1,100 @@
+import type { CountryCode } from 'libphonenumber-js';
+import type { CallEvent, RequestFormat } from '../shared/call-event';
+import type { Identity, SequencedMessage, ServerMessage, Unsequenced } from '../shared/messages';
+import { parsePhone } from '../shared/phone';
+import type { Agents } from './agents';
+import type { CallBook } from './calls';
+import { PENDING, voicenterAnswer, type Identify, type VoicenterAnswer } from './identify';
+import type { Logger } from './log';
+import type { Outbox } from './outbox';
+
+export interface CallFlowOptions {
+  calls: CallBook;
+  outbox: Outbox;
+  agents: Agents;
+  send: (agentId: number, message: ServerMessage) => number;
+  identify: Identify;
+  country: CountryCode;
+  /** Voicenter drops the pop-up after about 3 s: answer with what is known by then. */
+  answerBudgetMs: number;
+  log: Logger;
+}
+
+const UNKNOWN: Identity = { ...PENDING, status: 'unknown' };
+
+/**
+ * What happens on each pop-up request: record it, find the caller (once per call, however many
+ * stations ring), tell every affected agent, and answer Voicenter.
+ */
+export class CallFlow {
+  /** Lookups still running, by ivrid, so that parallel requests for one call share one. */
+  private readonly inflight = new Map<string, Promise<Identity>>();
+
+  constructor(private readonly o: CallFlowOptions) {}
+
+  async handle(event: CallEvent, format: RequestFormat): Promise<VoicenterAnswer> {
+    const { log } = this.o;
+    const phone = parsePhone(event.phone, this.o.country);
+    const recorded = this.o.calls.record(event, phone, format);
+    if (event.phase === 'unknown') {
+      log.warn({ ivrid: event.ivrid, status: event.status }, 'unknown call status: recorded, nothing delivered');
+    }
+    let identity = recorded.identity;
+    let later = this.inflight.get(event.ivrid);
+    if (!identity && !later) {
+      const found = this.identify(event.ivrid, phone);
+      if (found instanceof Promise) later = this.lookUpLater(event.ivrid, found);
+      else {
+        identity = found;
+        this.o.calls.setIdentity(event.ivrid, found);
+      }
+    }
+    for (const { extenUser, view } of recorded.changed) {
+      this.deliver(extenUser, { type: 'call', call: { ...view, identity: identity ?? PENDING } });
+    }
+    log.debug({ ivrid: event.ivrid, phase: event.phase, format, duplicate: recorded.duplicate }, 'call event');
+    if (identity) return voicenterAnswer(identity);
+    return voicenterAnswer((await this.withinBudget(later!)) ?? UNKNOWN);
+  }
+
+  private identify(ivrid: string, phone: Parameters<Identify>[0]): Identity | Promise<Identity> {
+    try {
+      return this.o.identify(phone);
+    } catch (err) {
+      this.o.log.error({ ivrid, err: (err as Error).message }, 'caller lookup failed');
+      return UNKNOWN;
+    }
+  }
+
+  private lookUpLater(ivrid: string, found: Promise<Identity>): Promise<Identity> {
+    const later = found
+      .catch((err: unknown) => {
+        this.o.log.error({ ivrid, err: (err as Error).message }, 'caller lookup failed');
+        return UNKNOWN;
+      })
+      .then((identity) => {
+        this.inflight.delete(ivrid);
+        for (const extenUser of this.o.calls.setIdentity(ivrid, identity)) {
+          this.deliver(extenUser, { type: 'identity', ivrid, identity });
+        }
+        return identity;
+      });
+    this.inflight.set(ivrid, later);
+    return later;
+  }
+
+  private withinBudget(lookup: Promise<Identity>): Promise<Identity | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), this.o.answerBudgetMs);
+    });
+    return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Numbers the message for the agent and sends it to all its sockets; unknown agents get nothing. */
+  private deliver(extenUser: string, message: Unsequenced<SequencedMessage>): void {
+    const agent = this.o.agents.get(extenUser);
+    if (!agent?.enabled) return;
+    this.o.send(agent.id, this.o.outbox.add(agent.id, message));
+  }
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import type { CountryCode } from 'libphonenumber-js';
+import { isCountryCode } from '../shared/phone';
+
+/** The pinned id of this project's extension (manifest `key`); see README "Extension id". */
+export const EXTENSION_ID = 'hpgllcagpmlblacglfdepplhomfbghgg';
+/** Voicenter's own Chrome extension, which sends pop-up requests from the agent's browser. */
+export const VOICENTER_EXTENSION_ORIGIN = 'chrome-extension://ifiaikfdhcagbagdeflffjdammidpbio';
+
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const int = (min: number, max: number) => z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(min).max(max);
+const template = z
+  .string()
+  .refine((s) => s === '' || /^https?:\/\//i.test(s), 'must start with http:// or https://');
+
+/** Every setting, its environment variable and its default. */
+const schema = z.object({
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  RELAY_DATA_DIR: z.string().min(1).default('./data'),
+  RELAY_VOICENTER_TOKEN: z
+    .string()
+    .regex(/^[\w-]{16,128}$/, 'must be 16 to 128 letters, digits, - or _')
+    .optional(),
+  RELAY_CONTACT_URL: template.default(''),
+  RELAY_SEARCH_URL: template.default(''),
+  RELAY_DEFAULT_COUNTRY: z
+    .string()
+    .transform((s) => s.toUpperCase())
+    .refine(isCountryCode, 'must be a two-letter country code such as IL')
+    .default('IL'),
+  /** Origins allowed to call the pop-up endpoint from a browser (CORS). */
+  RELAY_POPUP_ORIGINS: list.default([VOICENTER_EXTENSION_ORIGIN]),
+  /** Origins allowed to sign in and open the agent WebSocket: this project's extension. */
+  RELAY_EXTENSION_ORIGINS: list.default([`chrome-extension://${EXTENSION_ID}`]),
+  /** Digits compared when the exact number is not in the directory. */
+  RELAY_MATCH_SUFFIX_DIGITS: int(4, 15).default(9),
+  RELAY_CALL_RETENTION_DAYS: int(1, 3650).default(30),
+  RELAY_SESSION_TTL_HOURS: int(1, 24 * 365).default(24 * 30),
+  /** Keep below 30 s: Chrome stops an idle extension service worker at 30 s. */
+  RELAY_HEARTBEAT_MS: int(100, 25_000).default(20_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = Omit<z.infer<typeof schema>, 'RELAY_DEFAULT_COUNTRY'> & { RELAY_DEFAULT_COUNTRY: CountryCode };
+
+export class ConfigError extends Error {}
+
+/** Reads the configuration from the environment; an error names the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Config; unknown: string[] } {
+  const known = new Set(Object.keys(schema.shape));
+  const picked: Record<string, string> = {};
+  for (const key of known) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const parsed = schema.safeParse(picked);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+  }
+  const unknown = Object.keys(env).filter((k) => k.startsWith('RELAY_') && !known.has(k));
+  return { config: parsed.data as Config, unknown };
+}
+
+/** Defaults with overrides, for tests and embedding. */
+export function makeConfig(overrides: Partial<Config> = {}): Config {
+  return { ...(schema.parse({}) as Config), ...overrides };
+}

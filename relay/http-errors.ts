@@ -1,0 +1,31 @@
+import type { ErrorRequestHandler } from 'express';
+import { errorBody, type ErrorCode } from '../shared/errors';
+import type { Logger } from './log';
+
+/** body-parser's error types, in words a sender can act on. */
+const BODY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
+  'entity.parse.failed': { code: 'MALFORMED_JSON', message: 'the body is not valid JSON' },
+  'entity.too.large': { code: 'TOO_LARGE', message: 'the body is larger than 64 KB' },
+  'parameters.too.many': { code: 'TOO_LARGE', message: 'the body has too many fields' },
+  'encoding.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'unsupported content encoding' },
+  'charset.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'unsupported charset' },
+  'request.aborted': { code: 'INVALID_FIELDS', message: 'the request was aborted' },
+  'request.size.invalid': { code: 'INVALID_FIELDS', message: 'the body is shorter or longer than its Content-Length' },
+};
+
+/** Turns errors from reading a request into a 4xx JSON answer; only our own faults become a 500. */
+export function bodyErrorHandler(log: Logger): ErrorRequestHandler {
+  return (err: { type?: string; status?: number; message?: string }, _req, res, _next) => {
+    const known = err.type ? BODY_ERRORS[err.type] : undefined;
+    if (known) {
+      res.status(err.status && err.status < 500 ? err.status : 400).json(errorBody(known.code, known.message));
+      return;
+    }
+    if (err.status && err.status >= 400 && err.status < 500) {
+      res.status(err.status).json(errorBody('INVALID_FIELDS', err.message ?? 'bad request'));
+      return;
+    }
+    log.error({ err: err.message }, 'request failed');
+    res.status(500).json({ STATUS: 'ERROR', ERROR: 'internal error' });
+  };
+}

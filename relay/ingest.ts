@@ -1,0 +1,77 @@
+import cors from 'cors';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { parseCallEvent, type RequestFormat } from '../shared/call-event';
+import { errorBody } from '../shared/errors';
+import type { CallFlow } from './call-flow';
+import { bodyErrorHandler } from './http-errors';
+import type { Logger } from './log';
+import { secretEquals } from './secrets';
+
+/** Voicenter's requests are a few hundred bytes; anything near this is not Voicenter. */
+export const MAX_BODY = '64kb';
+
+export interface IngestOptions {
+  token: string;
+  allowedOrigins: string[];
+  flow: CallFlow;
+  log: Logger;
+}
+
+/** The pop-up endpoint: GET or POST /voicenter/<token>, in the three formats of the Voicenter document. */
+export function ingestRouter({ token, allowedOrigins, flow, log }: IngestOptions): express.Router {
+  const router = express.Router();
+
+  const checkToken = (req: Request, res: Response, next: NextFunction) => {
+    const given = req.params.token;
+    if (typeof given !== 'string' || !secretEquals(given, token)) {
+      res.status(404).json(errorBody('NOT_FOUND', 'not found'));
+      return;
+    }
+    next();
+  };
+
+  const handle = async (req: Request, res: Response) => {
+    const format = formatOf(req);
+    if (!format) {
+      res
+        .status(415)
+        .json(errorBody('UNSUPPORTED_MEDIA_TYPE', 'send a query string, application/x-www-form-urlencoded or application/json'));
+      return;
+    }
+    const fields: unknown = format === 'query' ? req.query : req.body;
+    const parsed = parseCallEvent(fields);
+    if (!parsed.ok) {
+      log.warn({ format, error: parsed.error }, 'unreadable pop-up request');
+      res.status(400).json(errorBody('INVALID_FIELDS', parsed.error));
+      return;
+    }
+    res.status(200).json(await flow.handle(parsed.event, format));
+  };
+
+  router.use(
+    '/voicenter/:token',
+    checkToken,
+    cors({ origin: allowedOrigins, methods: ['GET', 'POST'], allowedHeaders: ['Content-Type'], maxAge: 600 }),
+    express.json({ limit: MAX_BODY, type: ['application/json', 'application/*+json'] }),
+    express.urlencoded({ limit: MAX_BODY, extended: false, parameterLimit: 200 }),
+  );
+  router.get('/voicenter/:token', handle);
+  router.post('/voicenter/:token', handle);
+  router.all('/voicenter/:token', (_req, res) => {
+    res.status(405).set('Allow', 'GET, POST, OPTIONS').json(errorBody('INVALID_FIELDS', 'use GET or POST'));
+  });
+  router.use('/voicenter/:token', bodyErrorHandler(log));
+  return router;
+}
+
+/** Which of the three formats a request is in; undefined for anything else. */
+function formatOf(req: Request): RequestFormat | undefined {
+  if (req.method === 'GET') return 'query';
+  if (req.is('application/json') || req.is('application/*+json')) return 'json';
+  if (req.is('application/x-www-form-urlencoded')) return 'form';
+  // A POST with no body but the fields in the query string, as some senders do.
+  if (!req.headers['content-type'] && Number(req.headers['content-length'] ?? 0) === 0 && 'ivrid' in req.query) {
+    return 'query';
+  }
+  return undefined;
+}

@@ -1,0 +1,165 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parsePhone } from '../shared/phone';
+import { AgentExistsError, Agents, NoSuchAgentError } from './agents';
+import { createRelay } from './app';
+import { ConfigError, EXTENSION_ID, loadConfig, type Config } from './config';
+import { ImportError, importContacts } from './contacts-import';
+import { openDatabase } from './db';
+import { Directory } from './directory';
+import { identityFromMatch, voicenterAnswer } from './identify';
+import { randomToken } from './secrets';
+
+const USAGE = `Usage: npm run relay -- <command>
+  start                                   run the relay (the default)
+  agents add <extenUser> [--name NAME] [--password PW]
+  agents list
+  agents remove <extenUser>
+  agents passwd <extenUser> [--password PW]
+  contacts import <file.csv>
+  lookup <phone>`;
+
+class UsageError extends Error {}
+
+function start(config: Config): void {
+  const relay = createRelay(config);
+  const { server, log } = relay;
+  server.listen(config.PORT, config.HOST, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.PORT;
+    const shown = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
+    const base = `http://${shown}:${port}`;
+    const extension = resolve('dist/extension');
+    console.log(`Relay listening on ${base} (all interfaces: ${config.HOST})`);
+    console.log(`Voicenter pop-up URL: ${base}/voicenter/${relay.token}`);
+    console.log('  (use the address Voicenter or the agents\' browsers reach instead of localhost)');
+    console.log(
+      existsSync(extension)
+        ? `Extension: load unpacked from ${extension} (id ${EXTENSION_ID})`
+        : 'Extension: not built yet; run npm run build',
+    );
+    log.info({ port, host: config.HOST }, 'relay started');
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'relay stopping');
+    // 1012: service restart. Extensions reconnect (with jitter) to the relay that comes back.
+    relay.sockets.close(1012, 'relay restarting');
+    server.close(() => {
+      relay.close();
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function agentsCommand(config: Config, args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { name: { type: 'string' }, password: { type: 'string' } },
+  });
+  const [action, extenUser] = positionals;
+  const db = openDatabase(config.RELAY_DATA_DIR);
+  const agents = new Agents(db, config.RELAY_SESSION_TTL_HOURS * 3_600_000);
+  try {
+    if (action === 'list') {
+      for (const a of agents.list()) console.log(`${a.extenUser}\t${a.name}\t${a.enabled ? 'enabled' : 'disabled'}`);
+      return;
+    }
+    if (!extenUser) throw new UsageError(`agents ${action ?? ''}: which extension user?`);
+    if (action === 'add') {
+      const password = values.password ?? randomToken(12);
+      await agents.add(extenUser, values.name ?? '', password);
+      console.log(`Added agent ${extenUser}.`);
+      if (!values.password) console.log(`Password: ${password}`);
+    } else if (action === 'remove') {
+      agents.remove(extenUser);
+      console.log(`Removed agent ${extenUser}; its sessions are ended.`);
+    } else if (action === 'passwd') {
+      const password = values.password ?? randomToken(12);
+      await agents.setPassword(extenUser, password);
+      console.log(`New password set for ${extenUser}; its sessions are ended.`);
+      if (!values.password) console.log(`Password: ${password}`);
+    } else {
+      throw new UsageError(`unknown agents command: ${action}`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+async function contactsCommand(config: Config, args: string[]): Promise<void> {
+  const [action, file] = args;
+  if (action !== 'import' || !file) throw new UsageError('contacts import <file.csv>');
+  if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  const db = openDatabase(config.RELAY_DATA_DIR);
+  try {
+    const report = await importContacts(file, new Directory(db, config.RELAY_DEFAULT_COUNTRY, config.RELAY_MATCH_SUFFIX_DIGITS));
+    console.log(`Imported ${report.added} new and ${report.updated} updated contacts.`);
+    for (const b of report.bad) console.log(`line ${b.line}: ${b.reason}`);
+    if (report.bad.length > 0) {
+      console.log(`${report.bad.length} bad rows left out.`);
+      process.exitCode = 1;
+    }
+  } finally {
+    db.close();
+  }
+}
+
+function lookupCommand(config: Config, args: string[]): void {
+  const [number] = args;
+  if (number === undefined) throw new UsageError('lookup <phone>');
+  const db = openDatabase(config.RELAY_DATA_DIR);
+  try {
+    const directory = new Directory(db, config.RELAY_DEFAULT_COUNTRY, config.RELAY_MATCH_SUFFIX_DIGITS);
+    const phone = parsePhone(number, config.RELAY_DEFAULT_COUNTRY);
+    const started = process.hrtime.bigint();
+    const match = directory.lookup(phone);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const identity = identityFromMatch(
+      match,
+      phone,
+      { contact: config.RELAY_CONTACT_URL, search: config.RELAY_SEARCH_URL },
+      config.RELAY_MATCH_SUFFIX_DIGITS,
+    );
+    console.log(JSON.stringify(voicenterAnswer(identity), null, 2));
+    const number_ = phone.withheld ? 'withheld' : `${phone.e164 ?? 'not understood'} (${phone.local || phone.raw})`;
+    console.log(`number: ${number_}`);
+    console.log(
+      `directory: ${identity.status}${identity.how ? `, ${identity.how}` : ''}, ${identity.total} match(es), ${ms.toFixed(2)} ms`,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command = 'start', ...rest] = argv;
+  if (command === '--help' || command === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const { config, unknown } = loadConfig();
+  for (const key of unknown) console.error(`warning: unknown setting ${key} is ignored`);
+  if (command === 'start') start(config);
+  else if (command === 'agents') await agentsCommand(config, rest);
+  else if (command === 'contacts') await contactsCommand(config, rest);
+  else if (command === 'lookup') lookupCommand(config, rest);
+  else throw new UsageError(`unknown command: ${command}`);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError) console.error(`${err.message}\n\n${USAGE}`);
+  else if (err instanceof ConfigError) console.error(`Configuration error:\n${err.message}`);
+  else if (err instanceof AgentExistsError || err instanceof NoSuchAgentError || err instanceof ImportError) {
+    console.error(err.message);
+  } else if (err instanceof Error && err.name === 'TypeError' && 'code' in err) console.error(`${err.message}\n\n${USAGE}`);
+  else console.error(err);
+  process.exitCode = 2;
+});

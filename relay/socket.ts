@@ -1,0 +1,150 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ERRORS } from '../shared/errors';
+import { AUTH_PROTOCOL_PREFIX, PROTOCOL, parseClientMessage, type ServerMessage } from '../shared/messages';
+import type { Agent, Agents } from './agents';
+import type { Logger } from './log';
+import { sha256 } from './secrets';
+
+/** Largest message an extension may send; everything it sends is tiny. */
+const MAX_PAYLOAD = 64 * 1024;
+
+interface Connection {
+  agent: Agent;
+  tokenHash: string;
+  alive: boolean;
+  /** The highest sequence number the extension said it processed. */
+  acked: number;
+}
+
+export interface SocketOptions {
+  agents: Agents;
+  log: Logger;
+  /** Origins allowed to connect (the extension's). A client that sends no Origin is not a browser. */
+  allowedOrigins: string[];
+  heartbeatMs: number;
+  /** The first message on each new connection. */
+  hello: (agent: Agent) => ServerMessage;
+}
+
+/**
+ * The only module that writes to agent sockets: authenticates upgrades, keeps each agent's
+ * open sockets, sends, keeps connections alive and drops dead or revoked ones.
+ */
+export class AgentSockets {
+  readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_PAYLOAD,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
+  });
+  private readonly byAgent = new Map<number, Set<WebSocket>>();
+  private readonly connections = new WeakMap<WebSocket, Connection>();
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(private readonly options: SocketOptions) {
+    // Keep below 30 s: Chrome stops an idle extension service worker at 30 s unless a message flows.
+    this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** For `server.on('upgrade')`: authenticates before the WebSocket handshake completes. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const refuse = (status: number, reason: string) => {
+      this.options.log.warn({ status, reason }, 'websocket refused');
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.destroy();
+    };
+    const url = new URL(req.url ?? '/', 'http://relay');
+    if (url.pathname !== '/ws') return refuse(404, 'Not Found');
+    const origin = req.headers.origin;
+    if (origin !== undefined && !this.options.allowedOrigins.includes(origin)) return refuse(403, 'Forbidden');
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    const token = offered.find((p) => p.startsWith(AUTH_PROTOCOL_PREFIX))?.slice(AUTH_PROTOCOL_PREFIX.length);
+    if (!offered.includes(PROTOCOL) || !token) return refuse(401, 'Unauthorized');
+    const tokenHash = sha256(token);
+    const agent = this.options.agents.session(tokenHash);
+    if (!agent) return refuse(401, 'Unauthorized');
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, agent, tokenHash));
+  }
+
+  private accept(ws: WebSocket, agent: Agent, tokenHash: string): void {
+    const conn: Connection = { agent, tokenHash, alive: true, acked: 0 };
+    this.connections.set(ws, conn);
+    let set = this.byAgent.get(agent.id);
+    if (!set) this.byAgent.set(agent.id, (set = new Set()));
+    set.add(ws);
+    this.options.log.info({ agent: agent.extenUser, sockets: set.size }, 'agent connected');
+    ws.on('pong', () => (conn.alive = true));
+    ws.on('message', (data, isBinary) => {
+      conn.alive = true;
+      const message = isBinary ? null : parseClientMessage(data.toString());
+      if (!message) {
+        ws.close(ERRORS.INVALID_MESSAGE.close, 'invalid message');
+        return;
+      }
+      if (message.type === 'ack') conn.acked = Math.max(conn.acked, message.seq);
+    });
+    ws.on('error', (err) => this.options.log.warn({ agent: agent.extenUser, err: err.message }, 'websocket error'));
+    ws.on('close', () => {
+      set.delete(ws);
+      if (set.size === 0) this.byAgent.delete(agent.id);
+      this.options.log.info({ agent: agent.extenUser, sockets: set.size }, 'agent disconnected');
+    });
+    this.write(ws, this.options.hello(agent));
+  }
+
+  /** Sends to every open socket of the agent; returns how many sockets got it. */
+  send(agentId: number, message: ServerMessage): number {
+    const set = this.byAgent.get(agentId);
+    if (!set) return 0;
+    for (const ws of set) this.write(ws, message);
+    return set.size;
+  }
+
+  /** Closes every socket whose session is no longer valid (signed out, revoked, agent removed). */
+  revalidate(now = Date.now()): void {
+    for (const set of this.byAgent.values()) {
+      for (const ws of set) {
+        const conn = this.connections.get(ws);
+        if (conn && !this.options.agents.session(conn.tokenHash, now)) {
+          ws.close(ERRORS.SESSION_ENDED.close, 'session ended');
+        }
+      }
+    }
+  }
+
+  /** How many agents and sockets are connected. */
+  stats(): { agents: number; sockets: number } {
+    let sockets = 0;
+    for (const set of this.byAgent.values()) sockets += set.size;
+    return { agents: this.byAgent.size, sockets };
+  }
+
+  close(code = 1001, reason = 'relay shutting down'): void {
+    clearInterval(this.heartbeat);
+    for (const ws of this.wss.clients) ws.close(code, reason);
+    this.wss.close();
+  }
+
+  private write(ws: WebSocket, message: ServerMessage): void {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  }
+
+  private beat(): void {
+    const ping: ServerMessage = { type: 'ping', time: Date.now() };
+    for (const ws of this.wss.clients) {
+      const conn = this.connections.get(ws);
+      if (!conn) continue;
+      // No pong (nor any message) since the last beat: the peer is gone.
+      if (!conn.alive) {
+        ws.terminate();
+        continue;
+      }
+      conn.alive = false;
+      ws.ping();
+      this.write(ws, ping);
+    }
+  }
+}

@@ -1,0 +1,159 @@
+import { z } from 'zod';
+
+/**
+ * One Voicenter pop-up request, whatever format it came in (query string, form or JSON),
+ * read into the phase of the call it reports. See voicenter-popup-api.txt.
+ */
+export const CALL_PHASES = ['ringing', 'dialing', 'talking', 'hold', 'hangup', 'unknown'] as const;
+export type CallPhase = (typeof CALL_PHASES)[number];
+
+export const REQUEST_FORMATS = ['query', 'form', 'json'] as const;
+export type RequestFormat = (typeof REQUEST_FORMATS)[number];
+
+export type Direction = 'incoming' | 'outgoing' | 'unknown';
+
+export interface CallEvent {
+  ivrid: string;
+  /** The SIP user of the station this request is about; null when Voicenter did not say. */
+  extenUser: string | null;
+  phase: CallPhase;
+  /** The status word exactly as sent (for the log), "" when none. */
+  status: string;
+  direction: Direction;
+  /** The caller's number as sent; "" when withheld or absent. */
+  phone: string;
+  callerName: string;
+  originalCallerName: string;
+  originalCallerId: string;
+  did: string;
+  cause: string;
+  /** Unix seconds, null when not sent or unreadable. */
+  callStarted: number | null;
+  callAnswered: number | null;
+}
+
+const MAX_TEXT = 256;
+
+/** A field Voicenter sends as text; JSON may carry it as a number or boolean. Never a list or object. */
+const text = z
+  .union([z.string().max(MAX_TEXT, `longer than ${MAX_TEXT} characters`), z.number(), z.boolean(), z.null()], {
+    error: 'expected text',
+  })
+  .transform((v) => (v === null ? '' : String(v).trim()))
+  .optional();
+
+/** Unix seconds as a number or numeric text; 0 and anything unreadable mean "not yet". */
+const unixSeconds = z
+  .union([z.number(), z.string().max(32), z.null()], { error: 'expected a time in seconds' })
+  .transform((v) => {
+    const n = typeof v === 'string' ? Number(v) : v;
+    return typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.trunc(n) : null;
+  })
+  .optional();
+
+const currentCall = z.object({
+  callername: text,
+  callerphone: text,
+  callstatus: text,
+  direction: text,
+  callType: text,
+  ivrid: text,
+  extenUser: text,
+  did: text,
+  originalCallerID: text,
+  originalCallerName: text,
+  cause: text,
+  callStarted: unixSeconds,
+  callAnswered: unixSeconds,
+});
+
+const request = z.object({
+  ivrid: z
+    .union([z.string(), z.number()], { error: 'required' })
+    .transform((v) => String(v).trim())
+    .pipe(z.string().regex(/^[\w.:-]{1,128}$/, 'must be 1 to 128 letters, digits or . _ : -')),
+  extenUser: text,
+  phone: text,
+  callerName: text,
+  did: text,
+  status: text,
+  statusCall: text,
+  direction: text,
+  cause: text,
+  originalCallerID: text,
+  callStarted: unixSeconds,
+  callAnswered: unixSeconds,
+  currentCall: z.union([currentCall, z.null()], { error: 'expected an object' }).optional(),
+});
+
+const STATUS_PHASE: Record<string, CallPhase> = {
+  ringing: 'ringing',
+  ring: 'ringing',
+  dialing: 'dialing',
+  dial: 'dialing',
+  talking: 'talking',
+  answer: 'talking',
+  answered: 'talking',
+  hold: 'hold',
+  onhold: 'hold',
+  hangup: 'hangup',
+  hungup: 'hangup',
+  ended: 'hangup',
+  end: 'hangup',
+};
+
+function phaseOf(status: string, cause: string): CallPhase {
+  // The document's own hang-up sample still says "Talking" and carries only a cause.
+  if (cause !== '') return 'hangup';
+  return STATUS_PHASE[status.toLowerCase().replace(/[\s_-]/g, '')] ?? 'unknown';
+}
+
+function directionOf(...words: (string | undefined)[]): Direction {
+  for (const word of words) {
+    const w = word?.toLowerCase();
+    if (w === 'incoming' || w === 'in' || w === 'inbound') return 'incoming';
+    if (w === 'outgoing' || w === 'out' || w === 'outbound') return 'outgoing';
+  }
+  return 'unknown';
+}
+
+export type ParseResult = { ok: true; event: CallEvent } | { ok: false; error: string };
+
+/** Turns the fields of any of the three request formats into a call event, or says in words what is wrong. */
+export function parseCallEvent(input: unknown): ParseResult {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, error: 'expected an object of call fields' };
+  }
+  const parsed = request.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.join('.') || 'request';
+    return { ok: false, error: `${where}: ${issue?.message ?? 'invalid'}` };
+  }
+  const r = parsed.data;
+  const cc = r.currentCall ?? {};
+  const first = (...values: (string | undefined)[]) => values.find((v) => v !== undefined && v !== '') ?? '';
+  const status = first(r.status, r.statusCall, cc.callstatus);
+  const cause = first(r.cause, cc.cause);
+  let phase = phaseOf(status, cause);
+  const direction = directionOf(r.direction, cc.direction, cc.callType);
+  if (phase === 'ringing' && direction === 'outgoing') phase = 'dialing';
+  return {
+    ok: true,
+    event: {
+      ivrid: r.ivrid,
+      extenUser: first(r.extenUser, cc.extenUser) || null,
+      phase,
+      status,
+      direction: phase === 'dialing' && direction === 'unknown' ? 'outgoing' : direction,
+      phone: first(r.phone, cc.callerphone, r.originalCallerID, cc.originalCallerID),
+      callerName: first(r.callerName, cc.callername),
+      originalCallerName: first(cc.originalCallerName),
+      originalCallerId: first(r.originalCallerID, cc.originalCallerID),
+      did: first(r.did, cc.did),
+      cause,
+      callStarted: r.callStarted ?? cc.callStarted ?? null,
+      callAnswered: r.callAnswered ?? cc.callAnswered ?? null,
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+/**
+ * The wire between the relay and the extension: every message in each direction, declared
+ * once and validated on both ends. The WebSocket subprotocol names this version.
+ */
+export const PROTOCOL = 'screenpop.v1';
+/** Prefix of the second subprotocol entry that carries the session token (never in the URL). */
+export const AUTH_PROTOCOL_PREFIX = 'auth.';
+
+/** Who the caller is, as far as the relay found out. */
+export const identitySchema = z.object({
+  /** pending: a lookup is still running; an `identity` message follows. */
+  status: z.enum(['pending', 'found', 'multiple', 'unknown']),
+  name: z.string(),
+  company: z.string(),
+  url: z.string(),
+  /** How many contacts matched. */
+  total: z.number().int().nonnegative(),
+  /** The matched contact's id in its source, "" when none. */
+  id: z.string(),
+  /** Which source answered (e.g. "directory"), "" when none. */
+  source: z.string(),
+  /** How it matched, in words: "exact number", "last 9 digits". */
+  how: z.string(),
+});
+export type Identity = z.infer<typeof identitySchema>;
+
+export const callStateSchema = z.enum(['ringing', 'dialing', 'talking', 'hold', 'ended']);
+export type CallState = z.infer<typeof callStateSchema>;
+
+/** One call as one agent sees it. Each `call` message carries the whole view: applying it twice is harmless. */
+export const callViewSchema = z.object({
+  ivrid: z.string(),
+  direction: z.enum(['incoming', 'outgoing', 'unknown']),
+  state: callStateSchema,
+  phone: z.object({
+    raw: z.string(),
+    e164: z.string().nullable(),
+    local: z.string(),
+    withheld: z.boolean(),
+  }),
+  callerName: z.string(),
+  did: z.string(),
+  /** Milliseconds since the epoch. */
+  startedAt: z.number(),
+  answeredAt: z.number().nullable(),
+  endedAt: z.number().nullable(),
+  cause: z.string(),
+  /** me: this agent answered; other: another station did; null: nobody yet. */
+  answeredBy: z.enum(['me', 'other']).nullable(),
+  identity: identitySchema,
+});
+export type CallView = z.infer<typeof callViewSchema>;
+
+const seq = z.number().int().positive();
+
+export const serverMessageSchema = z.discriminatedUnion('type', [
+  /** First message on every connection. `seq` is the last sequence number given to this agent. */
+  z.object({
+    type: z.literal('hello'),
+    seq: z.number().int().nonnegative(),
+    agent: z.object({ extenUser: z.string(), name: z.string() }),
+    heartbeatMs: z.number().int().positive(),
+  }),
+  z.object({ type: z.literal('call'), seq, call: callViewSchema }),
+  /** A slow lookup finished after the call was delivered. */
+  z.object({ type: z.literal('identity'), seq, ivrid: z.string(), identity: identitySchema }),
+  /** Keeps the socket and the extension's service worker alive. */
+  z.object({ type: z.literal('ping'), time: z.number() }),
+]);
+export type ServerMessage = z.infer<typeof serverMessageSchema>;
+/** Messages that take a per-agent sequence number (and can be replayed). */
+export type SequencedMessage = Extract<ServerMessage, { type: 'call' | 'identity' }>;
+export type Unsequenced<M> = M extends unknown ? Omit<M, 'seq'> : never;
+
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  /** Everything up to `seq` was processed. */
+  z.object({ type: z.literal('ack'), seq }),
+  z.object({ type: z.literal('ping'), time: z.number() }),
+]);
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+
+function parseWith<T>(schema: z.ZodType<T>, data: string): T | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  const result = schema.safeParse(value);
+  return result.success ? result.data : null;
+}
+
+export const parseServerMessage = (data: string): ServerMessage | null => parseWith(serverMessageSchema, data);
+export const parseClientMessage = (data: string): ClientMessage | null => parseWith(clientMessageSchema, data);
+
+/** Sign-in: POST /api/sessions. */
+export const signInRequestSchema = z.object({
+  extenUser: z.string().trim().min(1).max(64),
+  password: z.string().min(1).max(256),
+});
+export type SignInRequest = z.infer<typeof signInRequestSchema>;
+export interface SignInResponse {
+  token: string;
+  expiresAt: number;
+  agent: { extenUser: string; name: string };
+}
