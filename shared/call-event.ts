@@ -69,7 +69,7 @@ const currentCall = z.object({
 
 const request = z.object({
   ivrid: z
-    .union([z.string(), z.number()], { error: 'required' })
+    .union([z.string(), z.number()], { error: 'is required' })
     .transform((v) => String(v).trim())
     .pipe(z.string().regex(/^[\w.:-]{1,128}$/, 'must be 1 to 128 letters, digits or . _ : -')),
   extenUser: text,

@@ -1,0 +1,62 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { parseCallEvent, type CallEvent } from '../shared/call-event';
+import { parsePhone } from '../shared/phone';
+import { CallBook } from './calls';
+import { openDatabase, type DB } from './db';
+
+let db: DB;
+let book: CallBook;
+
+function event(fields: Record<string, unknown>): CallEvent {
+  const r = parseCallEvent({ ivrid: 'c1', phone: '0722776772', ...fields });
+  if (!r.ok) throw new Error(r.error);
+  return r.event;
+}
+const record = (fields: Record<string, unknown>, now = 1_000) => {
+  const e = event(fields);
+  return book.record(e, parsePhone(e.phone, 'IL'), 'json', now);
+};
+
+beforeEach(() => {
+  db = openDatabase(mkdtempSync(join(tmpdir(), 'calls-')));
+  book = new CallBook(db, 'IL');
+});
+
+describe('CallBook', () => {
+  it('follows hold and back to talking (a phase may come again after another)', () => {
+    record({ extenUser: 'A', status: 'Ringing' });
+    const states = ['Talking', 'Hold', 'Talking', 'Hold'].map(
+      (status) => record({ extenUser: 'A', status }).changed[0]?.view.state,
+    );
+    expect(states).toEqual(['talking', 'hold', 'talking', 'hold']);
+  });
+
+  it('ignores a late ringing retry after the answer', () => {
+    record({ extenUser: 'A', status: 'Ringing' });
+    record({ extenUser: 'A', status: 'Talking' });
+    expect(record({ extenUser: 'A', status: 'Ringing' })).toMatchObject({ duplicate: true, changed: [] });
+  });
+
+  it('ends the call for every station on a hang-up that names none', () => {
+    record({ extenUser: 'A', status: 'Ringing' });
+    record({ extenUser: 'B', status: 'Ringing' });
+    const { changed } = record({ status: 'Hangup', cause: 'Normal hangup' }, 2_000);
+    expect(changed.map((c) => [c.extenUser, c.view.state, c.view.endedAt])).toEqual([
+      ['A', 'ended', 2_000],
+      ['B', 'ended', 2_000],
+    ]);
+  });
+
+  it('keeps every call and phase in the log, and forgets calls past the retention', () => {
+    record({ extenUser: 'A', status: 'Ringing', callStarted: 100 });
+    record({ ivrid: 'c2', extenUser: 'A', status: 'Ringing', callStarted: 200 });
+    record({ extenUser: 'A', status: 'Talking' });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM call_events').get()).toEqual({ n: 3 });
+    expect(book.prune(150_000)).toBe(1);
+    expect(db.prepare('SELECT ivrid FROM calls').all()).toEqual([{ ivrid: 'c2' }]);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM call_events').get()).toEqual({ n: 1 });
+  });
+});

@@ -1,0 +1,165 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseCallEvent, type CallEvent } from './call-event';
+import { FORM_SAMPLE, GET_SAMPLE, JSON_ANSWER, JSON_HANGUP, JSON_RINGING } from './fixtures/voicenter-samples';
+
+const fromQuery = (q: string) => Object.fromEntries(new URLSearchParams(q));
+
+function ok(input: unknown): CallEvent {
+  const result = parseCallEvent(input);
+  if (!result.ok) throw new Error(result.error);
+  return result.event;
+}
+
+describe('parseCallEvent', () => {
+  describe('the samples of voicenter-popup-api.txt', () => {
+    it('reads the GET sample (statusCall)', () => {
+      expect(ok(fromQuery(GET_SAMPLE))).toMatchObject({
+        ivrid: '202010111sdsd3684752bcb3d',
+        extenUser: 'SIPSIPl',
+        phone: '0722776772',
+        did: '0722776773',
+        phase: 'ringing',
+        status: 'Ringing',
+      });
+    });
+
+    it('reads the form sample (status)', () => {
+      expect(ok(fromQuery(FORM_SAMPLE))).toMatchObject({ extenUser: 'NaDzw5Ol', phase: 'ringing' });
+    });
+
+    it('reads the JSON ringing phase', () => {
+      expect(ok(JSON_RINGING)).toEqual({
+        ivrid: '20220916103546022555eb61e755c08a',
+        extenUser: 'KGpK4iWq',
+        phase: 'ringing',
+        status: 'Ringing',
+        direction: 'incoming',
+        phone: '972722776772',
+        callerName: 'Queue Testing',
+        originalCallerName: 'Nikita Karpushin new',
+        originalCallerId: '0722776772',
+        did: '0776707528',
+        cause: '',
+        callStarted: 1663324548,
+        callAnswered: null,
+      });
+    });
+
+    it('reads the JSON answer phase as talking', () => {
+      expect(ok(JSON_ANSWER)).toMatchObject({ phase: 'talking', callAnswered: 1663324555 });
+    });
+
+    it('reads the JSON hang-up phase as a hang-up although its status still says Talking', () => {
+      expect(ok(JSON_HANGUP)).toMatchObject({ phase: 'hangup', status: 'Talking', cause: 'Normal hangup' });
+    });
+  });
+
+  describe('status words', () => {
+    it.each([
+      ['Ringing', 'ringing'],
+      ['Talking', 'talking'],
+      ['Answer', 'talking'],
+      ['Hold', 'hold'],
+      ['Hangup', 'hangup'],
+      ['HANG-UP', 'hangup'],
+      ['Transferring', 'unknown'],
+      ['', 'unknown'],
+    ])('reads %j as %s', (status, phase) => {
+      expect(ok({ ivrid: 'x1', status }).phase).toBe(phase);
+    });
+
+    it('reads Dialing, and Ringing on an outgoing call, as dialing', () => {
+      expect(ok({ ivrid: 'x1', status: 'Dialing' })).toMatchObject({ phase: 'dialing', direction: 'outgoing' });
+      expect(ok({ ivrid: 'x1', status: 'Ringing', direction: 'Outgoing' })).toMatchObject({ phase: 'dialing' });
+    });
+
+    it.each(['Normal hangup', 'User busy', 'Call Rejected', 'Unallocated (unassigned) number', 'No user responding'])(
+      'reads a top-level cause %j as a hang-up',
+      (cause) => {
+        expect(ok({ ivrid: 'x1', status: 'Talking', cause }).phase).toBe('hangup');
+      },
+    );
+
+    it('prefers status over statusCall when both come', () => {
+      expect(ok({ ivrid: 'x1', status: 'Talking', statusCall: 'Ringing' }).phase).toBe('talking');
+    });
+  });
+
+  describe('names and numbers', () => {
+    it('keeps Hebrew names as sent', () => {
+      expect(ok({ ivrid: 'x1', callerName: 'דנה כהן' }).callerName).toBe('דנה כהן');
+    });
+
+    it('falls back to currentCall.callername and callerphone', () => {
+      expect(ok({ ivrid: 'x1', currentCall: { callername: 'Avi', callerphone: '0501234567' } })).toMatchObject({
+        callerName: 'Avi',
+        phone: '0501234567',
+      });
+    });
+
+    it('falls back to originalCallerID when phone is missing', () => {
+      expect(ok({ ivrid: 'x1', originalCallerID: '0722776772' }).phone).toBe('0722776772');
+    });
+
+    it('accepts a number sent as a JSON number', () => {
+      expect(ok({ ivrid: 'x1', phone: 972722776772 }).phone).toBe('972722776772');
+    });
+
+    it('still reads a call with no number', () => {
+      expect(ok({ ivrid: 'x1', status: 'Ringing' })).toMatchObject({ phone: '', phase: 'ringing' });
+    });
+  });
+
+  describe('bad input', () => {
+    it('needs an ivrid', () => {
+      expect(parseCallEvent({ phone: '1' })).toEqual({ ok: false, error: 'ivrid: is required' });
+    });
+
+    it('refuses a list where text belongs', () => {
+      expect(parseCallEvent({ ivrid: 'x1', phone: ['1', '2'] })).toEqual({ ok: false, error: 'phone: expected text' });
+    });
+
+    it('refuses an ivrid that could not be an id', () => {
+      expect(parseCallEvent({ ivrid: '<script>' })).toMatchObject({ ok: false });
+    });
+
+    it('refuses text longer than 256 characters', () => {
+      expect(parseCallEvent({ ivrid: 'x1', callerName: 'a'.repeat(257) })).toMatchObject({ ok: false });
+    });
+
+    it('ignores __proto__ keys and does not pollute prototypes', () => {
+      const input = JSON.parse('{"ivrid":"x1","__proto__":{"polluted":"yes"},"currentCall":{"__proto__":{"x":1}}}');
+      expect(ok(input).ivrid).toBe('x1');
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('never throws, whatever it is given', () => {
+      fc.assert(
+        fc.property(fc.oneof(fc.anything(), fc.dictionary(fc.string(), fc.anything()), fc.jsonValue()), (input) => {
+          const result = parseCallEvent(input);
+          expect(typeof result.ok).toBe('boolean');
+          if (!result.ok) expect(result.error).toMatch(/\S/);
+        }),
+        { numRuns: 2000 },
+      );
+    });
+
+    it('reads any object with a good ivrid and text fields', () => {
+      const text = fc.oneof(fc.string(), fc.integer());
+      fc.assert(
+        fc.property(
+          fc.stringMatching(/^[\w.:-]{1,128}$/),
+          fc.record({ phone: text, callerName: text, status: text, statusCall: text, did: text }, { requiredKeys: [] }),
+          (ivrid, fields) => {
+            const result = parseCallEvent({ ...fields, ivrid });
+            // Text longer than the limit is the only thing that may be refused.
+            if (!result.ok) expect(result.error).toMatch(/longer than/);
+            else expect(result.event.ivrid).toBe(ivrid);
+          },
+        ),
+        { numRuns: 1000 },
+      );
+    });
+  });
+});
