@@ -1,6 +1,19 @@
+import { crx } from '@crxjs/vite-plugin';
 import { defineConfig } from 'vitest/config';
+// minimum_chrome_version "116": from Chrome 116 on, WebSocket messages keep an extension
+// service worker alive, if one flows at least every 30 s. The relay sends one every 20 s.
+import manifest from './manifest.json' with { type: 'json' };
 
 export default defineConfig({
+  // Vitest loads this file too; the extension plugin is only for `vite build`.
+  plugins: process.env.VITEST ? [] : [crx({ manifest })],
+  build: {
+    outDir: 'dist/extension',
+    emptyOutDir: true,
+    // Readable code in the unpacked extension: reviewers and QA read it.
+    minify: false,
+    sourcemap: false,
+  },
   test: {
     include: ['relay/**/*.test.ts', 'shared/**/*.test.ts', 'extension/**/*.test.ts'],
     // Two cores: integration tests start real relays, keep them from starving each other.

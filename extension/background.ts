@@ -1,0 +1,260 @@
+import browser from 'webextension-polyfill';
+import { ERRORS } from '../shared/errors';
+import {
+  AUTH_PROTOCOL_PREFIX,
+  PROTOCOL,
+  parseServerMessage,
+  type CallView,
+  type ClientMessage,
+  type ServerMessage,
+} from '../shared/messages';
+import { outcome } from './call-display';
+import { clearCall, ivridOf, openUrl, showCall } from './notify';
+import type { RuntimeMessage } from './runtime-messages';
+import {
+  getLocal,
+  getSession,
+  RECENT_LIMIT,
+  setLocal,
+  setSession,
+  type ConnectionState,
+  type Session,
+} from './storage';
+
+/** Keep below 30 s: Chrome stops an idle service worker at 30 s unless a WebSocket message flows. */
+const PING_MS = 20_000;
+/** Reconnect delays double from 1 s up to about 30 s, each with random jitter. */
+const BACKOFF_BASE_MS = 1_000;
+const BACKOFF_CAP_MS = 30_000;
+/** Wakes a stopped worker to reconnect (30 s is the shortest period Chrome allows). */
+const RECONNECT_ALARM = 'reconnect';
+
+// The socket of this worker's lifetime. When Chrome stops the worker the socket goes with it,
+// and top-level code below opens a new one.
+let socket: WebSocket | null = null;
+let pingTimer: ReturnType<typeof setInterval> | undefined;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+/** Messages are handled one at a time: storage read-modify-write must not interleave. */
+let queue: Promise<void> = Promise.resolve();
+
+function serially(task: () => Promise<void>): Promise<void> {
+  queue = queue.then(task).catch((err: unknown) => console.error('extension task failed', err));
+  return queue;
+}
+
+async function setConnection(state: ConnectionState, error = ''): Promise<void> {
+  await setSession({ connection: { state, error, since: Date.now() } });
+}
+
+function wsUrl(relayUrl: string): string {
+  const url = new URL('/ws', relayUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.toString();
+}
+
+function send(message: ClientMessage): void {
+  if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+}
+
+async function connect(): Promise<void> {
+  clearTimeout(retryTimer);
+  const session = await getLocal('session');
+  if (!session) {
+    await setConnection('signed-out');
+    return;
+  }
+  if (socket && (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING)) return;
+  await setConnection('connecting');
+  let ws: WebSocket;
+  try {
+    // The session token travels as a subprotocol, never in the URL.
+    ws = new WebSocket(wsUrl(session.relayUrl), [PROTOCOL, `${AUTH_PROTOCOL_PREFIX}${session.token}`]);
+  } catch {
+    await setConnection('disconnected', 'The relay URL is not valid: sign in again.');
+    return;
+  }
+  socket = ws;
+  ws.onopen = () => {
+    clearInterval(pingTimer);
+    pingTimer = setInterval(() => send({ type: 'ping', time: Date.now() }), PING_MS);
+  };
+  ws.onmessage = (event: MessageEvent<string>) => {
+    const message = typeof event.data === 'string' ? parseServerMessage(event.data) : null;
+    if (!message) {
+      console.warn('ignored a message from the relay that is not in the protocol');
+      return;
+    }
+    void serially(() => handle(message, session));
+  };
+  ws.onclose = (event) => {
+    if (socket !== ws) return;
+    socket = null;
+    clearInterval(pingTimer);
+    void serially(() => closed(event.code));
+  };
+}
+
+async function closed(code: number): Promise<void> {
+  if (code === ERRORS.SESSION_ENDED.close || code === ERRORS.UNAUTHORIZED.close) {
+    await endSession('Your session ended (signed out, or the password changed): sign in again.');
+    return;
+  }
+  const attempt = await getSession('attempt');
+  await setSession({ attempt: attempt + 1 });
+  const connection = await getSession('connection');
+  await setConnection(
+    'disconnected',
+    connection.state === 'connected' ? 'Lost the connection to the relay: reconnecting…' : 'Cannot reach the relay: retrying…',
+  );
+  // Full jitter: a thousand agents whose relay restarted do not all return in the same second.
+  const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt) * (0.5 + Math.random() / 2);
+  retryTimer = setTimeout(() => void connect(), delay);
+}
+
+async function endSession(error: string): Promise<void> {
+  await setLocal({ session: null, lastSeq: 0 });
+  await setSession({ live: {}, attempt: 0 });
+  await browser.notifications.getAll().then((all) => Promise.all(Object.keys(all).map((id) => browser.notifications.clear(id))));
+  await setConnection('signed-out', error);
+}
+
+async function handle(message: ServerMessage, session: Session): Promise<void> {
+  switch (message.type) {
+    case 'hello':
+      await setSession({ attempt: 0 });
+      await setLocal({ session: { ...session, name: message.agent.name } });
+      await setConnection('connected');
+      return;
+    case 'ping':
+      return;
+    case 'call':
+      await applyCall(message.call);
+      break;
+    case 'identity': {
+      const live = await getSession('live');
+      const call = live[message.ivrid];
+      if (call) await applyCall({ ...call, identity: message.identity });
+      else await updateRecent({ ivrid: message.ivrid, identity: message.identity });
+      break;
+    }
+  }
+  await setLocal({ lastSeq: message.seq });
+  send({ type: 'ack', seq: message.seq });
+}
+
+/** Brings notification, live calls, history and badge in line with the call's new view. */
+async function applyCall(call: CallView): Promise<void> {
+  const live = await getSession('live');
+  const previous = live[call.ivrid];
+  const settings = await getLocal('settings');
+  if (call.state === 'ended') {
+    delete live[call.ivrid];
+    await clearCall(call.ivrid);
+    if (previous?.state !== 'ended' && outcome(call) === 'missed') {
+      const missed = (await getLocal('missed')) + 1;
+      await setLocal({ missed });
+      await setBadge(missed);
+    }
+  } else {
+    live[call.ivrid] = call;
+    if (call.state === 'ringing') await showCall(call);
+    else if (call.state === 'talking' || call.state === 'hold') {
+      if (settings.afterAnswer === 'keep') await showCall(call);
+      else await clearCall(call.ivrid);
+    }
+    const trigger = call.state === 'ringing' ? 'ringing' : call.state === 'talking' ? 'answer' : null;
+    if (trigger && settings.openCrm === trigger) await autoOpen(call);
+  }
+  await setSession({ live });
+  await updateRecent(call);
+}
+
+async function autoOpen(call: CallView): Promise<void> {
+  const opened = await getSession('autoOpened');
+  if (opened[call.ivrid] || !call.identity.url) return;
+  await setSession({ autoOpened: { ...opened, [call.ivrid]: true } });
+  await openUrl(call.identity.url);
+}
+
+async function updateRecent(call: Partial<CallView> & { ivrid: string }): Promise<void> {
+  const recent = await getLocal('recent');
+  const index = recent.findIndex((c) => c.ivrid === call.ivrid);
+  if (index >= 0) recent[index] = { ...recent[index]!, ...call };
+  else if ('state' in call) recent.unshift(call as CallView);
+  recent.sort((a, b) => b.startedAt - a.startedAt);
+  await setLocal({ recent: recent.slice(0, RECENT_LIMIT) });
+}
+
+async function setBadge(missed: number): Promise<void> {
+  await browser.action.setBadgeBackgroundColor({ color: '#c62828' });
+  await browser.action.setBadgeText({ text: missed > 0 ? String(missed) : '' });
+}
+
+/** Opens the CRM page of a call, live or recent. */
+async function openCall(ivrid: string): Promise<void> {
+  const call = (await getSession('live'))[ivrid] ?? (await getLocal('recent')).find((c) => c.ivrid === ivrid);
+  if (call) await openUrl(call.identity.url);
+}
+
+async function signOut(): Promise<void> {
+  const session = await getLocal('session');
+  socket?.close(1000, 'signed out');
+  socket = null;
+  if (session) {
+    try {
+      await fetch(new URL('/api/sessions/current', session.relayUrl), {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${session.token}` },
+      });
+    } catch {
+      // The relay is unreachable: the session still ends here, and expires there.
+    }
+  }
+  await endSession('');
+}
+
+/** One handler per runtime message, by type. */
+const handlers: { [T in RuntimeMessage['type']]: (m: Extract<RuntimeMessage, { type: T }>) => Promise<void> } = {
+  'signed-in': async () => {
+    socket?.close(1000, 'signed in again');
+    socket = null;
+    await setSession({ attempt: 0 });
+    await connect();
+  },
+  'sign-out': () => serially(signOut),
+  'open-call': (m) => openCall(m.ivrid),
+  'popup-opened': async () => {
+    await setLocal({ missed: 0 });
+    await setBadge(0);
+  },
+};
+
+// Listeners are registered synchronously at the top level, so Chrome delivers the events that
+// wake a stopped worker.
+browser.runtime.onMessage.addListener((message: unknown) => {
+  const m = message as RuntimeMessage;
+  const handler = handlers[m.type] as ((m: RuntimeMessage) => Promise<void>) | undefined;
+  return handler ? handler(m).then(() => ({ ok: true })) : undefined;
+});
+
+browser.notifications.onClicked.addListener((id) => {
+  const ivrid = ivridOf(id);
+  if (ivrid) void openCall(ivrid).then(() => browser.notifications.clear(id));
+});
+
+browser.notifications.onButtonClicked.addListener((id) => {
+  const ivrid = ivridOf(id);
+  if (ivrid) void openCall(ivrid).then(() => browser.notifications.clear(id));
+});
+
+browser.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === RECONNECT_ALARM) void connect();
+});
+
+self.addEventListener('online', () => void connect());
+
+browser.runtime.onInstalled.addListener(() => void connect());
+
+void browser.alarms.create(RECONNECT_ALARM, { periodInMinutes: 0.5 });
+// Every load of an unpacked extension fires onInstalled, never onStartup: connect from here.
+void connect();

@@ -1,0 +1,71 @@
+import type { CallView } from '../shared/messages';
+
+/**
+ * Wraps text from outside (CRM names, company names) in Unicode first-strong isolates, so a
+ * Hebrew or Arabic name followed by Latin digits keeps both in their own direction.
+ */
+export function isolate(text: string): string {
+  return text === '' ? '' : `\u2068${text}\u2069`;
+}
+
+/** The number as people write it (the relay formats it for its country), or words when there is none. */
+export function numberForPeople(call: CallView): string {
+  if (call.phone.withheld) return 'Withheld number';
+  return call.phone.local || call.phone.raw;
+}
+
+/** Who is calling, in the order an agent trusts: the CRM, then Voicenter's caller name, then the number. */
+export function callerTitle(call: CallView): string {
+  return call.identity.name || call.callerName || numberForPeople(call);
+}
+
+/** The line under the number: company, "3 matches", "Unknown caller", or the call's state. */
+export function callerContext(call: CallView): string {
+  const { identity } = call;
+  const who =
+    identity.status === 'multiple'
+      ? `${identity.total} matches`
+      : identity.status === 'found'
+        ? identity.company
+        : identity.status === 'pending'
+          ? 'Looking up…'
+          : 'Unknown caller';
+  if (call.state === 'talking') return who ? `Talking · ${who}` : 'Talking';
+  if (call.state === 'hold') return who ? `On hold · ${who}` : 'On hold';
+  return who;
+}
+
+export type Outcome = 'answered' | 'missed' | 'outgoing' | 'answered elsewhere' | 'in progress';
+
+/** How a call ended for this agent, in the words of the call list. */
+export function outcome(call: CallView): Outcome {
+  if (call.direction === 'outgoing' || call.state === 'dialing') return 'outgoing';
+  if (call.answeredBy === 'me') return 'answered';
+  if (call.answeredBy === 'other') return 'answered elsewhere';
+  return call.state === 'ended' ? 'missed' : 'in progress';
+}
+
+/** The notification of a ringing or answered call: plain text only, whatever the CRM returned. */
+export function notificationText(call: CallView): { title: string; message: string; contextMessage: string } {
+  return {
+    title: isolate(plain(callerTitle(call))),
+    message: numberForPeople(call),
+    contextMessage: isolate(plain(callerContext(call))),
+  };
+}
+
+/** Only http and https pages are ever opened. */
+export function isOpenableUrl(url: string): boolean {
+  try {
+    const { protocol } = new URL(url);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** Control characters and markup are shown as text; this drops the controls and trims length. */
+function plain(text: string): string {
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '').slice(0, 120);
+}

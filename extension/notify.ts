@@ -1,0 +1,73 @@
+import browser from 'webextension-polyfill';
+import type { CallView } from '../shared/messages';
+import { isOpenableUrl, notificationText } from './call-display';
+import { getSession, setSession } from './storage';
+
+/** Notification ids carry the call's ivrid, so one call never has two notifications. */
+const PREFIX = 'call:';
+export const notificationId = (ivrid: string) => `${PREFIX}${ivrid}`;
+export const ivridOf = (notificationId: string) =>
+  notificationId.startsWith(PREFIX) ? notificationId.slice(PREFIX.length) : null;
+
+const ICON = 'extension/icons/icon-128.png';
+
+/**
+ * Shows the call's notification, or updates it in place when it is already on screen.
+ * `chrome.notifications.create` resolves even when Chrome refused to show anything (no icon or
+ * title), so the notification is looked for afterwards and a failure is reported.
+ */
+export async function showCall(call: CallView): Promise<void> {
+  const id = notificationId(call.ivrid);
+  const text = notificationText(call);
+  // chrome.notifications directly: the polyfill's types lack update(), buttons and requireInteraction.
+  const options: chrome.notifications.NotificationCreateOptions = {
+    type: 'basic',
+    iconUrl: browser.runtime.getURL(ICON),
+    title: text.title,
+    message: text.message,
+    contextMessage: text.contextMessage,
+    // Kept on screen while it rings: the agent must see it before answering.
+    requireInteraction: call.state === 'ringing',
+    priority: 2,
+    silent: false,
+    ...(isOpenableUrl(call.identity.url) ? { buttons: [{ title: 'Open in CRM' }] } : {}),
+  };
+  const shown = await chrome.notifications.getAll();
+  if (id in shown) {
+    await chrome.notifications.update(id, options);
+    return;
+  }
+  await chrome.notifications.create(id, options);
+  if (!(id in (await chrome.notifications.getAll()))) {
+    console.error(`notification for call ${call.ivrid} was not shown`);
+  }
+}
+
+export async function clearCall(ivrid: string): Promise<void> {
+  await browser.notifications.clear(notificationId(ivrid));
+}
+
+/**
+ * Opens a CRM page in a new tab, or focuses the tab this extension already opened for it.
+ * Only http: and https: are opened; anything else is refused and logged.
+ */
+export async function openUrl(url: string): Promise<boolean> {
+  if (!isOpenableUrl(url)) {
+    if (url !== '') console.warn(`refused to open a URL that is not http(s): ${url.slice(0, 200)}`);
+    return false;
+  }
+  const tabs = await getSession('tabs');
+  const known = tabs[url];
+  if (known !== undefined) {
+    try {
+      const tab = await browser.tabs.update(known, { active: true });
+      if (tab?.windowId !== undefined) await browser.windows.update(tab.windowId, { focused: true });
+      return true;
+    } catch {
+      // The tab was closed since: open a new one.
+    }
+  }
+  const tab = await browser.tabs.create({ url });
+  if (tab.id !== undefined) await setSession({ tabs: { ...tabs, [url]: tab.id } });
+  return true;
+}

@@ -1,0 +1,112 @@
+import browser from 'webextension-polyfill';
+import type { ErrorBody } from '../shared/errors';
+import type { SignInResponse } from '../shared/messages';
+import { sendToWorker } from './runtime-messages';
+import { getLocal, getSession, setLocal, type Settings } from './storage';
+import { stateWords } from './state-words';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const form = $<HTMLFormElement>('sign-in');
+const errorBox = $('error');
+
+async function render(): Promise<void> {
+  const [session, connection, settings] = await Promise.all([getLocal('session'), getSession('connection'), getLocal('settings')]);
+  const state = $('state');
+  state.textContent = stateWords(connection.state);
+  state.className = `state ${connection.state}`;
+  form.hidden = session !== null;
+  $('signed-in').hidden = session === null;
+  const who = $('who');
+  who.hidden = session === null;
+  who.textContent = session ? `Signed in as ${session.extenUser}${session.name ? ` (${session.name})` : ''} at ${session.relayUrl}` : '';
+  if (connection.error && !errorBox.dataset.local) errorBox.textContent = connection.error;
+  if (connection.state === 'connected') errorBox.textContent = '';
+  $<HTMLSelectElement>('open-crm').value = settings.openCrm;
+  $<HTMLSelectElement>('after-answer').value = settings.afterAnswer;
+  if (!session) {
+    const last = await browser.storage.local.get(['lastRelayUrl', 'lastExtenUser']);
+    const relay = $<HTMLInputElement>('relay-url');
+    const user = $<HTMLInputElement>('exten-user');
+    if (!relay.value && typeof last.lastRelayUrl === 'string') relay.value = last.lastRelayUrl;
+    if (!user.value && typeof last.lastExtenUser === 'string') user.value = last.lastExtenUser;
+  }
+}
+
+/** The relay's base URL from what the agent typed (also accepts a pasted pop-up URL). */
+function relayBase(input: string): URL | null {
+  try {
+    const url = new URL(input.trim());
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+    return new URL(url.origin);
+  } catch {
+    return null;
+  }
+}
+
+function showError(text: string): void {
+  errorBox.textContent = text;
+  errorBox.dataset.local = text ? '1' : '';
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void signIn();
+});
+
+async function signIn(): Promise<void> {
+  showError('');
+  const base = relayBase($<HTMLInputElement>('relay-url').value);
+  const extenUser = $<HTMLInputElement>('exten-user').value.trim();
+  const passwordInput = $<HTMLInputElement>('password');
+  if (!base) {
+    showError('The relay URL must start with http:// or https://, like http://relay.example.com:8080');
+    return;
+  }
+  let res: Response;
+  try {
+    res = await fetch(new URL('/api/sessions', base), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ extenUser, password: passwordInput.value }),
+    });
+  } catch {
+    showError(`Cannot reach the relay at ${base.origin}. Check the address, and that the relay is running.`);
+    return;
+  }
+  const body: unknown = await res.json().catch(() => null);
+  if (res.status === 201 && body && typeof (body as SignInResponse).token === 'string') {
+    const ok = body as SignInResponse;
+    // The password is never stored: only the session it was traded for.
+    passwordInput.value = '';
+    await setLocal({
+      session: { relayUrl: base.origin, token: ok.token, extenUser: ok.agent.extenUser, name: ok.agent.name, expiresAt: ok.expiresAt },
+      lastSeq: 0,
+    });
+    await browser.storage.local.set({ lastRelayUrl: base.origin, lastExtenUser: ok.agent.extenUser });
+    await sendToWorker({ type: 'signed-in' });
+    await render();
+    return;
+  }
+  const error = body as Partial<ErrorBody> | null;
+  if (res.status === 401) showError('Wrong extension user or password.');
+  else if (res.status === 429) showError(`Too many attempts. ${error?.ERROR ?? 'Try again later.'}`);
+  else if (error?.STATUS === 'ERROR' && typeof error.ERROR === 'string') showError(`The relay refused: ${error.ERROR}`);
+  else showError(`${base.origin} answers, but it is not a Voicenter Screen Pop relay. Check the address.`);
+}
+
+$('sign-out').addEventListener('click', () => {
+  void sendToWorker({ type: 'sign-out' }).then(render);
+});
+
+const saveSettings = async () => {
+  const settings: Settings = {
+    openCrm: $<HTMLSelectElement>('open-crm').value as Settings['openCrm'],
+    afterAnswer: $<HTMLSelectElement>('after-answer').value as Settings['afterAnswer'],
+  };
+  await setLocal({ settings });
+};
+$('open-crm').addEventListener('change', () => void saveSettings());
+$('after-answer').addEventListener('change', () => void saveSettings());
+
+browser.storage.onChanged.addListener(() => void render());
+void render();

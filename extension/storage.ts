@@ -1,0 +1,85 @@
+import browser from 'webextension-polyfill';
+import type { CallView } from '../shared/messages';
+
+/**
+ * Everything the extension keeps. The service worker may be stopped at any moment, so nothing
+ * lives only in module variables: the session and history in storage.local (kept across
+ * restarts), live calls and the connection state in storage.session (kept while Chrome runs).
+ */
+export interface Session {
+  relayUrl: string;
+  token: string;
+  extenUser: string;
+  name: string;
+  expiresAt: number;
+}
+
+export interface Settings {
+  /** Open the call's CRM page in a new tab by itself: never, when it rings, when answered. */
+  openCrm: 'never' | 'ringing' | 'answer';
+  /** After answering: keep the notification (marked Talking) or clear it. */
+  afterAnswer: 'keep' | 'clear';
+}
+
+export const DEFAULT_SETTINGS: Settings = { openCrm: 'never', afterAnswer: 'clear' };
+
+export type ConnectionState = 'signed-out' | 'connecting' | 'connected' | 'disconnected';
+
+export interface Connection {
+  state: ConnectionState;
+  /** Why it is not connected, in words for the agent; "" when nothing is wrong. */
+  error: string;
+  since: number;
+}
+
+interface LocalData {
+  session: Session | null;
+  settings: Settings;
+  /** Recent calls, newest first. */
+  recent: CallView[];
+  /** Missed calls not yet seen (the toolbar badge). */
+  missed: number;
+  /** The last sequence number processed from the relay. */
+  lastSeq: number;
+}
+
+interface SessionData {
+  connection: Connection;
+  /** Calls still ringing or in progress, by ivrid. */
+  live: Record<string, CallView>;
+  /** Consecutive failed connection attempts, for the backoff. */
+  attempt: number;
+  /** Tabs this extension opened, by URL, to focus instead of opening twice. */
+  tabs: Record<string, number>;
+  /** Calls whose CRM page was already opened by itself (so it happens once). */
+  autoOpened: Record<string, true>;
+}
+
+const LOCAL_DEFAULTS: LocalData = { session: null, settings: DEFAULT_SETTINGS, recent: [], missed: 0, lastSeq: 0 };
+const SESSION_DEFAULTS: SessionData = {
+  connection: { state: 'signed-out', error: '', since: 0 },
+  live: {},
+  attempt: 0,
+  tabs: {},
+  autoOpened: {},
+};
+
+export async function getLocal<K extends keyof LocalData>(key: K): Promise<LocalData[K]> {
+  const got = await browser.storage.local.get(key);
+  return (got[key] as LocalData[K] | undefined) ?? LOCAL_DEFAULTS[key];
+}
+
+export async function setLocal(values: Partial<LocalData>): Promise<void> {
+  await browser.storage.local.set(values);
+}
+
+export async function getSession<K extends keyof SessionData>(key: K): Promise<SessionData[K]> {
+  const got = await browser.storage.session.get(key);
+  return (got[key] as SessionData[K] | undefined) ?? SESSION_DEFAULTS[key];
+}
+
+export async function setSession(values: Partial<SessionData>): Promise<void> {
+  await browser.storage.session.set(values);
+}
+
+export const RECENT_LIMIT = 50;
