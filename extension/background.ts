@@ -21,8 +21,11 @@ import {
   type Session,
 } from './storage';
 
-/** Keep below 30 s: Chrome stops an idle service worker at 30 s unless a WebSocket message flows. */
-const PING_MS = 20_000;
+/**
+ * Keep below 30 s: Chrome stops an idle service worker at 30 s unless a WebSocket message flows.
+ * The relay says how often it sends its own heartbeat; the worker sends one just as often.
+ */
+const DEFAULT_PING_MS = 20_000;
 /** Reconnect delays double from 1 s up to about 30 s, each with random jitter. */
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_CAP_MS = 30_000;
@@ -74,10 +77,6 @@ async function connect(): Promise<void> {
     return;
   }
   socket = ws;
-  ws.onopen = () => {
-    clearInterval(pingTimer);
-    pingTimer = setInterval(() => send({ type: 'ping', time: Date.now() }), PING_MS);
-  };
   ws.onmessage = (event: MessageEvent<string>) => {
     const message = typeof event.data === 'string' ? parseServerMessage(event.data) : null;
     if (!message) {
@@ -121,6 +120,8 @@ async function endSession(error: string): Promise<void> {
 async function handle(message: ServerMessage, session: Session): Promise<void> {
   switch (message.type) {
     case 'hello':
+      clearInterval(pingTimer);
+      pingTimer = setInterval(() => send({ type: 'ping', time: Date.now() }), message.heartbeatMs || DEFAULT_PING_MS);
       await setSession({ attempt: 0 });
       await setLocal({ session: { ...session, name: message.agent.name } });
       await setConnection('connected');
@@ -255,6 +256,9 @@ self.addEventListener('online', () => void connect());
 
 browser.runtime.onInstalled.addListener(() => void connect());
 
-void browser.alarms.create(RECONNECT_ALARM, { periodInMinutes: 0.5 });
+// Created once: creating it again at every worker start would push its first tick back each time.
+void browser.alarms.get(RECONNECT_ALARM).then((alarm) => {
+  if (!alarm) void browser.alarms.create(RECONNECT_ALARM, { periodInMinutes: 0.5 });
+});
 // Every load of an unpacked extension fires onInstalled, never onStartup: connect from here.
 void connect();

@@ -43,6 +43,19 @@ function relayBase(input: string): URL | null {
   }
 }
 
+/**
+ * Whether anything answers at the address. A server that is not our relay sends no CORS headers,
+ * so the sign-in fetch fails as if nothing were there; an opaque request tells the two apart.
+ */
+async function answersAtAll(base: URL): Promise<boolean> {
+  try {
+    await fetch(base, { mode: 'no-cors', cache: 'no-store' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function showError(text: string): void {
   errorBox.textContent = text;
   errorBox.dataset.local = text ? '1' : '';
@@ -70,7 +83,11 @@ async function signIn(): Promise<void> {
       body: JSON.stringify({ extenUser, password: passwordInput.value }),
     });
   } catch {
-    showError(`Cannot reach the relay at ${base.origin}. Check the address, and that the relay is running.`);
+    showError(
+      (await answersAtAll(base))
+        ? `${base.origin} answers, but not as a Voicenter Screen Pop relay that allows this extension. Check the address.`
+        : `Cannot reach the relay at ${base.origin}. Check the address, and that the relay is running.`,
+    );
     return;
   }
   const body: unknown = await res.json().catch(() => null);
@@ -91,7 +108,7 @@ async function signIn(): Promise<void> {
   if (res.status === 401) showError('Wrong extension user or password.');
   else if (res.status === 429) showError(`Too many attempts. ${error?.ERROR ?? 'Try again later.'}`);
   else if (error?.STATUS === 'ERROR' && typeof error.ERROR === 'string') showError(`The relay refused: ${error.ERROR}`);
-  else showError(`${base.origin} answers, but it is not a Voicenter Screen Pop relay. Check the address.`);
+  else showError(`${base.origin} answers, but not as a Voicenter Screen Pop relay. Check the address.`);
 }
 
 $('sign-out').addEventListener('click', () => {
