@@ -35,6 +35,16 @@ export async function serviceWorker(context: BrowserContext): Promise<Worker> {
   return context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ?? context.waitForEvent('serviceworker');
 }
 
+/** Two agents and two contacts, the same in every end-to-end test. */
+export async function seed(relay: TestRelay, crmUrl: string): Promise<void> {
+  await relay.agents.add('KGpK4iWq', 'Dana Cohen', 'dana-pass');
+  await relay.agents.add('Avi01', 'Avi Levi', 'avi-pass');
+  relay.directory.upsert({
+    id: 'c-1', name: 'Nikita Karpushin', company: 'Voicenter', url: `${crmUrl}/contacts/1`, phones: ['0722776772'],
+  });
+  relay.directory.upsert({ id: 'c-2', name: 'דנה כהן', company: 'חברה בע"מ', url: '', phones: ['0501234567'] });
+}
+
 export const test = base.extend<Fixtures>({
   // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as the first argument
   crm: async ({}, use) => {
@@ -49,12 +59,7 @@ export const test = base.extend<Fixtures>({
   },
   relay: async ({ crm }, use) => {
     const relay = await startRelay({ RELAY_SEARCH_URL: `${crm.url}/search?phone={e164}` });
-    await relay.agents.add('KGpK4iWq', 'Dana Cohen', 'dana-pass');
-    await relay.agents.add('Avi01', 'Avi Levi', 'avi-pass');
-    relay.directory.upsert({
-      id: 'c-1', name: 'Nikita Karpushin', company: 'Voicenter', url: `${crm.url}/contacts/1`, phones: ['0722776772'],
-    });
-    relay.directory.upsert({ id: 'c-2', name: 'דנה כהן', company: 'חברה בע"מ', url: '', phones: ['0501234567'] });
+    await seed(relay, crm.url);
     await use(relay);
     await relay.stop();
   },

@@ -1,0 +1,107 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { popup, startRelay } from '../relay/test-helpers';
+import { expect, ring, seed, signInThroughOptions, test } from './fixtures';
+
+test.describe('opening the CRM page', () => {
+  test('a click on the notification opens the caller\'s page in a new tab', async ({ context, extensionId, relay, desktop, crm }) => {
+    const options = await signInThroughOptions(context, extensionId, relay);
+    await expect(options.getByText('Connected', { exact: true })).toBeVisible();
+    await ring(relay, { ivrid: 'e2e-click', phone: '0722776772' });
+    await expect.poll(() => desktop.open()).toHaveLength(1);
+    const opened = context.waitForEvent('page', (p) => p.url() === `${crm.url}/contacts/1`);
+    // What the desktop does when the agent clicks the notification's body.
+    desktop.click(desktop.open()[0]!.id);
+    await expect((await opened).locator('h1')).toHaveText('CRM page /contacts/1');
+    await expect.poll(() => desktop.open()).toEqual([]);
+  });
+
+  test('the "Open in CRM" button opens the search page of an unknown caller', async ({ context, extensionId, relay, desktop, crm }) => {
+    const options = await signInThroughOptions(context, extensionId, relay);
+    await expect(options.getByText('Connected', { exact: true })).toBeVisible();
+    await ring(relay, { ivrid: 'e2e-button', phone: '0529876543' });
+    await expect.poll(() => desktop.open()).toHaveLength(1);
+    const shown = desktop.open()[0]!;
+    const key = shown.actions[shown.actions.indexOf('Open in CRM') - 1]!;
+    const opened = context.waitForEvent('page', (p) => p.url().startsWith(`${crm.url}/search`));
+    desktop.click(shown.id, key);
+    expect((await opened).url()).toBe(`${crm.url}/search?phone=%2B972529876543`);
+  });
+
+  test('a click on a popup row opens its page once, and focuses that tab the next time', async ({ context, extensionId, relay, crm }) => {
+    const options = await signInThroughOptions(context, extensionId, relay);
+    await expect(options.getByText('Connected', { exact: true })).toBeVisible();
+    await ring(relay, { ivrid: 'e2e-row', phone: '0722776772' });
+    const popupPage = await context.newPage();
+    await popupPage.goto(`chrome-extension://${extensionId}/extension/popup.html`);
+    const row = popupPage.getByRole('listitem').filter({ hasText: 'Nikita Karpushin' }).getByRole('button');
+    const opened = context.waitForEvent('page', (p) => p.url() === `${crm.url}/contacts/1`);
+    await row.click();
+    await opened;
+    await options.bringToFront();
+    // What a row click sends, awaited here so the count below follows the worker's handling.
+    const openAgain = () => popupPage.evaluate(() => chrome.runtime.sendMessage({ type: 'open-call', ivrid: 'e2e-row' }));
+    expect(await openAgain()).toEqual({ ok: true });
+    expect(await openAgain()).toEqual({ ok: true });
+    expect(context.pages().filter((p) => p.url() === `${crm.url}/contacts/1`)).toHaveLength(1);
+  });
+
+  test('a URL that is not http(s) is never opened', async ({ context, extensionId, relay }) => {
+    relay.directory.upsert({ id: 'js', name: 'Evil', company: '', url: 'javascript:alert(1)', phones: ['0531111111'] });
+    const options = await signInThroughOptions(context, extensionId, relay);
+    await expect(options.getByText('Connected', { exact: true })).toBeVisible();
+    await ring(relay, { ivrid: 'e2e-js', phone: '0531111111' });
+    const popupPage = await context.newPage();
+    await popupPage.goto(`chrome-extension://${extensionId}/extension/popup.html`);
+    const pages = context.pages().length;
+    await popupPage.getByRole('listitem').filter({ hasText: 'Evil' }).getByRole('button').click();
+    // The same request as the click, awaited: once it is answered, no tab was opened by either.
+    expect(await popupPage.evaluate(() => chrome.runtime.sendMessage({ type: 'open-call', ivrid: 'e2e-js' }))).toEqual({ ok: true });
+    expect(context.pages().length).toBe(pages);
+  });
+});
+
+test.describe('staying connected', () => {
+  test('the relay restarted mid-shift: reconnects, no second notification, the next call pops', async ({ context, extensionId, desktop, crm }) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'e2e-restart-'));
+    let relay = await startRelay({ RELAY_DATA_DIR: dataDir });
+    await seed(relay, crm.url);
+    const port = Number(new URL(relay.url).port);
+    const options = await signInThroughOptions(context, extensionId, relay);
+    await expect(options.getByText('Connected', { exact: true })).toBeVisible();
+    await ring(relay, { ivrid: 'e2e-before', phone: '0722776772' });
+    await expect.poll(() => desktop.open()).toHaveLength(1);
+
+    await relay.stop();
+    await expect(options.getByRole('status')).not.toHaveText('Connected');
+    relay = await startRelay({ RELAY_DATA_DIR: dataDir, PORT: port });
+    try {
+      await expect(options.getByRole('status')).toHaveText('Connected', { timeout: 20_000 });
+      await ring(relay, { ivrid: 'e2e-after', phone: '0501234567' });
+      await expect.poll(() => desktop.open()).toHaveLength(2);
+      // One notification per call, ever: the one still ringing was not shown a second time.
+      expect([...desktop.shown.values()].map((n) => n.summary)).toEqual(['\u2068Nikita Karpushin\u2069', '\u2068דנה כהן\u2069']);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  test('the service worker stopped by Chrome comes back by itself and the next call pops', async ({ context, extensionId, relay, desktop }) => {
+    test.setTimeout(90_000);
+    const options = await signInThroughOptions(context, extensionId, relay);
+    await expect(options.getByText('Connected', { exact: true })).toBeVisible();
+    await expect.poll(() => relay.sockets.stats().sockets).toBe(1);
+    const cdp = await context.newCDPSession(options);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await expect.poll(() => relay.sockets.stats().sockets).toBe(0);
+    await options.close();
+    // Nothing of ours wakes it: the reconnect alarm (every 30 s) does.
+    await expect.poll(() => relay.sockets.stats().sockets, { timeout: 45_000 }).toBe(1);
+    await ring(relay, { ivrid: 'e2e-after-stop', phone: '0722776772' });
+    await expect.poll(() => desktop.open().map((n) => n.summary)).toEqual(['\u2068Nikita Karpushin\u2069']);
+    await popup(relay, { ivrid: 'e2e-after-stop', extenUser: 'KGpK4iWq', status: 'Hangup' });
+    await expect.poll(() => desktop.open()).toEqual([]);
+  });
+});
