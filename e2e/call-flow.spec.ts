@@ -14,6 +14,8 @@ test.describe('the extension, signed in through the options page', () => {
     const options = await signInThroughOptions(context, extensionId, relay);
     await expect(options.getByText('Connected', { exact: true })).toBeVisible();
     await expect(options.getByLabel('Password')).toBeHidden();
+    // One socket per browser: the worker's start-up paths must not open two.
+    expect(relay.sockets.stats()).toEqual({ agents: 1, sockets: 1 });
 
     await ring(relay, { ivrid: 'e2e-ring-1', phone: '972722776772' });
     await ring(relay, { ivrid: 'e2e-ring-1', phone: '972722776772' }); // Voicenter retries: still one notification

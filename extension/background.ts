@@ -29,14 +29,20 @@ const DEFAULT_PING_MS = 20_000;
 /** Reconnect delays double from 1 s up to about 30 s, each with random jitter. */
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_CAP_MS = 30_000;
-/** Wakes a stopped worker to reconnect (30 s is the shortest period Chrome allows). */
+/**
+ * Wakes a stopped worker to reconnect. One minute, not 30 s: an alarm every 30 s would itself
+ * keep the worker from ever idling out, hiding a broken heartbeat.
+ */
 const RECONNECT_ALARM = 'reconnect';
+const RECONNECT_ALARM_MINUTES = 1;
 
 // The socket of this worker's lifetime. When Chrome stops the worker the socket goes with it,
 // and top-level code below opens a new one.
 let socket: WebSocket | null = null;
 let pingTimer: ReturnType<typeof setInterval> | undefined;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
+/** A connection attempt under way: the top-level start and onInstalled must not open two sockets. */
+let connecting: Promise<void> | null = null;
 /** Messages are handled one at a time: storage read-modify-write must not interleave. */
 let queue: Promise<void> = Promise.resolve();
 
@@ -59,7 +65,12 @@ function send(message: ClientMessage): void {
   if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
 }
 
-async function connect(): Promise<void> {
+function connect(): Promise<void> {
+  connecting ??= openSocket().finally(() => (connecting = null));
+  return connecting;
+}
+
+async function openSocket(): Promise<void> {
   clearTimeout(retryTimer);
   const session = await getLocal('session');
   if (!session) {
@@ -258,7 +269,7 @@ browser.runtime.onInstalled.addListener(() => void connect());
 
 // Created once: creating it again at every worker start would push its first tick back each time.
 void browser.alarms.get(RECONNECT_ALARM).then((alarm) => {
-  if (!alarm) void browser.alarms.create(RECONNECT_ALARM, { periodInMinutes: 0.5 });
+  if (!alarm) void browser.alarms.create(RECONNECT_ALARM, { periodInMinutes: RECONNECT_ALARM_MINUTES });
 });
 // Every load of an unpacked extension fires onInstalled, never onStartup: connect from here.
 void connect();

@@ -66,7 +66,11 @@ export class AgentSockets {
     const tokenHash = sha256(token);
     const agent = this.options.agents.session(tokenHash);
     if (!agent) return refuse(401, 'Unauthorized');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, agent, tokenHash));
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.accept(ws, agent, tokenHash);
+      // As the ws examples do, so observers (tests, metrics) see every accepted socket.
+      this.wss.emit('connection', ws, req);
+    });
   }
 
   private accept(ws: WebSocket, agent: Agent, tokenHash: string): void {
