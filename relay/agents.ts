@@ -41,6 +41,8 @@ export class NoSuchAgentError extends Error {}
 
 /** The roster of agents (one per Voicenter extension user) and their sessions. */
 export class Agents {
+  /** Agents by extension user, for the delivery path; cleared on every change (see forget()). */
+  private readonly cache = new Map<string, Agent | null>();
   private readonly byExtenUser;
   private readonly sessionByHash;
   private dummyHash: Promise<string> | undefined;
@@ -62,6 +64,7 @@ export class Agents {
       const info = this.db
         .prepare('INSERT INTO agents (exten_user, name, password_hash, created_at) VALUES (?, ?, ?, ?)')
         .run(extenUser, name, hash, now);
+      this.forget();
       return { id: Number(info.lastInsertRowid), extenUser, name, enabled: true };
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
@@ -76,13 +79,25 @@ export class Agents {
   }
 
   get(extenUser: string): Agent | undefined {
-    const row = this.byExtenUser.get(extenUser);
-    return row ? toAgent(row) : undefined;
+    let agent = this.cache.get(extenUser);
+    if (agent === undefined) {
+      const row = this.byExtenUser.get(extenUser);
+      agent = row ? toAgent(row) : null;
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(extenUser, agent);
+    }
+    return agent ?? undefined;
+  }
+
+  /** Drops cached agents; called after any change to the roster, here or by another process. */
+  forget(): void {
+    this.cache.clear();
   }
 
   /** Removes the agent; its sessions go with it (the relay closes their sockets at once). */
   remove(extenUser: string): void {
     const info = this.db.prepare('DELETE FROM agents WHERE exten_user = ?').run(extenUser);
+    this.forget();
     if (info.changes === 0) throw new NoSuchAgentError(`no agent ${extenUser}`);
   }
 

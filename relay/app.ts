@@ -5,6 +5,8 @@ import { Agents } from './agents';
 import { apiRouter } from './api';
 import { CallFlow } from './call-flow';
 import { CallBook } from './calls';
+import { Checkpointer } from './checkpointer';
+import { GroupCommit } from './group-commit';
 import type { Config } from './config';
 import { openDatabase, type DB } from './db';
 import { Directory } from './directory';
@@ -16,9 +18,11 @@ import { voicenterToken } from './secrets';
 import { AgentSockets } from './socket';
 
 /** How long delivered messages stay in the outbox for replay. */
-const OUTBOX_KEEP_MS = 10 * 60_000;
+const OUTBOX_KEEP_MS = 2 * 60_000;
 /** How often the relay looks for sessions ended by the CLI (another process writing the database). */
 const REVOCATION_POLL_MS = 500;
+/** How often the WAL is copied into the database file (off the event loop). */
+const CHECKPOINT_MS = 1_000;
 /** Voicenter drops the pop-up after about 3 s. */
 const ANSWER_BUDGET_MS = 2_500;
 
@@ -35,10 +39,11 @@ export interface Relay {
   token: string;
   directory: Directory;
   agents: Agents;
+  flow: CallFlow;
   sockets: AgentSockets;
   log: Logger;
   /** Stops timers, closes sockets and the database. The server must be closed by its owner. */
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Builds the relay (HTTP app, WebSocket server, database) without listening. */
@@ -48,8 +53,12 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   const token = voicenterToken(config.RELAY_DATA_DIR, config.RELAY_VOICENTER_TOKEN);
   const directory = new Directory(db, config.RELAY_DEFAULT_COUNTRY, config.RELAY_MATCH_SUFFIX_DIGITS);
   const agents = new Agents(db, config.RELAY_SESSION_TTL_HOURS * 3_600_000);
-  const calls = new CallBook(db, config.RELAY_DEFAULT_COUNTRY);
-  const outbox = new Outbox(db);
+  // Checkpoints run in a worker thread; the relay's own connection never does one.
+  db.pragma('wal_autocheckpoint = 0');
+  const checkpointer = new Checkpointer(db.name, CHECKPOINT_MS, (message) => log.error({ err: message }, 'WAL checkpoint failed'));
+  const commits = new GroupCommit(db);
+  const calls = new CallBook(db, commits);
+  const outbox = new Outbox();
   const sockets = new AgentSockets({
     agents,
     log,
@@ -58,6 +67,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     hello: (agent) => ({
       type: 'hello',
       seq: outbox.last(agent.id),
+      epoch: outbox.epoch,
       agent: { extenUser: agent.extenUser, name: agent.name },
       heartbeatMs: config.RELAY_HEARTBEAT_MS,
     }),
@@ -83,14 +93,16 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use((req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      log.debug({ method: req.method, path: loggablePath(req.originalUrl), status: res.statusCode, ms }, 'request');
+  if (log.isLevelEnabled('debug')) {
+    app.use((req, res, next) => {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        log.debug({ method: req.method, path: loggablePath(req.originalUrl), status: res.statusCode, ms }, 'request');
+      });
+      next();
     });
-    next();
-  });
+  }
   app.get('/healthz', (_req, res) => {
     try {
       db.prepare('SELECT 1').get();
@@ -122,6 +134,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
       const now = db.pragma('data_version', { simple: true });
       if (now !== dataVersion) {
         dataVersion = now;
+        agents.forget();
         sockets.revalidate();
       }
     }, REVOCATION_POLL_MS),
@@ -141,11 +154,15 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     token,
     directory,
     agents,
+    flow,
     sockets,
     log,
-    close() {
+    async close() {
       for (const t of timers) clearInterval(t);
       sockets.close();
+      commits.flush();
+      await checkpointer.stop();
+      // The last connection to close checkpoints what is left and removes the WAL.
       db.close();
     },
   };

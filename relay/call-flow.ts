@@ -12,7 +12,7 @@ export interface CallFlowOptions {
   calls: CallBook;
   outbox: Outbox;
   agents: Agents;
-  send: (agentId: number, message: ServerMessage) => number;
+  send: (agentId: number, message: ServerMessage | string) => number;
   identify: Identify;
   country: CountryCode;
   /** Voicenter drops the pop-up after about 3 s: answer with what is known by then. */
@@ -35,10 +35,10 @@ export class CallFlow {
   async handle(event: CallEvent, format: RequestFormat): Promise<VoicenterAnswer> {
     const { log } = this.o;
     const phone = parsePhone(event.phone, this.o.country);
-    const recorded = this.o.calls.record(event, phone, format);
     if (event.phase === 'unknown') {
       log.warn({ ivrid: event.ivrid, status: event.status }, 'unknown call status: recorded, nothing delivered');
     }
+    const recorded = this.o.calls.record(event, phone, format);
     let identity = recorded.identity;
     let later = this.inflight.get(event.ivrid);
     if (!identity && !later) {
@@ -46,13 +46,15 @@ export class CallFlow {
       if (found instanceof Promise) later = this.lookUpLater(event.ivrid, found);
       else {
         identity = found;
-        this.o.calls.setIdentity(event.ivrid, found);
+        void this.o.calls.setIdentity(event.ivrid, found);
       }
     }
+    // Agents hear of it at once; Voicenter's answer waits until the call log has it on disk.
     for (const { extenUser, view } of recorded.changed) {
       this.deliver(extenUser, { type: 'call', call: { ...view, identity: identity ?? PENDING } });
     }
     log.debug({ ivrid: event.ivrid, phase: event.phase, format, duplicate: recorded.duplicate }, 'call event');
+    await recorded.committed;
     if (identity) return voicenterAnswer(identity);
     return voicenterAnswer((await this.withinBudget(later!)) ?? UNKNOWN);
   }
@@ -74,9 +76,8 @@ export class CallFlow {
       })
       .then((identity) => {
         this.inflight.delete(ivrid);
-        for (const extenUser of this.o.calls.setIdentity(ivrid, identity)) {
-          this.deliver(extenUser, { type: 'identity', ivrid, identity });
-        }
+        void this.o.calls.setIdentity(ivrid, identity);
+        for (const extenUser of this.o.calls.stations(ivrid)) this.deliver(extenUser, { type: 'identity', ivrid, identity });
         return identity;
       });
     this.inflight.set(ivrid, later);
@@ -91,10 +92,9 @@ export class CallFlow {
     return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
   }
 
-  /** Numbers the message for the agent and sends it to all its sockets; unknown agents get nothing. */
+  /** Numbers the message for the agent, keeps it in its outbox and sends it; unknown agents get nothing. */
   private deliver(extenUser: string, message: Unsequenced<SequencedMessage>): void {
     const agent = this.o.agents.get(extenUser);
-    if (!agent?.enabled) return;
-    this.o.send(agent.id, this.o.outbox.add(agent.id, message));
+    if (agent?.enabled) this.o.send(agent.id, this.o.outbox.add(agent.id, message));
   }
 }

@@ -5,10 +5,12 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { parseCallEvent, type CallEvent } from '../shared/call-event';
 import { parsePhone } from '../shared/phone';
 import { CallBook } from './calls';
+import { GroupCommit } from './group-commit';
 import { openDatabase, type DB } from './db';
 
 let db: DB;
 let book: CallBook;
+let commits: GroupCommit;
 
 function event(fields: Record<string, unknown>): CallEvent {
   const r = parseCallEvent({ ivrid: 'c1', phone: '0722776772', ...fields });
@@ -17,12 +19,16 @@ function event(fields: Record<string, unknown>): CallEvent {
 }
 const record = (fields: Record<string, unknown>, now = 1_000) => {
   const e = event(fields);
-  return book.record(e, parsePhone(e.phone, 'IL'), 'json', now);
+  const recorded = book.record(e, parsePhone(e.phone, 'IL'), 'json', now);
+  // What the relay awaits before answering Voicenter: the log on disk.
+  commits.flush();
+  return recorded;
 };
 
 beforeEach(() => {
   db = openDatabase(mkdtempSync(join(tmpdir(), 'calls-')));
-  book = new CallBook(db, 'IL');
+  commits = new GroupCommit(db);
+  book = new CallBook(db, commits);
 });
 
 describe('CallBook', () => {
@@ -38,6 +44,14 @@ describe('CallBook', () => {
     record({ extenUser: 'A', status: 'Ringing' });
     record({ extenUser: 'A', status: 'Talking' });
     expect(record({ extenUser: 'A', status: 'Ringing' })).toMatchObject({ duplicate: true, changed: [] });
+  });
+
+  it('reads a call back from the log when it is no longer in memory', () => {
+    record({ extenUser: 'A', status: 'Ringing' });
+    record({ extenUser: 'A', status: 'Talking' });
+    const fresh = new CallBook(db, commits);
+    expect(fresh.views('c1').get('A')).toMatchObject({ state: 'talking', answeredBy: 'me' });
+    expect(fresh.stations('c1')).toEqual(['A']);
   });
 
   it('ends the call for every station on a hang-up that names none', () => {

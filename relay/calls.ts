@@ -1,8 +1,8 @@
 import type { CallEvent, CallPhase, RequestFormat } from '../shared/call-event';
 import type { CallState, CallView, Identity } from '../shared/messages';
-import type { CountryCode } from 'libphonenumber-js';
-import { parsePhone, type Phone } from '../shared/phone';
+import type { Phone } from '../shared/phone';
 import type { DB } from './db';
+import type { GroupCommit } from './group-commit';
 import { PENDING } from './identify';
 
 interface CallRow {
@@ -10,6 +10,7 @@ interface CallRow {
   direction: CallView['direction'];
   phone_raw: string;
   e164: string | null;
+  phone_local: string;
   caller_name: string;
   did: string;
   started_at: number;
@@ -18,6 +19,7 @@ interface CallRow {
   ended_at: number | null;
   cause: string;
   identity: string | null;
+  updated_at: number;
 }
 
 interface EventRow {
@@ -34,6 +36,8 @@ export interface Recorded {
   identity: Identity | null;
   /** Every station whose view of the call changed, with the new view. */
   changed: { extenUser: string; view: CallView }[];
+  /** Settles once the request is in the call log on disk. */
+  committed: Promise<void>;
 }
 
 const STATE_OF_PHASE: Partial<Record<CallPhase, CallState>> = {
@@ -43,119 +47,191 @@ const STATE_OF_PHASE: Partial<Record<CallPhase, CallState>> = {
   hold: 'hold',
 };
 
+interface LiveCall {
+  row: CallRow;
+  events: EventRow[];
+}
+
+/** Calls kept in memory; older ones are read back from the log when a late request comes. */
+const LIVE_LIMIT = 20_000;
+
 /**
  * The call log, and what each station (extension user) should see of each call. Voicenter
  * sends one request per station and phase; this turns them into per-station views.
+ *
+ * Calls being handled live in memory, so a request needs no read from the database; every
+ * change is written to the log through group commits.
  */
 export class CallBook {
+  private readonly live = new Map<string, LiveCall>();
   private readonly getCall;
   private readonly eventsOf;
-  private readonly insertCall;
+  private readonly saveCall;
   private readonly insertEvent;
+  private readonly deleteBefore;
 
   constructor(
     private readonly db: DB,
-    private readonly country: CountryCode,
+    private readonly commits: GroupCommit,
   ) {
     this.getCall = db.prepare<[string], CallRow>('SELECT * FROM calls WHERE ivrid = ?');
     this.eventsOf = db.prepare<[string], EventRow>(
       "SELECT exten_user, phase, cause, received_at FROM call_events WHERE ivrid = ? AND phase != 'unknown' ORDER BY id",
     );
-    this.insertCall = db.prepare(`
-      INSERT INTO calls (ivrid, direction, phone_raw, e164, caller_name, did, started_at, updated_at)
-      VALUES (@ivrid, @direction, @phone, @e164, @callerName, @did, @startedAt, @now)
+    this.saveCall = db.prepare(`
+      INSERT INTO calls (ivrid, direction, phone_raw, e164, phone_local, caller_name, did, started_at,
+                         answered_at, answered_by, ended_at, cause, identity, updated_at)
+      VALUES (@ivrid, @direction, @phone_raw, @e164, @phone_local, @caller_name, @did, @started_at,
+              @answered_at, @answered_by, @ended_at, @cause, @identity, @updated_at)
       ON CONFLICT (ivrid) DO UPDATE SET
-        direction = CASE WHEN direction = 'unknown' THEN excluded.direction ELSE direction END,
-        phone_raw = CASE WHEN phone_raw = '' THEN excluded.phone_raw ELSE phone_raw END,
-        e164 = COALESCE(e164, excluded.e164),
-        caller_name = CASE WHEN caller_name = '' THEN excluded.caller_name ELSE caller_name END,
-        did = CASE WHEN did = '' THEN excluded.did ELSE did END,
-        updated_at = excluded.updated_at`);
+        direction = excluded.direction, phone_raw = excluded.phone_raw, e164 = excluded.e164,
+        phone_local = excluded.phone_local, caller_name = excluded.caller_name, did = excluded.did,
+        answered_at = excluded.answered_at, answered_by = excluded.answered_by, ended_at = excluded.ended_at,
+        cause = excluded.cause, identity = excluded.identity, updated_at = excluded.updated_at`);
     this.insertEvent = db.prepare(`
       INSERT INTO call_events (ivrid, exten_user, phase, status, cause, format, received_at)
       VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    this.deleteBefore = db.prepare('DELETE FROM calls WHERE started_at < ?');
   }
 
   /** Records one request; tells whether it was new and which stations must be told what. */
   record(event: CallEvent, phone: Phone, format: RequestFormat, now = Date.now()): Recorded {
-    return this.db.transaction((): Recorded => {
-      this.insertCall.run({
-        ivrid: event.ivrid,
-        direction: event.direction,
-        phone: phone.raw,
-        e164: phone.e164,
-        callerName: event.callerName || event.originalCallerName,
-        did: event.did,
-        startedAt: event.callStarted ? event.callStarted * 1000 : now,
-        now,
+    const call = this.load(event.ivrid) ?? this.create(event, now);
+    const row = call.row;
+    // Later requests fill in what earlier ones lacked.
+    if (row.direction === 'unknown') row.direction = event.direction;
+    if (row.phone_raw === '' && !phone.withheld) {
+      row.phone_raw = phone.raw;
+      row.e164 = phone.e164;
+      row.phone_local = phone.local;
+    }
+    row.caller_name ||= event.callerName || event.originalCallerName;
+    row.did ||= event.did;
+    row.updated_at = now;
+
+    const station = event.extenUser ?? '';
+    const mine = call.events.filter((e) => e.exten_user === station);
+    const last = mine.at(-1);
+    const duplicate =
+      event.phase === 'unknown' ||
+      mine.some((e) => e.phase === 'hangup') ||
+      last?.phase === event.phase ||
+      (last !== undefined && (event.phase === 'ringing' || event.phase === 'dialing'));
+    const logged = { ...row };
+    // Unknown statuses are kept in the log, but change nobody's view.
+    const writeEvent = event.phase === 'unknown' || !duplicate;
+    if (duplicate) {
+      const committed = this.commits.write(() => {
+        this.saveCall.run(logged);
+        if (writeEvent) this.insertEvent.run(event.ivrid, station, event.phase, event.status, event.cause, format, now);
       });
-      const station = event.extenUser ?? '';
-      const before = this.views(event.ivrid);
-      const mine = this.eventsOf.all(event.ivrid).filter((e) => e.exten_user === station);
-      const last = mine.at(-1);
-      const duplicate =
-        mine.some((e) => e.phase === 'hangup') ||
-        last?.phase === event.phase ||
-        (last !== undefined && (event.phase === 'ringing' || event.phase === 'dialing'));
-      if (!duplicate) {
-        this.insertEvent.run(event.ivrid, station, event.phase, event.status, event.cause, format, now);
-        this.applyToCall(event, station, now);
-      }
-      const after = this.views(event.ivrid);
-      const changed = [...after]
-        .filter(([user, view]) => user !== '' && !sameView(before.get(user), view))
-        .map(([extenUser, view]) => ({ extenUser, view }));
-      const row = this.getCall.get(event.ivrid);
-      return { duplicate, identity: row?.identity ? (JSON.parse(row.identity) as Identity) : null, changed };
-    })();
+      return { duplicate, identity: parseIdentity(row.identity), changed: [], committed };
+    }
+    const before = viewsOf(call);
+    call.events.push({ exten_user: station, phase: event.phase, cause: event.cause, received_at: now });
+    if (event.phase === 'talking') {
+      row.answered_at ??= event.callAnswered ? event.callAnswered * 1000 : now;
+      if (row.answered_by === null && station !== '') row.answered_by = station;
+    } else if (event.phase === 'hangup') {
+      row.cause = event.cause;
+      // A hang-up for no station, or for the one that answered, ends the call for everyone.
+      if (station === '' || row.answered_by === station) row.ended_at ??= now;
+    }
+    const saved = { ...row };
+    const committed = this.commits.write(() => {
+      this.saveCall.run(saved);
+      this.insertEvent.run(event.ivrid, station, event.phase, event.status, event.cause, format, now);
+    });
+    const changed = [...viewsOf(call)]
+      .filter(([user, view]) => user !== '' && !sameView(before.get(user), view))
+      .map(([extenUser, view]) => ({ extenUser, view }));
+    return { duplicate, identity: parseIdentity(row.identity), changed, committed };
   }
 
-  /** Stores the identity found for a call; returns every station's view so each can be told. */
-  setIdentity(ivrid: string, identity: Identity): string[] {
-    this.db.prepare('UPDATE calls SET identity = ? WHERE ivrid = ?').run(JSON.stringify(identity), ivrid);
-    return [...this.views(ivrid).keys()].filter((u) => u !== '');
+  /** Stores the identity found for a call. */
+  setIdentity(ivrid: string, identity: Identity): Promise<void> {
+    const call = this.load(ivrid);
+    if (!call) return Promise.resolve();
+    call.row.identity = JSON.stringify(identity);
+    const saved = { ...call.row };
+    return this.commits.write(() => this.saveCall.run(saved));
   }
 
-  /** Deletes calls that started before `before` (the retention window), with their events. */
-  prune(before: number): number {
-    return this.db.prepare('DELETE FROM calls WHERE started_at < ?').run(before).changes;
+  /** Every station (extension user) that has taken part in the call. */
+  stations(ivrid: string): string[] {
+    const call = this.load(ivrid);
+    return call ? [...new Set(call.events.map((e) => e.exten_user))].filter((u) => u !== '') : [];
   }
 
   /** The current view of a call for each station that took part in it. */
   views(ivrid: string): Map<string, CallView> {
-    const call = this.getCall.get(ivrid);
-    const result = new Map<string, CallView>();
-    if (!call) return result;
-    const events = this.eventsOf.all(ivrid);
-    const stations = new Set(events.map((e) => e.exten_user));
-    for (const station of stations) {
-      result.set(station, viewFor(call, events.filter((e) => e.exten_user === station), station, this.country));
-    }
-    return result;
+    const call = this.load(ivrid);
+    return call ? viewsOf(call) : new Map();
   }
 
-  private applyToCall(event: CallEvent, station: string, now: number): void {
-    if (event.phase === 'talking') {
-      this.db
-        .prepare(
-          `UPDATE calls SET answered_at = COALESCE(answered_at, ?),
-             answered_by = COALESCE(answered_by, NULLIF(?, '')) WHERE ivrid = ?`,
-        )
-        .run(event.callAnswered ? event.callAnswered * 1000 : now, station, event.ivrid);
-    } else if (event.phase === 'hangup') {
-      // A hang-up for no station, or for the one that answered, ends the call for everyone.
-      this.db
-        .prepare(
-          `UPDATE calls SET cause = ?, ended_at = CASE WHEN ? = '' OR answered_by = ? THEN COALESCE(ended_at, ?)
-             ELSE ended_at END WHERE ivrid = ?`,
-        )
-        .run(event.cause, station, station, now, event.ivrid);
+  /** Deletes calls that started before `before` (the retention window), with their events. */
+  prune(before: number): number {
+    this.commits.flush();
+    for (const [ivrid, call] of this.live) if (call.row.started_at < before) this.live.delete(ivrid);
+    return this.deleteBefore.run(before).changes;
+  }
+
+  private load(ivrid: string): LiveCall | undefined {
+    let call = this.live.get(ivrid);
+    if (call) {
+      // Most recently used last, so the oldest is evicted first.
+      this.live.delete(ivrid);
+      this.live.set(ivrid, call);
+      return call;
     }
+    const row = this.getCall.get(ivrid);
+    if (!row) return undefined;
+    call = { row, events: this.eventsOf.all(ivrid) };
+    this.keep(ivrid, call);
+    return call;
+  }
+
+  private create(event: CallEvent, now: number): LiveCall {
+    const call: LiveCall = {
+      row: {
+        ivrid: event.ivrid,
+        direction: event.direction,
+        phone_raw: '',
+        e164: null,
+        phone_local: '',
+        caller_name: '',
+        did: '',
+        started_at: event.callStarted ? event.callStarted * 1000 : now,
+        answered_at: null,
+        answered_by: null,
+        ended_at: null,
+        cause: '',
+        identity: null,
+        updated_at: now,
+      },
+      events: [],
+    };
+    this.keep(event.ivrid, call);
+    return call;
+  }
+
+  private keep(ivrid: string, call: LiveCall): void {
+    this.live.set(ivrid, call);
+    if (this.live.size > LIVE_LIMIT) this.live.delete(this.live.keys().next().value!);
   }
 }
 
-function viewFor(call: CallRow, events: EventRow[], station: string, country: CountryCode): CallView {
-  const phone = parsePhone(call.phone_raw, country);
+function viewsOf(call: LiveCall): Map<string, CallView> {
+  const result = new Map<string, CallView>();
+  for (const station of new Set(call.events.map((e) => e.exten_user))) {
+    result.set(station, viewFor(call.row, call.events.filter((e) => e.exten_user === station), station));
+  }
+  return result;
+}
+
+const parseIdentity = (json: string | null): Identity | null => (json ? (JSON.parse(json) as Identity) : null);
+
+function viewFor(call: CallRow, events: EventRow[], station: string): CallView {
   const hangup = events.find((e) => e.phase === 'hangup');
   const answeredBy = call.answered_by === null ? null : call.answered_by === station ? 'me' : 'other';
   const last = events.filter((e) => e.phase !== 'hangup').at(-1);
@@ -164,7 +240,7 @@ function viewFor(call: CallRow, events: EventRow[], station: string, country: Co
     ivrid: call.ivrid,
     direction: call.direction,
     state: endedAt !== null ? 'ended' : (STATE_OF_PHASE[last?.phase ?? 'ringing'] ?? 'ringing'),
-    phone: { raw: phone.raw, e164: phone.e164, local: phone.local, withheld: phone.withheld },
+    phone: { raw: call.phone_raw, e164: call.e164, local: call.phone_local, withheld: call.phone_raw === '' },
     callerName: call.caller_name,
     did: call.did,
     startedAt: call.started_at,

@@ -32,7 +32,6 @@ const MIGRATIONS: string[] = [
     enabled INTEGER NOT NULL DEFAULT 1,
     failed_attempts INTEGER NOT NULL DEFAULT 0,
     locked_until INTEGER NOT NULL DEFAULT 0,
-    last_seq INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL
   );
   CREATE TABLE sessions (
@@ -49,6 +48,7 @@ const MIGRATIONS: string[] = [
     direction TEXT NOT NULL,
     phone_raw TEXT NOT NULL,
     e164 TEXT,
+    phone_local TEXT NOT NULL DEFAULT '',
     caller_name TEXT NOT NULL,
     did TEXT NOT NULL,
     started_at INTEGER NOT NULL,
@@ -71,15 +71,6 @@ const MIGRATIONS: string[] = [
     received_at INTEGER NOT NULL
   );
   CREATE INDEX call_events_by_call ON call_events(ivrid, exten_user);
-
-  CREATE TABLE outbox (
-    agent_id INTEGER NOT NULL,
-    seq INTEGER NOT NULL,
-    created_at INTEGER NOT NULL,
-    message TEXT NOT NULL,
-    PRIMARY KEY (agent_id, seq)
-  ) WITHOUT ROWID;
-  CREATE INDEX outbox_by_time ON outbox(created_at);
   `,
 ];
 

@@ -48,10 +48,12 @@ export function ingestRouter({ token, allowedOrigins, flow, log }: IngestOptions
     res.status(200).json(await flow.handle(parsed.event, format));
   };
 
+  const allowBrowsers = cors({ origin: allowedOrigins, methods: ['GET', 'POST'], allowedHeaders: ['Content-Type'], maxAge: 600 });
   router.use(
     '/voicenter/:token',
     checkToken,
-    cors({ origin: allowedOrigins, methods: ['GET', 'POST'], allowedHeaders: ['Content-Type'], maxAge: 600 }),
+    // Voicenter's cloud sends no Origin: CORS is only for its extension in the agent's browser.
+    (req, res, next) => (req.headers.origin === undefined ? next() : allowBrowsers(req, res, next)),
     express.json({ limit: MAX_BODY, type: ['application/json', 'application/*+json'] }),
     express.urlencoded({ limit: MAX_BODY, extended: false, parameterLimit: 200 }),
   );

@@ -49,8 +49,7 @@ function start(config: Config): void {
     // 1012: service restart. Extensions reconnect (with jitter) to the relay that comes back.
     relay.sockets.close(1012, 'relay restarting');
     server.close(() => {
-      relay.close();
-      process.exit(0);
+      void relay.close().then(() => process.exit(0));
     });
     server.closeIdleConnections();
   };

@@ -1,55 +1,57 @@
+import { randomUUID } from 'node:crypto';
 import type { SequencedMessage, Unsequenced } from '../shared/messages';
-import type { DB } from './db';
+
+interface Kept {
+  at: number;
+  seq: number;
+  /** The message as sent: serialised once, for every socket and any replay (and light on the GC). */
+  json: string;
+}
 
 /**
- * Numbers every message to an agent (1, 2, 3… per agent, never reused, across restarts) and
- * keeps it in the outbox, so that what a reconnecting extension missed can be replayed.
+ * Numbers every message to an agent (1, 2, 3… per agent) and keeps the recent ones in memory,
+ * so that what a reconnecting extension missed can be replayed. Numbers belong to an `epoch`,
+ * new at every start of the relay: an extension that sees another epoch knows the relay lost
+ * what it had sent, and resynchronises from the call log instead.
+ *
+ * In memory on purpose: writing each message to SQLite doubled the writes of every pop-up
+ * request (see bench/RESULTS.md), and the call log already holds what a resync needs.
  */
 export class Outbox {
+  readonly epoch = randomUUID();
   private readonly lastSeq = new Map<number, number>();
-  private readonly readSeq;
-  private readonly writeSeq;
-  private readonly insert;
+  private readonly kept = new Map<number, Kept[]>();
 
-  constructor(private readonly db: DB) {
-    this.readSeq = db.prepare<[number], { last_seq: number }>('SELECT last_seq FROM agents WHERE id = ?');
-    this.writeSeq = db.prepare('UPDATE agents SET last_seq = ? WHERE id = ?');
-    this.insert = db.prepare('INSERT INTO outbox (agent_id, seq, created_at, message) VALUES (?, ?, ?, ?)');
-  }
-
-  /** The last sequence number given to the agent (0 before the first message). */
+  /** The last sequence number given to the agent in this epoch (0 before the first message). */
   last(agentId: number): number {
-    let seq = this.lastSeq.get(agentId);
-    if (seq === undefined) {
-      seq = this.readSeq.get(agentId)?.last_seq ?? 0;
-      this.lastSeq.set(agentId, seq);
-    }
-    return seq;
+    return this.lastSeq.get(agentId) ?? 0;
   }
 
-  /** Gives the message the agent's next sequence number and keeps it. */
-  add(agentId: number, message: Unsequenced<SequencedMessage>, now = Date.now()): SequencedMessage {
+  /** Gives the message the agent's next sequence number and keeps it; returns it serialised. */
+  add(agentId: number, message: Unsequenced<SequencedMessage>, now = Date.now()): string {
     const seq = this.last(agentId) + 1;
-    const sequenced = { ...message, seq } as SequencedMessage;
-    this.db.transaction(() => {
-      this.insert.run(agentId, seq, now, JSON.stringify(sequenced));
-      this.writeSeq.run(seq, agentId);
-    })();
+    const json = JSON.stringify({ ...message, seq } satisfies SequencedMessage);
     this.lastSeq.set(agentId, seq);
-    return sequenced;
+    let list = this.kept.get(agentId);
+    if (!list) this.kept.set(agentId, (list = []));
+    list.push({ at: now, seq, json });
+    return json;
   }
 
-  /** Messages after `seq` still in the outbox, oldest first. */
-  since(agentId: number, seq: number): SequencedMessage[] {
-    return this.db
-      .prepare<[number, number], { message: string }>('SELECT message FROM outbox WHERE agent_id = ? AND seq > ? ORDER BY seq')
-      .all(agentId, seq)
-      .map((r) => JSON.parse(r.message) as SequencedMessage);
+  /** Messages after `seq` still kept (serialised), oldest first; null when some were already forgotten. */
+  since(agentId: number, seq: number): string[] | null {
+    const list = this.kept.get(agentId) ?? [];
+    const first = list[0]?.seq ?? this.last(agentId) + 1;
+    if (seq + 1 < first) return null;
+    return list.filter((k) => k.seq > seq).map((k) => k.json);
   }
 
-  /** Forgets messages older than `before`; agents removed meanwhile lose theirs too. */
+  /** Forgets messages older than `before`. */
   prune(before: number): void {
-    this.db.prepare('DELETE FROM outbox WHERE created_at < ? OR agent_id NOT IN (SELECT id FROM agents)').run(before);
-    this.lastSeq.clear();
+    for (const [agentId, list] of this.kept) {
+      const keep = list.findIndex((k) => k.at >= before);
+      if (keep === -1) this.kept.delete(agentId);
+      else if (keep > 0) list.splice(0, keep);
+    }
   }
 }

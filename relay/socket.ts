@@ -99,11 +99,12 @@ export class AgentSockets {
     this.write(ws, this.options.hello(agent));
   }
 
-  /** Sends to every open socket of the agent; returns how many sockets got it. */
-  send(agentId: number, message: ServerMessage): number {
+  /** Sends a message (or one already serialised) to every open socket of the agent; returns how many. */
+  send(agentId: number, message: ServerMessage | string): number {
     const set = this.byAgent.get(agentId);
     if (!set) return 0;
-    for (const ws of set) this.write(ws, message);
+    const json = typeof message === 'string' ? message : JSON.stringify(message);
+    for (const ws of set) if (ws.readyState === ws.OPEN) ws.send(json);
     return set.size;
   }
 

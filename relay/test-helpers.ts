@@ -32,7 +32,7 @@ export async function startRelay(overrides: Partial<Config> = {}, options: Relay
       relay.sockets.close();
       relay.server.closeAllConnections();
       await new Promise<void>((resolve) => relay.server.close(() => resolve()));
-      relay.close();
+      await relay.close();
       if (!overrides.RELAY_DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
     },
   };

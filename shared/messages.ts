@@ -56,10 +56,14 @@ export type CallView = z.infer<typeof callViewSchema>;
 const seq = z.number().int().positive();
 
 export const serverMessageSchema = z.discriminatedUnion('type', [
-  /** First message on every connection. `seq` is the last sequence number given to this agent. */
+  /**
+   * First message on every connection. `seq` is the last sequence number given to this agent in
+   * this `epoch`; a new epoch means the relay restarted and numbering began again.
+   */
   z.object({
     type: z.literal('hello'),
     seq: z.number().int().nonnegative(),
+    epoch: z.string(),
     agent: z.object({ extenUser: z.string(), name: z.string() }),
     heartbeatMs: z.number().int().positive(),
   }),

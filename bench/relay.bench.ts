@@ -1,0 +1,147 @@
+/**
+ * Pop-up endpoint throughput and latency with 1,000 connected agents, against a bare Express 5
+ * JSON endpoint in the same run; and request → agent delivery latency at 1,000 requests/s.
+ * Targets (issue 2): throughput ratio ≥ 0.7; delivery p99 < 5 ms.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import { benchAgent } from './servers';
+
+const AGENTS = 1_000;
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 50;
+const RATE = 1_000;
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+  popupUrl: string;
+}
+
+function start(kind: 'relay' | 'bare'): Promise<Server> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/servers.ts', kind, String(AGENTS)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve({ child, ...JSON.parse(line) }));
+    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+}
+
+const ringing = (ivrid: string, agent: number) =>
+  JSON.stringify({
+    ivrid,
+    extenUser: benchAgent(agent),
+    phone: `9725${String(agent * 7).padStart(8, '0')}`,
+    status: 'Ringing',
+    direction: 'Incoming',
+    callerName: 'Bench caller',
+  });
+
+async function throughput(server: Server, label: string): Promise<autocannon.Result> {
+  let n = 0;
+  const result = await autocannon({
+    url: server.popupUrl,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    requests: [
+      {
+        setupRequest: (req) => {
+          n++;
+          return { ...req, body: ringing(`${label}-${process.pid}-${n}`, n % AGENTS) };
+        },
+      },
+    ],
+  });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Starts the agents' process and waits until all of them are connected. */
+function startAgents(server: Server): Promise<ChildProcess> {
+  const child = fork('bench/agents.ts', [server.url, String(AGENTS)], { execArgv: ['--import', 'tsx'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', () => resolve(child));
+    child.once('exit', (code) => reject(new Error(`agents exited with ${code}`)));
+  });
+}
+
+function latencies(agents: ChildProcess): Promise<number[]> {
+  return new Promise((resolve) => {
+    agents.once('message', (m: { latencies: number[] }) => resolve(m.latencies));
+    agents.send({ report: true });
+  });
+}
+
+/** Requests at a fixed overall rate (open loop), each stamped with its send time for the agents to time. */
+async function paced(server: Server): Promise<{ p50: number; p99: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+  const url = new URL(server.popupUrl);
+  const total = RATE * DURATION_S;
+  const times: number[] = [];
+  const started = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    let sent = 0;
+    let done = 0;
+    const tick = () => {
+      // Send what is due by now: a steady RATE per second whatever the timer's granularity.
+      const due = Math.min(total, Math.floor(((performance.now() - started) * RATE) / 1000));
+      for (; sent < due; sent++) {
+        const at = performance.now();
+        const body = ringing(`lat-${sent}-${Math.round((performance.timeOrigin + at) * 1000)}`, sent % AGENTS);
+        const req = http.request(
+          { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+          (res) => {
+            res.resume();
+            res.on('end', () => {
+              times.push(performance.now() - at);
+              if (++done === total) resolve();
+            });
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      }
+      if (sent < total) setTimeout(tick, 1);
+    };
+    tick();
+  });
+  agent.destroy();
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
+export async function relayBench(): Promise<Record<string, string | number>> {
+  const bareServer = await start('bare');
+  const bareResult = await throughput(bareServer, 'bare');
+  bareServer.child.kill();
+
+  const relay = await start('relay');
+  const agents = await startAgents(relay);
+  const relayResult = await throughput(relay, 'relay');
+  const pacedResult = await paced(relay);
+  const delivered = await latencies(agents);
+  agents.kill();
+  relay.child.kill();
+  if (delivered.length !== RATE * DURATION_S) throw new Error(`${delivered.length} of ${RATE * DURATION_S} deliveries arrived`);
+
+  return {
+    'bare Express 5 req/s (mean)': Math.round(bareResult.requests.average),
+    'relay req/s (mean), 1,000 agents connected': Math.round(relayResult.requests.average),
+    'throughput ratio relay/bare (target ≥ 0.7)': (relayResult.requests.average / bareResult.requests.average).toFixed(2),
+    'relay HTTP latency p50 / p99 ms': `${relayResult.latency.p50} / ${relayResult.latency.p99}`,
+    'bare HTTP latency p50 / p99 ms': `${bareResult.latency.p50} / ${bareResult.latency.p99}`,
+    [`delivery request→agent at ${RATE}/s, p50 ms`]: percentile(delivered, 50).toFixed(2),
+    [`delivery request→agent at ${RATE}/s, p99 ms (target < 5)`]: percentile(delivered, 99).toFixed(2),
+    'deliveries measured': delivered.length,
+    [`HTTP latency at ${RATE}/s p50 / p99 ms`]: `${pacedResult.p50.toFixed(2)} / ${pacedResult.p99.toFixed(2)}`,
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The servers the benchmarks measure, each run in a child process of its own so the load
+ * generator does not share its event loop:
+ *   relay  — the real relay, seeded with N agents (with sessions) and a directory
+ *   bare   — a bare Express 5 JSON endpoint answering the same shape, the baseline
+ * Prints one JSON line {url, ...} on stdout once listening.
+ */
+import { mkdtempSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
+import { pino } from 'pino';
+import { createRelay } from '../relay/app';
+import { makeConfig } from '../relay/config';
+import { hashPassword, sha256 } from '../relay/secrets';
+
+export const benchToken = (i: number) => `bench-session-token-${i}`;
+export const benchAgent = (i: number) => `agent${i}`;
+
+async function relay(agents: number, contacts: number): Promise<void> {
+  const config = makeConfig({ HOST: '127.0.0.1', PORT: 0, RELAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-relay-')) });
+  const r = createRelay(config, { log: pino({ level: 'silent' }) });
+  // Seeded directly: signing in a thousand agents through scrypt would take a minute.
+  const hash = await hashPassword('bench');
+  const now = Date.now();
+  r.db.transaction(() => {
+    const addAgent = r.db.prepare('INSERT INTO agents (exten_user, name, password_hash, created_at) VALUES (?, ?, ?, ?)');
+    const addSession = r.db.prepare('INSERT INTO sessions (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)');
+    for (let i = 0; i < agents; i++) {
+      const id = addAgent.run(benchAgent(i), `Agent ${i}`, hash, now).lastInsertRowid;
+      addSession.run(sha256(benchToken(i)), id, now, now + 86_400_000);
+    }
+    for (let i = 0; i < contacts; i++) {
+      r.directory.upsert({ id: `c${i}`, name: `Contact ${i}`, company: `Company ${i % 100}`, url: '', phones: [`05${String(i).padStart(8, '0')}`] });
+    }
+  })();
+  r.server.listen(0, '127.0.0.1', () => {
+    const { port } = r.server.address() as AddressInfo;
+    console.log(JSON.stringify({ url: `http://127.0.0.1:${port}`, popupUrl: `http://127.0.0.1:${port}/voicenter/${r.token}` }));
+  });
+}
+
+function bare(): void {
+  const app = express();
+  app.use(express.json({ limit: '64kb' }));
+  app.post('/voicenter/:token', (_req, res) => {
+    res.json({ STATUS: 'OK', URL: '', CLIENTNAME: 'Contact 1', TOTAL: 1, COMPANY: 'Company 1' });
+  });
+  const server = app.listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as AddressInfo;
+    console.log(JSON.stringify({ url: `http://127.0.0.1:${port}`, popupUrl: `http://127.0.0.1:${port}/voicenter/x` }));
+  });
+}
+
+const [kind, agents = '1000', contacts = '10000'] = process.argv.slice(2);
+if (kind === 'relay') void relay(Number(agents), Number(contacts));
+else if (kind === 'bare') bare();
+// A clean exit on SIGTERM, so `node --cpu-prof` can write its profile.
+process.on('SIGTERM', () => process.exit(0));
+
+// BENCH_EVENT_LOOP=1: print the server's event-loop delay every 2 s (to tell its stalls from the
+// machine's: on 2 cores the load generator, the agents and the server take turns).
+if (process.env.BENCH_EVENT_LOOP) {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  setInterval(() => {
+    const ms = (ns: number) => (ns / 1e6).toFixed(1);
+    console.error(`event-loop delay p50 ${ms(delay.percentile(50))} p99 ${ms(delay.percentile(99))} max ${ms(delay.max)} ms`);
+    delay.reset();
+  }, 2_000).unref();
+}
