@@ -46,7 +46,7 @@ export class CallFlow {
       if (found instanceof Promise) later = this.lookUpLater(event.ivrid, found);
       else {
         identity = found;
-        void this.o.calls.setIdentity(event.ivrid, found);
+        this.o.calls.setIdentity(event.ivrid, found).catch((err: unknown) => this.logWriteFailure(err));
       }
     }
     // Agents hear of it at once; Voicenter's answer waits until the call log has it on disk.
@@ -76,12 +76,16 @@ export class CallFlow {
       })
       .then((identity) => {
         this.inflight.delete(ivrid);
-        void this.o.calls.setIdentity(ivrid, identity);
+        this.o.calls.setIdentity(ivrid, identity).catch((err: unknown) => this.logWriteFailure(err));
         for (const extenUser of this.o.calls.stations(ivrid)) this.deliver(extenUser, { type: 'identity', ivrid, identity });
         return identity;
       });
     this.inflight.set(ivrid, later);
     return later;
+  }
+
+  private logWriteFailure(err: unknown): void {
+    this.o.log.error({ err: (err as Error).message }, 'could not write the call log');
   }
 
   private withinBudget(lookup: Promise<Identity>): Promise<Identity | undefined> {
