@@ -1,5 +1,6 @@
 /** `npm run bench`: runs every benchmark and prints its figures with the machine they ran on. */
 import { cpus, totalmem } from 'node:os';
+import { extensionBench } from './extension.bench';
 import { relayBench } from './relay.bench';
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
@@ -9,4 +10,8 @@ const only = process.argv[2];
 if (!only || only === 'relay') {
   console.log('Relay pop-up endpoint and delivery');
   for (const [k, v] of Object.entries(await relayBench())) console.log(`  ${k}: ${v}`);
+}
+if (!only || only === 'extension') {
+  console.log('\nExtension in Chromium');
+  for (const [k, v] of Object.entries(await extensionBench())) console.log(`  ${k}: ${v}`);
 }

@@ -24,6 +24,8 @@ export interface ShownNotification {
  */
 export class NotificationServer {
   readonly shown = new Map<number, ShownNotification>();
+  /** Called on every Notify, as it arrives (benchmarks time it). */
+  onNotify: ((n: ShownNotification) => void) | undefined;
   private nextId = 1;
 
   private constructor(
@@ -85,8 +87,10 @@ export class NotificationServer {
       case 'Notify': {
         const [, replacesId, , summary, body, actions] = msg.body as [string, number, string, string, string, string[]];
         const id = replacesId > 0 && this.shown.has(replacesId) ? replacesId : this.nextId++;
-        this.shown.set(id, { id, summary, body, actions, closed: false });
+        const shown = { id, summary, body, actions, closed: false };
+        this.shown.set(id, shown);
         reply('u', [id]);
+        this.onNotify?.(shown);
         return true;
       }
       case 'CloseNotification': {

@@ -35,6 +35,8 @@ export class Checkpointer {
 
   /** Stops the worker and waits for its connection to close. */
   stop(): Promise<void> {
+    // Referenced while stopping: an unreferenced worker would let the process exit mid-close.
+    this.worker.ref();
     return new Promise((resolve) => {
       this.worker.once('exit', () => resolve());
       this.worker.postMessage('stop');
