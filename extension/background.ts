@@ -134,6 +134,7 @@ async function handle(message: ServerMessage, session: Session): Promise<void> {
       clearInterval(pingTimer);
       pingTimer = setInterval(() => send({ type: 'ping', time: Date.now() }), message.heartbeatMs || DEFAULT_PING_MS);
       await setSession({ attempt: 0 });
+      if ((await getLocal('epoch')) !== message.epoch) await setLocal({ epoch: message.epoch, lastSeq: message.seq });
       await setLocal({ session: { ...session, name: message.agent.name } });
       await setConnection('connected');
       return;
@@ -265,7 +266,13 @@ browser.alarms.onAlarm.addListener((alarm) => {
 
 self.addEventListener('online', () => void connect());
 
-browser.runtime.onInstalled.addListener(() => void connect());
+browser.runtime.onInstalled.addListener((details) => {
+  void connect();
+  // A new agent lands on the sign-in page.
+  if (details.reason === 'install') {
+    void getLocal('session').then((session) => (session ? undefined : browser.runtime.openOptionsPage()));
+  }
+});
 
 // Created once: creating it again at every worker start would push its first tick back each time.
 void browser.alarms.get(RECONNECT_ALARM).then((alarm) => {

@@ -39,8 +39,10 @@ interface LocalData {
   recent: CallView[];
   /** Missed calls not yet seen (the toolbar badge). */
   missed: number;
-  /** The last sequence number processed from the relay. */
+  /** The last sequence number processed from the relay, within the relay's `epoch`. */
   lastSeq: number;
+  /** The relay's epoch (new at every relay start); numbering restarts with a new one. */
+  epoch: string;
 }
 
 interface SessionData {
@@ -55,7 +57,7 @@ interface SessionData {
   autoOpened: Record<string, true>;
 }
 
-const LOCAL_DEFAULTS: LocalData = { session: null, settings: DEFAULT_SETTINGS, recent: [], missed: 0, lastSeq: 0 };
+const LOCAL_DEFAULTS: LocalData = { session: null, settings: DEFAULT_SETTINGS, recent: [], missed: 0, lastSeq: 0, epoch: '' };
 const SESSION_DEFAULTS: SessionData = {
   connection: { state: 'signed-out', error: '', since: 0 },
   live: {},

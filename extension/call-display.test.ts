@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import type { CallView } from '../shared/messages';
+import { callerContext, callerTitle, isOpenableUrl, notificationText, outcome } from './call-display';
+
+const call = (over: Partial<CallView> = {}, identity: Partial<CallView['identity']> = {}): CallView => ({
+  ivrid: 'c1',
+  direction: 'incoming',
+  state: 'ringing',
+  phone: { raw: '972722776772', e164: '+972722776772', local: '072-277-6772', withheld: false },
+  callerName: 'Queue Testing',
+  did: '0776707528',
+  startedAt: 0,
+  answeredAt: null,
+  endedAt: null,
+  cause: '',
+  answeredBy: null,
+  identity: { status: 'unknown', name: '', company: '', url: '', total: 0, id: '', source: '', how: '', ...identity },
+  ...over,
+});
+
+describe('what the notification says', () => {
+  it('names the caller from the CRM first, then Voicenter, then the number', () => {
+    expect(callerTitle(call({}, { status: 'found', name: 'Dana' }))).toBe('Dana');
+    expect(callerTitle(call())).toBe('Queue Testing');
+    expect(callerTitle(call({ callerName: '' }))).toBe('072-277-6772');
+    expect(callerTitle(call({ callerName: '', phone: { raw: '', e164: null, local: '', withheld: true } }))).toBe(
+      'Withheld number',
+    );
+  });
+
+  it('says the company, the number of matches, or that the caller is unknown', () => {
+    expect(callerContext(call({}, { status: 'found', company: 'Acme' }))).toBe('Acme');
+    expect(callerContext(call({}, { status: 'multiple', total: 3 }))).toBe('3 matches');
+    expect(callerContext(call())).toBe('Unknown caller');
+    expect(callerContext(call({}, { status: 'pending' }))).toBe('Looking up…');
+    expect(callerContext(call({ state: 'talking' }, { status: 'found', company: 'Acme' }))).toBe('Talking · Acme');
+  });
+
+  it('isolates right-to-left names so Latin digits keep their place', () => {
+    const text = notificationText(call({}, { status: 'found', name: 'דנה כהן', company: 'חברה בע"מ' }));
+    expect(text.title).toBe('\u2068דנה כהן\u2069');
+    expect(text.contextMessage).toBe('\u2068חברה בע"מ\u2069');
+    expect(text.message).toBe('072-277-6772');
+  });
+
+  it('drops control and direction-override characters a CRM might send', () => {
+    const text = notificationText(call({}, { status: 'found', name: 'Eve\u202e\u0007lin' }));
+    expect(text.title).toBe('\u2068Evelin\u2069');
+  });
+});
+
+describe('outcome', () => {
+  it.each([
+    [{ state: 'ended', answeredBy: null }, 'missed'],
+    [{ state: 'ended', answeredBy: 'me' }, 'answered'],
+    [{ state: 'ended', answeredBy: 'other' }, 'answered elsewhere'],
+    [{ state: 'ringing', answeredBy: null }, 'in progress'],
+    [{ state: 'ended', direction: 'outgoing' }, 'outgoing'],
+  ] as const)('%j is %s', (over, expected) => {
+    expect(outcome(call(over as Partial<CallView>))).toBe(expected);
+  });
+});
+
+describe('isOpenableUrl', () => {
+  it.each([
+    ['https://crm.example/1', true],
+    ['http://crm.example/1', true],
+    ['javascript:alert(1)', false],
+    ['data:text/html,x', false],
+    ['chrome://settings', false],
+    ['file:///etc/passwd', false],
+    ['not a url', false],
+    ['', false],
+  ])('%s → %s', (url, ok) => {
+    expect(isOpenableUrl(url)).toBe(ok);
+  });
+});
