@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Identity } from '../shared/messages';
 import { popup, startRelay } from '../relay/test-helpers';
 import { expect, ring, seed, signInThroughOptions, test } from './fixtures';
 
@@ -104,4 +105,38 @@ test.describe('staying connected', () => {
     await popup(relay, { ivrid: 'e2e-after-stop', extenUser: 'KGpK4iWq', status: 'Hangup' });
     await expect.poll(() => desktop.open()).toEqual([]);
   });
+});
+
+test.describe('a slow caller lookup', () => {
+  test('the notification pops at once and is updated in place when the match arrives', async ({ context, extensionId, desktop, crm }) => {
+    let answer!: (identity: Identity) => void;
+    const relay = await startRelay({}, { identify: () => new Promise<Identity>((resolve) => (answer = resolve)) });
+    try {
+      await seed(relay, crm.url);
+      const options = await signInThroughOptions(context, extensionId, relay);
+      await expect(options.getByText('Connected', { exact: true })).toBeVisible();
+      const voicenter = ring(relay, { ivrid: 'e2e-slow', phone: '0722776772', callerName: 'Queue Sales' });
+      await expect.poll(() => desktop.open().map((n) => n.summary)).toEqual(['\u2068Queue Sales\u2069']);
+      expect(desktop.open()[0]!.body).toContain('Looking up…');
+      answer({ status: 'found', name: 'Late Match', company: 'Slow CRM', url: `${crm.url}/contacts/9`, total: 1, id: '9', source: 'test', how: 'exact number' });
+      await expect.poll(() => desktop.open().map((n) => n.summary)).toEqual(['\u2068Late Match\u2069']);
+      expect(desktop.open()[0]!.body).toContain('Slow CRM');
+      // Updated in place: the desktop was asked to replace the notification, not to add one.
+      expect(desktop.shown.size).toBe(1);
+      expect((await voicenter).body).toMatchObject({ CLIENTNAME: 'Late Match' });
+    } finally {
+      await relay.stop();
+    }
+  });
+});
+
+test('the popup says what to do before sign-in and while there are no calls', async ({ context, extensionId, relay }) => {
+  const popupPage = await context.newPage();
+  await popupPage.goto(`chrome-extension://${extensionId}/extension/popup.html`);
+  await expect(popupPage.getByText('Sign in with your Voicenter extension user to see who is calling.')).toBeVisible();
+  await expect(popupPage.getByRole('button', { name: 'Open sign-in' })).toBeVisible();
+  const options = await signInThroughOptions(context, extensionId, relay);
+  await expect(options.getByText('Connected', { exact: true })).toBeVisible();
+  await popupPage.reload();
+  await expect(popupPage.getByText('No calls yet. Calls to KGpK4iWq will show here as they ring.')).toBeVisible();
 });
