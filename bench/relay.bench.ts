@@ -4,6 +4,7 @@
  * Targets (issue 2): throughput ratio ≥ 0.7; delivery p99 < 5 ms.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
@@ -59,6 +60,20 @@ async function throughput(server: Server, label: string): Promise<autocannon.Res
   });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux; clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Throughput, and the server's own CPU per request (which does not depend on who else runs). */
+async function measured(server: Server, label: string): Promise<{ result: autocannon.Result; cpuUsPerRequest: number }> {
+  const before = cpuSeconds(server.child.pid!);
+  const result = await throughput(server, label);
+  const used = cpuSeconds(server.child.pid!) - before;
+  return { result, cpuUsPerRequest: (used * 1e6) / result.requests.total };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -121,12 +136,12 @@ async function paced(server: Server): Promise<{ p50: number; p99: number }> {
 
 export async function relayBench(): Promise<Record<string, string | number>> {
   const bareServer = await start('bare');
-  const bareResult = await throughput(bareServer, 'bare');
+  const { result: bareResult, cpuUsPerRequest: bareCpu } = await measured(bareServer, 'bare');
   bareServer.child.kill();
 
   const relay = await start('relay');
   const agents = await startAgents(relay);
-  const relayResult = await throughput(relay, 'relay');
+  const { result: relayResult, cpuUsPerRequest: relayCpu } = await measured(relay, 'relay');
   const pacedResult = await paced(relay);
   const delivered = await latencies(agents);
   agents.kill();
@@ -137,6 +152,8 @@ export async function relayBench(): Promise<Record<string, string | number>> {
     'bare Express 5 req/s (mean)': Math.round(bareResult.requests.average),
     'relay req/s (mean), 1,000 agents connected': Math.round(relayResult.requests.average),
     'throughput ratio relay/bare (target ≥ 0.7)': (relayResult.requests.average / bareResult.requests.average).toFixed(2),
+    'server CPU per request, bare / relay µs': `${bareCpu.toFixed(0)} / ${relayCpu.toFixed(0)}`,
+    'CPU-cost ratio bare/relay (capacity per core, independent of the load generator)': (bareCpu / relayCpu).toFixed(2),
     'relay HTTP latency p50 / p99 ms': `${relayResult.latency.p50} / ${relayResult.latency.p99}`,
     'bare HTTP latency p50 / p99 ms': `${bareResult.latency.p50} / ${bareResult.latency.p99}`,
     [`delivery request→agent at ${RATE}/s, p50 ms`]: percentile(delivered, 50).toFixed(2),

@@ -72,6 +72,16 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX call_events_by_call ON call_events(ivrid, exten_user);
   `,
+  `
+  CREATE TABLE lookup_cache (
+    key TEXT PRIMARY KEY,
+    identity TEXT NOT NULL,
+    stored_at INTEGER NOT NULL,
+    fresh_until INTEGER NOT NULL,
+    stale_until INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX lookup_cache_by_age ON lookup_cache(stored_at);
+  `,
 ];
 
 /** Opens (and creates or upgrades) the relay's database in `dataDir`. */

@@ -1,6 +1,7 @@
 import type { Identity } from '../shared/messages';
 import type { Phone } from '../shared/phone';
 import type { Directory, DirectoryMatch } from './directory';
+import { fill, phoneValues } from './template';
 
 /** What Voicenter expects back from the pop-up URL (voicenter-popup-api.txt, "Client Response"). */
 export interface VoicenterAnswer {
@@ -27,9 +28,7 @@ export const PENDING: Identity = Object.freeze({
 
 /** Fills a URL template; every value is URL-encoded. An empty template gives "". */
 export function fillTemplate(template: string, phone: Phone, id = ''): string {
-  if (template === '') return '';
-  const values: Record<string, string> = { id, phone: phone.raw, e164: phone.e164 ?? '', local: phone.local };
-  return template.replace(/\{(id|phone|e164|local)\}/g, (_, key: string) => encodeURIComponent(values[key] ?? ''));
+  return template === '' ? '' : fill(template, phoneValues(phone, 9, id));
 }
 
 /** Turns a directory match into the identity an agent and Voicenter see. */

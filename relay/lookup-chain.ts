@@ -1,0 +1,210 @@
+import type { CallEvent } from '../shared/call-event';
+import type { Identity } from '../shared/messages';
+import type { Phone } from '../shared/phone';
+import { CircuitBreaker, type CircuitState } from './circuit-breaker';
+import { SourceError } from './http-fetch';
+import { PENDING } from './identify';
+import type { Logger } from './log';
+import type { LookupCache } from './lookup-cache';
+import type { Source, SourceOutcome } from './sources';
+import { fill, phoneValues } from './template';
+
+/** What happened at one source for one lookup (shown by `lookup`, logged, counted). */
+export interface TraceStep {
+  source: string;
+  outcome: 'matched' | 'none' | 'error' | 'skipped' | 'not needed';
+  ms: number;
+  detail: string;
+}
+
+export interface Traced {
+  identity: Identity;
+  steps: TraceStep[];
+  cache: 'fresh' | 'stale' | 'miss' | 'not used';
+}
+
+export interface ChainOptions {
+  sources: Source[];
+  cache: LookupCache | null;
+  /** Page for unknown callers: RELAY_SEARCH_URL. */
+  searchUrl: string;
+  circuit: { failures: number; cooldownMs: number };
+  log: Logger;
+  now?: () => number;
+}
+
+const UNKNOWN: Identity = { ...PENDING, status: 'unknown' };
+
+interface Running {
+  source: Source;
+  started: number;
+  /** null: not asked (circuit open, or it threw at once; see error). */
+  outcome: SourceOutcome | Promise<SourceOutcome> | null;
+  error: string;
+}
+
+/**
+ * Finds a caller through a chain of sources in priority order: the first that matches wins.
+ * Local sources (the directory) answer at once and are asked first; remote ones are asked in
+ * parallel, each within its own timeout, and priority still decides. Remote answers are cached.
+ */
+export class LookupChain {
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly now: () => number;
+  /** Refreshes running behind a stale cached answer, so one number is refreshed once at a time. */
+  private readonly refreshing = new Set<string>();
+
+  constructor(private readonly o: ChainOptions) {
+    this.now = o.now ?? Date.now;
+    for (const s of o.sources) this.breakers.set(s.name, new CircuitBreaker(o.circuit.failures, o.circuit.cooldownMs, this.now));
+  }
+
+  /** For the call flow: an identity at once when a local source or the cache knows, else a promise. */
+  identify = (phone: Phone, event?: CallEvent): Identity | Promise<Identity> => {
+    const result = this.run(phone, event, true);
+    return result instanceof Promise ? result.then((r) => r.identity) : result.identity;
+  };
+
+  /** For `lookup`: the answer and what each source did. */
+  async trace(phone: Phone, useCache = true): Promise<Traced> {
+    return this.run(phone, undefined, useCache);
+  }
+
+  circuits(): Record<string, CircuitState> {
+    return Object.fromEntries([...this.breakers].map(([name, b]) => [name, b.state()]));
+  }
+
+  private unknown(phone: Phone): Identity {
+    return { ...UNKNOWN, url: phone.withheld || !this.o.searchUrl ? '' : fill(this.o.searchUrl, phoneValues(phone, 9)) };
+  }
+
+  private run(phone: Phone, event: CallEvent | undefined, useCache: boolean): Traced | Promise<Traced> {
+    if (phone.withheld) return { identity: this.unknown(phone), steps: [], cache: 'not used' };
+    const steps: TraceStep[] = [];
+    const { sources } = this.o;
+    // Local sources first, while they lead the chain: no remote request when the directory knows.
+    let i = 0;
+    for (; i < sources.length && sources[i]!.local; i++) {
+      const source = sources[i]!;
+      const started = this.now();
+      try {
+        const outcome = source.lookup({ phone, event }, AbortSignal.timeout(source.timeoutMs)) as SourceOutcome;
+        steps.push(this.step(source, started, outcome));
+        if (outcome.kind === 'matched') return this.done(steps, source, outcome, 'not used');
+      } catch (err) {
+        steps.push(this.failed(source, started, err));
+      }
+    }
+    if (i === sources.length) return { identity: this.unknown(phone), steps, cache: 'not used' };
+    const key = phone.e164 ?? phone.digits;
+    const cached = useCache && this.o.cache ? this.o.cache.get(key) : null;
+    const fromCache = (state: Traced['cache']): Traced => ({
+      identity: { ...cached!.identity, how: withCache(cached!.identity.how) },
+      steps,
+      cache: state,
+    });
+    if (cached && !cached.stale) return fromCache('fresh');
+    const lookup = this.askRemote(phone, event, sources.slice(i), steps, key);
+    if (cached) {
+      // Stale: answer from the cache now, refresh behind (once per number at a time).
+      if (!this.refreshing.has(key)) {
+        this.refreshing.add(key);
+        void lookup.finally(() => this.refreshing.delete(key));
+      }
+      return fromCache('stale');
+    }
+    return lookup.then((r) => ({ ...r, cache: useCache && this.o.cache ? 'miss' : 'not used' }));
+  }
+
+  /** Every remaining source at once, each within its timeout; priority decides which answer wins. */
+  private async askRemote(phone: Phone, event: CallEvent | undefined, remaining: Source[], steps: TraceStep[], key: string): Promise<Traced> {
+    const controller = new AbortController();
+    const running: Running[] = remaining.map((source) => {
+      const started = this.now();
+      if (!this.breakers.get(source.name)!.allow()) return { source, started, outcome: null, error: 'circuit open' };
+      try {
+        const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(source.timeoutMs)]);
+        const outcome = source.lookup({ phone, event }, signal);
+        if (outcome instanceof Promise) void outcome.catch(() => undefined);
+        return { source, started, outcome, error: '' };
+      } catch (err) {
+        return { source, started, outcome: null, error: message(err) };
+      }
+    });
+    let errors = 0;
+    for (let k = 0; k < running.length; k++) {
+      const r = running[k]!;
+      if (r.outcome === null) {
+        if (r.error !== 'circuit open') this.breakers.get(r.source.name)!.failure();
+        steps.push({ source: r.source.name, outcome: r.error === 'circuit open' ? 'skipped' : 'error', ms: 0, detail: r.error });
+        errors++;
+        continue;
+      }
+      let outcome: SourceOutcome;
+      try {
+        outcome = await r.outcome;
+        this.breakers.get(r.source.name)!.success();
+      } catch (err) {
+        steps.push(this.failed(r.source, r.started, err));
+        errors++;
+        continue;
+      }
+      steps.push(this.step(r.source, r.started, outcome));
+      if (outcome.kind === 'matched') {
+        // A match decides: lower-priority lookups still running are not needed.
+        controller.abort();
+        for (const rest of running.slice(k + 1)) steps.push({ source: rest.source.name, outcome: 'not needed', ms: 0, detail: '' });
+        const traced = this.done(steps, r.source, outcome, 'miss');
+        this.o.cache?.set(key, traced.identity);
+        return traced;
+      }
+    }
+    const identity = this.unknown(phone);
+    // "Nobody has this number" is remembered only when every source could answer.
+    if (errors === 0) this.o.cache?.set(key, identity);
+    return { identity, steps, cache: 'miss' };
+  }
+
+  private step(source: Source, started: number, outcome: SourceOutcome): TraceStep {
+    return {
+      source: source.name,
+      outcome: outcome.kind,
+      ms: this.now() - started,
+      detail: outcome.kind === 'matched' ? `${outcome.match.how}, ${outcome.match.total} match${outcome.match.total > 1 ? 'es' : ''}` : '',
+    };
+  }
+
+  private failed(source: Source, started: number, err: unknown): TraceStep {
+    this.breakers.get(source.name)?.failure();
+    const detail = message(err);
+    // The source's name and what went wrong, never its URL or credentials.
+    this.o.log.warn({ source: source.name, err: detail }, 'caller lookup source failed');
+    return { source: source.name, outcome: 'error', ms: this.now() - started, detail };
+  }
+
+  private done(steps: TraceStep[], source: Source, outcome: Extract<SourceOutcome, { kind: 'matched' }>, cache: Traced['cache']): Traced {
+    const m = outcome.match;
+    return {
+      identity: {
+        status: m.total > 1 ? 'multiple' : 'found',
+        name: m.name,
+        company: m.company,
+        url: m.url,
+        total: m.total,
+        id: m.id,
+        source: source.name,
+        how: m.how,
+      },
+      steps,
+      cache,
+    };
+  }
+}
+
+const withCache = (how: string) => (how ? `${how}, from the cache` : 'from the cache');
+
+function message(err: unknown): string {
+  if (err instanceof SourceError) return err.message;
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'timed out';
+  return err instanceof Error ? err.message : String(err);
+}
