@@ -9,8 +9,11 @@ import { Checkpointer } from './checkpointer';
 import { GroupCommit } from './group-commit';
 import type { Config } from './config';
 import { openDatabase, type DB } from './db';
-import { Directory } from './directory';
-import { directoryIdentify, type Identify } from './identify';
+import type { Directory } from './directory';
+import type { Identify } from './identify';
+import type { LookupCache } from './lookup-cache';
+import { createChain, type LookupChain } from './lookup-chain';
+import { loadLookupConfig, type LookupConfig } from './lookup-config';
 import { ingestRouter } from './ingest';
 import { createLogger, loggablePath, type Logger } from './log';
 import { Outbox } from './outbox';
@@ -23,13 +26,13 @@ const OUTBOX_KEEP_MS = 2 * 60_000;
 const REVOCATION_POLL_MS = 500;
 /** How often the WAL is copied into the database file (off the event loop). */
 const CHECKPOINT_MS = 1_000;
-/** Voicenter drops the pop-up after about 3 s. */
-const ANSWER_BUDGET_MS = 2_500;
 
 export interface RelayOptions {
   log?: Logger;
-  /** Replaces the built-in directory as the way callers are identified (tests, CRM sources). */
+  /** Replaces the lookup chain as the way callers are identified (tests). */
   identify?: Identify;
+  /** The lookup configuration, instead of reading RELAY_CONFIG (tests). */
+  lookup?: LookupConfig;
 }
 
 export interface Relay {
@@ -39,6 +42,8 @@ export interface Relay {
   token: string;
   directory: Directory;
   agents: Agents;
+  chain: LookupChain;
+  cache: LookupCache;
   flow: CallFlow;
   sockets: AgentSockets;
   log: Logger;
@@ -51,7 +56,6 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   const log = options.log ?? createLogger(config.LOG_LEVEL);
   const db = openDatabase(config.RELAY_DATA_DIR);
   const token = voicenterToken(config.RELAY_DATA_DIR, config.RELAY_VOICENTER_TOKEN);
-  const directory = new Directory(db, config.RELAY_DEFAULT_COUNTRY, config.RELAY_MATCH_SUFFIX_DIGITS);
   const agents = new Agents(db, config.RELAY_SESSION_TTL_HOURS * 3_600_000);
   // Checkpoints run in a worker thread; the relay's own connection never does one.
   db.pragma('wal_autocheckpoint = 0');
@@ -72,13 +76,9 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
       heartbeatMs: config.RELAY_HEARTBEAT_MS,
     }),
   });
-  const identify =
-    options.identify ??
-    directoryIdentify(
-      directory,
-      { contact: config.RELAY_CONTACT_URL, search: config.RELAY_SEARCH_URL },
-      config.RELAY_MATCH_SUFFIX_DIGITS,
-    );
+  const lookup = options.lookup ?? loadLookupConfig(config.RELAY_CONFIG);
+  const { chain, cache, directory } = createChain(db, config, lookup, log);
+  const identify = options.identify ?? chain.identify;
   const flow = new CallFlow({
     calls,
     outbox,
@@ -86,7 +86,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     send: (agentId, message) => sockets.send(agentId, message),
     identify,
     country: config.RELAY_DEFAULT_COUNTRY,
-    answerBudgetMs: ANSWER_BUDGET_MS,
+    answerBudgetMs: lookup.budgetMs,
     log,
   });
 
@@ -142,7 +142,10 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
       sockets.revalidate();
       outbox.prune(Date.now() - OUTBOX_KEEP_MS);
     }, 60_000),
-    setInterval(() => calls.prune(Date.now() - config.RELAY_CALL_RETENTION_DAYS * 86_400_000), 3_600_000),
+    setInterval(() => {
+      calls.prune(Date.now() - config.RELAY_CALL_RETENTION_DAYS * 86_400_000);
+      cache.prune();
+    }, 3_600_000),
   ];
   for (const t of timers) t.unref();
   calls.prune(Date.now() - config.RELAY_CALL_RETENTION_DAYS * 86_400_000);
@@ -154,6 +157,8 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     token,
     directory,
     agents,
+    chain,
+    cache,
     flow,
     sockets,
     log,

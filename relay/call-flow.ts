@@ -42,7 +42,7 @@ export class CallFlow {
     let identity = recorded.identity;
     let later = this.inflight.get(event.ivrid);
     if (!identity && !later) {
-      const found = this.identify(event.ivrid, phone);
+      const found = this.identify(event, phone);
       if (found instanceof Promise) later = this.lookUpLater(event.ivrid, found);
       else {
         identity = found;
@@ -59,11 +59,11 @@ export class CallFlow {
     return voicenterAnswer((await this.withinBudget(later!)) ?? UNKNOWN);
   }
 
-  private identify(ivrid: string, phone: Parameters<Identify>[0]): Identity | Promise<Identity> {
+  private identify(event: CallEvent, phone: Parameters<Identify>[0]): Identity | Promise<Identity> {
     try {
-      return this.o.identify(phone);
+      return this.o.identify(phone, event);
     } catch (err) {
-      this.o.log.error({ ivrid, err: (err as Error).message }, 'caller lookup failed');
+      this.o.log.error({ ivrid: event.ivrid, err: (err as Error).message }, 'caller lookup failed');
       return UNKNOWN;
     }
   }

@@ -41,6 +41,8 @@ const schema = z.object({
   RELAY_SESSION_TTL_HOURS: int(1, 24 * 365).default(24 * 30),
   /** Keep below 30 s: Chrome stops an idle extension service worker at 30 s. */
   RELAY_HEARTBEAT_MS: int(100, 25_000).default(20_000),
+  /** The caller-lookup file (JSON or YAML): sources, budget, cache. Without it: the directory alone. */
+  RELAY_CONFIG: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -5,8 +5,12 @@ import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { SourceError } from './http-fetch';
 import { PENDING } from './identify';
 import type { Logger } from './log';
-import type { LookupCache } from './lookup-cache';
-import type { Source, SourceOutcome } from './sources';
+import { LookupCache as LookupCacheImpl, type LookupCache } from './lookup-cache';
+import type { Config } from './config';
+import type { DB } from './db';
+import { Directory } from './directory';
+import type { LookupConfig } from './lookup-config';
+import { sourcesFrom, type Source, type SourceOutcome } from './sources';
 import { fill, phoneValues } from './template';
 
 /** What happened at one source for one lookup (shown by `lookup`, logged, counted). */
@@ -207,4 +211,28 @@ function message(err: unknown): string {
   if (err instanceof SourceError) return err.message;
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'timed out';
   return err instanceof Error ? err.message : String(err);
+}
+
+/** The chain as the configuration describes it, over this database (the relay and the CLI share it). */
+export function createChain(
+  db: DB,
+  config: Config,
+  lookup: LookupConfig,
+  log: Logger,
+): { chain: LookupChain; cache: LookupCache; directory: Directory } {
+  const directory = new Directory(db, config.RELAY_DEFAULT_COUNTRY, config.RELAY_MATCH_SUFFIX_DIGITS);
+  const cache = new LookupCacheImpl(db, lookup.cache);
+  const chain = new LookupChain({
+    sources: sourcesFrom(
+      lookup.sources,
+      directory,
+      { contact: config.RELAY_CONTACT_URL, search: config.RELAY_SEARCH_URL },
+      config.RELAY_MATCH_SUFFIX_DIGITS,
+    ),
+    cache,
+    searchUrl: config.RELAY_SEARCH_URL,
+    circuit: lookup.circuit,
+    log,
+  });
+  return { chain, cache, directory };
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { parsePhone } from '../shared/phone';
 import { AgentExistsError, Agents, NoSuchAgentError } from './agents';
 import { createRelay } from './app';
@@ -8,7 +9,10 @@ import { ConfigError, EXTENSION_ID, loadConfig, type Config } from './config';
 import { ImportError, importContacts } from './contacts-import';
 import { openDatabase } from './db';
 import { Directory } from './directory';
-import { identityFromMatch, voicenterAnswer } from './identify';
+import { voicenterAnswer } from './identify';
+import { LookupCache } from './lookup-cache';
+import { createChain } from './lookup-chain';
+import { loadLookupConfig } from './lookup-config';
 import { randomToken } from './secrets';
 
 const USAGE = `Usage: npm run relay -- <command>
@@ -18,7 +22,8 @@ const USAGE = `Usage: npm run relay -- <command>
   agents remove <extenUser>
   agents passwd <extenUser> [--password PW]
   contacts import <file.csv>
-  lookup <phone>`;
+  lookup <phone> [--no-cache]              what Voicenter would get, and each source's part
+  cache clear                             forget the CRM answers kept in the cache`;
 
 class UsageError extends Error {}
 
@@ -111,28 +116,37 @@ async function contactsCommand(config: Config, args: string[]): Promise<void> {
   }
 }
 
-function lookupCommand(config: Config, args: string[]): void {
-  const [number] = args;
-  if (number === undefined) throw new UsageError('lookup <phone>');
+async function lookupCommand(config: Config, args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'no-cache': { type: 'boolean' } } });
+  const [number] = positionals;
+  if (number === undefined) throw new UsageError('lookup <phone> [--no-cache]');
   const db = openDatabase(config.RELAY_DATA_DIR);
   try {
-    const directory = new Directory(db, config.RELAY_DEFAULT_COUNTRY, config.RELAY_MATCH_SUFFIX_DIGITS);
+    const { chain } = createChain(db, config, loadLookupConfig(config.RELAY_CONFIG), pino({ level: 'silent' }));
     const phone = parsePhone(number, config.RELAY_DEFAULT_COUNTRY);
     const started = process.hrtime.bigint();
-    const match = directory.lookup(phone);
+    const traced = await chain.trace(phone, !values['no-cache']);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const identity = identityFromMatch(
-      match,
-      phone,
-      { contact: config.RELAY_CONTACT_URL, search: config.RELAY_SEARCH_URL },
-      config.RELAY_MATCH_SUFFIX_DIGITS,
-    );
-    console.log(JSON.stringify(voicenterAnswer(identity), null, 2));
-    const number_ = phone.withheld ? 'withheld' : `${phone.e164 ?? 'not understood'} (${phone.local || phone.raw})`;
-    console.log(`number: ${number_}`);
-    console.log(
-      `directory: ${identity.status}${identity.how ? `, ${identity.how}` : ''}, ${identity.total} match(es), ${ms.toFixed(2)} ms`,
-    );
+    console.log(JSON.stringify(voicenterAnswer(traced.identity), null, 2));
+    const shown = phone.withheld ? 'withheld' : `${phone.e164 ?? 'not understood'} (${phone.local || phone.raw})`;
+    console.log(`number: ${shown}`);
+    const { identity } = traced;
+    const found = identity.source ? `${identity.source}: ${identity.status}, ${identity.how}` : identity.status;
+    console.log(`answer: ${found}, ${identity.total} match(es), ${ms.toFixed(2)} ms; cache: ${traced.cache}`);
+    for (const step of traced.steps) {
+      console.log(`  ${step.source.padEnd(20)} ${step.outcome.padEnd(10)} ${String(step.ms).padStart(5)} ms  ${step.detail}`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+function cacheCommand(config: Config, args: string[]): void {
+  if (args[0] !== 'clear') throw new UsageError('cache clear');
+  const db = openDatabase(config.RELAY_DATA_DIR);
+  try {
+    const removed = new LookupCache(db, loadLookupConfig(config.RELAY_CONFIG).cache).clear();
+    console.log(`Cleared ${removed} cached lookups.`);
   } finally {
     db.close();
   }
@@ -149,7 +163,8 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'start') start(config);
   else if (command === 'agents') await agentsCommand(config, rest);
   else if (command === 'contacts') await contactsCommand(config, rest);
-  else if (command === 'lookup') lookupCommand(config, rest);
+  else if (command === 'lookup') await lookupCommand(config, rest);
+  else if (command === 'cache') cacheCommand(config, rest);
   else throw new UsageError(`unknown command: ${command}`);
 }
 

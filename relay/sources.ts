@@ -3,6 +3,7 @@ import type { CallEvent } from '../shared/call-event';
 import type { Phone } from '../shared/phone';
 import type { Directory } from './directory';
 import { fetchJson, SourceError } from './http-fetch';
+import type { SourceConfig } from './lookup-config';
 import { fill, phoneValues } from './template';
 
 /** What a source is asked: the caller's number in every form, and the call when there is one. */
@@ -67,7 +68,9 @@ export type Auth =
   | { type: 'none' }
   | { type: 'basic'; username: string; password: string }
   | { type: 'bearer'; token: string }
-  | { type: 'header'; header: string; value: string };
+  | { type: 'header'; header: string; value: string }
+  /** A credential in the query string, where a CRM documents only that (Pipedrive's api_token). Never logged. */
+  | { type: 'query'; param: string; value: string };
 
 /** A field taken from the answer: one JSONPath, or several joined by spaces (first and last name). */
 export type FieldPath = string | string[];
@@ -141,6 +144,7 @@ export function httpSource(spec: HttpSourceSpec): Source {
       const values = { ...spec.params, ...phoneValues(phone, spec.suffixDigits) };
       const url = new URL(fill(spec.url, values));
       for (const [k, v] of Object.entries(spec.query)) url.searchParams.set(k, fill(v, values, (x) => x));
+      if (spec.auth.type === 'query') url.searchParams.set(spec.auth.param, spec.auth.value);
       const headers: Record<string, string> = { accept: 'application/json' };
       for (const [k, v] of Object.entries(spec.headers)) headers[k.toLowerCase()] = fill(v, values, (x) => x);
       const { auth } = spec;
@@ -237,4 +241,18 @@ export function voicenterForwardSource(spec: ForwardSpec): Source {
       };
     },
   };
+}
+
+/** The configured chain, as sources. */
+export function sourcesFrom(
+  configs: SourceConfig[],
+  directory: Directory,
+  urls: { contact: string; search: string },
+  suffixDigits: number,
+): Source[] {
+  return configs.map((c) => {
+    if (c.kind === 'directory') return directorySource(c.name, directory, urls, suffixDigits);
+    if (c.kind === 'voicenter-forward') return voicenterForwardSource({ ...c, maxBytes: 1024 * 1024 });
+    return httpSource(c);
+  });
 }
