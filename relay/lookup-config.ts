@@ -76,15 +76,18 @@ function schema(env: NodeJS.ProcessEnv) {
     suffixDigits: z.number().int().min(4).max(15).default(9),
     timeoutMs,
   });
-  const preset = z.looseObject({
-    kind: z.enum(Object.keys(PRESETS) as [string, ...string[]]),
-    name: name.optional(),
-    token: secret(env),
-    baseUrl: httpUrl.optional(),
-    term: z.string().optional(),
-    timeoutMs,
-  });
-  const source = z.union([directory, forward, http, preset]);
+  const presets = Object.keys(PRESETS).map((kind) =>
+    z.looseObject({
+      kind: z.literal(kind),
+      name: name.optional(),
+      token: secret(env),
+      baseUrl: httpUrl.optional(),
+      term: z.string().optional(),
+      timeoutMs,
+    }),
+  );
+  // By kind, so that an error names the field of the kind given, not "invalid input".
+  const source = z.discriminatedUnion('kind', [directory, forward, http, ...presets]);
   return z.strictObject({
     lookup: z
       .strictObject({

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentClient, signIn, startRelay, type TestRelay } from './test-helpers';
+import { json, testServer } from './test-servers';
 
 /** Runs `npm run relay -- <args>` the way a supervisor does (without npm's own start-up). */
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
@@ -81,6 +82,42 @@ describe('npm run relay -- <command>', () => {
     const json = JSON.parse(out.slice(0, out.indexOf('}') + 1));
     expect(json).toEqual({ STATUS: 'OK', URL: '', CLIENTNAME: 'Dana', TOTAL: 1, COMPANY: 'Acme' });
     expect(out).toMatch(/directory: found, exact number, 1 match/);
+  });
+
+  it('lookup prints the trace of every source, and cache clear forgets CRM answers', async () => {
+    const crm = await testServer((_req, res) => json(res, { data: [{ id: 9, name: 'Crm Person', org: 'Crm Co' }] }));
+    try {
+      const file = join(relay.dataDir, 'lookup.yaml');
+      writeFileSync(
+        file,
+        `sources:
+  - kind: directory
+  - kind: http
+    name: crm
+    url: ${crm.url}/contacts
+    query: { phone: "{e164}" }
+    auth: { type: bearer, token: "\${CLI_CRM_TOKEN}" }
+    response: { items: "$.data[*]", name: "$.name", company: "$.org", id: "$.id" }
+`,
+      );
+      const withConfig = { ...env, RELAY_CONFIG: file, CLI_CRM_TOKEN: 'cli-secret' };
+      const first = await cli(['lookup', '0529998877'], withConfig);
+      expect(first.code).toBe(0);
+      expect(first.out).toContain('"CLIENTNAME": "Crm Person"');
+      expect(first.out).toMatch(/answer: crm: found, exact number, 1 match\(es\), [\d.]+ ms; cache: miss/);
+      expect(first.out).toMatch(/directory\s+none/);
+      expect(first.out).toMatch(/crm\s+matched\s+\d+ ms\s+exact number, 1 match/);
+      expect(first.out + first.err).not.toContain('cli-secret');
+      const second = await cli(['lookup', '0529998877'], withConfig);
+      expect(second.out).toContain('exact number, from the cache');
+      expect(crm.requests).toHaveLength(1);
+      const cleared = await cli(['cache', 'clear'], withConfig);
+      expect(cleared.out).toContain('Cleared 1 cached lookups.');
+      await cli(['lookup', '0529998877'], withConfig);
+      expect(crm.requests).toHaveLength(2);
+    } finally {
+      await crm.close();
+    }
   });
 
   it('names the variable of a bad setting', async () => {
