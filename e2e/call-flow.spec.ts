@@ -40,6 +40,7 @@ test.describe('the extension, signed in through the options page', () => {
     await expect(row).toContainText('072-277-6772');
     await expect(row).toContainText('Voicenter');
     await expect(row).toContainText('answered');
+    await expect(row).toContainText('via directory · exact number');
     await expect(popupPage.getByRole('status')).toHaveText('Connected');
     await expect(popupPage.getByText('KGpK4iWq', { exact: true })).toBeVisible();
   });

@@ -1,8 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Identity } from '../shared/messages';
+import { DEFAULT_LOOKUP } from '../relay/lookup-config';
 import { popup, startRelay } from '../relay/test-helpers';
+import { json, testServer } from '../relay/test-servers';
 import { expect, ring, seed, signInThroughOptions, test } from './fixtures';
 
 test.describe('opening the CRM page', () => {
@@ -107,25 +108,46 @@ test.describe('staying connected', () => {
   });
 });
 
-test.describe('a slow caller lookup', () => {
-  test('the notification pops at once and is updated in place when the match arrives', async ({ context, extensionId, desktop, crm }) => {
-    let answer!: (identity: Identity) => void;
-    const relay = await startRelay({}, { identify: () => new Promise<Identity>((resolve) => (answer = resolve)) });
+test.describe('a slow CRM', () => {
+  test('the notification pops at once and is updated in place when the CRM answers', async ({ context, extensionId, desktop, crm }) => {
+    let answer!: () => void;
+    const slowCrm = await testServer((_req, res) => {
+      answer = () => json(res, { data: [{ id: 9, name: 'Late Match', org: 'Slow CRM' }] });
+    });
+    const relay = await startRelay({}, {
+      lookup: {
+        ...DEFAULT_LOOKUP,
+        budgetMs: 200,
+        sources: [
+          { kind: 'directory', name: 'directory' },
+          {
+            kind: 'http', name: 'Slow CRM', method: 'GET', url: `${slowCrm.url}/contacts`, query: { phone: '{e164}' }, headers: {},
+            auth: { type: 'none' }, params: {}, response: { items: '$.data[*]', name: '$.name', company: '$.org', id: '$.id' },
+            recordUrl: `${crm.url}/contacts/{id}`, searchUrl: '', match: 'exact', suffixDigits: 9, timeoutMs: 10_000, maxBytes: 65536,
+          },
+        ],
+      },
+    });
     try {
       await seed(relay, crm.url);
       const options = await signInThroughOptions(context, extensionId, relay);
       await expect(options.getByText('Connected', { exact: true })).toBeVisible();
-      const voicenter = ring(relay, { ivrid: 'e2e-slow', phone: '0722776772', callerName: 'Queue Sales' });
+      const voicenter = await ring(relay, { ivrid: 'e2e-slow', phone: '0529876543', callerName: 'Queue Sales' });
+      // Voicenter was answered (within the budget) before the CRM said anything.
+      expect(voicenter.body).toMatchObject({ STATUS: 'OK', CLIENTNAME: '' });
       await expect.poll(() => desktop.open().map((n) => n.summary)).toEqual(['\u2068Queue Sales\u2069']);
       expect(desktop.open()[0]!.body).toContain('Looking up…');
-      answer({ status: 'found', name: 'Late Match', company: 'Slow CRM', url: `${crm.url}/contacts/9`, total: 1, id: '9', source: 'test', how: 'exact number' });
+      answer();
       await expect.poll(() => desktop.open().map((n) => n.summary)).toEqual(['\u2068Late Match\u2069']);
       expect(desktop.open()[0]!.body).toContain('Slow CRM');
       // Updated in place: the desktop was asked to replace the notification, not to add one.
       expect(desktop.shown.size).toBe(1);
-      expect((await voicenter).body).toMatchObject({ CLIENTNAME: 'Late Match' });
+      const popupPage = await context.newPage();
+      await popupPage.goto(`chrome-extension://${extensionId}/extension/popup.html`);
+      await expect(popupPage.getByRole('listitem').first()).toContainText('via Slow CRM · exact number');
     } finally {
       await relay.stop();
+      await slowCrm.close();
     }
   });
 });

@@ -27,8 +27,11 @@ function row(call: CallView): HTMLLIElement {
     call.identity.status === 'multiple' ? `${call.identity.total} matches` : call.identity.company;
   const second = el('div', 'row2', '');
   second.append(el('span', 'number', numberForPeople(call)), el('span', 'company', company), el('time', 'time', time));
-  if (call.identity.how) second.title = `Found in ${call.identity.source}: ${call.identity.how}`;
   button.append(first, second);
+  if (call.identity.source) {
+    // How the caller was identified: which source, and how the number matched.
+    button.append(el('div', 'row3', `via ${call.identity.source} · ${call.identity.how}`));
+  }
   button.addEventListener('click', () => void sendToWorker({ type: 'open-call', ivrid: call.ivrid }));
   li.append(button);
   return li;
