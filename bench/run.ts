@@ -1,6 +1,7 @@
 /** `npm run bench`: runs every benchmark and prints its figures with the machine they ran on. */
 import { cpus, totalmem } from 'node:os';
 import { extensionBench } from './extension.bench';
+import { lookupBench } from './lookup.bench';
 import { relayBench } from './relay.bench';
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
@@ -14,4 +15,8 @@ if (!only || only === 'relay') {
 if (!only || only === 'extension') {
   console.log('\nExtension in Chromium');
   for (const [k, v] of Object.entries(await extensionBench())) console.log(`  ${k}: ${v}`);
+}
+if (!only || only === 'lookup') {
+  console.log('\nCaller lookup');
+  for (const [k, v] of Object.entries(await lookupBench())) console.log(`  ${k}: ${v}`);
 }
