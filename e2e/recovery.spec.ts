@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DEFAULT_LOOKUP } from '../relay/lookup-config';
 import { popup, startRelay } from '../relay/test-helpers';
 import { json, testServer } from '../relay/test-servers';
-import { expect, ring, seed, signInThroughOptions, test } from './fixtures';
+import { badgeText, expect, ring, seed, signInThroughOptions, test } from './fixtures';
 
 test.describe('opening the CRM page', () => {
   test('a click on the notification opens the caller\'s page in a new tab', async ({ context, extensionId, relay, desktop, crm }) => {
@@ -87,6 +87,23 @@ test.describe('staying connected', () => {
     } finally {
       await relay.stop();
     }
+  });
+
+  test('a call that rang while the connection was down pops once it is back (replay)', async ({ context, extensionId, relay, desktop, worker }) => {
+    const options = await signInThroughOptions(context, extensionId, relay);
+    await expect(options.getByText('Connected', { exact: true })).toBeVisible();
+    await ring(relay, { ivrid: 'e2e-before-drop', phone: '0501234567' });
+    await expect.poll(() => desktop.open()).toHaveLength(1);
+    // The network drops (no close frame): the relay notices nothing yet, the extension reconnects.
+    for (const ws of relay.sockets.wss.clients) ws.terminate();
+    await ring(relay, { ivrid: 'e2e-during-drop', phone: '0722776772' });
+    await popup(relay, { ivrid: 'e2e-missed-during-drop', extenUser: 'KGpK4iWq', phone: '0531234567', status: 'Ringing' });
+    await popup(relay, { ivrid: 'e2e-missed-during-drop', extenUser: 'KGpK4iWq', status: 'Hangup', cause: 'Normal hangup' });
+    await expect.poll(() => desktop.open().map((n) => n.summary).sort()).toEqual(['\u2068Nikita Karpushin\u2069', '\u2068דנה כהן\u2069'].sort());
+    await expect.poll(() => badgeText(worker)).toBe('1');
+    // Every call popped once, the one before the drop included.
+    expect([...desktop.shown.values()].filter((n) => n.summary.includes('Nikita'))).toHaveLength(1);
+    expect([...desktop.shown.values()].filter((n) => n.summary.includes('דנה'))).toHaveLength(1);
   });
 
   test('the service worker stopped by Chrome comes back by itself and the next call pops', async ({ context, extensionId, relay, desktop }) => {

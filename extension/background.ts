@@ -122,7 +122,7 @@ async function closed(code: number): Promise<void> {
 }
 
 async function endSession(error: string): Promise<void> {
-  await setLocal({ session: null, lastSeq: 0 });
+  await setLocal({ session: null, lastSeq: 0, epoch: '', lastMessageAt: 0, continuityLostAt: 0 });
   await setSession({ live: {}, attempt: 0 });
   await browser.notifications.getAll().then((all) => Promise.all(Object.keys(all).map((id) => browser.notifications.clear(id))));
   await setConnection('signed-out', error);
@@ -130,28 +130,40 @@ async function endSession(error: string): Promise<void> {
 
 async function handle(message: ServerMessage, session: Session): Promise<void> {
   switch (message.type) {
-    case 'hello':
+    case 'hello': {
       clearInterval(pingTimer);
       pingTimer = setInterval(() => send({ type: 'ping', time: Date.now() }), message.heartbeatMs || DEFAULT_PING_MS);
       await setSession({ attempt: 0 });
-      if ((await getLocal('epoch')) !== message.epoch) await setLocal({ epoch: message.epoch, lastSeq: message.seq });
+      const [epoch, lastSeq, lastMessageAt] = await Promise.all([getLocal('epoch'), getLocal('lastSeq'), getLocal('lastMessageAt')]);
+      // Messages were sent while this browser was away (or the relay restarted): ask for them.
+      if (epoch && (epoch !== message.epoch || message.seq > lastSeq)) {
+        send({ type: 'resume', epoch, seq: lastSeq, since: lastMessageAt });
+      }
+      if (epoch !== message.epoch) await setLocal({ epoch: message.epoch, lastSeq: message.seq });
       await setLocal({ session: { ...session, name: message.agent.name } });
       await setConnection('connected');
       return;
+    }
     case 'ping':
       return;
+    case 'resync':
+      if (!message.complete) await setLocal({ continuityLostAt: Date.now() });
+      return;
     case 'call':
-      await applyCall(message.call);
+    case 'identity':
       break;
-    case 'identity': {
+  }
+  // A message already processed (a replay overlapping what came live) is only acknowledged.
+  if (message.seq > (await getLocal('lastSeq'))) {
+    if (message.type === 'call') await applyCall(message.call);
+    else {
       const live = await getSession('live');
       const call = live[message.ivrid];
       if (call) await applyCall({ ...call, identity: message.identity });
       else await updateRecent({ ivrid: message.ivrid, identity: message.identity });
-      break;
     }
+    await setLocal({ lastSeq: message.seq, lastMessageAt: Date.now() });
   }
-  await setLocal({ lastSeq: message.seq });
   send({ type: 'ack', seq: message.seq });
 }
 
@@ -163,7 +175,8 @@ async function applyCall(call: CallView): Promise<void> {
   if (call.state === 'ended') {
     delete live[call.ivrid];
     await clearCall(call.ivrid);
-    if (previous?.state !== 'ended' && outcome(call) === 'missed') {
+    const known = previous ?? (await getLocal('recent')).find((c) => c.ivrid === call.ivrid);
+    if (known?.state !== 'ended' && outcome(call) === 'missed') {
       const missed = (await getLocal('missed')) + 1;
       await setLocal({ missed });
       await setBadge(missed);

@@ -38,7 +38,17 @@ function row(call: CallView): HTMLLIElement {
 }
 
 async function render(): Promise<void> {
-  const [session, connection, recent] = await Promise.all([getLocal('session'), getSession('connection'), getLocal('recent')]);
+  const [session, connection, recent, lostAt] = await Promise.all([
+    getLocal('session'),
+    getSession('connection'),
+    getLocal('recent'),
+    getLocal('continuityLostAt'),
+  ]);
+  const gap = $('gap');
+  gap.hidden = lostAt === 0;
+  gap.textContent = lostAt
+    ? `The connection was lost for a while before ${new Date(lostAt).toLocaleTimeString(undefined, { timeStyle: 'short' })}: calls from then may be missing here.`
+    : '';
   const state = $('state');
   state.textContent = stateWords(connection.state);
   state.className = `state ${connection.state}`;

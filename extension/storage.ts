@@ -43,6 +43,10 @@ interface LocalData {
   lastSeq: number;
   /** The relay's epoch (new at every relay start); numbering restarts with a new one. */
   epoch: string;
+  /** When the last numbered message came (ms): tells the relay how far back to look on resume. */
+  lastMessageAt: number;
+  /** When the relay said calls may have been missed (continuity lost); 0 when it never did. */
+  continuityLostAt: number;
 }
 
 interface SessionData {
@@ -57,7 +61,16 @@ interface SessionData {
   autoOpened: Record<string, true>;
 }
 
-const LOCAL_DEFAULTS: LocalData = { session: null, settings: DEFAULT_SETTINGS, recent: [], missed: 0, lastSeq: 0, epoch: '' };
+const LOCAL_DEFAULTS: LocalData = {
+  session: null,
+  settings: DEFAULT_SETTINGS,
+  recent: [],
+  missed: 0,
+  lastSeq: 0,
+  epoch: '',
+  lastMessageAt: 0,
+  continuityLostAt: 0,
+};
 const SESSION_DEFAULTS: SessionData = {
   connection: { state: 'signed-out', error: '', since: 0 },
   live: {},

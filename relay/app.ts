@@ -20,8 +20,8 @@ import { Outbox } from './outbox';
 import { voicenterToken } from './secrets';
 import { AgentSockets } from './socket';
 
-/** How long delivered messages stay in the outbox for replay. */
-const OUTBOX_KEEP_MS = 2 * 60_000;
+/** How long delivered messages stay in the outbox for replay, and how far back a resync looks. */
+const REPLAY_WINDOW_MS = 2 * 60_000;
 /** How often the relay looks for sessions ended by the CLI (another process writing the database). */
 const REVOCATION_POLL_MS = 500;
 /** How often the WAL is copied into the database file (off the event loop). */
@@ -61,8 +61,8 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   db.pragma('wal_autocheckpoint = 0');
   const checkpointer = new Checkpointer(db.name, CHECKPOINT_MS, (message) => log.error({ err: message }, 'WAL checkpoint failed'));
   const commits = new GroupCommit(db);
-  const calls = new CallBook(db, commits);
   const outbox = new Outbox();
+  const calls = new CallBook(db, commits);
   const sockets = new AgentSockets({
     agents,
     log,
@@ -75,6 +75,20 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
       agent: { extenUser: agent.extenUser, name: agent.name },
       heartbeatMs: config.RELAY_HEARTBEAT_MS,
     }),
+    resume: (agent, { epoch, seq, since }) => {
+      // Same relay, messages still kept: replay exactly what was missed.
+      const missed = epoch === outbox.epoch ? outbox.since(agent.id, seq) : null;
+      if (missed) return missed;
+      // The relay restarted, or the gap is past the window: the call log says where calls stand.
+      const now = Date.now();
+      const complete = since > 0 && now - since <= REPLAY_WINDOW_MS;
+      const from = complete ? since : now - REPLAY_WINDOW_MS;
+      log.info({ agent: agent.extenUser, complete }, 'resync');
+      return [
+        { type: 'resync', complete, since: from },
+        ...calls.recentFor(agent.extenUser, from).map((call) => outbox.add(agent.id, { type: 'call', call })),
+      ];
+    },
   });
   const lookup = options.lookup ?? loadLookupConfig(config.RELAY_CONFIG);
   const { chain, cache, directory } = createChain(db, config, lookup, log);
@@ -140,7 +154,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     }, REVOCATION_POLL_MS),
     setInterval(() => {
       sockets.revalidate();
-      outbox.prune(Date.now() - OUTBOX_KEEP_MS);
+      outbox.prune(Date.now() - REPLAY_WINDOW_MS);
     }, 60_000),
     setInterval(() => {
       calls.prune(Date.now() - config.RELAY_CALL_RETENTION_DAYS * 86_400_000);

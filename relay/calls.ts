@@ -169,6 +169,18 @@ export class CallBook {
     return call ? viewsOf(call) : new Map();
   }
 
+  /** This station's view of every call it took part in since `since` (ms), oldest first. */
+  recentFor(station: string, since: number): CallView[] {
+    this.commits.flush();
+    return this.db
+      .prepare<[string, number], { ivrid: string }>(
+        'SELECT ivrid FROM call_events WHERE exten_user = ? AND received_at >= ? GROUP BY ivrid ORDER BY MIN(id)',
+      )
+      .all(station, since)
+      .map((r) => this.views(r.ivrid).get(station))
+      .filter((v): v is CallView => v !== undefined);
+  }
+
   /** Deletes calls that started before `before` (the retention window), with their events. */
   prune(before: number): number {
     this.commits.flush();

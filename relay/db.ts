@@ -81,6 +81,7 @@ const MIGRATIONS: string[] = [
     stale_until INTEGER NOT NULL
   ) WITHOUT ROWID;
   CREATE INDEX lookup_cache_by_age ON lookup_cache(stored_at);
+  CREATE INDEX call_events_by_station ON call_events(exten_user, received_at);
   `,
 ];
 

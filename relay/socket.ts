@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ERRORS } from '../shared/errors';
-import { AUTH_PROTOCOL_PREFIX, PROTOCOL, parseClientMessage, type ServerMessage } from '../shared/messages';
+import { AUTH_PROTOCOL_PREFIX, PROTOCOL, parseClientMessage, type ClientMessage, type ServerMessage } from '../shared/messages';
 import type { Agent, Agents } from './agents';
 import type { Logger } from './log';
 import { sha256 } from './secrets';
@@ -26,6 +26,8 @@ export interface SocketOptions {
   heartbeatMs: number;
   /** The first message on each new connection. */
   hello: (agent: Agent) => ServerMessage;
+  /** What to send a socket that resumes after a gap (replayed messages, or a resync). */
+  resume: (agent: Agent, message: Extract<ClientMessage, { type: 'resume' }>) => (ServerMessage | string)[];
 }
 
 /**
@@ -89,6 +91,7 @@ export class AgentSockets {
         return;
       }
       if (message.type === 'ack') conn.acked = Math.max(conn.acked, message.seq);
+      if (message.type === 'resume') for (const m of this.options.resume(agent, message)) this.write(ws, m);
     });
     ws.on('error', (err) => this.options.log.warn({ agent: agent.extenUser, err: err.message }, 'websocket error'));
     ws.on('close', () => {
@@ -133,8 +136,8 @@ export class AgentSockets {
     this.wss.close();
   }
 
-  private write(ws: WebSocket, message: ServerMessage): void {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  private write(ws: WebSocket, message: ServerMessage | string): void {
+    if (ws.readyState === ws.OPEN) ws.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 
   private beat(): void {

@@ -72,6 +72,12 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('identity'), seq, ivrid: z.string(), identity: identitySchema }),
   /** Keeps the socket and the extension's service worker alive. */
   z.object({ type: z.literal('ping'), time: z.number() }),
+  /**
+   * Answer to a `resume` the relay cannot replay message by message (it restarted, or the messages
+   * are past the replay window): the current view of recent calls follows as `call` messages.
+   * `complete` is false when even that may miss calls: continuity was lost.
+   */
+  z.object({ type: z.literal('resync'), complete: z.boolean(), since: z.number() }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 /** Messages that take a per-agent sequence number (and can be replayed). */
@@ -82,6 +88,11 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   /** Everything up to `seq` was processed. */
   z.object({ type: z.literal('ack'), seq }),
   z.object({ type: z.literal('ping'), time: z.number() }),
+  /**
+   * After `hello`, when the extension processed messages before: where it stopped (the relay's
+   * epoch and sequence number then, and when the last message came). The relay replays the rest.
+   */
+  z.object({ type: z.literal('resume'), epoch: z.string().max(64), seq: z.number().int().nonnegative(), since: z.number() }),
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
