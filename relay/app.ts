@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import express from 'express';
 import { errorBody } from '../shared/errors';
 import { Agents } from './agents';
@@ -15,6 +17,7 @@ import type { LookupCache } from './lookup-cache';
 import { createChain, type LookupChain } from './lookup-chain';
 import { loadLookupConfig, type LookupConfig } from './lookup-config';
 import { ingestRouter } from './ingest';
+import { ipAllowList } from './ip-allow';
 import { createLogger, loggablePath, type Logger } from './log';
 import { Outbox } from './outbox';
 import { voicenterToken } from './secrets';
@@ -106,6 +109,8 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
 
   const app = express();
   app.disable('x-powered-by');
+  // Behind a reverse proxy, req.ip (the IP allow-list, logs) comes from X-Forwarded-For of trusted proxies only.
+  if (config.RELAY_TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(config.RELAY_TRUST_PROXY) ? Number(config.RELAY_TRUST_PROXY) : config.RELAY_TRUST_PROXY);
   app.set('etag', false);
   if (log.isLevelEnabled('debug')) {
     app.use((req, res, next) => {
@@ -125,7 +130,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
       res.status(503).json({ status: 'unavailable' });
     }
   });
-  app.use(ingestRouter({ token, allowedOrigins: config.RELAY_POPUP_ORIGINS, flow, log }));
+  app.use(ingestRouter({ token, allowIp: ipAllowList(config.RELAY_POPUP_ALLOW_IPS), allowedOrigins: config.RELAY_POPUP_ORIGINS, flow, log }));
   app.use(
     '/api',
     apiRouter({ agents, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, onSessionsChanged: () => sockets.revalidate(), log }),
@@ -134,7 +139,9 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     res.status(404).json(errorBody('NOT_FOUND', 'not found'));
   });
 
-  const server = createServer(app);
+  const server = config.RELAY_TLS_CERT
+    ? createHttpsServer({ cert: readFileSync(config.RELAY_TLS_CERT), key: readFileSync(config.RELAY_TLS_KEY) }, app)
+    : createServer(app);
   // A slow-body client cannot hold a connection open forever.
   server.requestTimeout = 15_000;
   server.headersTimeout = 10_000;

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
 import { isCountryCode } from '../shared/phone';
@@ -35,6 +36,15 @@ const schema = z.object({
   RELAY_POPUP_ORIGINS: list.default([VOICENTER_EXTENSION_ORIGIN]),
   /** Origins allowed to sign in and open the agent WebSocket: this project's extension. */
   RELAY_EXTENSION_ORIGINS: list.default([`chrome-extension://${EXTENSION_ID}`]),
+  /** Addresses (IPs or CIDR ranges) allowed to call the pop-up URL; empty: any address. */
+  RELAY_POPUP_ALLOW_IPS: list
+    .refine((items) => items.every((i) => isIP(i.split('/')[0]!) !== 0), 'must be IP addresses or CIDR ranges, comma-separated')
+    .default([]),
+  /** Express "trust proxy": which proxies' X-Forwarded-For to believe (e.g. loopback, 10.0.0.0/8, 1). */
+  RELAY_TRUST_PROXY: z.string().default(''),
+  /** Serve HTTPS directly: PEM certificate and key files (both, or neither). */
+  RELAY_TLS_CERT: z.string().default(''),
+  RELAY_TLS_KEY: z.string().default(''),
   /** Digits compared when the exact number is not in the directory. */
   RELAY_MATCH_SUFFIX_DIGITS: int(4, 15).default(9),
   RELAY_CALL_RETENTION_DAYS: int(1, 3650).default(30),
@@ -61,6 +71,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
   const parsed = schema.safeParse(picked);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+  }
+  if (!parsed.data.RELAY_TLS_CERT !== !parsed.data.RELAY_TLS_KEY) {
+    throw new ConfigError('RELAY_TLS_CERT, RELAY_TLS_KEY: give both files, or neither');
   }
   const unknown = Object.keys(env).filter((k) => k.startsWith('RELAY_') && !known.has(k));
   return { config: parsed.data as Config, unknown };

@@ -12,19 +12,26 @@ export const MAX_BODY = '64kb';
 
 export interface IngestOptions {
   token: string;
+  /** Addresses allowed to call; null: any. */
+  allowIp: ((ip: string | undefined) => boolean) | null;
   allowedOrigins: string[];
   flow: CallFlow;
   log: Logger;
 }
 
 /** The pop-up endpoint: GET or POST /voicenter/<token>, in the three formats of the Voicenter document. */
-export function ingestRouter({ token, allowedOrigins, flow, log }: IngestOptions): express.Router {
+export function ingestRouter({ token, allowIp, allowedOrigins, flow, log }: IngestOptions): express.Router {
   const router = express.Router();
 
   const checkToken = (req: Request, res: Response, next: NextFunction) => {
     const given = req.params.token;
     if (typeof given !== 'string' || !secretEquals(given, token)) {
       res.status(404).json(errorBody('NOT_FOUND', 'not found'));
+      return;
+    }
+    if (allowIp && !allowIp(req.ip)) {
+      log.warn({ ip: req.ip }, 'pop-up request from an address not allowed');
+      res.status(403).json(errorBody('FORBIDDEN_ADDRESS', 'this address may not call the pop-up URL'));
       return;
     }
     next();

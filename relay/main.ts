@@ -34,7 +34,7 @@ function start(config: Config): void {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     const shown = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
-    const base = `http://${shown}:${port}`;
+    const base = `${config.RELAY_TLS_CERT ? 'https' : 'http'}://${shown}:${port}`;
     const extension = resolve('dist/extension');
     console.log(`Relay listening on ${base} (all interfaces: ${config.HOST})`);
     console.log(`Voicenter pop-up URL: ${base}/voicenter/${relay.token}`);

@@ -17,6 +17,8 @@ export const ERRORS = {
   UNAUTHORIZED: { http: 401, close: 4401 },
   /** The request came from an origin the relay does not allow. */
   FORBIDDEN_ORIGIN: { http: 403, close: 4403 },
+  /** The pop-up request came from an address outside RELAY_POPUP_ALLOW_IPS. */
+  FORBIDDEN_ADDRESS: { http: 403, close: 4403 },
   /** Too many sign-in attempts for this account: wait for Retry-After seconds. */
   RATE_LIMITED: { http: 429, close: 4429 },
   /** The agent was removed or its password changed; sign in again. */
