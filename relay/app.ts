@@ -71,6 +71,8 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     log,
     allowedOrigins: config.RELAY_EXTENSION_ORIGINS,
     heartbeatMs: config.RELAY_HEARTBEAT_MS,
+    maxSocketsPerAgent: config.RELAY_MAX_SOCKETS_PER_AGENT,
+    maxMessagesPerMinute: config.RELAY_MAX_MESSAGES_PER_MINUTE,
     hello: (agent) => ({
       type: 'hello',
       seq: outbox.last(agent.id),

@@ -45,6 +45,10 @@ const schema = z.object({
   /** Serve HTTPS directly: PEM certificate and key files (both, or neither). */
   RELAY_TLS_CERT: z.string().default(''),
   RELAY_TLS_KEY: z.string().default(''),
+  /** Browsers one agent may be signed in on at once; one more is refused. */
+  RELAY_MAX_SOCKETS_PER_AGENT: int(1, 100).default(10),
+  /** Messages one extension connection may send per minute (acks and pings are a few); more closes it. */
+  RELAY_MAX_MESSAGES_PER_MINUTE: int(10, 100_000).default(600),
   /** Digits compared when the exact number is not in the directory. */
   RELAY_MATCH_SUFFIX_DIGITS: int(4, 15).default(9),
   RELAY_CALL_RETENTION_DAYS: int(1, 3650).default(30),

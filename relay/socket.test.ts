@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH_PROTOCOL_PREFIX, PROTOCOL } from '../shared/messages';
@@ -171,5 +172,38 @@ describe('POST /api/sessions', () => {
     const limited = await attempt('right');
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
+
+describe('limits on a connection', () => {
+  it('refuses one socket more than an agent may have, and closes a socket that sends too much', async () => {
+    const limited = await startRelay({ RELAY_MAX_SOCKETS_PER_AGENT: 2, RELAY_MAX_MESSAGES_PER_MINUTE: 10 });
+    try {
+      await limited.agents.add('L1', '', 'pw');
+      const token = await signIn(limited, 'L1', 'pw');
+      const a = await AgentClient.connect(limited, token);
+      const b = await AgentClient.connect(limited, token);
+      await expect(AgentClient.connect(limited, token)).rejects.toThrow('HTTP 429');
+      for (let i = 0; i < 11; i++) a.ws.send(JSON.stringify({ type: 'ping', time: i }));
+      expect(await a.closed()).toBe(4429);
+      // The other socket of the agent is not affected, and a place is free again.
+      expect(b.closeCode).toBeUndefined();
+      const c = await AgentClient.connect(limited, token);
+      c.close();
+      b.close();
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('stays up after a malformed WebSocket frame, closing only that connection with 1002', async () => {
+    const token = await signIn(relay, 'A1', 'pw-one');
+    const client = await AgentClient.connect(relay, token);
+    // A frame with reserved bits set and no mask: invalid from a client (RFC 6455 §5.2).
+    (client.ws as unknown as { _socket: Socket })._socket.write(Buffer.from([0xf1, 0x01, 0x41]));
+    expect(await client.closed()).toBe(1002);
+    expect((await fetch(`${relay.url}/healthz`)).status).toBe(200);
+    const again = await AgentClient.connect(relay, token);
+    again.close();
   });
 });

@@ -16,6 +16,9 @@ interface Connection {
   alive: boolean;
   /** The highest sequence number the extension said it processed. */
   acked: number;
+  /** Messages received in the current minute, and when that minute began. */
+  received: number;
+  windowStart: number;
 }
 
 export interface SocketOptions {
@@ -24,6 +27,8 @@ export interface SocketOptions {
   /** Origins allowed to connect (the extension's). A client that sends no Origin is not a browser. */
   allowedOrigins: string[];
   heartbeatMs: number;
+  maxSocketsPerAgent: number;
+  maxMessagesPerMinute: number;
   /** The first message on each new connection. */
   hello: (agent: Agent) => ServerMessage;
   /** What to send a socket that resumes after a gap (replayed messages, or a resync). */
@@ -68,6 +73,7 @@ export class AgentSockets {
     const tokenHash = sha256(token);
     const agent = this.options.agents.session(tokenHash);
     if (!agent) return refuse(401, 'Unauthorized');
+    if ((this.byAgent.get(agent.id)?.size ?? 0) >= this.options.maxSocketsPerAgent) return refuse(429, 'Too Many Requests');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.accept(ws, agent, tokenHash);
       // As the ws examples do, so observers (tests, metrics) see every accepted socket.
@@ -76,7 +82,7 @@ export class AgentSockets {
   }
 
   private accept(ws: WebSocket, agent: Agent, tokenHash: string): void {
-    const conn: Connection = { agent, tokenHash, alive: true, acked: 0 };
+    const conn: Connection = { agent, tokenHash, alive: true, acked: 0, received: 0, windowStart: Date.now() };
     this.connections.set(ws, conn);
     let set = this.byAgent.get(agent.id);
     if (!set) this.byAgent.set(agent.id, (set = new Set()));
@@ -85,6 +91,15 @@ export class AgentSockets {
     ws.on('pong', () => (conn.alive = true));
     ws.on('message', (data, isBinary) => {
       conn.alive = true;
+      const now = Date.now();
+      if (now - conn.windowStart >= 60_000) {
+        conn.windowStart = now;
+        conn.received = 0;
+      }
+      if (++conn.received > this.options.maxMessagesPerMinute) {
+        ws.close(ERRORS.TOO_MANY.close, 'too many messages');
+        return;
+      }
       const message = isBinary ? null : parseClientMessage(data.toString());
       if (!message) {
         ws.close(ERRORS.INVALID_MESSAGE.close, 'invalid message');

@@ -23,6 +23,8 @@ export const ERRORS = {
   RATE_LIMITED: { http: 429, close: 4429 },
   /** The agent was removed or its password changed; sign in again. */
   SESSION_ENDED: { http: 401, close: 4001 },
+  /** Too many WebSocket messages on one connection, or too many connections for one agent. */
+  TOO_MANY: { http: 429, close: 4429 },
   /** A WebSocket message that is not one of the declared client messages. */
   INVALID_MESSAGE: { http: 400, close: 4400 },
 } as const;
