@@ -141,12 +141,16 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     res.status(404).json(errorBody('NOT_FOUND', 'not found'));
   });
 
+  // A slow-body client cannot hold a connection open forever: Node checks the timeouts every
+  // connectionsCheckingInterval (30 s by default, longer than the timeout itself).
+  const limits = {
+    requestTimeout: config.RELAY_REQUEST_TIMEOUT_MS,
+    headersTimeout: Math.min(10_000, config.RELAY_REQUEST_TIMEOUT_MS),
+    connectionsCheckingInterval: Math.min(1_000, Math.ceil(config.RELAY_REQUEST_TIMEOUT_MS / 2)),
+  };
   const server = config.RELAY_TLS_CERT
-    ? createHttpsServer({ cert: readFileSync(config.RELAY_TLS_CERT), key: readFileSync(config.RELAY_TLS_KEY) }, app)
-    : createServer(app);
-  // A slow-body client cannot hold a connection open forever.
-  server.requestTimeout = 15_000;
-  server.headersTimeout = 10_000;
+    ? createHttpsServer({ ...limits, cert: readFileSync(config.RELAY_TLS_CERT), key: readFileSync(config.RELAY_TLS_KEY) }, app)
+    : createServer(limits, app);
   server.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head));
 
   // Sessions ended by the CLI (agents remove / passwd) are written by another process:

@@ -45,6 +45,8 @@ const schema = z.object({
   /** Serve HTTPS directly: PEM certificate and key files (both, or neither). */
   RELAY_TLS_CERT: z.string().default(''),
   RELAY_TLS_KEY: z.string().default(''),
+  /** Longest a client may take to send a whole request (a slow-body client cannot hold a connection). */
+  RELAY_REQUEST_TIMEOUT_MS: int(100, 300_000).default(15_000),
   /** Browsers one agent may be signed in on at once; one more is refused. */
   RELAY_MAX_SOCKETS_PER_AGENT: int(1, 100).default(10),
   /** Messages one extension connection may send per minute (acks and pings are a few); more closes it. */

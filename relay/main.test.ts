@@ -132,8 +132,9 @@ describe('npm run relay -- <command>', () => {
     expect(err).toContain('Usage: npm run relay -- <command>');
   });
 
-  it('start prints the pop-up URL, serves it, and stops cleanly on SIGTERM', async () => {
+  it('start prints the pop-up URL, serves it, and stops cleanly on SIGTERM, telling extensions to come back', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'start-'));
+    await cli(['agents', 'add', 'T1', '--password', 'pw'], { RELAY_DATA_DIR: dataDir });
     const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts', 'start'], {
       env: { ...process.env, RELAY_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
     });
@@ -149,8 +150,12 @@ describe('npm run relay -- <command>', () => {
     expect(popupUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/voicenter\/[\w-]{32}$/);
     const res = await fetch(`${popupUrl}?ivrid=start1&phone=0722776772&statusCall=Ringing`);
     expect(await res.json()).toEqual({ STATUS: 'OK', URL: '', CLIENTNAME: '', TOTAL: 0, COMPANY: '' });
+    const base = { url: new URL(popupUrl).origin };
+    const agent = await AgentClient.connect(base, await signIn(base, 'T1', 'pw'));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
+    // 1012 "service restart": the extension reconnects, with jitter, to the relay that comes back.
+    expect(await agent.closed()).toBe(1012);
     expect(await exited).toBe(0);
   });
 });

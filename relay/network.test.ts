@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { get } from 'node:https';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +55,26 @@ describe('TLS served directly', () => {
         }).on('error', reject);
       });
       expect(JSON.parse(body)).toEqual({ status: 'ok' });
+    } finally {
+      await relay.stop();
+    }
+  });
+});
+
+describe('a client that sends its body slowly', () => {
+  it('is cut off after the request timeout, and the relay goes on serving', async () => {
+    const relay = await startRelay({ RELAY_REQUEST_TIMEOUT_MS: 300 });
+    try {
+      const { port } = new URL(relay.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.write(`POST /voicenter/${relay.token} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ivrid":`);
+      const answer = await new Promise<string>((resolve) => {
+        let text = '';
+        socket.on('data', (d: Buffer) => (text += d.toString()));
+        socket.on('close', () => resolve(text));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      expect((await popup(relay, { ivrid: 'after-slow', status: 'Ringing' })).status).toBe(200);
     } finally {
       await relay.stop();
     }
