@@ -9,6 +9,8 @@ import { benchToken } from './servers';
 
 const [url, count = '1000'] = process.argv.slice(2);
 const latencies: number[] = [];
+/** Deliveries per call and state (`<ivrid>/<state>`), to find lost and duplicated ones. */
+const deliveries = new Map<string, number>();
 const nowMicros = () => (performance.timeOrigin + performance.now()) * 1000;
 
 async function connect(i: number): Promise<WebSocket> {
@@ -18,7 +20,10 @@ async function connect(i: number): Promise<WebSocket> {
     const at = text.indexOf('"ivrid":"lat-');
     if (at < 0 || !text.startsWith('{"type":"call"')) return;
     const id = text.slice(at + 9, text.indexOf('"', at + 9));
-    latencies.push((nowMicros() - Number(id.split('-')[2])) / 1000);
+    const state = /"state":"(\w+)"/.exec(text)?.[1] ?? '';
+    const key = `${id}/${state}`;
+    deliveries.set(key, (deliveries.get(key) ?? 0) + 1);
+    if (state === 'ringing') latencies.push((nowMicros() - Number(id.split('-')[2])) / 1000);
   });
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
@@ -31,5 +36,9 @@ for (let i = 0; i < Number(count); i += 100) {
 }
 process.send!({ ready: true });
 process.on('message', (m: { report?: boolean }) => {
-  if (m.report) process.send!({ latencies: latencies.sort((a, b) => a - b) });
+  if (m.report) {
+    let duplicated = 0;
+    for (const n of deliveries.values()) if (n > 1) duplicated++;
+    process.send!({ latencies: latencies.sort((a, b) => a - b), distinct: deliveries.size, duplicated });
+  }
 });

@@ -15,13 +15,13 @@ const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
 const RATE = 1_000;
 
-interface Server {
+export interface Server {
   child: ChildProcess;
   url: string;
   popupUrl: string;
 }
 
-function start(kind: 'relay' | 'bare'): Promise<Server> {
+export function start(kind: 'relay' | 'bare'): Promise<Server> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/servers.ts', kind, String(AGENTS)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -76,12 +76,12 @@ async function measured(server: Server, label: string): Promise<{ result: autoca
   return { result, cpuUsPerRequest: (used * 1e6) / result.requests.total };
 }
 
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 /** Starts the agents' process and waits until all of them are connected. */
-function startAgents(server: Server): Promise<ChildProcess> {
+export function startAgents(server: Server): Promise<ChildProcess> {
   const child = fork('bench/agents.ts', [server.url, String(AGENTS)], { execArgv: ['--import', 'tsx'] });
   return new Promise((resolve, reject) => {
     child.once('message', () => resolve(child));
@@ -89,11 +89,21 @@ function startAgents(server: Server): Promise<ChildProcess> {
   });
 }
 
-function latencies(agents: ChildProcess): Promise<number[]> {
+export interface AgentsReport {
+  latencies: number[];
+  distinct: number;
+  duplicated: number;
+}
+
+export function report(agents: ChildProcess): Promise<AgentsReport> {
   return new Promise((resolve) => {
-    agents.once('message', (m: { latencies: number[] }) => resolve(m.latencies));
+    agents.once('message', (m: AgentsReport) => resolve(m));
     agents.send({ report: true });
   });
+}
+
+async function latencies(agents: ChildProcess): Promise<number[]> {
+  return (await report(agents)).latencies;
 }
 
 /** Requests at a fixed overall rate (open loop), each stamped with its send time for the agents to time. */
