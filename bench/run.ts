@@ -3,12 +3,17 @@ import { cpus, totalmem } from 'node:os';
 import { extensionBench } from './extension.bench';
 import { lookupBench } from './lookup.bench';
 import { soak } from './soak';
+import { fuzz } from './fuzz';
 import { relayBench } from './relay.bench';
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 console.log(`Machine: ${machine}\n`);
 
 const only = process.argv[2];
+if (only === 'fuzz') {
+  console.log('Bad-input fuzz');
+  for (const [k, v] of Object.entries(await fuzz())) console.log(`  ${k}: ${v}`);
+}
 if (only === 'soak') {
   console.log('Soak');
   for (const [k, v] of Object.entries(await soak())) console.log(`  ${k}: ${v}`);

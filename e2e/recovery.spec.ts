@@ -64,6 +64,22 @@ test.describe('opening the CRM page', () => {
   });
 });
 
+test('pages outside the agent\'s allowed sites are not opened', async ({ context, extensionId, relay, crm }) => {
+  const options = await signInThroughOptions(context, extensionId, relay);
+  await expect(options.getByText('Connected', { exact: true })).toBeVisible();
+  await options.getByLabel('Open pages only on these sites').fill('crm.example.com\n*.hubspot.com');
+  await options.getByLabel('Open pages only on these sites').blur();
+  await expect.poll(async () => ((await options.evaluate(() => chrome.storage.local.get('settings'))).settings as { sites?: string[] } | undefined)?.sites).toEqual([
+    'crm.example.com',
+    '*.hubspot.com',
+  ]);
+  await ring(relay, { ivrid: 'e2e-site', phone: '0722776772' });
+  const pages = context.pages().length;
+  expect(await options.evaluate(() => chrome.runtime.sendMessage({ type: 'open-call', ivrid: 'e2e-site' }))).toEqual({ ok: true });
+  expect(context.pages().length).toBe(pages);
+  expect(context.pages().some((p) => p.url().startsWith(crm.url))).toBe(false);
+});
+
 test.describe('staying connected', () => {
   test('the relay restarted mid-shift: reconnects, no second notification, the next call pops', async ({ context, extensionId, desktop, crm }) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'e2e-restart-'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CallView } from '../shared/messages';
-import { callerContext, callerTitle, isOpenableUrl, notificationText, outcome } from './call-display';
+import { callerContext, callerTitle, isOpenableUrl, notificationText, outcome, siteAllowed } from './call-display';
 
 const call = (over: Partial<CallView> = {}, identity: Partial<CallView['identity']> = {}): CallView => ({
   ivrid: 'c1',
@@ -73,5 +73,25 @@ describe('isOpenableUrl', () => {
     ['', false],
   ])('%s → %s', (url, ok) => {
     expect(isOpenableUrl(url)).toBe(ok);
+  });
+});
+
+describe('siteAllowed', () => {
+  const sites = ['crm.example.com', '*.hubspot.com'];
+  it.each([
+    ['https://crm.example.com/contacts/1', true],
+    ['https://app.hubspot.com/contacts/1', true],
+    ['https://hubspot.com/', true],
+    ['https://evil-hubspot.com/', false],
+    ['https://crm.example.com.evil.net/', false],
+    ['https://other.example.com/', false],
+    ['javascript:alert(1)', false],
+  ])('%s → %s', (url, ok) => {
+    expect(siteAllowed(url, sites)).toBe(ok);
+  });
+
+  it('allows every http(s) site when the list is empty', () => {
+    expect(siteAllowed('https://anything.example/', [])).toBe(true);
+    expect(siteAllowed('ftp://anything.example/', [])).toBe(false);
   });
 });

@@ -69,3 +69,16 @@ function plain(text: string): string {
   // eslint-disable-next-line no-control-regex -- removing control characters is the point
   return text.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '').slice(0, 120);
 }
+
+/**
+ * Whether a page may be opened under the agent's site list: each line a host name
+ * (`crm.example.com`) or a domain and its subdomains (`*.hubspot.com`). An empty list allows
+ * every http(s) site.
+ */
+export function siteAllowed(url: string, sites: string[]): boolean {
+  if (!isOpenableUrl(url)) return false;
+  const rules = sites.map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (rules.length === 0) return true;
+  const host = new URL(url).hostname.toLowerCase();
+  return rules.some((rule) => (rule.startsWith('*.') ? host === rule.slice(2) || host.endsWith(rule.slice(1)) : host === rule));
+}

@@ -1,7 +1,7 @@
 import browser from 'webextension-polyfill';
 import type { CallView } from '../shared/messages';
-import { isOpenableUrl, notificationText } from './call-display';
-import { getSession, setSession } from './storage';
+import { isOpenableUrl, notificationText, siteAllowed } from './call-display';
+import { DEFAULT_SETTINGS, getLocal, getSession, setSession } from './storage';
 
 /** Notification ids carry the call's ivrid, so one call never has two notifications. */
 const PREFIX = 'call:';
@@ -54,6 +54,11 @@ export async function clearCall(ivrid: string): Promise<void> {
 export async function openUrl(url: string): Promise<boolean> {
   if (!isOpenableUrl(url)) {
     if (url !== '') console.warn(`refused to open a URL that is not http(s): ${url.slice(0, 200)}`);
+    return false;
+  }
+  const { sites } = { ...DEFAULT_SETTINGS, ...(await getLocal('settings')) };
+  if (!siteAllowed(url, sites)) {
+    console.warn(`refused to open a page outside the allowed sites: ${new URL(url).hostname}`);
     return false;
   }
   const tabs = await getSession('tabs');

@@ -23,6 +23,8 @@ async function render(): Promise<void> {
   if (connection.state === 'connected') errorBox.textContent = '';
   $<HTMLSelectElement>('open-crm').value = settings.openCrm;
   $<HTMLSelectElement>('after-answer').value = settings.afterAnswer;
+  const sites = $<HTMLTextAreaElement>('sites');
+  if (document.activeElement !== sites) sites.value = (settings.sites ?? []).join('\n');
   if (!session) {
     const last = await browser.storage.local.get(['lastRelayUrl', 'lastExtenUser']);
     const relay = $<HTMLInputElement>('relay-url');
@@ -119,11 +121,16 @@ const saveSettings = async () => {
   const settings: Settings = {
     openCrm: $<HTMLSelectElement>('open-crm').value as Settings['openCrm'],
     afterAnswer: $<HTMLSelectElement>('after-answer').value as Settings['afterAnswer'],
+    sites: $<HTMLTextAreaElement>('sites')
+      .value.split(/[\s,]+/)
+      .map((site) => site.trim())
+      .filter(Boolean),
   };
   await setLocal({ settings });
 };
 $('open-crm').addEventListener('change', () => void saveSettings());
 $('after-answer').addEventListener('change', () => void saveSettings());
+$('sites').addEventListener('change', () => void saveSettings());
 
 browser.storage.onChanged.addListener(() => void render());
 void render();

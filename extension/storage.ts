@@ -19,9 +19,11 @@ export interface Settings {
   openCrm: 'never' | 'ringing' | 'answer';
   /** After answering: keep the notification (marked Talking) or clear it. */
   afterAnswer: 'keep' | 'clear';
+  /** Sites CRM pages may be opened on (host names, `*.domain`); empty: any http(s) site. */
+  sites: string[];
 }
 
-export const DEFAULT_SETTINGS: Settings = { openCrm: 'never', afterAnswer: 'clear' };
+export const DEFAULT_SETTINGS: Settings = { openCrm: 'never', afterAnswer: 'clear', sites: [] };
 
 export type ConnectionState = 'signed-out' | 'connecting' | 'connected' | 'disconnected';
 
