@@ -122,18 +122,24 @@ test.describe('staying connected', () => {
     expect([...desktop.shown.values()].filter((n) => n.summary.includes('דנה'))).toHaveLength(1);
   });
 
-  test('the service worker stopped by Chrome comes back by itself and the next call pops', async ({ context, extensionId, relay, desktop }) => {
+  test('the service worker stopped by Chrome during a ringing call comes back by itself, catches up, and the next call pops', async ({ context, extensionId, relay, desktop }) => {
     test.setTimeout(120_000);
     const options = await signInThroughOptions(context, extensionId, relay);
     await expect(options.getByText('Connected', { exact: true })).toBeVisible();
     await expect.poll(() => relay.sockets.stats().sockets).toBe(1);
+    await ring(relay, { ivrid: 'e2e-ringing-at-stop', phone: '0501234567' });
+    await expect.poll(() => desktop.open()).toHaveLength(1);
     const cdp = await context.newCDPSession(options);
     await cdp.send('ServiceWorker.enable');
     await cdp.send('ServiceWorker.stopAllWorkers');
     await expect.poll(() => relay.sockets.stats().sockets).toBe(0);
     await options.close();
+    // The call is answered elsewhere while the worker is gone: its notification must still go.
+    await popup(relay, { ivrid: 'e2e-ringing-at-stop', extenUser: 'KGpK4iWq', status: 'Hangup', cause: 'Normal hangup' });
     // Nothing of ours wakes it: the reconnect alarm (every minute) does.
     await expect.poll(() => relay.sockets.stats().sockets, { timeout: 75_000 }).toBe(1);
+    // Caught up by replay: the call that ended while it was stopped is cleared.
+    await expect.poll(() => desktop.open()).toEqual([]);
     await ring(relay, { ivrid: 'e2e-after-stop', phone: '0722776772' });
     await expect.poll(() => desktop.open().map((n) => n.summary)).toEqual(['\u2068Nikita Karpushin\u2069']);
     await popup(relay, { ivrid: 'e2e-after-stop', extenUser: 'KGpK4iWq', status: 'Hangup' });

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Agents } from './agents';
+import { openDatabase } from './db';
+import { AgentClient, signIn } from './test-helpers';
 
 let child: ChildProcess | undefined;
 afterEach(() => {
@@ -31,7 +34,11 @@ function startRelayProcess(dataDir: string): Promise<{ child: ChildProcess; popu
 describe('kill -9 under traffic', () => {
   it('loses nothing Voicenter was answered for, and starts again without repair', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'crash-'));
-    const { child: relay, popupUrl } = await startRelayProcess(dataDir);
+    const setup = openDatabase(dataDir);
+    await new Agents(setup, 3_600_000).add('A1', '', 'pw');
+    setup.close();
+    const { child: relay, popupUrl, base } = await startRelayProcess(dataDir);
+    const agent = await AgentClient.connect({ url: base }, await signIn({ url: base }, 'A1', 'pw'));
     const answered: string[] = [];
     let sent = 0;
     let killed = false;
@@ -67,6 +74,14 @@ describe('kill -9 under traffic', () => {
     killed = true;
     await Promise.all(senders);
     expect(sent).toBeGreaterThan(answered.length);
+
+    // The agent got every call Voicenter was answered for, each once, in sequence.
+    await agent.closed();
+    const delivered = agent.calls().map((m) => m.call.ivrid);
+    expect(answered.filter((id) => !delivered.includes(id))).toEqual([]);
+    expect(new Set(delivered).size).toBe(delivered.length);
+    const seqs = agent.calls().map((m) => m.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
 
     // Everything answered is in the call log on disk.
     const db = new Database(join(dataDir, 'relay.db'), { readonly: true });
