@@ -1,5 +1,5 @@
 import { popup } from '../relay/test-helpers';
-import { badgeText, EXTENSION_ID, expect, notificationIds, ring, signInThroughOptions, test } from './fixtures';
+import { badgeText, EXTENSION_ID, expect, notificationIds, optionsPage, ring, signInThroughOptions, test } from './fixtures';
 
 /** Unicode first-strong isolate and pop: names from outside keep their own direction. */
 const FSI = '\u2068';
@@ -104,8 +104,7 @@ test.describe('the extension, signed in through the options page', () => {
   });
 
   test('an address that is not a relay is named as such', async ({ context, extensionId, crm }) => {
-    const page = await context.newPage();
-    await page.goto(`chrome-extension://${extensionId}/extension/options.html`);
+    const page = await optionsPage(context, extensionId);
     await page.getByLabel('Relay URL').fill(crm.url);
     await page.getByLabel('Extension user').fill('KGpK4iWq');
     await page.getByLabel('Password').fill('x');
@@ -114,8 +113,7 @@ test.describe('the extension, signed in through the options page', () => {
   });
 
   test('an address where nothing answers is named as such', async ({ context, extensionId }) => {
-    const page = await context.newPage();
-    await page.goto(`chrome-extension://${extensionId}/extension/options.html`);
+    const page = await optionsPage(context, extensionId);
     await page.getByLabel('Relay URL').fill('http://127.0.0.1:9');
     await page.getByLabel('Extension user').fill('KGpK4iWq');
     await page.getByLabel('Password').fill('x');

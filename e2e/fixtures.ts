@@ -86,6 +86,22 @@ export const test = base.extend<Fixtures>({
 
 export { expect };
 
+/**
+ * The options page. On a fresh profile the extension opens it by itself (first install), which
+ * can land on the tab a test is navigating: then that navigation is the one to wait for.
+ */
+export async function optionsPage(context: BrowserContext, extensionId: string): Promise<Page> {
+  const url = `chrome-extension://${extensionId}/extension/options.html`;
+  const page = await context.newPage();
+  try {
+    await page.goto(url);
+  } catch (err) {
+    if (!/interrupted by another navigation/.test(String(err))) throw err;
+    await page.waitForURL(url);
+  }
+  return page;
+}
+
 /** Signs in through the options page, as an agent does. */
 export async function signInThroughOptions(
   context: BrowserContext,
@@ -94,8 +110,7 @@ export async function signInThroughOptions(
   extenUser = 'KGpK4iWq',
   password = 'dana-pass',
 ): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`chrome-extension://${extensionId}/extension/options.html`);
+  const page = await optionsPage(context, extensionId);
   await page.getByLabel('Relay URL').fill(relay.url);
   await page.getByLabel('Extension user').fill(extenUser);
   await page.getByLabel('Password').fill(password);
