@@ -19,6 +19,7 @@ import { loadLookupConfig, type LookupConfig } from './lookup-config';
 import { ingestRouter } from './ingest';
 import { ipAllowList } from './ip-allow';
 import { createLogger, loggablePath, type Logger } from './log';
+import { Metrics } from './metrics';
 import { Outbox } from './outbox';
 import { voicenterToken } from './secrets';
 import { AgentSockets } from './socket';
@@ -47,6 +48,7 @@ export interface Relay {
   agents: Agents;
   chain: LookupChain;
   cache: LookupCache;
+  metrics: Metrics;
   flow: CallFlow;
   sockets: AgentSockets;
   log: Logger;
@@ -83,7 +85,11 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     resume: (agent, { epoch, seq, since }) => {
       // Same relay, messages still kept: replay exactly what was missed.
       const missed = epoch === outbox.epoch ? outbox.since(agent.id, seq) : null;
-      if (missed) return missed;
+      if (missed) {
+        metrics.resumes.inc({ kind: 'replay' });
+        return missed;
+      }
+      metrics.resumes.inc({ kind: 'resync' });
       // The relay restarted, or the gap is past the window: the call log says where calls stand.
       const now = Date.now();
       const complete = since > 0 && now - since <= REPLAY_WINDOW_MS;
@@ -96,7 +102,14 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     },
   });
   const lookup = options.lookup ?? loadLookupConfig(config.RELAY_CONFIG);
-  const { chain, cache, directory } = createChain(db, config, lookup, log);
+  // Read at scrape time, when the sockets and the chain below exist.
+  const metrics = new Metrics(
+    () => sockets.stats(),
+    () => chain.circuits(),
+  );
+  const { chain, cache, directory } = createChain(db, config, lookup, log, (step) =>
+    metrics.lookupSeconds.observe({ source: step.source, outcome: step.outcome }, step.ms / 1000),
+  );
   const identify = options.identify ?? chain.identify;
   const flow = new CallFlow({
     calls,
@@ -107,6 +120,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     country: config.RELAY_DEFAULT_COUNTRY,
     answerBudgetMs: lookup.budgetMs,
     log,
+    onDelivered: (seconds) => metrics.deliverySeconds.observe(seconds),
   });
 
   const app = express();
@@ -132,7 +146,23 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
       res.status(503).json({ status: 'unavailable' });
     }
   });
-  app.use(ingestRouter({ token, allowIp: ipAllowList(config.RELAY_POPUP_ALLOW_IPS), allowedOrigins: config.RELAY_POPUP_ORIGINS, flow, log }));
+  // Readiness: the database answers, and not every remote lookup source is cut off.
+  app.get('/readyz', (_req, res) => {
+    const circuits = chain.circuits();
+    let database = true;
+    try {
+      db.prepare('SELECT 1').get();
+    } catch {
+      database = false;
+    }
+    const states = Object.values(circuits);
+    const sourcesReady = states.length === 0 || states.some((s) => s !== 'open');
+    res.status(database && sourcesReady ? 200 : 503).json({ status: database && sourcesReady ? 'ready' : 'not ready', database, sources: circuits });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(ingestRouter({ token, count: (format, status) => metrics.popupRequests.inc({ format, outcome: String(status) }), allowIp: ipAllowList(config.RELAY_POPUP_ALLOW_IPS), allowedOrigins: config.RELAY_POPUP_ORIGINS, flow, log }));
   app.use(
     '/api',
     apiRouter({ agents, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, onSessionsChanged: () => sockets.revalidate(), log }),
@@ -186,6 +216,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     agents,
     chain,
     cache,
+    metrics,
     flow,
     sockets,
     log,

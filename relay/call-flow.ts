@@ -18,6 +18,8 @@ export interface CallFlowOptions {
   /** Voicenter drops the pop-up after about 3 s: answer with what is known by then. */
   answerBudgetMs: number;
   log: Logger;
+  /** Told how long a request took from arrival to its messages written to the sockets (metrics). */
+  onDelivered?: (seconds: number) => void;
 }
 
 const UNKNOWN: Identity = { ...PENDING, status: 'unknown' };
@@ -32,7 +34,7 @@ export class CallFlow {
 
   constructor(private readonly o: CallFlowOptions) {}
 
-  async handle(event: CallEvent, format: RequestFormat): Promise<VoicenterAnswer> {
+  async handle(event: CallEvent, format: RequestFormat, arrived = performance.now()): Promise<VoicenterAnswer> {
     const { log } = this.o;
     const phone = parsePhone(event.phone, this.o.country);
     if (event.phase === 'unknown') {
@@ -53,6 +55,7 @@ export class CallFlow {
     for (const { extenUser, view } of recorded.changed) {
       this.deliver(extenUser, { type: 'call', call: { ...view, identity: identity ?? PENDING } });
     }
+    if (recorded.changed.length > 0) this.o.onDelivered?.((performance.now() - arrived) / 1000);
     log.debug({ ivrid: event.ivrid, phase: event.phase, format, duplicate: recorded.duplicate }, 'call event');
     await recorded.committed;
     if (identity) return voicenterAnswer(identity);

@@ -12,6 +12,8 @@ export const MAX_BODY = '64kb';
 
 export interface IngestOptions {
   token: string;
+  /** Counts each answered request by format and status (metrics). */
+  count?: (format: string, status: number) => void;
   /** Addresses allowed to call; null: any. */
   allowIp: ((ip: string | undefined) => boolean) | null;
   allowedOrigins: string[];
@@ -20,8 +22,14 @@ export interface IngestOptions {
 }
 
 /** The pop-up endpoint: GET or POST /voicenter/<token>, in the three formats of the Voicenter document. */
-export function ingestRouter({ token, allowIp, allowedOrigins, flow, log }: IngestOptions): express.Router {
+export function ingestRouter({ token, count, allowIp, allowedOrigins, flow, log }: IngestOptions): express.Router {
   const router = express.Router();
+  if (count) {
+    router.use('/voicenter/:token', (req, res, next) => {
+      res.on('finish', () => count(String(res.locals.format ?? 'unreadable'), res.statusCode));
+      next();
+    });
+  }
 
   const checkToken = (req: Request, res: Response, next: NextFunction) => {
     const given = req.params.token;
@@ -38,7 +46,9 @@ export function ingestRouter({ token, allowIp, allowedOrigins, flow, log }: Inge
   };
 
   const handle = async (req: Request, res: Response) => {
+    const arrived = performance.now();
     const format = formatOf(req);
+    res.locals.format = format;
     if (!format) {
       res
         .status(415)
@@ -52,7 +62,7 @@ export function ingestRouter({ token, allowIp, allowedOrigins, flow, log }: Inge
       res.status(400).json(errorBody('INVALID_FIELDS', parsed.error));
       return;
     }
-    res.status(200).json(await flow.handle(parsed.event, format));
+    res.status(200).json(await flow.handle(parsed.event, format, arrived));
   };
 
   const allowBrowsers = cors({ origin: allowedOrigins, methods: ['GET', 'POST'], allowedHeaders: ['Content-Type'], maxAge: 600 });

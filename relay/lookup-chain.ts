@@ -35,6 +35,8 @@ export interface ChainOptions {
   circuit: { failures: number; cooldownMs: number };
   log: Logger;
   now?: () => number;
+  /** Told of every source's outcome (metrics). */
+  onStep?: (step: TraceStep) => void;
 }
 
 const UNKNOWN: Identity = { ...PENDING, status: 'unknown' };
@@ -93,10 +95,10 @@ export class LookupChain {
       const started = this.now();
       try {
         const outcome = source.lookup({ phone, event }, AbortSignal.timeout(source.timeoutMs)) as SourceOutcome;
-        steps.push(this.step(source, started, outcome));
+        this.note(steps, this.step(source, started, outcome));
         if (outcome.kind === 'matched') return this.done(steps, source, outcome, 'not used');
       } catch (err) {
-        steps.push(this.failed(source, started, err));
+        this.note(steps, this.failed(source, started, err));
       }
     }
     if (i === sources.length) return { identity: this.unknown(phone), steps, cache: 'not used' };
@@ -140,7 +142,7 @@ export class LookupChain {
       const r = running[k]!;
       if (r.outcome === null) {
         if (r.error !== 'circuit open') this.breakers.get(r.source.name)!.failure();
-        steps.push({ source: r.source.name, outcome: r.error === 'circuit open' ? 'skipped' : 'error', ms: 0, detail: r.error });
+        this.note(steps, { source: r.source.name, outcome: r.error === 'circuit open' ? 'skipped' : 'error', ms: 0, detail: r.error });
         errors++;
         continue;
       }
@@ -149,15 +151,15 @@ export class LookupChain {
         outcome = await r.outcome;
         this.breakers.get(r.source.name)!.success();
       } catch (err) {
-        steps.push(this.failed(r.source, r.started, err));
+        this.note(steps, this.failed(r.source, r.started, err));
         errors++;
         continue;
       }
-      steps.push(this.step(r.source, r.started, outcome));
+      this.note(steps, this.step(r.source, r.started, outcome));
       if (outcome.kind === 'matched') {
         // A match decides: lower-priority lookups still running are not needed.
         controller.abort();
-        for (const rest of running.slice(k + 1)) steps.push({ source: rest.source.name, outcome: 'not needed', ms: 0, detail: '' });
+        for (const rest of running.slice(k + 1)) this.note(steps, { source: rest.source.name, outcome: 'not needed', ms: 0, detail: '' });
         const traced = this.done(steps, r.source, outcome, 'miss');
         this.o.cache?.set(key, traced.identity);
         return traced;
@@ -167,6 +169,11 @@ export class LookupChain {
     // "Nobody has this number" is remembered only when every source could answer.
     if (errors === 0) this.o.cache?.set(key, identity);
     return { identity, steps, cache: 'miss' };
+  }
+
+  private note(steps: TraceStep[], step: TraceStep): void {
+    steps.push(step);
+    this.o.onStep?.(step);
   }
 
   private step(source: Source, started: number, outcome: SourceOutcome): TraceStep {
@@ -219,6 +226,7 @@ export function createChain(
   config: Config,
   lookup: LookupConfig,
   log: Logger,
+  onStep?: (step: TraceStep) => void,
 ): { chain: LookupChain; cache: LookupCache; directory: Directory } {
   const directory = new Directory(db, config.RELAY_DEFAULT_COUNTRY, config.RELAY_MATCH_SUFFIX_DIGITS);
   const cache = new LookupCacheImpl(db, lookup.cache);
@@ -233,6 +241,7 @@ export function createChain(
     searchUrl: config.RELAY_SEARCH_URL,
     circuit: lookup.circuit,
     log,
+    onStep,
   });
   return { chain, cache, directory };
 }
