@@ -15,8 +15,6 @@ export const ERRORS = {
   NOT_FOUND: { http: 404, close: 4404 },
   /** Wrong extension user or password, or a session that is unknown, expired or revoked. */
   UNAUTHORIZED: { http: 401, close: 4401 },
-  /** The request came from an origin the relay does not allow. */
-  FORBIDDEN_ORIGIN: { http: 403, close: 4403 },
   /** The pop-up request came from an address outside RELAY_POPUP_ALLOW_IPS. */
   FORBIDDEN_ADDRESS: { http: 403, close: 4403 },
   /** Too many sign-in attempts for this account: wait for Retry-After seconds. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { displayPhone, parsePhone, phoneSuffix } from './phone';
+import { parsePhone, phoneSuffix } from './phone';
 
 describe('parsePhone', () => {
   it.each(['972722776772', '0722776772', '+972-72-277-6772', '072 277 6772', '(072) 277-6772', '00972722776772'])(
@@ -28,9 +28,9 @@ describe('parsePhone', () => {
     expect(new Set(forms)).toEqual(new Set(['722776772']));
   });
 
-  it('writes numbers for people', () => {
-    expect(displayPhone('972722776772', 'IL')).toBe('072-277-6772');
-    expect(displayPhone('Anonymous', 'IL')).toBe('');
+  it('writes numbers for people: national for the home country, international otherwise', () => {
+    expect(parsePhone('972722776772', 'IL').local).toBe('072-277-6772');
+    expect(parsePhone('+12025550123', 'IL').local).toBe('+1 202 555 0123');
   });
 
   it('never throws', () => {

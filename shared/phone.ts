@@ -58,9 +58,3 @@ export function parsePhone(input: string | null | undefined, country: CountryCod
 export function phoneSuffix(phone: Pick<Phone, 'digits'>, n: number): string {
   return phone.digits.slice(-n);
 }
-
-/** A number written for people: local format for the home country, international otherwise. */
-export function displayPhone(input: string, country: CountryCode): string {
-  const phone = parsePhone(input, country);
-  return phone.withheld ? '' : phone.local || phone.raw;
-}
