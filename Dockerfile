@@ -1,0 +1,21 @@
+# The relay as a container. Not built in CI here (no Docker engine); the command it runs,
+# `node --import tsx relay/main.ts start`, is the one relay/main.test.ts starts and stops.
+FROM node:20-bookworm-slim
+
+WORKDIR /app
+# better-sqlite3 builds from source when no prebuilt binary matches.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY relay ./relay
+COPY shared ./shared
+
+# Run as the image's unprivileged user; data (SQLite, generated token) in a volume it owns.
+RUN mkdir -p /data && chown node:node /data
+USER node
+ENV RELAY_DATA_DIR=/data HOST=0.0.0.0 PORT=8080
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "--import", "tsx", "relay/main.ts", "start"]
