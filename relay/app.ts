@@ -183,6 +183,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     : createServer(limits, app);
   server.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head));
 
+  const pruneLog = () => calls.prune(Date.now() - config.RELAY_CALL_RETENTION_DAYS * 86_400_000);
   // Sessions ended by the CLI (agents remove / passwd) are written by another process:
   // PRAGMA data_version changes then, and the relay closes those sockets at once.
   let dataVersion = db.pragma('data_version', { simple: true });
@@ -200,12 +201,12 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
       outbox.prune(Date.now() - REPLAY_WINDOW_MS);
     }, 60_000),
     setInterval(() => {
-      calls.prune(Date.now() - config.RELAY_CALL_RETENTION_DAYS * 86_400_000);
+      pruneLog();
       cache.prune();
     }, 3_600_000),
   ];
   for (const t of timers) t.unref();
-  calls.prune(Date.now() - config.RELAY_CALL_RETENTION_DAYS * 86_400_000);
+  pruneLog();
 
   return {
     server,

@@ -4,7 +4,7 @@ import type { Identity, SequencedMessage, ServerMessage, Unsequenced } from '../
 import { parsePhone } from '../shared/phone';
 import type { Agents } from './agents';
 import type { CallBook } from './calls';
-import { PENDING, voicenterAnswer, type Identify, type VoicenterAnswer } from './identify';
+import { PENDING, UNKNOWN, voicenterAnswer, type Identify, type VoicenterAnswer } from './identify';
 import type { Logger } from './log';
 import type { Outbox } from './outbox';
 
@@ -21,8 +21,6 @@ export interface CallFlowOptions {
   /** Told how long a request took from arrival to its messages written to the sockets (metrics). */
   onDelivered?: (seconds: number) => void;
 }
-
-const UNKNOWN: Identity = { ...PENDING, status: 'unknown' };
 
 /**
  * What happens on each pop-up request: record it, find the caller (once per call, however many

@@ -18,6 +18,9 @@ export const PENDING: Identity = Object.freeze({
   status: 'pending', name: '', company: '', url: '', total: 0, id: '', source: '', how: '',
 });
 
+/** Nobody found (or no number to look up). */
+export const UNKNOWN: Identity = Object.freeze({ ...PENDING, status: 'unknown' });
+
 export function voicenterAnswer(identity: Identity): VoicenterAnswer {
   return {
     STATUS: 'OK',

@@ -3,7 +3,7 @@ import type { Identity } from '../shared/messages';
 import type { Phone } from '../shared/phone';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { SourceError } from './http-fetch';
-import { PENDING } from './identify';
+import { UNKNOWN } from './identify';
 import type { Logger } from './log';
 import { LookupCache as LookupCacheImpl, type LookupCache } from './lookup-cache';
 import type { Config } from './config';
@@ -38,8 +38,6 @@ export interface ChainOptions {
   /** Told of every source's outcome (metrics). */
   onStep?: (step: TraceStep) => void;
 }
-
-const UNKNOWN: Identity = { ...PENDING, status: 'unknown' };
 
 interface Running {
   source: Source;

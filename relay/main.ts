@@ -173,7 +173,10 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   else if (err instanceof ConfigError) console.error(`Configuration error:\n${err.message}`);
   else if (err instanceof AgentExistsError || err instanceof NoSuchAgentError || err instanceof ImportError) {
     console.error(err.message);
-  } else if (err instanceof Error && err.name === 'TypeError' && 'code' in err) console.error(`${err.message}\n\n${USAGE}`);
+  } else if (String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
+    // node:util parseArgs: an unknown option or a missing value.
+    console.error(`${(err as Error).message}\n\n${USAGE}`);
+  }
   else console.error(err);
   process.exitCode = 2;
 });

@@ -122,7 +122,7 @@ export class AgentSockets {
     const set = this.byAgent.get(agentId);
     if (!set) return 0;
     const json = typeof message === 'string' ? message : JSON.stringify(message);
-    for (const ws of set) if (ws.readyState === ws.OPEN) ws.send(json);
+    for (const ws of set) this.write(ws, json);
     return set.size;
   }
 
