@@ -5,7 +5,7 @@
  */
 import { WebSocket } from 'ws';
 import { AUTH_PROTOCOL_PREFIX, PROTOCOL } from '../shared/messages';
-import { benchToken } from './servers';
+import { benchToken } from './names';
 
 const [url, count = '1000'] = process.argv.slice(2);
 const latencies: number[] = [];

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
-import { benchAgent } from './servers';
+import { benchAgent } from './names';
 
 const AGENTS = 1_000;
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);

@@ -15,9 +15,8 @@ import { pino } from 'pino';
 import { createRelay } from '../relay/app';
 import { makeConfig } from '../relay/config';
 import { hashPassword, sha256 } from '../relay/secrets';
+import { benchAgent, benchToken } from './names';
 
-export const benchToken = (i: number) => `bench-session-token-${i}`;
-export const benchAgent = (i: number) => `agent${i}`;
 
 async function relay(agents: number, contacts: number): Promise<void> {
   const config = makeConfig({ HOST: '127.0.0.1', PORT: 0, RELAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-relay-')) });

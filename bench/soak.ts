@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { benchAgent } from './servers';
+import { benchAgent } from './names';
 import { percentile, report, start, startAgents } from './relay.bench';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);

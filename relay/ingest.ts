@@ -5,7 +5,7 @@ import { errorBody } from '../shared/errors';
 import type { CallFlow } from './call-flow';
 import { bodyErrorHandler } from './http-errors';
 import type { Logger } from './log';
-import { secretEquals } from './secrets';
+import { secretMatcher } from './secrets';
 
 /** Voicenter's requests are a few hundred bytes; anything near this is not Voicenter. */
 export const MAX_BODY = '64kb';
@@ -31,9 +31,10 @@ export function ingestRouter({ token, count, allowIp, allowedOrigins, flow, log 
     });
   }
 
+  const isToken = secretMatcher(token);
   const checkToken = (req: Request, res: Response, next: NextFunction) => {
     const given = req.params.token;
-    if (typeof given !== 'string' || !secretEquals(given, token)) {
+    if (typeof given !== 'string' || !isToken(given)) {
       res.status(404).json(errorBody('NOT_FOUND', 'not found'));
       return;
     }

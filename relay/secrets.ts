@@ -11,9 +11,15 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('base64url');
 }
 
-/** Compares two secrets in time that does not depend on where they differ (nor on their lengths). */
-export function secretEquals(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * Compares secrets against one fixed secret in time that does not depend on where they differ
+ * (nor on their lengths). The secret is hashed once: the pop-up token is checked on every request.
+ */
+export function secretMatcher(secret: string): (given: string) => boolean {
+  const expected = digest(secret);
+  return (given) => timingSafeEqual(digest(given), expected);
 }
 
 const SCRYPT: ScryptOptions = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
