@@ -26,6 +26,17 @@ export default tseslint.config(
   },
   {
     files: ['relay/**/*.ts'],
+    ignores: ['relay/console/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['../extension/*'] }] },
+  },
+  {
+    // The console runs in the browser: it reaches the relay only over HTTP.
+    files: ['relay/console/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(node:|\\.\\./(?!\\.\\./shared/))', message: 'the console imports only shared/' }] },
+      ],
+    },
   },
 );

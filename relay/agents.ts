@@ -19,6 +19,11 @@ const BASE_DELAY_MS = 1_000;
 /** A person is never locked out for good: at worst they wait this long. */
 const MAX_DELAY_MS = 15 * 60_000;
 
+/** How long an account must wait after its `failed`-th wrong password in a row (agents and administrators). */
+export function lockDelay(failed: number): number {
+  return failed >= FREE_ATTEMPTS ? Math.min(BASE_DELAY_MS * 2 ** (failed - FREE_ATTEMPTS), MAX_DELAY_MS) : 0;
+}
+
 interface AgentRow {
   id: number;
   exten_user: string;
@@ -101,6 +106,21 @@ export class Agents {
     if (info.changes === 0) throw new NoSuchAgentError(`no agent ${extenUser}`);
   }
 
+  /** Renames, enables or disables an agent; disabling ends its sessions (the relay closes their sockets). */
+  update(extenUser: string, change: { name?: string; enabled?: boolean }): Agent {
+    const agent = this.byExtenUser.get(extenUser);
+    if (!agent) throw new NoSuchAgentError(`no agent ${extenUser}`);
+    this.db.transaction(() => {
+      if (change.name !== undefined) this.db.prepare('UPDATE agents SET name = ? WHERE id = ?').run(change.name, agent.id);
+      if (change.enabled !== undefined) {
+        this.db.prepare('UPDATE agents SET enabled = ? WHERE id = ?').run(change.enabled ? 1 : 0, agent.id);
+        if (!change.enabled) this.db.prepare('DELETE FROM sessions WHERE agent_id = ?').run(agent.id);
+      }
+    })();
+    this.forget();
+    return toAgent(this.byExtenUser.get(extenUser)!);
+  }
+
   /** Sets a new password and ends every session of the agent. */
   async setPassword(extenUser: string, password: string): Promise<void> {
     const hash = await hashPassword(password);
@@ -127,7 +147,7 @@ export class Agents {
     const good = await verifyPassword(password, row.password_hash);
     if (!good) {
       const failed = row.failed_attempts + 1;
-      const delay = failed >= FREE_ATTEMPTS ? Math.min(BASE_DELAY_MS * 2 ** (failed - FREE_ATTEMPTS), MAX_DELAY_MS) : 0;
+      const delay = lockDelay(failed);
       this.db
         .prepare('UPDATE agents SET failed_attempts = ?, locked_until = ? WHERE id = ?')
         .run(failed, delay > 0 ? now + delay : 0, row.id);

@@ -1,13 +1,18 @@
+import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import express from 'express';
 import { errorBody } from '../shared/errors';
+import { Admins } from './admins';
 import { Agents } from './agents';
 import { apiRouter } from './api';
 import { CallFlow } from './call-flow';
+import { CallLog } from './call-log';
 import { CallBook } from './calls';
 import { Checkpointer } from './checkpointer';
+import { consoleApi } from './console-api';
+import { serveConsole } from './console-static';
 import { GroupCommit } from './group-commit';
 import type { Config } from './config';
 import { openDatabase, type DB } from './db';
@@ -21,7 +26,7 @@ import { ipAllowList } from './ip-allow';
 import { createLogger, loggablePath, type Logger } from './log';
 import { Metrics } from './metrics';
 import { Outbox } from './outbox';
-import { voicenterToken } from './secrets';
+import { PopupToken } from './secrets';
 import { AgentSockets } from './socket';
 
 /** How long delivered messages stay in the outbox for replay, and how far back a resync looks. */
@@ -43,7 +48,9 @@ export interface Relay {
   server: Server;
   app: express.Express;
   db: DB;
-  token: string;
+  /** The pop-up URL's secret segment now (the console can rotate it). */
+  readonly token: string;
+  admins: Admins;
   directory: Directory;
   agents: Agents;
   chain: LookupChain;
@@ -60,8 +67,14 @@ export interface Relay {
 export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   const log = options.log ?? createLogger(config.LOG_LEVEL);
   const db = openDatabase(config.RELAY_DATA_DIR);
-  const token = voicenterToken(config.RELAY_DATA_DIR, config.RELAY_VOICENTER_TOKEN);
-  const agents = new Agents(db, config.RELAY_SESSION_TTL_HOURS * 3_600_000);
+  const token = new PopupToken(config.RELAY_DATA_DIR, config.RELAY_VOICENTER_TOKEN);
+  const sessionTtlMs = config.RELAY_SESSION_TTL_HOURS * 3_600_000;
+  const agents = new Agents(db, sessionTtlMs);
+  const admins = new Admins(db, sessionTtlMs);
+  // Agents connecting, calls changing: the console's live view listens.
+  const floor = new EventEmitter();
+  floor.setMaxListeners(0);
+  const floorChanged = () => floor.emit('change');
   // Checkpoints run in a worker thread; the relay's own connection never does one.
   db.pragma('wal_autocheckpoint = 0');
   const checkpointer = new Checkpointer(db.name, CHECKPOINT_MS, (message) => log.error({ err: message }, 'WAL checkpoint failed'));
@@ -75,6 +88,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     heartbeatMs: config.RELAY_HEARTBEAT_MS,
     maxSocketsPerAgent: config.RELAY_MAX_SOCKETS_PER_AGENT,
     maxMessagesPerMinute: config.RELAY_MAX_MESSAGES_PER_MINUTE,
+    onChange: floorChanged,
     hello: (agent) => ({
       type: 'hello',
       seq: outbox.last(agent.id),
@@ -121,6 +135,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     answerBudgetMs: lookup.budgetMs,
     log,
     onDelivered: (seconds) => metrics.deliverySeconds.observe(seconds),
+    onChange: floorChanged,
   });
 
   const app = express();
@@ -162,11 +177,22 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  app.use(
+    '/console/api',
+    consoleApi({
+      admins, agents, sockets, calls, callLog: new CallLog(db, () => commits.flush()), directory, chain, token, config, sessionTtlMs, log,
+      onFloorChange: (listener) => {
+        floor.on('change', listener);
+        return () => floor.off('change', listener);
+      },
+    }),
+  );
   app.use(ingestRouter({ token, count: (format, status) => metrics.popupRequests.inc({ format, outcome: String(status) }), allowIp: ipAllowList(config.RELAY_POPUP_ALLOW_IPS), allowedOrigins: config.RELAY_POPUP_ORIGINS, flow, log }));
   app.use(
     '/api',
     apiRouter({ agents, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, onSessionsChanged: () => sockets.revalidate(), log }),
   );
+  app.use(serveConsole());
   app.use((_req, res) => {
     res.status(404).json(errorBody('NOT_FOUND', 'not found'));
   });
@@ -212,7 +238,10 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     server,
     app,
     db,
-    token,
+    get token() {
+      return token.value;
+    },
+    admins,
     directory,
     agents,
     chain,

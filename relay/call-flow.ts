@@ -18,6 +18,8 @@ export interface CallFlowOptions {
   /** Voicenter drops the pop-up after about 3 s: answer with what is known by then. */
   answerBudgetMs: number;
   log: Logger;
+  /** Told whenever a call changes for some agent, or its caller is found (the console's live view). */
+  onChange?: () => void;
   /** Told how long a request took from arrival to its messages written to the sockets (metrics). */
   onDelivered?: (seconds: number) => void;
 }
@@ -53,7 +55,10 @@ export class CallFlow {
     for (const { extenUser, view } of recorded.changed) {
       this.deliver(extenUser, { type: 'call', call: { ...view, identity: identity ?? PENDING } });
     }
-    if (recorded.changed.length > 0) this.o.onDelivered?.((performance.now() - arrived) / 1000);
+    if (recorded.changed.length > 0) {
+      this.o.onDelivered?.((performance.now() - arrived) / 1000);
+      this.o.onChange?.();
+    }
     log.debug({ ivrid: event.ivrid, phase: event.phase, format, duplicate: recorded.duplicate }, 'call event');
     await recorded.committed;
     if (identity) return voicenterAnswer(identity);
@@ -79,6 +84,7 @@ export class CallFlow {
         this.inflight.delete(ivrid);
         this.o.calls.setIdentity(ivrid, identity).catch((err: unknown) => this.logWriteFailure(err));
         for (const extenUser of this.o.calls.stations(ivrid)) this.deliver(extenUser, { type: 'identity', ivrid, identity });
+        this.o.onChange?.();
         return identity;
       });
     this.inflight.set(ivrid, later);

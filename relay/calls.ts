@@ -1,4 +1,5 @@
 import type { CallEvent, CallPhase, RequestFormat } from '../shared/call-event';
+import type { LiveCallView } from '../shared/console';
 import type { CallState, CallView, Identity } from '../shared/messages';
 import type { Phone } from '../shared/phone';
 import type { DB } from './db';
@@ -54,6 +55,8 @@ interface LiveCall {
 
 /** Calls kept in memory; older ones are read back from the log when a late request comes. */
 const LIVE_LIMIT = 20_000;
+/** A call still "ringing" after this long lost its hang-up somewhere: the console stops showing it. */
+const OPEN_LIMIT_MS = 12 * 3_600_000;
 
 /**
  * The call log, and what each station (extension user) should see of each call. Voicenter
@@ -64,6 +67,8 @@ const LIVE_LIMIT = 20_000;
  */
 export class CallBook {
   private readonly live = new Map<string, LiveCall>();
+  /** Calls that may still be ringing or talking somewhere (pruned lazily by openCalls()). */
+  private readonly open = new Set<string>();
   private readonly getCall;
   private readonly eventsOf;
   private readonly saveCall;
@@ -128,6 +133,7 @@ export class CallBook {
       return { duplicate, identity: parseIdentity(row.identity), changed: [], committed };
     }
     const before = viewsOf(call);
+    this.open.add(event.ivrid);
     call.events.push({ exten_user: station, phase: event.phase, cause: event.cause, received_at: now });
     if (event.phase === 'talking') {
       row.answered_at ??= event.callAnswered ? event.callAnswered * 1000 : now;
@@ -155,6 +161,34 @@ export class CallBook {
     call.row.identity = JSON.stringify(identity);
     const saved = { ...call.row };
     return this.commits.write(() => this.saveCall.run(saved));
+  }
+
+  /**
+   * Calls still ringing, dialing, talking or on hold at some station, newest first (the
+   * console's live view). A call Voicenter never sent a hang-up for leaves after OPEN_LIMIT_MS.
+   */
+  openCalls(now = Date.now()): LiveCallView[] {
+    const result: LiveCallView[] = [];
+    for (const ivrid of this.open) {
+      const call = this.live.get(ivrid);
+      const views = call ? viewsOf(call) : undefined;
+      const stations = views ? [...views].filter(([user, v]) => user !== '' && v.state !== 'ended') : [];
+      if (!call || !views || call.row.started_at < now - OPEN_LIMIT_MS || ![...views.values()].some((v) => v.state !== 'ended')) {
+        this.open.delete(ivrid);
+        continue;
+      }
+      const first = [...views.values()][0]!;
+      const states = stations.map(([, v]) => v.state);
+      result.push({
+        ...first,
+        state: states.includes('talking') ? 'talking' : states.includes('hold') ? 'hold' : (states[0] ?? first.state),
+        answeredBy: null,
+        answeredAt: call.row.answered_at,
+        answeredByStation: call.row.answered_by,
+        stations: stations.map(([extenUser, v]) => ({ extenUser, state: v.state })),
+      });
+    }
+    return result.sort((a, b) => b.startedAt - a.startedAt);
   }
 
   /** Every station (extension user) that has taken part in the call. */

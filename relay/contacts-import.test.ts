@@ -28,7 +28,7 @@ describe('importContacts', () => {
         '1,"Cohen, Dana",Acme,072-277-6772,050-123-4567,https://crm.example/1\r\n' +
         '2,אבי לוי,חברה בע"מ,+972 3 765 4321,,\r\n',
     );
-    expect(await importContacts(file, directory)).toEqual({ added: 2, updated: 0, bad: [] });
+    expect(await importContacts(file, directory)).toEqual({ good: 2, added: 2, updated: 0, bad: [] });
     expect(directory.lookup(parsePhone('0501234567', 'IL')).contacts).toEqual([
       { id: '1', name: 'Cohen, Dana', company: 'Acme', url: 'https://crm.example/1' },
     ]);
@@ -61,8 +61,8 @@ describe('importContacts', () => {
     const withoutIds = csv('d.csv', 'name,company,phone\nAvi,Beta,0501234567\n');
     await importContacts(withIds, directory);
     await importContacts(withoutIds, directory);
-    expect(await importContacts(withIds, directory)).toEqual({ added: 0, updated: 1, bad: [] });
-    expect(await importContacts(withoutIds, directory)).toEqual({ added: 0, updated: 1, bad: [] });
+    expect(await importContacts(withIds, directory)).toEqual({ good: 1, added: 0, updated: 1, bad: [] });
+    expect(await importContacts(withoutIds, directory)).toEqual({ good: 1, added: 0, updated: 1, bad: [] });
     expect(directory.count()).toBe(2);
   });
 

@@ -1,8 +1,11 @@
 import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { Contact, Directory } from './directory';
 
 export interface ImportReport {
+  /** Rows read without fault (imported, or that would be in a dry run). */
+  good: number;
   added: number;
   updated: number;
   /** Rows left out, by their line number in the file (the header is line 1). */
@@ -32,12 +35,17 @@ export function contactFromRecord(record: Record<string, string>): Contact | str
 }
 
 /**
- * Imports a CSV file (header row; UTF-8 with or without BOM; quoted fields) into the directory.
- * Bad rows are reported by line number and left out; the good ones are kept.
+ * Imports a CSV file or stream (header row; UTF-8 with or without BOM; quoted fields) into the
+ * directory. Bad rows are reported by line number and left out; the good ones are kept.
+ * `dryRun`: reads and reports only (the console's preview before an upload).
  */
-export async function importContacts(file: string, directory: Directory): Promise<ImportReport> {
-  const report: ImportReport = { added: 0, updated: 0, bad: [] };
-  const parser = createReadStream(file).pipe(
+export async function importContacts(
+  input: string | Readable,
+  directory: Directory,
+  { dryRun = false }: { dryRun?: boolean } = {},
+): Promise<ImportReport> {
+  const report: ImportReport = { good: 0, added: 0, updated: 0, bad: [] };
+  const parser = (typeof input === 'string' ? createReadStream(input) : input).pipe(
     parse({
       bom: true,
       columns: (header: string[]) => {
@@ -60,6 +68,11 @@ export async function importContacts(file: string, directory: Directory): Promis
   });
   let batch: Contact[] = [];
   const flush = () => {
+    report.good += batch.length;
+    if (dryRun) {
+      batch = [];
+      return;
+    }
     directory.batch(() => {
       for (const contact of batch) report[directory.upsert(contact) === 'added' ? 'added' : 'updated']++;
     });

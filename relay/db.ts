@@ -83,6 +83,23 @@ const MIGRATIONS: string[] = [
   CREATE INDEX lookup_cache_by_age ON lookup_cache(stored_at);
   CREATE INDEX call_events_by_station ON call_events(exten_user, received_at);
   `,
+  `
+  CREATE TABLE admins (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_until INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE admin_sessions (
+    token_hash TEXT PRIMARY KEY,
+    admin_id INTEGER NOT NULL REFERENCES admins(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX calls_by_number ON calls(e164);
+  `,
 ];
 
 /** Opens (and creates or upgrades) the relay's database in `dataDir`. */

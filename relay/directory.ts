@@ -1,4 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js';
+import type { DirectoryEntry } from '../shared/console';
 import type { DB } from './db';
 import { parsePhone, phoneSuffix, type Phone } from '../shared/phone';
 
@@ -28,6 +29,24 @@ interface Row {
   url: string;
   exact: number;
 }
+
+interface EntryRow {
+  key: number;
+  external_id: string | null;
+  name: string;
+  company: string;
+  url: string;
+  phones: string | null;
+}
+
+const toEntry = (r: EntryRow): DirectoryEntry => ({
+  key: r.key,
+  id: r.external_id ?? '',
+  name: r.name,
+  company: r.company,
+  url: r.url,
+  phones: r.phones ? r.phones.split('\u001f') : [],
+});
 
 /** The built-in caller directory in SQLite: contacts with one or more numbers. */
 export class Directory {
@@ -87,24 +106,73 @@ export class Directory {
    * so importing the same file twice updates instead of duplicating.
    */
   upsert(contact: Contact, now = Date.now()): 'added' | 'updated' {
-    const phones = contact.phones.map((p) => parsePhone(p, this.country)).filter((p) => !p.withheld && p.digits !== '');
+    const phones = this.parsePhones(contact.phones);
     const first = phones[0];
     const existing = contact.id
       ? this.byExternalId.get(contact.id)
       : first
         ? this.byNameAndPhone.get(contact.name, phoneSuffix(first, this.suffixDigits))
         : undefined;
-    const fields = { name: contact.name, company: contact.company, url: contact.url, now };
-    let rowid: number;
-    if (existing) {
-      rowid = existing.id;
-      this.updateContact.run({ ...fields, rowid });
-      this.clearPhones.run(rowid);
-    } else {
-      rowid = Number(this.insertContact.run({ ...fields, id: contact.id || null }).lastInsertRowid);
+    if (existing) this.write(existing.id, contact, phones, now);
+    else {
+      const rowid = Number(this.insertContact.run({ name: contact.name, company: contact.company, url: contact.url, now, id: contact.id || null }).lastInsertRowid);
+      this.writePhones(rowid, phones);
     }
-    for (const p of phones) this.insertPhone.run(rowid, p.raw, p.e164, phoneSuffix(p, this.suffixDigits));
     return existing ? 'updated' : 'added';
+  }
+
+  /** Contacts whose name or company contains `text`, or whose number contains its digits; by name. */
+  search(text: string, limit = 100): DirectoryEntry[] {
+    const q = text.trim();
+    const digits = q.replace(/\D/g, '');
+    const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return this.db
+      .prepare<Record<string, string | number>, EntryRow>(
+        `SELECT c.id AS key, c.external_id, c.name, c.company, c.url,
+                (SELECT group_concat(p.raw, char(31)) FROM contact_phones p WHERE p.contact_id = c.id) AS phones
+         FROM contacts c
+         WHERE @q = '' OR c.name LIKE @like ESCAPE '\\' OR c.company LIKE @like ESCAPE '\\'
+            OR (length(@digits) >= 3 AND c.id IN (SELECT contact_id FROM contact_phones
+                WHERE coalesce(e164, '') LIKE '%' || @digits || '%' OR replace(replace(raw, '-', ''), ' ', '') LIKE '%' || @digits || '%'))
+         ORDER BY c.name, c.id
+         LIMIT @limit`,
+      )
+      .all({ q, like, digits, limit })
+      .map(toEntry);
+  }
+
+  get(key: number): DirectoryEntry | undefined {
+    const row = this.db
+      .prepare<[number], EntryRow>(
+        `SELECT c.id AS key, c.external_id, c.name, c.company, c.url,
+                (SELECT group_concat(p.raw, char(31)) FROM contact_phones p WHERE p.contact_id = c.id) AS phones
+         FROM contacts c WHERE c.id = ?`,
+      )
+      .get(key);
+    return row ? toEntry(row) : undefined;
+  }
+
+  /** Changes a contact (by its key); false when there is no such contact. Its own id stays. */
+  update(key: number, contact: Omit<Contact, 'id'>, now = Date.now()): boolean {
+    return this.batch(() => {
+      if (!this.get(key)) return false;
+      this.write(key, contact, this.parsePhones(contact.phones), now);
+      return true;
+    });
+  }
+
+  private parsePhones(phones: string[]): Phone[] {
+    return phones.map((p) => parsePhone(p, this.country)).filter((p) => !p.withheld && p.digits !== '');
+  }
+
+  private write(rowid: number, contact: Omit<Contact, 'id'>, phones: Phone[], now: number): void {
+    this.updateContact.run({ name: contact.name, company: contact.company, url: contact.url, now, rowid });
+    this.clearPhones.run(rowid);
+    this.writePhones(rowid, phones);
+  }
+
+  private writePhones(rowid: number, phones: Phone[]): void {
+    for (const p of phones) this.insertPhone.run(rowid, p.raw, p.e164, phoneSuffix(p, this.suffixDigits));
   }
 
   /** Runs `fn` in one transaction (an import is all-or-nothing per batch and far faster). */

@@ -5,13 +5,13 @@ import { errorBody } from '../shared/errors';
 import type { CallFlow } from './call-flow';
 import { bodyErrorHandler } from './http-errors';
 import type { Logger } from './log';
-import { secretMatcher } from './secrets';
+import type { PopupToken } from './secrets';
 
 /** Voicenter's requests are a few hundred bytes; anything near this is not Voicenter. */
 export const MAX_BODY = '64kb';
 
 export interface IngestOptions {
-  token: string;
+  token: PopupToken;
   /** Counts each answered request by format and status (metrics). */
   count?: (format: string, status: number) => void;
   /** Addresses allowed to call; null: any. */
@@ -31,10 +31,9 @@ export function ingestRouter({ token, count, allowIp, allowedOrigins, flow, log 
     });
   }
 
-  const isToken = secretMatcher(token);
   const checkToken = (req: Request, res: Response, next: NextFunction) => {
     const given = req.params.token;
-    if (typeof given !== 'string' || !isToken(given)) {
+    if (typeof given !== 'string' || !token.matches(given)) {
       res.status(404).json(errorBody('NOT_FOUND', 'not found'));
       return;
     }

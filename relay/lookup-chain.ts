@@ -1,4 +1,5 @@
 import type { CallEvent } from '../shared/call-event';
+import type { SourceHealth } from '../shared/console';
 import type { Identity } from '../shared/messages';
 import type { Phone } from '../shared/phone';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
@@ -72,6 +73,11 @@ export class LookupChain {
   /** For `lookup`: the answer and what each source did. */
   async trace(phone: Phone, useCache = true): Promise<Traced> {
     return this.run(phone, undefined, useCache);
+  }
+
+  /** Each source in priority order with its circuit state (the console's sources page). */
+  health(): SourceHealth[] {
+    return this.o.sources.map((s) => ({ name: s.name, kind: s.kind, local: s.local, circuit: this.breakers.get(s.name)?.state() ?? 'none' }));
   }
 
   circuits(): Record<string, CircuitState> {

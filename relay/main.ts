@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { parsePhone } from '../shared/phone';
+import { Admins, FIRST_ADMIN } from './admins';
 import { AgentExistsError, Agents, NoSuchAgentError } from './agents';
 import { createRelay } from './app';
 import { ConfigError, EXTENSION_ID, loadConfig, type Config } from './config';
@@ -13,7 +14,7 @@ import { voicenterAnswer } from './identify';
 import { LookupCache } from './lookup-cache';
 import { createChain } from './lookup-chain';
 import { loadLookupConfig } from './lookup-config';
-import { randomToken } from './secrets';
+import { newPassword } from './secrets';
 
 const USAGE = `Usage: npm run relay -- <command>
   start                                   run the relay (the default)
@@ -22,6 +23,7 @@ const USAGE = `Usage: npm run relay -- <command>
   agents remove <extenUser>
   agents passwd <extenUser> [--password PW]
   contacts import <file.csv>
+  admin passwd [--user NAME] [--password PW]  new console password (prints one when none is given)
   lookup <phone> [--no-cache]              what Voicenter would get, and each source's part
   cache clear                             forget the CRM answers kept in the cache`;
 
@@ -44,6 +46,13 @@ function start(config: Config): void {
         ? `Extension: load unpacked from ${extension} (id ${EXTENSION_ID})`
         : 'Extension: not built yet; run npm run build',
     );
+    console.log(`Console: ${base}/`);
+    void relay.admins.ensureFirst().then((password) => {
+      if (password) {
+        console.log(`  first start: sign in as "${FIRST_ADMIN}" with the password ${password}`);
+        console.log('  (shown only now; change it with: npm run relay -- admin passwd)');
+      }
+    });
     log.info({ port, host: config.HOST }, 'relay started');
   });
   let stopping = false;
@@ -78,7 +87,7 @@ async function agentsCommand(config: Config, args: string[]): Promise<void> {
     }
     if (!extenUser) throw new UsageError(`agents ${action ?? ''}: which extension user?`);
     if (action === 'add') {
-      const password = values.password ?? randomToken(12);
+      const password = values.password ?? newPassword();
       await agents.add(extenUser, values.name ?? '', password);
       console.log(`Added agent ${extenUser}.`);
       if (!values.password) console.log(`Password: ${password}`);
@@ -86,7 +95,7 @@ async function agentsCommand(config: Config, args: string[]): Promise<void> {
       agents.remove(extenUser);
       console.log(`Removed agent ${extenUser}; its sessions are ended.`);
     } else if (action === 'passwd') {
-      const password = values.password ?? randomToken(12);
+      const password = values.password ?? newPassword();
       await agents.setPassword(extenUser, password);
       console.log(`New password set for ${extenUser}; its sessions are ended.`);
       if (!values.password) console.log(`Password: ${password}`);
@@ -141,6 +150,24 @@ async function lookupCommand(config: Config, args: string[]): Promise<void> {
   }
 }
 
+async function adminCommand(config: Config, args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { user: { type: 'string', default: FIRST_ADMIN }, password: { type: 'string' } },
+  });
+  if (positionals[0] !== 'passwd') throw new UsageError('admin passwd [--user NAME] [--password PW]');
+  const db = openDatabase(config.RELAY_DATA_DIR);
+  try {
+    const password = values.password ?? newPassword();
+    await new Admins(db, 0).setPassword(values.user, password);
+    console.log(`New console password set for ${values.user}; its console sessions are ended.`);
+    if (!values.password) console.log(`Password: ${password}`);
+  } finally {
+    db.close();
+  }
+}
+
 function cacheCommand(config: Config, args: string[]): void {
   if (args[0] !== 'clear') throw new UsageError('cache clear');
   const db = openDatabase(config.RELAY_DATA_DIR);
@@ -165,6 +192,7 @@ async function main(argv: string[]): Promise<void> {
   else if (command === 'contacts') await contactsCommand(config, rest);
   else if (command === 'lookup') await lookupCommand(config, rest);
   else if (command === 'cache') cacheCommand(config, rest);
+  else if (command === 'admin') await adminCommand(config, rest);
   else throw new UsageError(`unknown command: ${command}`);
 }
 

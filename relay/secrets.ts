@@ -1,5 +1,5 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A random secret, URL-safe. 32 bytes = 256 bits. */
@@ -10,6 +10,9 @@ export function randomToken(bytes = 32): string {
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('base64url');
 }
+
+/** A password the relay makes up (agents, the first administrator): 12 random bytes, 16 characters. */
+export const newPassword = () => randomToken(12);
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
@@ -50,13 +53,50 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 /**
  * The secret path segment of the pop-up URL: RELAY_VOICENTER_TOKEN when set, else the one
- * generated on first start and kept (readable by the owner only) in the data directory.
+ * generated on first start and kept (readable by the owner only) in the data directory. The
+ * console can rotate a generated one; one set in the environment is the environment's to change.
  */
-export function voicenterToken(dataDir: string, fromEnv: string | undefined): string {
-  if (fromEnv) return fromEnv;
-  const file = join(dataDir, 'voicenter-token');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const token = randomToken(24);
-  writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
-  return token;
+export class PopupToken {
+  readonly fromEnvironment: boolean;
+  private current: string;
+  private matches_: (given: string) => boolean;
+
+  constructor(
+    private readonly dataDir: string,
+    fromEnv: string | undefined,
+  ) {
+    this.fromEnvironment = Boolean(fromEnv);
+    const file = this.file();
+    if (fromEnv) this.current = fromEnv;
+    else if (existsSync(file)) this.current = readFileSync(file, 'utf8').trim();
+    else {
+      this.current = randomToken(24);
+      writeFileSync(file, `${this.current}\n`, { mode: 0o600, flag: 'wx' });
+    }
+    this.matches_ = secretMatcher(this.current);
+  }
+
+  get value(): string {
+    return this.current;
+  }
+
+  matches(given: string): boolean {
+    return this.matches_(given);
+  }
+
+  /** A new token; the old one stops working at once. Written first to a temporary file, then renamed. */
+  rotate(): string {
+    if (this.fromEnvironment) throw new Error('the pop-up token is set by RELAY_VOICENTER_TOKEN: change it there');
+    const next = randomToken(24);
+    const temp = `${this.file()}.new`;
+    writeFileSync(temp, `${next}\n`, { mode: 0o600 });
+    renameSync(temp, this.file());
+    this.current = next;
+    this.matches_ = secretMatcher(next);
+    return next;
+  }
+
+  private file(): string {
+    return join(this.dataDir, 'voicenter-token');
+  }
 }

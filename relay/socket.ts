@@ -33,6 +33,8 @@ export interface SocketOptions {
   hello: (agent: Agent) => ServerMessage;
   /** What to send a socket that resumes after a gap (replayed messages, or a resync). */
   resume: (agent: Agent, message: Extract<ClientMessage, { type: 'resume' }>) => (ServerMessage | string)[];
+  /** Told whenever an agent's sockets open or close (the console's live view). */
+  onChange?: () => void;
 }
 
 /**
@@ -47,6 +49,8 @@ export class AgentSockets {
     handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
   });
   private readonly byAgent = new Map<number, Set<WebSocket>>();
+  /** When each connected agent's oldest open socket opened. */
+  private readonly since = new Map<number, number>();
   private readonly connections = new WeakMap<WebSocket, Connection>();
   private readonly heartbeat: NodeJS.Timeout;
 
@@ -85,8 +89,12 @@ export class AgentSockets {
     const conn: Connection = { agent, tokenHash, alive: true, acked: 0, received: 0, windowStart: Date.now() };
     this.connections.set(ws, conn);
     let set = this.byAgent.get(agent.id);
-    if (!set) this.byAgent.set(agent.id, (set = new Set()));
+    if (!set) {
+      this.byAgent.set(agent.id, (set = new Set()));
+      this.since.set(agent.id, Date.now());
+    }
     set.add(ws);
+    this.options.onChange?.();
     this.options.log.info({ agent: agent.extenUser, sockets: set.size }, 'agent connected');
     ws.on('pong', () => (conn.alive = true));
     ws.on('message', (data, isBinary) => {
@@ -111,7 +119,11 @@ export class AgentSockets {
     ws.on('error', (err) => this.options.log.warn({ agent: agent.extenUser, err: err.message }, 'websocket error'));
     ws.on('close', () => {
       set.delete(ws);
-      if (set.size === 0) this.byAgent.delete(agent.id);
+      if (set.size === 0) {
+        this.byAgent.delete(agent.id);
+        this.since.delete(agent.id);
+      }
+      this.options.onChange?.();
       this.options.log.info({ agent: agent.extenUser, sockets: set.size }, 'agent disconnected');
     });
     this.write(ws, this.options.hello(agent));
@@ -143,6 +155,13 @@ export class AgentSockets {
     let sockets = 0;
     for (const set of this.byAgent.values()) sockets += set.size;
     return { agents: this.byAgent.size, sockets };
+  }
+
+  /** Each connected agent: how many browsers (sockets), and since when (ms) it has been connected. */
+  connected(): Map<number, { sockets: number; since: number }> {
+    const result = new Map<number, { sockets: number; since: number }>();
+    for (const [id, set] of this.byAgent) result.set(id, { sockets: set.size, since: this.since.get(id)! });
+    return result;
   }
 
   close(code = 1001, reason = 'relay shutting down'): void {

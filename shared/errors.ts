@@ -23,6 +23,10 @@ export const ERRORS = {
   SESSION_ENDED: { http: 401, close: 4001 },
   /** Too many WebSocket messages on one connection, or too many connections for one agent. */
   TOO_MANY: { http: 429, close: 4429 },
+  /** The thing to create exists already (an agent), or the change is not the relay's to make. */
+  CONFLICT: { http: 409, close: 4409 },
+  /** A console request from another site, or without the console's own header (CSRF). */
+  FORBIDDEN: { http: 403, close: 4403 },
   /** A WebSocket message that is not one of the declared client messages. */
   INVALID_MESSAGE: { http: 400, close: 4400 },
 } as const;

@@ -1,0 +1,116 @@
+import { lockDelay } from './agents';
+import type { DB } from './db';
+import { hashPassword, newPassword, randomToken, sha256, verifyPassword } from './secrets';
+
+/** The administrator the relay creates on its first start. */
+export const FIRST_ADMIN = 'admin';
+
+export interface Admin {
+  id: number;
+  username: string;
+}
+
+export type AdminSignIn =
+  | { ok: true; token: string; expiresAt: number; admin: Admin }
+  | { ok: false; code: 'UNAUTHORIZED' }
+  | { ok: false; code: 'RATE_LIMITED'; retryAfterMs: number };
+
+interface AdminRow {
+  id: number;
+  username: string;
+  password_hash: string;
+  failed_attempts: number;
+  locked_until: number;
+}
+
+export class NoSuchAdminError extends Error {}
+
+/**
+ * Console administrators: supervisors who sign in to the console. They are not agents (no
+ * extension user, no calls) and agents cannot sign in to the console. Sessions are random
+ * tokens stored only hashed, sent as an HttpOnly cookie; failures slow the account down as
+ * the agents' do.
+ */
+export class Admins {
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly db: DB,
+    private readonly sessionTtlMs: number,
+  ) {}
+
+  /**
+   * On the first start, creates `admin` with a generated password and returns that password
+   * (to print once); null when an administrator exists already.
+   */
+  async ensureFirst(now = Date.now()): Promise<string | null> {
+    if (this.count() > 0) return null;
+    const password = newPassword();
+    const hash = await hashPassword(password);
+    const info = this.db
+      .prepare('INSERT OR IGNORE INTO admins (username, password_hash, created_at) VALUES (?, ?, ?)')
+      .run(FIRST_ADMIN, hash, now);
+    return info.changes === 1 ? password : null;
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM admins').get() as { n: number }).n;
+  }
+
+  /** A new password; every session of that administrator ends. Creates the account when missing. */
+  async setPassword(username: string, password: string, now = Date.now()): Promise<void> {
+    const hash = await hashPassword(password);
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO admins (username, password_hash, created_at) VALUES (?, ?, ?)
+           ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, failed_attempts = 0, locked_until = 0`,
+        )
+        .run(username, hash, now);
+      this.db.prepare('DELETE FROM admin_sessions WHERE admin_id = (SELECT id FROM admins WHERE username = ?)').run(username);
+    })();
+  }
+
+  async signIn(username: string, password: string, now = Date.now()): Promise<AdminSignIn> {
+    const row = this.db.prepare<[string], AdminRow>('SELECT * FROM admins WHERE username = ?').get(username);
+    if (!row) {
+      // Same work as a wrong password, so timing does not tell which usernames exist.
+      this.dummyHash ??= hashPassword(randomToken());
+      await verifyPassword(password, await this.dummyHash);
+      return { ok: false, code: 'UNAUTHORIZED' };
+    }
+    if (row.locked_until > now) return { ok: false, code: 'RATE_LIMITED', retryAfterMs: row.locked_until - now };
+    if (!(await verifyPassword(password, row.password_hash))) {
+      const failed = row.failed_attempts + 1;
+      const delay = lockDelay(failed);
+      this.db
+        .prepare('UPDATE admins SET failed_attempts = ?, locked_until = ? WHERE id = ?')
+        .run(failed, delay > 0 ? now + delay : 0, row.id);
+      return { ok: false, code: 'UNAUTHORIZED' };
+    }
+    const token = randomToken();
+    const expiresAt = now + this.sessionTtlMs;
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE admins SET failed_attempts = 0, locked_until = 0 WHERE id = ?').run(row.id);
+      this.db
+        .prepare('INSERT INTO admin_sessions (token_hash, admin_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
+        .run(sha256(token), row.id, now, expiresAt);
+      this.db.prepare('DELETE FROM admin_sessions WHERE expires_at <= ?').run(now);
+    })();
+    return { ok: true, token, expiresAt, admin: { id: row.id, username: row.username } };
+  }
+
+  /** The administrator a live console session belongs to. */
+  session(token: string, now = Date.now()): Admin | undefined {
+    return this.db
+      .prepare<[string, number], Admin>(
+        `SELECT a.id, a.username FROM admin_sessions s JOIN admins a ON a.id = s.admin_id
+         WHERE s.token_hash = ? AND s.expires_at > ?`,
+      )
+      .get(sha256(token), now);
+  }
+
+  signOut(token: string): void {
+    this.db.prepare('DELETE FROM admin_sessions WHERE token_hash = ?').run(sha256(token));
+  }
+}
