@@ -20,6 +20,13 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
   });
 }
 
+const consoleSignIn = (url: string, password: string) =>
+  fetch(`${url}/console/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-screenpop-console': '1' },
+    body: JSON.stringify({ username: 'admin', password }),
+  });
+
 let relay: TestRelay;
 let env: Record<string, string>;
 
@@ -132,6 +139,19 @@ describe('npm run relay -- <command>', () => {
     expect(err).toContain('Usage: npm run relay -- <command>');
   });
 
+  it('admin passwd sets the console password, ending the administrator\'s console sessions', async () => {
+    const { code, out } = await cli(['admin', 'passwd'], env);
+    expect(code).toBe(0);
+    const password = /Password: (\S+)/.exec(out)?.[1];
+    expect(password).toMatch(/^[\w-]{16}$/);
+    const session = await consoleSignIn(relay.url, password!);
+    expect(session.status).toBe(201);
+    await cli(['admin', 'passwd', '--password', 'chosen-one'], env);
+    const cookie = session.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await fetch(`${relay.url}/console/api/floor`, { headers: { cookie } })).status).toBe(401);
+    expect((await consoleSignIn(relay.url, 'chosen-one')).status).toBe(201);
+  });
+
   it('start prints the pop-up URL, serves it, and stops cleanly on SIGTERM, telling extensions to come back', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'start-'));
     await cli(['agents', 'add', 'T1', '--password', 'pw'], { RELAY_DATA_DIR: dataDir });
@@ -139,11 +159,12 @@ describe('npm run relay -- <command>', () => {
       env: { ...process.env, RELAY_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
     });
     let out = '';
-    const popupUrl = await new Promise<string>((resolve, reject) => {
+    const [popupUrl, adminPassword] = await new Promise<[string, string]>((resolve, reject) => {
       child.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
         const url = /Voicenter pop-up URL: (\S+)/.exec(out)?.[1];
-        if (url) resolve(url);
+        const password = /sign in as "admin" with the password (\S+)/.exec(out)?.[1];
+        if (url && password) resolve([url, password]);
       });
       child.once('exit', () => reject(new Error(`relay exited: ${out}`)));
     });
@@ -151,6 +172,8 @@ describe('npm run relay -- <command>', () => {
     const res = await fetch(`${popupUrl}?ivrid=start1&phone=0722776772&statusCall=Ringing`);
     expect(await res.json()).toEqual({ STATUS: 'OK', URL: '', CLIENTNAME: '', TOTAL: 0, COMPANY: '' });
     const base = { url: new URL(popupUrl).origin };
+    expect(out).toContain(`Console: ${base.url}/`);
+    expect((await consoleSignIn(base.url, adminPassword)).status).toBe(201);
     const agent = await AgentClient.connect(base, await signIn(base, 'T1', 'pw'));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
