@@ -26,6 +26,7 @@ class Console {
     return new Console(relay, cookie.split(';')[0]!);
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each test reads the JSON shape of its own endpoint
   async call(path: string, init: { method?: string; json?: unknown; body?: string; type?: string } = {}): Promise<{ status: number; body: any; text: string; headers: Headers }> {
     const headers: Record<string, string> = { cookie: this.cookie, [CONSOLE_HEADER]: '1' };
     if (init.json !== undefined) headers['content-type'] = 'application/json';
