@@ -416,7 +416,7 @@ async function directoryPage(main: HTMLElement): Promise<void> {
       h('h3', { id: 'search-h' }, 'Contacts'),
       h(
         'form',
-        { class: 'inline', role: 'search', 'aria-label': 'Search contacts', onsubmit: (e) => (e.preventDefault(), void find()) },
+        { class: 'inline', role: 'search', 'aria-label': 'Find contacts', onsubmit: (e) => (e.preventDefault(), void find()) },
         h('label', {}, 'Search contacts', search),
         h('button', { type: 'submit' }, 'Search'),
       ),

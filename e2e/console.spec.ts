@@ -1,0 +1,136 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import { popup, type TestRelay } from '../relay/test-helpers';
+import { expect, ring, signInThroughOptions, test } from './fixtures';
+import type { ShownNotification } from './notification-server';
+
+const ADMIN_PASSWORD = 'console-e2e-password';
+/** Produced by every run and shown in the README: never drawn by hand. */
+const SCREENSHOTS = 'docs/screenshots';
+
+async function signInToConsole(page: Page, relay: TestRelay): Promise<void> {
+  await relay.admins.setPassword('admin', ADMIN_PASSWORD);
+  await page.goto(`${relay.url}/`);
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('navigation', { name: 'Console' })).toBeVisible();
+}
+
+const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click();
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The notification as the desktop received it, drawn as a desktop draws one, for the README. */
+async function drawNotification(page: Page, n: ShownNotification, path: string): Promise<void> {
+  const labels = n.actions.filter((_, i) => i % 2 === 1 && n.actions[i - 1] !== 'default');
+  await page.setContent(`<!doctype html><html lang="en"><body style="margin:0;background:#e8eaed;font:14px system-ui,sans-serif">
+    <div id="card" style="width:360px;margin:16px;padding:12px 14px;background:#fff;border-radius:10px;box-shadow:0 2px 10px #0003">
+      <div style="color:#5f6368;font-size:12px;margin-bottom:6px">Chromium · Voicenter Screen Pop</div>
+      <div style="font-weight:600;font-size:15px">${escape(n.summary)}</div>
+      <div style="white-space:pre-line;color:#3c4043;margin-top:2px">${escape(n.body)}</div>
+      ${labels.map((l) => `<button style="margin-top:10px;margin-right:6px;padding:4px 10px;border:1px solid #dadce0;border-radius:4px;background:#fff;color:#1a73e8">${escape(l)}</button>`).join('')}
+    </div></body></html>`);
+  await page.locator('#card').screenshot({ path });
+}
+
+test.describe('the supervisor console', () => {
+  test('shows an agent connecting and a call ringing live, then the call in the log', async ({ context, extensionId, relay, desktop }) => {
+    const page = await context.newPage();
+    await signInToConsole(page, relay);
+    const agents = page.getByRole('table', { name: 'Agents' });
+    const dana = agents.getByRole('row').filter({ hasText: 'KGpK4iWq' });
+    await expect(dana).toContainText('not connected');
+
+    // The agent signs in through the extension: the console follows without a reload.
+    const options = await signInThroughOptions(context, extensionId, relay);
+    await expect(options.getByText('Connected', { exact: true })).toBeVisible();
+    await expect(dana.getByRole('cell').nth(2)).toHaveText('connected');
+    await expect(dana.getByRole('cell').nth(3)).toHaveText('1');
+
+    await ring(relay, { ivrid: 'console-1', phone: '972722776772' });
+    const call = page.getByRole('table', { name: 'Live calls' }).getByRole('row').filter({ hasText: 'Nikita Karpushin' });
+    await expect(call).toContainText('ringing');
+    await expect(call).toContainText('KGpK4iWq (ringing)');
+    await expect(call).toContainText('Voicenter');
+
+    await page.bringToFront();
+    await page.screenshot({ path: `${SCREENSHOTS}/console.png` });
+    await expect.poll(() => desktop.open().length).toBe(1);
+    await drawNotification(await context.newPage(), desktop.open()[0]!, `${SCREENSHOTS}/notification.png`);
+
+    await popup(relay, { ivrid: 'console-1', extenUser: 'KGpK4iWq', status: 'Hangup', cause: 'NO ANSWER' });
+    await expect(page.getByText('No calls right now.')).toBeVisible();
+    await nav(page, 'Call log');
+    const logged = page.getByRole('table', { name: 'Call log' }).getByRole('row').filter({ hasText: 'Nikita Karpushin' });
+    await expect(logged).toContainText('missed');
+    await expect(logged).toContainText('KGpK4iWq');
+    await page.getByLabel('Missed only').check();
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect(logged).toBeVisible();
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Export CSV' }).click();
+    const csv = await (await download).path();
+    expect(csv).toBeTruthy();
+  });
+
+  test('uploads a CSV with a bad row, previewed first, and tests a number', async ({ context, relay }) => {
+    const page = await context.newPage();
+    await signInToConsole(page, relay);
+    await nav(page, 'Directory');
+    const file = join(mkdtempSync(join(tmpdir(), 'console-csv-')), 'contacts.csv');
+    writeFileSync(file, 'name,company,phone,id\nNoa Bar,Globex,054-7654321,g-1\nNo Number,Globex,,g-2\n');
+    await page.getByLabel('CSV file').setInputFiles(file);
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await expect(page.getByText('1 rows ready to import; 1 bad rows will be left out.')).toBeVisible();
+    await expect(page.getByRole('table', { name: 'Bad rows' })).toContainText('3no phone number');
+    expect(relay.directory.search('Noa')).toEqual([]);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect(page.getByText('Imported: 1 new, 0 updated; 1 bad rows left out.')).toBeVisible();
+    await expect(page.getByRole('table', { name: 'Contacts' })).toContainText('Noa Bar');
+
+    await page.getByLabel('Search contacts').fill('Globex');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('button', { name: 'Edit Noa Bar' }).click();
+    await page.getByLabel('Company').fill('Globex Israel');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByRole('table', { name: 'Contacts' })).toContainText('Globex Israel');
+
+    await nav(page, 'Sources');
+    await expect(page.getByRole('table', { name: 'Lookup chain' })).toContainText('directory');
+    await page.getByLabel('Phone number').fill('+972 54-765-4321');
+    await page.getByRole('button', { name: 'Test' }).click();
+    await expect(page.getByText('"CLIENTNAME": "Noa Bar"')).toBeVisible();
+    await expect(page.getByRole('table', { name: 'Trace' })).toContainText('matched');
+  });
+
+  test('every page passes an accessibility check (axe-core: no serious or critical violations)', async ({ context, relay }) => {
+    const page = await context.newPage();
+    const check = async (what: string) => {
+      const { violations } = await new AxeBuilder({ page }).analyze();
+      const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      expect(serious.map((v) => `${what}: ${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+    };
+    await page.goto(`${relay.url}/`);
+    await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+    await check('sign-in');
+    await ring(relay, { ivrid: 'axe-1', phone: '0501234567' });
+    await signInToConsole(page, relay);
+    for (const [name, ready] of [
+      ['Live', 'Live calls'],
+      ['Call log', 'Filter'],
+      ['Agents', 'Add agent'],
+      ['Directory', 'Preview'],
+      ['Sources', 'Test'],
+      ['Settings', 'Copy'],
+    ] as const) {
+      await nav(page, name);
+      await expect(page.getByRole('heading', { level: 2, name })).toBeVisible();
+      await expect(page.getByText(ready, { exact: true }).first()).toBeVisible();
+      await check(name);
+    }
+  });
+});
