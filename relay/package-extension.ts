@@ -1,0 +1,41 @@
+/**
+ * `npm run package`: the built extension (dist/extension) as zips, manifest.json at the root:
+ * - `…-store.zip` for the Chrome Web Store, whose upload refuses a manifest `key` (the store gives
+ *   the extension its own id: put that id in RELAY_EXTENSION_ORIGINS);
+ * - `…-self-hosted.zip`, manifest `key` kept (the pinned id), to sign into a .crx with the
+ *   team's private key for an enterprise self-hosted update (README).
+ */
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { zipSync, type Zippable } from 'fflate';
+
+/** Zips every file under `dir` (paths relative to it); returns the zip's path. */
+export function packageExtension(dir: string, outDir: string, kind: 'store' | 'self-hosted'): string {
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { version: string; key?: string };
+  const files: Zippable = {};
+  const walk = (path: string) => {
+    for (const name of readdirSync(path).sort()) {
+      const full = join(path, name);
+      if (statSync(full).isDirectory()) walk(full);
+      // Fixed times: the same build gives the same zip, byte for byte.
+      else files[relative(dir, full).split(sep).join('/')] = [readFileSync(full), { mtime: new Date('2026-01-01T00:00:00Z') }];
+    }
+  };
+  walk(dir);
+  if (kind === 'store') {
+    delete manifest.key;
+    files['manifest.json'] = [new TextEncoder().encode(JSON.stringify(manifest, null, 2)), { mtime: new Date('2026-01-01T00:00:00Z') }];
+  }
+  const out = join(outDir, `voicenter-screen-pop-${manifest.version}-${kind}.zip`);
+  writeFileSync(out, zipSync(files, { level: 9 }));
+  return out;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  for (const kind of ['store', 'self-hosted'] as const) {
+    const out = packageExtension(resolve('dist/extension'), resolve('dist'), kind);
+    console.log(`Extension packaged (${kind}): ${out} (${(statSync(out).size / 1024).toFixed(0)} KB)`);
+  }
+  console.log('See README "Installing the extension for a whole company".');
+}
