@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -29,6 +30,8 @@ import { Outbox } from './outbox';
 import { PopupToken } from './secrets';
 import { AgentSockets } from './socket';
 
+/** A request id a caller may choose: short, and nothing a log reader could mistake for structure. */
+const REQUEST_ID = /^[\w.-]{1,64}$/;
 /** How long delivered messages stay in the outbox for replay, and how far back a resync looks. */
 const REPLAY_WINDOW_MS = 2 * 60_000;
 /** How often the relay looks for sessions ended by the CLI (another process writing the database). */
@@ -65,7 +68,7 @@ export interface Relay {
 
 /** Builds the relay (HTTP app, WebSocket server, database) without listening. */
 export function createRelay(config: Config, options: RelayOptions = {}): Relay {
-  const log = options.log ?? createLogger(config.LOG_LEVEL);
+  const log = options.log ?? createLogger(config.LOG_LEVEL, { phones: config.RELAY_LOG_PHONES });
   const db = openDatabase(config.RELAY_DATA_DIR);
   const token = new PopupToken(config.RELAY_DATA_DIR, config.RELAY_VOICENTER_TOKEN);
   const sessionTtlMs = config.RELAY_SESSION_TTL_HOURS * 3_600_000;
@@ -143,12 +146,21 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   // Behind a reverse proxy, req.ip (the IP allow-list, logs) comes from X-Forwarded-For of trusted proxies only.
   if (config.RELAY_TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(config.RELAY_TRUST_PROXY) ? Number(config.RELAY_TRUST_PROXY) : config.RELAY_TRUST_PROXY);
   app.set('etag', false);
+  // Every request has an id (the caller's X-Request-Id when it is a sane one), answered back and
+  // in every log line about it, so one Voicenter request can be followed through the logs.
+  app.use((req, res, next) => {
+    const given = req.get('x-request-id');
+    const id = given && REQUEST_ID.test(given) ? given : randomUUID();
+    res.set('X-Request-Id', id);
+    res.locals.log = log.child({ reqId: id });
+    next();
+  });
   if (log.isLevelEnabled('debug')) {
     app.use((req, res, next) => {
       const started = process.hrtime.bigint();
       res.on('finish', () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        log.debug({ method: req.method, path: loggablePath(req.originalUrl), status: res.statusCode, ms }, 'request');
+        (res.locals.log as Logger).debug({ method: req.method, path: loggablePath(req.originalUrl), status: res.statusCode, ms }, 'request');
       });
       next();
     });

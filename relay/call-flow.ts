@@ -34,11 +34,11 @@ export class CallFlow {
 
   constructor(private readonly o: CallFlowOptions) {}
 
-  async handle(event: CallEvent, format: RequestFormat, arrived = performance.now()): Promise<VoicenterAnswer> {
-    const { log } = this.o;
+  /** `log`: the request's own logger (with its request id), else the relay's. */
+  async handle(event: CallEvent, format: RequestFormat, arrived = performance.now(), log = this.o.log): Promise<VoicenterAnswer> {
     const phone = parsePhone(event.phone, this.o.country);
     if (event.phase === 'unknown') {
-      log.warn({ ivrid: event.ivrid, status: event.status }, 'unknown call status: recorded, nothing delivered');
+      log.warn({ ivrid: event.ivrid, status: event.status, phone: event.phone }, 'unknown call status: recorded, nothing delivered');
     }
     const recorded = this.o.calls.record(event, phone, format);
     let identity = recorded.identity;
@@ -59,7 +59,7 @@ export class CallFlow {
       this.o.onDelivered?.((performance.now() - arrived) / 1000);
       this.o.onChange?.();
     }
-    log.debug({ ivrid: event.ivrid, phase: event.phase, format, duplicate: recorded.duplicate }, 'call event');
+    log.debug({ ivrid: event.ivrid, phase: event.phase, format, phone: event.phone, duplicate: recorded.duplicate }, 'call event');
     await recorded.committed;
     if (identity) return voicenterAnswer(identity);
     return voicenterAnswer((await this.withinBudget(later!)) ?? UNKNOWN);

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
 import { isCountryCode } from '../shared/phone';
@@ -59,6 +61,8 @@ const schema = z.object({
   RELAY_HEARTBEAT_MS: int(100, 25_000).default(20_000),
   /** The caller-lookup file (JSON or YAML): sources, budget, cache. Without it: the directory alone. */
   RELAY_CONFIG: z.string().optional(),
+  /** masked: logs show only a phone number's last three digits; full: whole numbers (tracing one caller). */
+  RELAY_LOG_PHONES: z.enum(['masked', 'full']).default('masked'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -66,10 +70,42 @@ export type Config = Omit<z.infer<typeof schema>, 'RELAY_DEFAULT_COUNTRY'> & { R
 
 export class ConfigError extends Error {}
 
-/** Reads the configuration from the environment; an error names the variable. */
+/** Reads the RELAY_CONFIG file (JSON or YAML); an error names the file. */
+export function readConfigFile(file: string): unknown {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return (/\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text)) ?? {};
+  } catch (err) {
+    throw new ConfigError(`RELAY_CONFIG: cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The `settings` section of the RELAY_CONFIG file: the same names as the environment variables
+ * (`PORT: 8080`, `RELAY_POPUP_ALLOW_IPS: [10.0.0.0/8]`), as strings like the environment's.
+ */
+function settingsFromFile(file: string, known: Set<string>): Record<string, string> {
+  const raw = readConfigFile(file);
+  const section = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).settings : undefined;
+  if (section === undefined || section === null) return {};
+  if (typeof section !== 'object' || Array.isArray(section)) throw new ConfigError(`${file}: settings: must be a mapping of setting names to values`);
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(section)) {
+    if (!known.has(key) || key === 'RELAY_CONFIG') throw new ConfigError(`${file}: settings.${key}: unknown setting`);
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) result[key] = value.join(',');
+    else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') result[key] = String(value);
+    else throw new ConfigError(`${file}: settings.${key}: must be a text, a number or a list`);
+  }
+  return result;
+}
+
+/**
+ * Reads the configuration: defaults, then the `settings` of the RELAY_CONFIG file, then the
+ * environment, which wins. An error names the variable (and the file when it came from there).
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Config; unknown: string[] } {
   const known = new Set(Object.keys(schema.shape));
-  const picked: Record<string, string> = {};
+  const picked: Record<string, string> = env.RELAY_CONFIG ? settingsFromFile(env.RELAY_CONFIG, known) : {};
   for (const key of known) {
     const value = env[key];
     if (value !== undefined && value !== '') picked[key] = value;

@@ -31,6 +31,7 @@ export function ingestRouter({ token, count, allowIp, allowedOrigins, flow, log 
     });
   }
 
+  const requestLog = (res: Response): Logger => (res.locals.log as Logger | undefined) ?? log;
   const checkToken = (req: Request, res: Response, next: NextFunction) => {
     const given = req.params.token;
     if (typeof given !== 'string' || !token.matches(given)) {
@@ -38,7 +39,7 @@ export function ingestRouter({ token, count, allowIp, allowedOrigins, flow, log 
       return;
     }
     if (allowIp && !allowIp(req.ip)) {
-      log.warn({ ip: req.ip }, 'pop-up request from an address not allowed');
+      requestLog(res).warn({ ip: req.ip }, 'pop-up request from an address not allowed');
       res.status(403).json(errorBody('FORBIDDEN_ADDRESS', 'this address may not call the pop-up URL'));
       return;
     }
@@ -58,11 +59,11 @@ export function ingestRouter({ token, count, allowIp, allowedOrigins, flow, log 
     const fields: unknown = format === 'query' ? req.query : req.body;
     const parsed = parseCallEvent(fields);
     if (!parsed.ok) {
-      log.warn({ format, error: parsed.error }, 'unreadable pop-up request');
+      requestLog(res).warn({ format, error: parsed.error }, 'unreadable pop-up request');
       res.status(400).json(errorBody('INVALID_FIELDS', parsed.error));
       return;
     }
-    res.status(200).json(await flow.handle(parsed.event, format, arrived));
+    res.status(200).json(await flow.handle(parsed.event, format, arrived, requestLog(res)));
   };
 
   const allowBrowsers = cors({ origin: allowedOrigins, methods: ['GET', 'POST'], allowedHeaders: ['Content-Type'], maxAge: 600 });

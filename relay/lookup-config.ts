@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from './config';
+import { ConfigError, readConfigFile } from './config';
 import { PRESETS } from './presets';
 import type { HttpSourceSpec } from './sources';
 import { PHONE_PLACEHOLDERS, placeholders } from './template';
@@ -89,6 +87,8 @@ function schema(env: NodeJS.ProcessEnv) {
   // By kind, so that an error names the field of the kind given, not "invalid input".
   const source = z.discriminatedUnion('kind', [directory, forward, http, ...presets]);
   return z.strictObject({
+    /** The relay's own settings, read (and validated) by loadConfig in config.ts. */
+    settings: z.unknown().optional(),
     lookup: z
       .strictObject({
         /** Voicenter drops the pop-up after about 3 s: answer with what is known by then. */
@@ -142,14 +142,7 @@ function issuePath(path: PropertyKey[]): string {
 /** Reads and validates the file; an error names the key (`sources.1.token: …`). */
 export function loadLookupConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): LookupConfig {
   if (!file) return DEFAULT_LOOKUP;
-  let raw: unknown;
-  try {
-    const text = readFileSync(file, 'utf8');
-    raw = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw new ConfigError(`RELAY_CONFIG: cannot read ${file}: ${(err as Error).message}`);
-  }
-  const parsed = schema(env).safeParse(raw ?? {});
+  const parsed = schema(env).safeParse(readConfigFile(file));
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${file}: ${issuePath(i.path)}: ${i.message}`).join('\n'));
   }
