@@ -1,5 +1,15 @@
 # The relay as a container. Not built in CI here (no Docker engine); the command it runs,
 # `node --import tsx relay/main.ts start`, is the one relay/main.test.ts starts and stops.
+# The console page is built with vite (a dev dependency), in a stage of its own.
+FROM node:20-bookworm-slim AS console
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY vite.config.ts manifest.json tsconfig.json ./
+COPY relay/console ./relay/console
+COPY shared ./shared
+RUN npx vite build --mode console
+
 FROM node:20-bookworm-slim
 
 WORKDIR /app
@@ -9,6 +19,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY relay ./relay
 COPY shared ./shared
+COPY --from=console /app/dist/console ./dist/console
 
 # Run as the image's unprivileged user; data (SQLite, generated token) in a volume it owns.
 RUN mkdir -p /data && chown node:node /data
