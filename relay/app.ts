@@ -62,6 +62,8 @@ export interface Relay {
   flow: CallFlow;
   sockets: AgentSockets;
   log: Logger;
+  /** Ends the console's live views (long-lived responses): call before closing the server. */
+  endLiveViews(): void;
   /** Stops timers, closes sockets and the database. The server must be closed by its owner. */
   close(): Promise<void>;
 }
@@ -197,6 +199,10 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
         floor.on('change', listener);
         return () => floor.off('change', listener);
       },
+      onShutdown: (listener) => {
+        floor.on('shutdown', listener);
+        return () => floor.off('shutdown', listener);
+      },
     }),
   );
   app.use(ingestRouter({ token, count: (format, status) => metrics.popupRequests.inc({ format, outcome: String(status) }), allowIp: ipAllowList(config.RELAY_POPUP_ALLOW_IPS), allowedOrigins: config.RELAY_POPUP_ORIGINS, flow, log }));
@@ -262,8 +268,12 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     flow,
     sockets,
     log,
+    endLiveViews() {
+      floor.emit('shutdown');
+    },
     async close() {
       for (const t of timers) clearInterval(t);
+      floor.emit('shutdown');
       sockets.close();
       commits.flush();
       await checkpointer.stop();

@@ -45,6 +45,8 @@ export interface ConsoleOptions {
   log: Logger;
   /** Subscribes to changes of the floor (agents connecting, calls changing); returns the unsubscribe. */
   onFloorChange: (listener: () => void) => () => void;
+  /** Subscribes to the relay stopping: open live views end then, or the server never finishes closing. */
+  onShutdown: (listener: () => void) => () => void;
 }
 
 const signInSchema = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) });
@@ -145,10 +147,12 @@ export function consoleApi(o: ConsoleOptions): express.Router {
       }, 100);
     });
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), LIVE_KEEPALIVE_MS);
+    const stopping = o.onShutdown(() => res.end());
     push();
     req.on('close', () => {
       liveViews--;
       unsubscribe();
+      stopping();
       clearInterval(keepalive);
       clearTimeout(pending);
     });

@@ -173,12 +173,18 @@ describe('npm run relay -- <command>', () => {
     expect(await res.json()).toEqual({ STATUS: 'OK', URL: '', CLIENTNAME: '', TOTAL: 0, COMPANY: '' });
     const base = { url: new URL(popupUrl).origin };
     expect(out).toContain(`Console: ${base.url}/`);
-    expect((await consoleSignIn(base.url, adminPassword)).status).toBe(201);
+    const session = await consoleSignIn(base.url, adminPassword);
+    expect(session.status).toBe(201);
+    // A supervisor's console open on the live page must not keep the relay from stopping.
+    const live = await fetch(`${base.url}/console/api/floor/events`, { headers: { cookie: session.headers.get('set-cookie')!.split(';')[0]! } });
+    expect(live.status).toBe(200);
+    const liveEnded = live.text();
     const agent = await AgentClient.connect(base, await signIn(base, 'T1', 'pw'));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     // 1012 "service restart": the extension reconnects, with jitter, to the relay that comes back.
     expect(await agent.closed()).toBe(1012);
     expect(await exited).toBe(0);
+    expect(await liveEnded).toContain('event: floor');
   });
 });

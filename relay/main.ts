@@ -62,6 +62,7 @@ function start(config: Config): void {
     log.info({ signal }, 'relay stopping');
     // 1012: service restart. Extensions reconnect (with jitter) to the relay that comes back.
     relay.sockets.close(1012, 'relay restarting');
+    relay.endLiveViews();
     server.close(() => {
       void relay.close().then(() => process.exit(0));
     });
