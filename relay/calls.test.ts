@@ -32,6 +32,22 @@ beforeEach(() => {
 });
 
 describe('CallBook', () => {
+  it('lists open calls for the console: a queue call follows its answer, ends with its hang-up', () => {
+    record({ extenUser: 'A', status: 'Ringing' });
+    record({ extenUser: 'B', status: 'Ringing' });
+    expect(book.openCalls(2_000)).toMatchObject([{ ivrid: 'c1', state: 'ringing', stations: [{ extenUser: 'A', state: 'ringing' }, { extenUser: 'B', state: 'ringing' }] }]);
+    record({ extenUser: 'B', status: 'Talking' });
+    expect(book.openCalls(2_000)).toMatchObject([{ state: 'talking', answeredByStation: 'B', stations: [{ extenUser: 'B', state: 'talking' }] }]);
+    record({ extenUser: 'B', status: 'Hangup', cause: 'NORMAL' });
+    expect(book.openCalls(2_000)).toEqual([]);
+  });
+
+  it('stops listing a call whose hang-up never came, after 12 hours', () => {
+    record({ ivrid: 'lost', extenUser: 'A', status: 'Ringing' }, 1_000);
+    expect(book.openCalls(1_000 + 12 * 3_600_000).map((c) => c.ivrid)).toEqual(['lost']);
+    expect(book.openCalls(1_001 + 12 * 3_600_000)).toEqual([]);
+  });
+
   it('follows hold and back to talking (a phase may come again after another)', () => {
     record({ extenUser: 'A', status: 'Ringing' });
     const states = ['Talking', 'Hold', 'Talking', 'Hold'].map(

@@ -171,17 +171,17 @@ export class CallBook {
     const result: LiveCallView[] = [];
     for (const ivrid of this.open) {
       const call = this.live.get(ivrid);
-      const views = call ? viewsOf(call) : undefined;
-      const stations = views ? [...views].filter(([user, v]) => user !== '' && v.state !== 'ended') : [];
-      if (!call || !views || call.row.started_at < now - OPEN_LIMIT_MS || ![...views.values()].some((v) => v.state !== 'ended')) {
+      const views = call && call.row.started_at >= now - OPEN_LIMIT_MS ? [...viewsOf(call)] : [];
+      const going = views.filter(([, v]) => v.state !== 'ended');
+      if (!call || going.length === 0) {
         this.open.delete(ivrid);
         continue;
       }
-      const first = [...views.values()][0]!;
+      const stations = going.filter(([user]) => user !== '');
       const states = stations.map(([, v]) => v.state);
       result.push({
-        ...first,
-        state: states.includes('talking') ? 'talking' : states.includes('hold') ? 'hold' : (states[0] ?? first.state),
+        ...going[0]![1],
+        state: states.includes('talking') ? 'talking' : states.includes('hold') ? 'hold' : (states[0] ?? going[0]![1].state),
         answeredBy: null,
         answeredAt: call.row.answered_at,
         answeredByStation: call.row.answered_by,
