@@ -72,6 +72,11 @@ export const test = base.extend<Fixtures>({
   context: async ({ desktop }, use) => {
     const dir = mkdtempSync(join(tmpdir(), 'e2e-profile-'));
     const context = await launch(dir, desktop);
+    // A fresh profile is a first install: the extension opens its options page by itself. Tests
+    // start once it has, so it cannot take over a page a test is navigating meanwhile.
+    await expect
+      .poll(() => context.pages().some((p) => p.url().endsWith('/extension/options.html')), { timeout: 15_000 })
+      .toBe(true);
     await use(context);
     await context.close();
     rmSync(dir, { recursive: true, force: true });
