@@ -1,6 +1,6 @@
-import { lockDelay } from './agents';
 import type { DB } from './db';
-import { hashPassword, newPassword, randomToken, sha256, verifyPassword } from './secrets';
+import { checkPassword, type PasswordCheck } from './password-check';
+import { hashPassword, newPassword, randomToken, sha256 } from './secrets';
 
 /** The administrator the relay creates on its first start. */
 export const FIRST_ADMIN = 'admin';
@@ -10,10 +10,7 @@ export interface Admin {
   username: string;
 }
 
-export type AdminSignIn =
-  | { ok: true; token: string; expiresAt: number; admin: Admin }
-  | { ok: false; code: 'UNAUTHORIZED' }
-  | { ok: false; code: 'RATE_LIMITED'; retryAfterMs: number };
+export type AdminSignIn = { ok: true; token: string; expiresAt: number; admin: Admin } | Exclude<PasswordCheck, { ok: true }>;
 
 interface AdminRow {
   id: number;
@@ -32,8 +29,6 @@ export class NoSuchAdminError extends Error {}
  * the agents' do.
  */
 export class Admins {
-  private dummyHash: Promise<string> | undefined;
-
   constructor(
     private readonly db: DB,
     private readonly sessionTtlMs: number,
@@ -72,22 +67,10 @@ export class Admins {
   }
 
   async signIn(username: string, password: string, now = Date.now()): Promise<AdminSignIn> {
-    const row = this.db.prepare<[string], AdminRow>('SELECT * FROM admins WHERE username = ?').get(username);
-    if (!row) {
-      // Same work as a wrong password, so timing does not tell which usernames exist.
-      this.dummyHash ??= hashPassword(randomToken());
-      await verifyPassword(password, await this.dummyHash);
-      return { ok: false, code: 'UNAUTHORIZED' };
-    }
-    if (row.locked_until > now) return { ok: false, code: 'RATE_LIMITED', retryAfterMs: row.locked_until - now };
-    if (!(await verifyPassword(password, row.password_hash))) {
-      const failed = row.failed_attempts + 1;
-      const delay = lockDelay(failed);
-      this.db
-        .prepare('UPDATE admins SET failed_attempts = ?, locked_until = ? WHERE id = ?')
-        .run(failed, delay > 0 ? now + delay : 0, row.id);
-      return { ok: false, code: 'UNAUTHORIZED' };
-    }
+    const found = this.db.prepare<[string], AdminRow>('SELECT * FROM admins WHERE username = ?').get(username);
+    const check = await checkPassword(this.db, 'admins', found, password, now);
+    if (!check.ok) return check;
+    const { row } = check;
     const token = randomToken();
     const expiresAt = now + this.sessionTtlMs;
     this.db.transaction(() => {

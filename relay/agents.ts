@@ -1,5 +1,6 @@
 import type { DB } from './db';
-import { hashPassword, randomToken, sha256, verifyPassword } from './secrets';
+import { checkPassword } from './password-check';
+import { hashPassword, randomToken, sha256 } from './secrets';
 
 export interface Agent {
   id: number;
@@ -12,17 +13,6 @@ export type SignInResult =
   | { ok: true; token: string; expiresAt: number; agent: Agent }
   | { ok: false; code: 'UNAUTHORIZED' }
   | { ok: false; code: 'RATE_LIMITED'; retryAfterMs: number };
-
-/** Failures before each further attempt must wait; the wait doubles, up to MAX_DELAY_MS. */
-const FREE_ATTEMPTS = 5;
-const BASE_DELAY_MS = 1_000;
-/** A person is never locked out for good: at worst they wait this long. */
-const MAX_DELAY_MS = 15 * 60_000;
-
-/** How long an account must wait after its `failed`-th wrong password in a row (agents and administrators). */
-export function lockDelay(failed: number): number {
-  return failed >= FREE_ATTEMPTS ? Math.min(BASE_DELAY_MS * 2 ** (failed - FREE_ATTEMPTS), MAX_DELAY_MS) : 0;
-}
 
 interface AgentRow {
   id: number;
@@ -50,7 +40,6 @@ export class Agents {
   private readonly cache = new Map<string, Agent | null>();
   private readonly byExtenUser;
   private readonly sessionByHash;
-  private dummyHash: Promise<string> | undefined;
 
   constructor(
     private readonly db: DB,
@@ -136,23 +125,9 @@ export class Agents {
 
   /** Trades extension user and password for a session token. Failures slow the account down. */
   async signIn(extenUser: string, password: string, now = Date.now()): Promise<SignInResult> {
-    const row = this.byExtenUser.get(extenUser);
-    if (!row) {
-      // Same work as a wrong password, so timing does not tell which extension users exist.
-      this.dummyHash ??= hashPassword(randomToken());
-      await verifyPassword(password, await this.dummyHash);
-      return { ok: false, code: 'UNAUTHORIZED' };
-    }
-    if (row.locked_until > now) return { ok: false, code: 'RATE_LIMITED', retryAfterMs: row.locked_until - now };
-    const good = await verifyPassword(password, row.password_hash);
-    if (!good) {
-      const failed = row.failed_attempts + 1;
-      const delay = lockDelay(failed);
-      this.db
-        .prepare('UPDATE agents SET failed_attempts = ?, locked_until = ? WHERE id = ?')
-        .run(failed, delay > 0 ? now + delay : 0, row.id);
-      return { ok: false, code: 'UNAUTHORIZED' };
-    }
+    const check = await checkPassword(this.db, 'agents', this.byExtenUser.get(extenUser), password, now);
+    if (!check.ok) return check;
+    const { row } = check;
     if (row.enabled !== 1) return { ok: false, code: 'UNAUTHORIZED' };
     const token = randomToken();
     const expiresAt = now + this.sessionTtlMs;

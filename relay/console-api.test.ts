@@ -113,6 +113,19 @@ describe('the console API', () => {
       }
     });
 
+    it('slows an administrator account down after repeated wrong passwords', async () => {
+      const attempt = (password: string) =>
+        fetch(`${relay.url}/console/api/session`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', [CONSOLE_HEADER]: '1' },
+          body: JSON.stringify({ username: 'admin', password }),
+        });
+      for (let i = 0; i < 5; i++) expect((await attempt('wrong')).status).toBe(401);
+      const refused = await attempt(PASSWORD);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    });
+
     it('does not let an agent session into the console', async () => {
       await relay.agents.add('A1', 'Dana', 'pw');
       const token = await signIn(relay, 'A1', 'pw');
