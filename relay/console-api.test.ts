@@ -254,6 +254,9 @@ describe('the console API', () => {
       expect(relay.directory.count()).toBe(0);
       const done = (await c.call('/contacts/import', { method: 'POST', body: CSV, type: 'text/csv' })).body as ImportPreview;
       expect(done).toMatchObject({ good: 2, added: 2, updated: 0 });
+      const huge = await c.call('/contacts/import', { method: 'POST', body: 'x'.repeat(21 * 1024 * 1024), type: 'text/csv' });
+      expect(huge.status).toBe(413);
+      expect(huge.body.ERROR).toBe('the body is larger than 20 MB');
       const bad = await c.call('/contacts/import', { method: 'POST', body: 'who,what\n1,2\n', type: 'text/csv' });
       expect(bad.status).toBe(400);
       expect(bad.body.ERROR).toMatch(/no name, company, phone column/);

@@ -15,10 +15,12 @@ const BODY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
 
 /** Turns errors from reading a request into a 4xx JSON answer; only our own faults become a 500. */
 export function bodyErrorHandler(log: Logger): ErrorRequestHandler {
-  return (err: { type?: string; status?: number; message?: string }, _req, res, _next) => {
+  return (err: { type?: string; status?: number; message?: string; limit?: number }, _req, res, _next) => {
     const known = err.type ? BODY_ERRORS[err.type] : undefined;
     if (known) {
-      res.status(err.status && err.status < 500 ? err.status : 400).json(errorBody(known.code, known.message));
+      // Each route has its own limit (64 KB for Voicenter, more for a console upload): say which.
+      const message = err.type === 'entity.too.large' && err.limit ? `the body is larger than ${size(err.limit)}` : known.message;
+      res.status(err.status && err.status < 500 ? err.status : 400).json(errorBody(known.code, message));
       return;
     }
     if (err.status && err.status >= 400 && err.status < 500) {
@@ -29,3 +31,5 @@ export function bodyErrorHandler(log: Logger): ErrorRequestHandler {
     res.status(500).json({ STATUS: 'ERROR', ERROR: 'internal error' });
   };
 }
+
+const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.round(bytes / 1024)} KB`);
