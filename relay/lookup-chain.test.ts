@@ -147,6 +147,11 @@ describe('the chain', () => {
     expect(identity).toMatchObject({ status: 'unknown', total: 0, url: 'https://search.example/?q=%2B972722776772' });
   });
 
+  it('fills {suffix} of the search page with as many digits as the setting says', async () => {
+    const short = new LookupChain({ sources: [], cache: null, searchUrl: 'https://search.example/?q={suffix}', suffixDigits: 7, circuit: { failures: 3, cooldownMs: 30_000 }, log });
+    expect((await short.trace(phone)).identity.url).toBe('https://search.example/?q=2776772');
+  });
+
   it('never asks about a withheld number', async () => {
     const server = await crm(found('x'));
     const { identity } = await chain([rest('crm', server.url)]).trace(parsePhone('Anonymous', 'IL'));

@@ -33,6 +33,8 @@ export interface ChainOptions {
   cache: LookupCache | null;
   /** Page for unknown callers: RELAY_SEARCH_URL. */
   searchUrl: string;
+  /** How many last digits `{suffix}` in that page's URL holds: RELAY_MATCH_SUFFIX_DIGITS (default 9). */
+  suffixDigits?: number;
   circuit: { failures: number; cooldownMs: number };
   log: Logger;
   now?: () => number;
@@ -85,7 +87,7 @@ export class LookupChain {
   }
 
   private unknown(phone: Phone): Identity {
-    return { ...UNKNOWN, url: phone.withheld || !this.o.searchUrl ? '' : fill(this.o.searchUrl, phoneValues(phone, 9)) };
+    return { ...UNKNOWN, url: phone.withheld || !this.o.searchUrl ? '' : fill(this.o.searchUrl, phoneValues(phone, this.o.suffixDigits ?? 9)) };
   }
 
   private run(phone: Phone, event: CallEvent | undefined, useCache: boolean): Traced | Promise<Traced> {
@@ -246,6 +248,7 @@ export function createChain(
     ),
     cache,
     searchUrl: config.RELAY_SEARCH_URL,
+    suffixDigits: config.RELAY_MATCH_SUFFIX_DIGITS,
     circuit: lookup.circuit,
     log,
     onStep,
