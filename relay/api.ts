@@ -3,7 +3,8 @@ import express from 'express';
 import { errorBody } from '../shared/errors';
 import { signInRequestSchema, type SignInResponse } from '../shared/messages';
 import type { Agents } from './agents';
-import { bodyErrorHandler } from './http-errors';
+import type { AddressLimiter } from './address-limiter';
+import { bodyErrorHandler, rateLimited } from './http-errors';
 import type { Logger } from './log';
 import { sha256 } from './secrets';
 
@@ -11,13 +12,15 @@ export interface ApiOptions {
   agents: Agents;
   /** Origins allowed to sign in from a browser: this project's extension. */
   allowedOrigins: string[];
+  /** Failed sign-ins by client address, shared with the console's sign-in. */
+  addresses: AddressLimiter;
   /** Called after a sign-out so the agent's sockets close at once. */
   onSessionsChanged: () => void;
   log: Logger;
 }
 
 /** The agents' API: sign in (extension user + password → session token) and sign out. */
-export function apiRouter({ agents, allowedOrigins, onSessionsChanged, log }: ApiOptions): express.Router {
+export function apiRouter({ agents, addresses, allowedOrigins, onSessionsChanged, log }: ApiOptions): express.Router {
   const router = express.Router();
   router.use(
     cors({ origin: allowedOrigins, methods: ['POST', 'DELETE'], allowedHeaders: ['Content-Type', 'Authorization'] }),
@@ -31,6 +34,11 @@ export function apiRouter({ agents, allowedOrigins, onSessionsChanged, log }: Ap
       return;
     }
     const { extenUser, password } = parsed.data;
+    const wait = addresses.retryAfter(req.ip);
+    if (wait > 0) {
+      log.warn({ ip: req.ip }, 'sign-in refused: too many failures from this address');
+      return rateLimited(res, wait, 'too many failed sign-ins from this address');
+    }
     const result = await agents.signIn(extenUser, password);
     if (result.ok) {
       log.info({ agent: extenUser }, 'signed in');
@@ -41,13 +49,10 @@ export function apiRouter({ agents, allowedOrigins, onSessionsChanged, log }: Ap
       };
       res.status(201).json(body);
     } else if (result.code === 'RATE_LIMITED') {
-      const seconds = Math.ceil(result.retryAfterMs / 1000);
       log.warn({ agent: extenUser }, 'sign-in refused: too many attempts');
-      res
-        .status(429)
-        .set('Retry-After', String(seconds))
-        .json(errorBody('RATE_LIMITED', `too many attempts: try again in ${seconds} s`));
+      rateLimited(res, result.retryAfterMs);
     } else {
+      addresses.fail(req.ip);
       log.warn({ agent: extenUser }, 'sign-in failed');
       res.status(401).json(errorBody('UNAUTHORIZED', 'wrong extension user or password'));
     }

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import express from 'express';
 import { errorBody } from '../shared/errors';
+import { AddressLimiter } from './address-limiter';
 import { Admins } from './admins';
 import { Agents } from './agents';
 import { apiRouter } from './api';
@@ -76,6 +77,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   const sessionTtlMs = config.RELAY_SESSION_TTL_HOURS * 3_600_000;
   const agents = new Agents(db, sessionTtlMs);
   const admins = new Admins(db, sessionTtlMs);
+  const addresses = new AddressLimiter();
   // Agents connecting, calls changing: the console's live view listens.
   const floor = new EventEmitter();
   floor.setMaxListeners(0);
@@ -194,7 +196,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   app.use(
     '/console/api',
     consoleApi({
-      admins, agents, sockets, calls, callLog: new CallLog(db, () => commits.flush()), directory, chain, token, config, sessionTtlMs, log,
+      admins, addresses, agents, sockets, calls, callLog: new CallLog(db, () => commits.flush()), directory, chain, token, config, sessionTtlMs, log,
       onFloorChange: (listener) => {
         floor.on('change', listener);
         return () => floor.off('change', listener);
@@ -208,7 +210,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   app.use(ingestRouter({ token, count: (format, status) => metrics.popupRequests.inc({ format, outcome: String(status) }), allowIp: ipAllowList(config.RELAY_POPUP_ALLOW_IPS), allowedOrigins: config.RELAY_POPUP_ORIGINS, flow, log }));
   app.use(
     '/api',
-    apiRouter({ agents, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, onSessionsChanged: () => sockets.revalidate(), log }),
+    apiRouter({ agents, addresses, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, onSessionsChanged: () => sockets.revalidate(), log }),
   );
   app.use(serveConsole());
   app.use((_req, res) => {

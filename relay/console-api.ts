@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Floor, FloorAgent, Settings } from '../shared/console';
 import { errorBody } from '../shared/errors';
 import { parsePhone } from '../shared/phone';
+import type { AddressLimiter } from './address-limiter';
 import type { Admins } from './admins';
 import { AgentExistsError, NoSuchAgentError, type Agents } from './agents';
 import { type CallLog, CSV_COLUMNS, csvRecord, MAX_LOG_ROWS, type CallLogFilter } from './call-log';
@@ -13,7 +14,7 @@ import type { Config } from './config';
 import { EXTENSION_ID } from './config';
 import { ImportError, importContacts } from './contacts-import';
 import type { Directory } from './directory';
-import { bodyErrorHandler } from './http-errors';
+import { bodyErrorHandler, rateLimited } from './http-errors';
 import { voicenterAnswer } from './identify';
 import type { Logger } from './log';
 import type { LookupChain } from './lookup-chain';
@@ -33,6 +34,8 @@ const LIVE_KEEPALIVE_MS = 20_000;
 
 export interface ConsoleOptions {
   admins: Admins;
+  /** Failed sign-ins by client address, shared with the agents' sign-in. */
+  addresses: AddressLimiter;
   agents: Agents;
   sockets: AgentSockets;
   calls: CallBook;
@@ -90,6 +93,8 @@ export function consoleApi(o: ConsoleOptions): express.Router {
   router.post('/session', json, async (req, res) => {
     const parsed = signInSchema.safeParse(req.body);
     if (!parsed.success) return void bad(res, 'send {"username": "...", "password": "..."}');
+    const wait = o.addresses.retryAfter(req.ip);
+    if (wait > 0) return rateLimited(res, wait, 'too many failed sign-ins from this address');
     const result = await o.admins.signIn(parsed.data.username, parsed.data.password);
     if (result.ok) {
       o.log.info({ admin: result.admin.username }, 'console sign-in');
@@ -102,9 +107,9 @@ export function consoleApi(o: ConsoleOptions): express.Router {
       });
       res.status(201).json({ username: result.admin.username });
     } else if (result.code === 'RATE_LIMITED') {
-      const seconds = Math.ceil(result.retryAfterMs / 1000);
-      res.status(429).set('Retry-After', String(seconds)).json(errorBody('RATE_LIMITED', `too many attempts: try again in ${seconds} s`));
+      rateLimited(res, result.retryAfterMs);
     } else {
+      o.addresses.fail(req.ip);
       o.log.warn({ admin: parsed.data.username }, 'console sign-in failed');
       res.status(401).json(errorBody('UNAUTHORIZED', 'wrong username or password'));
     }

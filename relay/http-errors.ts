@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Response } from 'express';
 import { errorBody, type ErrorCode } from '../shared/errors';
 import type { Logger } from './log';
 
@@ -33,3 +33,9 @@ export function bodyErrorHandler(log: Logger): ErrorRequestHandler {
 }
 
 const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.round(bytes / 1024)} KB`);
+
+/** 429 with Retry-After: a sign-in refused until `retryAfterMs` has passed. */
+export function rateLimited(res: Response, retryAfterMs: number, what = 'too many attempts'): void {
+  const seconds = Math.ceil(retryAfterMs / 1000);
+  res.status(429).set('Retry-After', String(seconds)).json(errorBody('RATE_LIMITED', `${what}: try again in ${seconds} s`));
+}
