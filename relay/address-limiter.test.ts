@@ -31,7 +31,7 @@ describe('sign-in from one address', () => {
       for (let i = 0; i < 20; i++) expect((await attempt(`guess${i}`, 'password1')).status).toBe(401);
       const refused = await attempt('A1', 'right');
       expect(refused.status).toBe(429);
-      expect((await refused.json()).ERROR).toMatch(/^too many failed sign-ins from this address: try again in \d+ s$/);
+      expect(((await refused.json()) as { ERROR: string }).ERROR).toMatch(/^too many failed sign-ins from this address: try again in \d+ s$/);
       const admin = await fetch(`${relay.url}/console/api/session`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-screenpop-console': '1' },

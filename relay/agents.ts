@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { DB } from './db';
 import { checkPassword } from './password-check';
 import { hashPassword, randomToken, sha256 } from './secrets';
@@ -30,6 +31,11 @@ const toAgent = (r: Pick<AgentRow, 'id' | 'exten_user' | 'name' | 'enabled'>): A
   name: r.name,
   enabled: r.enabled === 1,
 });
+
+/** What an extension user and a password may be, for the CLI and the console alike. */
+export const extenUserSchema = z.string().regex(/^\S{1,64}$/, 'an extension user is 1 to 64 characters without spaces');
+export const agentNameSchema = z.string().trim().max(128, 'a name is at most 128 characters');
+export const passwordSchema = z.string().min(1, 'a password cannot be empty').max(256, 'a password is at most 256 characters');
 
 export class AgentExistsError extends Error {}
 export class NoSuchAgentError extends Error {}

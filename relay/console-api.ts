@@ -7,7 +7,7 @@ import { errorBody } from '../shared/errors';
 import { parsePhone } from '../shared/phone';
 import type { AddressLimiter } from './address-limiter';
 import type { Admins } from './admins';
-import { AgentExistsError, NoSuchAgentError, type Agents } from './agents';
+import { AgentExistsError, agentNameSchema, extenUserSchema, NoSuchAgentError, passwordSchema, type Agents } from './agents';
 import { type CallLog, CSV_COLUMNS, csvRecord, MAX_LOG_ROWS, type CallLogFilter } from './call-log';
 import type { CallBook } from './calls';
 import type { Config } from './config';
@@ -53,10 +53,8 @@ export interface ConsoleOptions {
 }
 
 const signInSchema = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) });
-export const extenUserSchema = z.string().trim().regex(/^\S{1,64}$/, 'an extension user is 1 to 64 characters without spaces');
-const passwordSchema = z.string().min(1).max(256);
-const newAgentSchema = z.object({ extenUser: extenUserSchema, name: z.string().trim().max(128).default(''), password: passwordSchema.optional() });
-const agentChangeSchema = z.object({ name: z.string().trim().max(128).optional(), enabled: z.boolean().optional() });
+const newAgentSchema = z.object({ extenUser: z.string().trim().pipe(extenUserSchema), name: agentNameSchema.default(''), password: passwordSchema.optional() });
+const agentChangeSchema = z.object({ name: agentNameSchema.optional(), enabled: z.boolean().optional() });
 const contactSchema = z.object({
   name: z.string().trim().min(1).max(256),
   company: z.string().trim().max(256).default(''),

@@ -55,6 +55,12 @@ describe('npm run relay -- <command>', () => {
     expect(err).toContain('agent SIP101 already exists');
   });
 
+  it('agents add follows the console\'s rules for an extension user', async () => {
+    const { code, err } = await cli(['agents', 'add', 'two words', '--password', 'pw'], env);
+    expect(code).toBe(2);
+    expect(err).toContain('an extension user is 1 to 64 characters without spaces');
+  });
+
   it('agents list prints one line per agent', async () => {
     await cli(['agents', 'add', 'SIP102', '--name', 'Avi', '--password', 'pw'], env);
     const { out } = await cli(['agents', 'list'], env);

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { parsePhone } from '../shared/phone';
 import { Admins, FIRST_ADMIN } from './admins';
-import { AgentExistsError, Agents, NoSuchAgentError } from './agents';
+import { AgentExistsError, agentNameSchema, extenUserSchema, passwordSchema, Agents, NoSuchAgentError } from './agents';
 import { createRelay } from './app';
 import { ConfigError, EXTENSION_ID, loadConfig, type Config } from './config';
 import { ImportError, importContacts } from './contacts-import';
@@ -87,6 +87,11 @@ async function agentsCommand(config: Config, args: string[]): Promise<void> {
       return;
     }
     if (!extenUser) throw new UsageError(`agents ${action ?? ''}: which extension user?`);
+    // The same rules as the console's.
+    const user = extenUserSchema.safeParse(extenUser);
+    const given = passwordSchema.optional().safeParse(values.password);
+    const name = agentNameSchema.optional().safeParse(values.name);
+    if (!user.success || !given.success || !name.success) throw new UsageError((user.error ?? given.error ?? name.error)!.issues[0]!.message);
     if (action === 'add') {
       const password = values.password ?? newPassword();
       await agents.add(extenUser, values.name ?? '', password);
