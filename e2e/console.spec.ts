@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
@@ -73,8 +73,13 @@ test.describe('the supervisor console', () => {
     await expect(logged).toBeVisible();
     const download = page.waitForEvent('download');
     await page.getByRole('link', { name: 'Export CSV' }).click();
-    const csv = await (await download).path();
-    expect(csv).toBeTruthy();
+    const saved = await download;
+    expect(saved.suggestedFilename()).toMatch(/^calls-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = readFileSync(await saved.path(), 'utf8').split('\n');
+    expect(csv[0]).toContain('ivrid,direction,phone');
+    // Only what is filtered (missed calls): this one.
+    expect(csv.filter((line) => line.trim() !== '')).toHaveLength(2);
+    expect(csv[1]).toMatch(/^console-1,incoming,972722776772,.*Nikita Karpushin.*,missed,KGpK4iWq/);
   });
 
   test('uploads a CSV with a bad row, previewed first, and tests a number', async ({ context, relay }) => {
