@@ -33,6 +33,8 @@ import { AgentSockets } from './socket';
 
 /** A request id a caller may choose: short, and nothing a log reader could mistake for structure. */
 const REQUEST_ID = /^[\w.-]{1,64}$/;
+/** A console session lasts a working day: an administrator's browser left signed in is a risk, an agent's less so. */
+const ADMIN_SESSION_MS = 12 * 3_600_000;
 /** How long delivered messages stay in the outbox for replay, and how far back a resync looks. */
 const REPLAY_WINDOW_MS = 2 * 60_000;
 /** How often the relay looks for sessions ended by the CLI (another process writing the database). */
@@ -76,7 +78,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   const token = new PopupToken(config.RELAY_DATA_DIR, config.RELAY_VOICENTER_TOKEN);
   const sessionTtlMs = config.RELAY_SESSION_TTL_HOURS * 3_600_000;
   const agents = new Agents(db, sessionTtlMs);
-  const admins = new Admins(db, sessionTtlMs);
+  const admins = new Admins(db, ADMIN_SESSION_MS);
   const addresses = new AddressLimiter();
   // Agents connecting, calls changing: the console's live view listens.
   const floor = new EventEmitter();
@@ -196,7 +198,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   app.use(
     '/console/api',
     consoleApi({
-      admins, addresses, agents, sockets, calls, callLog: new CallLog(db, () => commits.flush()), directory, chain, token, config, sessionTtlMs, log,
+      admins, addresses, agents, sockets, calls, callLog: new CallLog(db, () => commits.flush()), directory, chain, token, config, sessionTtlMs: ADMIN_SESSION_MS, log,
       onFloorChange: (listener) => {
         floor.on('change', listener);
         return () => floor.off('change', listener);

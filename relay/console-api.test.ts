@@ -126,6 +126,20 @@ describe('the console API', () => {
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     });
 
+    it('answers a malformed cookie with 401, not an error', async () => {
+      const res = await fetch(`${relay.url}/console/api/floor`, { headers: { cookie: `${SESSION_COOKIE}=%E0%A4%A` } });
+      expect(res.status).toBe(401);
+    });
+
+    it('keeps a console session for a working day (12 hours), not an agent\'s 30 days', async () => {
+      const res = await fetch(`${relay.url}/console/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [CONSOLE_HEADER]: '1' },
+        body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+      });
+      expect(res.headers.get('set-cookie')).toContain('Max-Age=43200');
+    });
+
     it('does not let an agent session into the console', async () => {
       await relay.agents.add('A1', 'Dana', 'pw');
       const token = await signIn(relay, 'A1', 'pw');

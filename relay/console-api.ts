@@ -306,7 +306,12 @@ function floorAgents(o: ConsoleOptions): FloorAgent[] {
 function cookie(req: Request, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
+    if (k !== name) continue;
+    try {
+      return decodeURIComponent(v.join('='));
+    } catch {
+      return undefined; // not a cookie this relay set
+    }
   }
   return undefined;
 }
