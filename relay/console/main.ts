@@ -49,6 +49,8 @@ async function api<T>(path: string, init: { method?: string; json?: unknown; bod
 }
 
 const app = document.getElementById('app')!;
+/** Calls the log page shows at once (the API's default page); the CSV export has up to 10,000. */
+const LOG_PAGE = 200;
 const time = (ms: number | null) => (ms === null ? '' : new Date(ms).toLocaleString());
 const clock = (ms: number) => new Date(ms).toLocaleTimeString();
 const numberOf = (c: { phone: { raw: string; local: string; withheld: boolean } }) => (c.phone.withheld ? 'withheld' : c.phone.local || c.phone.raw);
@@ -167,6 +169,7 @@ async function logPage(main: HTMLElement): Promise<void> {
     try {
       const calls = await api<LoggedCall[]>(`/calls${q ? `?${q}` : ''}`);
       results.replaceChildren(
+        calls.length >= LOG_PAGE ? h('p', { class: 'message' }, `The newest ${LOG_PAGE} calls; narrow them with the filters, or export all of them as CSV.`) : '',
         table(
           'Call log',
           ['Started', 'Caller', 'Number', 'Company', 'Outcome', 'Answered by', 'Agents'],
