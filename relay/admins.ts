@@ -74,7 +74,6 @@ export class Admins {
     const token = randomToken();
     const expiresAt = now + this.sessionTtlMs;
     this.db.transaction(() => {
-      this.db.prepare('UPDATE admins SET failed_attempts = 0, locked_until = 0 WHERE id = ?').run(row.id);
       this.db
         .prepare('INSERT INTO admin_sessions (token_hash, admin_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
         .run(sha256(token), row.id, now, expiresAt);

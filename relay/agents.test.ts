@@ -70,5 +70,8 @@ describe('Agents', () => {
     const locked = await agents.signIn('A1', 'pw', now - 1);
     expect(locked).toEqual({ ok: false, code: 'RATE_LIMITED', retryAfterMs: 1 });
     expect((await agents.signIn('A1', 'pw', now)).ok).toBe(true);
+    // The right password starts the count again: the next mistake is a free one.
+    expect(await agents.signIn('A1', 'wrong', now)).toEqual({ ok: false, code: 'UNAUTHORIZED' });
+    expect(lockedUntil()).toBe(0);
   });
 });

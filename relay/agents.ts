@@ -138,7 +138,6 @@ export class Agents {
     const token = randomToken();
     const expiresAt = now + this.sessionTtlMs;
     this.db.transaction(() => {
-      this.db.prepare('UPDATE agents SET failed_attempts = 0, locked_until = 0 WHERE id = ?').run(row.id);
       this.db
         .prepare('INSERT INTO sessions (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
         .run(sha256(token), row.id, now, expiresAt);

@@ -30,7 +30,7 @@ let dummyHash: Promise<string> | undefined;
 /**
  * Checks a password for an account of `table` (agents or admins), or for no account: then the
  * same scrypt work is done, so timing does not tell which names exist. Wrong passwords slow the
- * account down; the caller clears the count when it opens a session.
+ * account down; the right one clears the count.
  */
 export async function checkPassword<T extends PasswordRow>(
   db: DB,
@@ -45,7 +45,12 @@ export async function checkPassword<T extends PasswordRow>(
     return { ok: false, code: 'UNAUTHORIZED' };
   }
   if (row.locked_until > now) return { ok: false, code: 'RATE_LIMITED', retryAfterMs: row.locked_until - now };
-  if (await verifyPassword(password, row.password_hash)) return { ok: true, row };
+  if (await verifyPassword(password, row.password_hash)) {
+    if (row.failed_attempts !== 0 || row.locked_until !== 0) {
+      db.prepare(`UPDATE ${table} SET failed_attempts = 0, locked_until = 0 WHERE id = ?`).run(row.id);
+    }
+    return { ok: true, row };
+  }
   const failed = row.failed_attempts + 1;
   const delay = lockDelay(failed);
   db.prepare(`UPDATE ${table} SET failed_attempts = ?, locked_until = ? WHERE id = ?`).run(failed, delay > 0 ? now + delay : 0, row.id);
