@@ -31,7 +31,8 @@ export class NoSuchAdminError extends Error {}
 export class Admins {
   constructor(
     private readonly db: DB,
-    private readonly sessionTtlMs: number,
+    /** How long a console session lasts (its cookie too). */
+    readonly sessionTtlMs: number,
   ) {}
 
   /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DB } from './db';
-import { checkPassword } from './password-check';
+import { checkPassword, type PasswordCheck } from './password-check';
 import { hashPassword, randomToken, sha256 } from './secrets';
 
 export interface Agent {
@@ -10,10 +10,7 @@ export interface Agent {
   enabled: boolean;
 }
 
-export type SignInResult =
-  | { ok: true; token: string; expiresAt: number; agent: Agent }
-  | { ok: false; code: 'UNAUTHORIZED' }
-  | { ok: false; code: 'RATE_LIMITED'; retryAfterMs: number };
+export type SignInResult = { ok: true; token: string; expiresAt: number; agent: Agent } | Exclude<PasswordCheck, { ok: true }>;
 
 interface AgentRow {
   id: number;

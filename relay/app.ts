@@ -198,14 +198,10 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   app.use(
     '/console/api',
     consoleApi({
-      admins, addresses, agents, sockets, calls, callLog: new CallLog(db, () => commits.flush()), directory, chain, token, config, sessionTtlMs: ADMIN_SESSION_MS, log,
-      onFloorChange: (listener) => {
-        floor.on('change', listener);
-        return () => floor.off('change', listener);
-      },
-      onShutdown: (listener) => {
-        floor.on('shutdown', listener);
-        return () => floor.off('shutdown', listener);
+      admins, addresses, agents, sockets, calls, callLog: new CallLog(db, () => commits.flush()), directory, chain, token, config, log,
+      on: (event, listener) => {
+        floor.on(event, listener);
+        return () => floor.off(event, listener);
       },
     }),
   );

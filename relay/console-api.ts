@@ -44,12 +44,12 @@ export interface ConsoleOptions {
   chain: LookupChain;
   token: PopupToken;
   config: Config;
-  sessionTtlMs: number;
   log: Logger;
-  /** Subscribes to changes of the floor (agents connecting, calls changing); returns the unsubscribe. */
-  onFloorChange: (listener: () => void) => () => void;
-  /** Subscribes to the relay stopping: open live views end then, or the server never finishes closing. */
-  onShutdown: (listener: () => void) => () => void;
+  /**
+   * Subscribes to `change` of the floor (agents connecting, calls changing) or to `shutdown` of
+   * the relay (open live views end then, or the server never finishes closing); returns the unsubscribe.
+   */
+  on: (event: 'change' | 'shutdown', listener: () => void) => () => void;
 }
 
 const signInSchema = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) });
@@ -101,7 +101,7 @@ export function consoleApi(o: ConsoleOptions): express.Router {
         sameSite: 'strict',
         secure: req.secure,
         path: '/',
-        maxAge: o.sessionTtlMs,
+        maxAge: o.admins.sessionTtlMs,
       });
       res.status(201).json({ username: result.admin.username });
     } else if (result.code === 'RATE_LIMITED') {
@@ -143,14 +143,14 @@ export function consoleApi(o: ConsoleOptions): express.Router {
     const push = () => res.write(`event: floor\ndata: ${JSON.stringify(floor())}\n\n`);
     // Changes come in bursts (one per station and phase): one snapshot per burst.
     let pending: NodeJS.Timeout | undefined;
-    const unsubscribe = o.onFloorChange(() => {
+    const unsubscribe = o.on('change', () => {
       pending ??= setTimeout(() => {
         pending = undefined;
         push();
       }, 100);
     });
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), LIVE_KEEPALIVE_MS);
-    const stopping = o.onShutdown(() => res.end());
+    const stopping = o.on('shutdown', () => res.end());
     push();
     req.on('close', () => {
       liveViews--;
