@@ -1,10 +1,9 @@
 import cors from 'cors';
 import express from 'express';
-import { errorBody } from '../shared/errors';
 import { signInRequestSchema, type SignInResponse } from '../shared/messages';
 import type { Agents } from './agents';
 import type { AddressLimiter } from './address-limiter';
-import { bodyErrorHandler, rateLimited } from './http-errors';
+import { errorHandler, rateLimited, sendError } from './http-errors';
 import type { Logger } from './log';
 import { sha256 } from './secrets';
 
@@ -30,7 +29,7 @@ export function apiRouter({ agents, addresses, allowedOrigins, onSessionsChanged
   router.post('/sessions', async (req, res) => {
     const parsed = signInRequestSchema.safeParse(req.body);
     if (!parsed.success) {
-      res.status(400).json(errorBody('INVALID_FIELDS', 'send {"extenUser": "...", "password": "..."}'));
+      sendError(res, 'INVALID_FIELDS', 'send {"extenUser": "...", "password": "..."}');
       return;
     }
     const { extenUser, password } = parsed.data;
@@ -54,14 +53,14 @@ export function apiRouter({ agents, addresses, allowedOrigins, onSessionsChanged
     } else {
       addresses.fail(req.ip);
       log.warn({ agent: extenUser }, 'sign-in failed');
-      res.status(401).json(errorBody('UNAUTHORIZED', 'wrong extension user or password'));
+      sendError(res, 'UNAUTHORIZED', 'wrong extension user or password');
     }
   });
 
   router.delete('/sessions/current', (req, res) => {
     const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!token) {
-      res.status(401).json(errorBody('UNAUTHORIZED', 'send Authorization: Bearer <session token>'));
+      sendError(res, 'UNAUTHORIZED', 'send Authorization: Bearer <session token>');
       return;
     }
     agents.signOut(sha256(token));
@@ -69,6 +68,6 @@ export function apiRouter({ agents, addresses, allowedOrigins, onSessionsChanged
     res.status(204).end();
   });
 
-  router.use(bodyErrorHandler(log));
+  router.use(errorHandler(log));
   return router;
 }

@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import express from 'express';
-import { errorBody } from '../shared/errors';
 import { AddressLimiter } from './address-limiter';
 import { Admins } from './admins';
 import { Agents } from './agents';
@@ -23,6 +22,7 @@ import type { Identify } from './identify';
 import type { LookupCache } from './lookup-cache';
 import { createChain, type LookupChain } from './lookup-chain';
 import { loadLookupConfig, type LookupConfig } from './lookup-config';
+import { errorHandler, sendError } from './http-errors';
 import { ingestRouter } from './ingest';
 import { ipAllowList } from './ip-allow';
 import { createLogger, loggablePath, type Logger } from './log';
@@ -212,8 +212,9 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   );
   app.use(serveConsole());
   app.use((_req, res) => {
-    res.status(404).json(errorBody('NOT_FOUND', 'not found'));
+    sendError(res, 'NOT_FOUND', 'not found');
   });
+  app.use(errorHandler(log));
 
   // A slow-body client cannot hold a connection open forever: Node checks the timeouts every
   // connectionsCheckingInterval (30 s by default, longer than the timeout itself).

@@ -3,7 +3,6 @@ import { stringify } from 'csv-stringify/sync';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Floor, FloorAgent, Settings } from '../shared/console';
-import { errorBody } from '../shared/errors';
 import { parsePhone } from '../shared/phone';
 import type { AddressLimiter } from './address-limiter';
 import type { Admins } from './admins';
@@ -14,7 +13,7 @@ import type { Config } from './config';
 import { EXTENSION_ID } from './config';
 import { ImportError, importContacts } from './contacts-import';
 import type { Directory } from './directory';
-import { bodyErrorHandler, rateLimited } from './http-errors';
+import { errorHandler, rateLimited, sendError } from './http-errors';
 import { voicenterAnswer } from './identify';
 import type { Logger } from './log';
 import type { LookupChain } from './lookup-chain';
@@ -75,14 +74,14 @@ export function consoleApi(o: ConsoleOptions): express.Router {
   const router = express.Router();
   const json = express.json({ limit: '16kb' });
 
-  const bad = (res: Response, message: string) => res.status(400).json(errorBody('INVALID_FIELDS', message));
+  const bad = (res: Response, message: string) => sendError(res, 'INVALID_FIELDS', message);
   const issues = (err: z.ZodError) => err.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
 
   // Every request: no caching of what administrators see; mutations only from the console itself.
   router.use((req, res, next) => {
     res.set('Cache-Control', 'no-store');
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.get(CONSOLE_HEADER) !== '1') {
-      res.status(403).json(errorBody('FORBIDDEN', `console requests must carry the ${CONSOLE_HEADER} header`));
+      sendError(res, 'FORBIDDEN', `console requests must carry the ${CONSOLE_HEADER} header`);
       return;
     }
     next();
@@ -109,7 +108,7 @@ export function consoleApi(o: ConsoleOptions): express.Router {
     } else {
       o.addresses.fail(req.ip);
       o.log.warn({ admin: parsed.data.username }, 'console sign-in failed');
-      res.status(401).json(errorBody('UNAUTHORIZED', 'wrong username or password'));
+      sendError(res, 'UNAUTHORIZED', 'wrong username or password');
     }
   });
 
@@ -118,7 +117,7 @@ export function consoleApi(o: ConsoleOptions): express.Router {
     const token = cookie(req, SESSION_COOKIE);
     const admin = token ? o.admins.session(token) : undefined;
     if (!admin) {
-      res.status(401).json(errorBody('UNAUTHORIZED', 'sign in to the console'));
+      sendError(res, 'UNAUTHORIZED', 'sign in to the console');
       return;
     }
     res.locals.admin = admin;
@@ -137,7 +136,7 @@ export function consoleApi(o: ConsoleOptions): express.Router {
   let liveViews = 0;
   router.get('/floor', (_req, res) => void res.json(floor()));
   router.get('/floor/events', (req, res) => {
-    if (liveViews >= MAX_LIVE_VIEWS) return void res.status(429).json(errorBody('TOO_MANY', 'too many live views open'));
+    if (liveViews >= MAX_LIVE_VIEWS) return void sendError(res, 'TOO_MANY', 'too many live views open');
     liveViews++;
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
     const push = () => res.write(`event: floor\ndata: ${JSON.stringify(floor())}\n\n`);
@@ -200,7 +199,7 @@ export function consoleApi(o: ConsoleOptions): express.Router {
     try {
       await o.agents.add(parsed.data.extenUser, parsed.data.name, password);
     } catch (err) {
-      if (err instanceof AgentExistsError) return void res.status(409).json(errorBody('CONFLICT', err.message));
+      if (err instanceof AgentExistsError) return void sendError(res, 'CONFLICT', err.message);
       throw err;
     }
     o.log.info({ agent: parsed.data.extenUser, admin: res.locals.admin.username }, 'agent added in the console');
@@ -215,7 +214,7 @@ export function consoleApi(o: ConsoleOptions): express.Router {
       o.log.info({ agent: agent.extenUser, change: parsed.data, admin: res.locals.admin.username }, 'agent changed in the console');
       res.json(agent);
     } catch (err) {
-      if (err instanceof NoSuchAgentError) return void res.status(404).json(errorBody('NOT_FOUND', err.message));
+      if (err instanceof NoSuchAgentError) return void sendError(res, 'NOT_FOUND', err.message);
       throw err;
     }
   });
@@ -226,7 +225,7 @@ export function consoleApi(o: ConsoleOptions): express.Router {
     try {
       await o.agents.setPassword(String(req.params.extenUser), password);
     } catch (err) {
-      if (err instanceof NoSuchAgentError) return void res.status(404).json(errorBody('NOT_FOUND', err.message));
+      if (err instanceof NoSuchAgentError) return void sendError(res, 'NOT_FOUND', err.message);
       throw err;
     }
     o.sockets.revalidate();
@@ -243,11 +242,11 @@ export function consoleApi(o: ConsoleOptions): express.Router {
     const parsed = contactSchema.safeParse(req.body);
     if (!Number.isSafeInteger(key)) return void bad(res, 'no such contact');
     if (!parsed.success) return void bad(res, issues(parsed.error));
-    if (!o.directory.update(key, parsed.data)) return void res.status(404).json(errorBody('NOT_FOUND', 'no such contact'));
+    if (!o.directory.update(key, parsed.data)) return void sendError(res, 'NOT_FOUND', 'no such contact');
     res.json(o.directory.get(key));
   });
   router.post('/contacts/import', express.text({ type: ['text/csv', 'text/plain', 'application/vnd.ms-excel'], limit: MAX_UPLOAD }), async (req, res) => {
-    if (typeof req.body !== 'string') return void res.status(415).json(errorBody('UNSUPPORTED_MEDIA_TYPE', 'send the CSV file as text/csv'));
+    if (typeof req.body !== 'string') return void sendError(res, 'UNSUPPORTED_MEDIA_TYPE', 'send the CSV file as text/csv');
     const dryRun = req.query.dryRun === '1' || req.query.dryRun === 'true';
     try {
       const report = await importContacts(Readable.from([req.body]), o.directory, { dryRun });
@@ -281,15 +280,15 @@ export function consoleApi(o: ConsoleOptions): express.Router {
   router.get('/settings', (req, res) => void res.json(settings(req)));
   router.post('/settings/rotate-token', (req, res) => {
     if (o.token.fromEnvironment) {
-      return void res.status(409).json(errorBody('CONFLICT', 'the pop-up token is set by RELAY_VOICENTER_TOKEN: change it there'));
+      return void sendError(res, 'CONFLICT', 'the pop-up token is set by RELAY_VOICENTER_TOKEN: change it there');
     }
     o.token.rotate();
     o.log.warn({ admin: res.locals.admin.username }, 'pop-up token rotated: update the URL in Voicenter');
     res.json(settings(req));
   });
 
-  router.use((_req, res) => void res.status(404).json(errorBody('NOT_FOUND', 'not found')));
-  router.use(bodyErrorHandler(o.log));
+  router.use((_req, res) => void sendError(res, 'NOT_FOUND', 'not found'));
+  router.use(errorHandler(o.log));
   return router;
 }
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
+import { sendError } from './http-errors';
 
 /** Where `npm run build` puts the console (vite, relay/console/). */
 export const CONSOLE_DIR = fileURLToPath(new URL('../dist/console', import.meta.url));
@@ -25,10 +26,8 @@ export function serveConsole(dir = CONSOLE_DIR): express.Router {
   router.use(express.static(dir, { index: 'index.html', maxAge: 0 }));
   router.get('/', (_req, res) => {
     // Only reached when the console is not built.
-    res
-      .status(existsSync(dir) ? 404 : 503)
-      .type('text/plain')
-      .send('The console is not built: run npm run build (npm start does it).');
+    if (existsSync(dir)) sendError(res, 'NOT_FOUND', 'not found');
+    else sendError(res, 'UNAVAILABLE', 'the console is not built: run npm run build (npm start does it)');
   });
   return router;
 }

@@ -1,6 +1,14 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { errorBody, type ErrorCode } from '../shared/errors';
+import { ERRORS, errorBody, type ErrorCode } from '../shared/errors';
 import type { Logger } from './log';
+
+/**
+ * The one way the relay answers an error over HTTP: the code's status from the error table and
+ * `{"STATUS":"ERROR","CODE":…,"ERROR":…}`. Never a stack trace, a path or a version.
+ */
+export function sendError(res: Response, code: ErrorCode, message: string, headers: Record<string, string> = {}): void {
+  res.status(ERRORS[code].http).set(headers).json(errorBody(code, message));
+}
 
 /** body-parser's error types, in words a sender can act on. */
 const BODY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
@@ -13,29 +21,48 @@ const BODY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
   'request.size.invalid': { code: 'INVALID_FIELDS', message: 'the body is shorter or longer than its Content-Length' },
 };
 
-/** Turns errors from reading a request into a 4xx JSON answer; only our own faults become a 500. */
-export function bodyErrorHandler(log: Logger): ErrorRequestHandler {
-  return (err: { type?: string; status?: number; message?: string; limit?: number }, _req, res, _next) => {
+interface HttpishError {
+  type?: string;
+  status?: number;
+  statusCode?: number;
+  message?: string;
+  limit?: number;
+}
+
+/**
+ * The last handler of the app: every error becomes a JSON answer. Errors from reading a request
+ * (a body, a path that does not decode) are the sender's: a 4xx with a reason. Anything else is
+ * the relay's own fault: a 500 with the INTERNAL code, its details only in the log.
+ */
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err: HttpishError, _req, res, _next) => {
+    const requestLog = (res.locals.log as Logger | undefined) ?? log;
+    if (res.headersSent) {
+      requestLog.warn({ err: err.message }, 'request failed after its answer began');
+      res.destroy();
+      return;
+    }
     const known = err.type ? BODY_ERRORS[err.type] : undefined;
     if (known) {
       // Each route has its own limit (64 KB for Voicenter, more for a console upload): say which.
       const message = err.type === 'entity.too.large' && err.limit ? `the body is larger than ${size(err.limit)}` : known.message;
-      res.status(err.status && err.status < 500 ? err.status : 400).json(errorBody(known.code, message));
-      return;
+      return sendError(res, known.code, message);
     }
-    if (err.status && err.status >= 400 && err.status < 500) {
-      res.status(err.status).json(errorBody('INVALID_FIELDS', err.message ?? 'bad request'));
-      return;
+    const status = err.status ?? err.statusCode;
+    if (err instanceof URIError || (status !== undefined && status >= 400 && status < 500)) {
+      // Express's own 4xx (a path that does not decode: /voicenter/%). Its message quotes the
+      // path, which may hold the pop-up token: say it in our words instead.
+      return sendError(res, 'INVALID_FIELDS', 'the request cannot be read (its path or fields are malformed)');
     }
-    log.error({ err: err.message }, 'request failed');
-    res.status(500).json({ STATUS: 'ERROR', ERROR: 'internal error' });
+    requestLog.error({ err: err.message }, 'request failed');
+    sendError(res, 'INTERNAL', 'internal error');
   };
 }
 
 const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.round(bytes / 1024)} KB`);
 
-/** 429 with Retry-After: a sign-in refused until `retryAfterMs` has passed. */
-export function rateLimited(res: Response, retryAfterMs: number, what = 'too many attempts'): void {
-  const seconds = Math.ceil(retryAfterMs / 1000);
-  res.status(429).set('Retry-After', String(seconds)).json(errorBody('RATE_LIMITED', `${what}: try again in ${seconds} s`));
+/** 429 with Retry-After: refused until `retryAfterMs` has passed. */
+export function rateLimited(res: Response, retryAfterMs: number, what = 'too many attempts', code: 'RATE_LIMITED' | 'TOO_MANY' = 'RATE_LIMITED'): void {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  sendError(res, code, `${what}: try again in ${seconds} s`, { 'Retry-After': String(seconds) });
 }

@@ -1,9 +1,8 @@
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { parseCallEvent, type RequestFormat } from '../shared/call-event';
-import { errorBody } from '../shared/errors';
 import type { CallFlow } from './call-flow';
-import { bodyErrorHandler } from './http-errors';
+import { errorHandler, sendError } from './http-errors';
 import type { Logger } from './log';
 import type { PopupToken } from './secrets';
 
@@ -35,12 +34,12 @@ export function ingestRouter({ token, count, allowIp, allowedOrigins, flow, log 
   const checkToken = (req: Request, res: Response, next: NextFunction) => {
     const given = req.params.token;
     if (typeof given !== 'string' || !token.matches(given)) {
-      res.status(404).json(errorBody('NOT_FOUND', 'not found'));
+      sendError(res, 'NOT_FOUND', 'not found');
       return;
     }
     if (allowIp && !allowIp(req.ip)) {
       requestLog(res).warn({ ip: req.ip }, 'pop-up request from an address not allowed');
-      res.status(403).json(errorBody('FORBIDDEN_ADDRESS', 'this address may not call the pop-up URL'));
+      sendError(res, 'FORBIDDEN_ADDRESS', 'this address may not call the pop-up URL');
       return;
     }
     next();
@@ -51,16 +50,14 @@ export function ingestRouter({ token, count, allowIp, allowedOrigins, flow, log 
     const format = formatOf(req);
     res.locals.format = format;
     if (!format) {
-      res
-        .status(415)
-        .json(errorBody('UNSUPPORTED_MEDIA_TYPE', 'send a query string, application/x-www-form-urlencoded or application/json'));
+      sendError(res, 'UNSUPPORTED_MEDIA_TYPE', 'send a query string, application/x-www-form-urlencoded or application/json');
       return;
     }
     const fields: unknown = format === 'query' ? req.query : req.body;
     const parsed = parseCallEvent(fields);
     if (!parsed.ok) {
       requestLog(res).warn({ format, error: parsed.error }, 'unreadable pop-up request');
-      res.status(400).json(errorBody('INVALID_FIELDS', parsed.error));
+      sendError(res, 'INVALID_FIELDS', parsed.error);
       return;
     }
     res.status(200).json(await flow.handle(parsed.event, format, arrived, requestLog(res)));
@@ -78,9 +75,9 @@ export function ingestRouter({ token, count, allowIp, allowedOrigins, flow, log 
   router.get('/voicenter/:token', handle);
   router.post('/voicenter/:token', handle);
   router.all('/voicenter/:token', (_req, res) => {
-    res.status(405).set('Allow', 'GET, POST, OPTIONS').json(errorBody('INVALID_FIELDS', 'use GET or POST'));
+    sendError(res, 'METHOD_NOT_ALLOWED', 'use GET or POST', { Allow: 'GET, POST, OPTIONS' });
   });
-  router.use('/voicenter/:token', bodyErrorHandler(log));
+  router.use('/voicenter/:token', errorHandler(log));
   return router;
 }
 
