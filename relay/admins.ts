@@ -1,6 +1,7 @@
 import type { DB } from './db';
 import { checkPassword, type PasswordCheck } from './password-check';
 import { hashPassword, newPassword, randomToken, sha256 } from './secrets';
+import { SignInThrottle } from './sign-in-throttle';
 
 /** The administrator the relay creates on its first start. */
 export const FIRST_ADMIN = 'admin';
@@ -16,8 +17,6 @@ interface AdminRow {
   id: number;
   username: string;
   password_hash: string;
-  failed_attempts: number;
-  locked_until: number;
 }
 
 export class NoSuchAdminError extends Error {}
@@ -33,6 +32,8 @@ export class Admins {
     private readonly db: DB,
     /** How long a console session lasts (its cookie too). */
     readonly sessionTtlMs: number,
+    /** Sign-in throttling, shared with the agents. */
+    private readonly throttle = new SignInThrottle(),
   ) {}
 
   /**
@@ -60,16 +61,18 @@ export class Admins {
       this.db
         .prepare(
           `INSERT INTO admins (username, password_hash, created_at) VALUES (?, ?, ?)
-           ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, failed_attempts = 0, locked_until = 0`,
+           ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash`,
         )
         .run(username, hash, now);
       this.db.prepare('DELETE FROM admin_sessions WHERE admin_id = (SELECT id FROM admins WHERE username = ?)').run(username);
     })();
+    this.throttle.forgetAccount(`admin:${username}`);
   }
 
-  async signIn(username: string, password: string, now = Date.now()): Promise<AdminSignIn> {
+  /** Failures from `ip` slow it down (SignInThrottle). */
+  async signIn(username: string, password: string, ip?: string, now = Date.now()): Promise<AdminSignIn> {
     const found = this.db.prepare<[string], AdminRow>('SELECT * FROM admins WHERE username = ?').get(username);
-    const check = await checkPassword(this.db, 'admins', found, password, now);
+    const check = await checkPassword(this.throttle, 'admin', username, found, password, ip);
     if (!check.ok) return check;
     const { row } = check;
     const token = randomToken();

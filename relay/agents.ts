@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DB } from './db';
 import { checkPassword, type PasswordCheck } from './password-check';
 import { hashPassword, randomToken, sha256 } from './secrets';
+import { SignInThrottle } from './sign-in-throttle';
 
 export interface Agent {
   id: number;
@@ -18,8 +19,6 @@ interface AgentRow {
   name: string;
   enabled: number;
   password_hash: string;
-  failed_attempts: number;
-  locked_until: number;
 }
 
 const toAgent = (r: Pick<AgentRow, 'id' | 'exten_user' | 'name' | 'enabled'>): Agent => ({
@@ -47,6 +46,8 @@ export class Agents {
   constructor(
     private readonly db: DB,
     private readonly sessionTtlMs: number,
+    /** Sign-in throttling, shared with the console's administrators. */
+    readonly throttle = new SignInThrottle(),
   ) {
     this.byExtenUser = db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE exten_user = ?');
     this.sessionByHash = db.prepare<[string, number], AgentRow>(
@@ -120,15 +121,16 @@ export class Agents {
       const agent = this.byExtenUser.get(extenUser);
       if (!agent) throw new NoSuchAgentError(`no agent ${extenUser}`);
       this.db
-        .prepare('UPDATE agents SET password_hash = ?, failed_attempts = 0, locked_until = 0 WHERE id = ?')
+        .prepare('UPDATE agents SET password_hash = ? WHERE id = ?')
         .run(hash, agent.id);
       this.db.prepare('DELETE FROM sessions WHERE agent_id = ?').run(agent.id);
     })();
+    this.throttle.forgetAccount(`agent:${extenUser}`);
   }
 
-  /** Trades extension user and password for a session token. Failures slow the account down. */
-  async signIn(extenUser: string, password: string, now = Date.now()): Promise<SignInResult> {
-    const check = await checkPassword(this.db, 'agents', this.byExtenUser.get(extenUser), password, now);
+  /** Trades extension user and password for a session token. Failures from `ip` slow it down (SignInThrottle). */
+  async signIn(extenUser: string, password: string, ip?: string, now = Date.now()): Promise<SignInResult> {
+    const check = await checkPassword(this.throttle, 'agent', extenUser, this.byExtenUser.get(extenUser), password, ip);
     if (!check.ok) return check;
     const { row } = check;
     if (row.enabled !== 1) return { ok: false, code: 'UNAUTHORIZED' };

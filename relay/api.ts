@@ -2,7 +2,6 @@ import cors from 'cors';
 import express from 'express';
 import { signInRequestSchema, type SignInResponse } from '../shared/messages';
 import type { Agents } from './agents';
-import type { AddressLimiter } from './address-limiter';
 import { errorHandler, rateLimited, sendError } from './http-errors';
 import type { Logger } from './log';
 import { sha256 } from './secrets';
@@ -11,15 +10,13 @@ export interface ApiOptions {
   agents: Agents;
   /** Origins allowed to sign in from a browser: this project's extension. */
   allowedOrigins: string[];
-  /** Failed sign-ins by client address, shared with the console's sign-in. */
-  addresses: AddressLimiter;
   /** Called after a sign-out so the agent's sockets close at once. */
   onSessionsChanged: () => void;
   log: Logger;
 }
 
 /** The agents' API: sign in (extension user + password → session token) and sign out. */
-export function apiRouter({ agents, addresses, allowedOrigins, onSessionsChanged, log }: ApiOptions): express.Router {
+export function apiRouter({ agents, allowedOrigins, onSessionsChanged, log }: ApiOptions): express.Router {
   const router = express.Router();
   router.use(
     cors({ origin: allowedOrigins, methods: ['POST', 'DELETE'], allowedHeaders: ['Content-Type', 'Authorization'] }),
@@ -33,12 +30,7 @@ export function apiRouter({ agents, addresses, allowedOrigins, onSessionsChanged
       return;
     }
     const { extenUser, password } = parsed.data;
-    const wait = addresses.retryAfter(req.ip);
-    if (wait > 0) {
-      log.warn({ ip: req.ip }, 'sign-in refused: too many failures from this address');
-      return rateLimited(res, wait, 'too many failed sign-ins from this address');
-    }
-    const result = await agents.signIn(extenUser, password);
+    const result = await agents.signIn(extenUser, password, req.ip);
     if (result.ok) {
       log.info({ agent: extenUser }, 'signed in');
       const body: SignInResponse = {
@@ -48,10 +40,9 @@ export function apiRouter({ agents, addresses, allowedOrigins, onSessionsChanged
       };
       res.status(201).json(body);
     } else if (result.code === 'RATE_LIMITED') {
-      log.warn({ agent: extenUser }, 'sign-in refused: too many attempts');
-      rateLimited(res, result.retryAfterMs);
+      log.warn({ agent: extenUser, ip: req.ip }, 'sign-in refused: too many attempts');
+      rateLimited(res, result.retryAfterMs, 'too many sign-in attempts');
     } else {
-      addresses.fail(req.ip);
       log.warn({ agent: extenUser }, 'sign-in failed');
       sendError(res, 'UNAUTHORIZED', 'wrong extension user or password');
     }

@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import express from 'express';
-import { AddressLimiter } from './address-limiter';
 import { Admins } from './admins';
 import { Agents } from './agents';
 import { apiRouter } from './api';
@@ -29,6 +28,7 @@ import { createLogger, loggablePath, type Logger } from './log';
 import { Metrics } from './metrics';
 import { Outbox } from './outbox';
 import { PopupToken } from './secrets';
+import { SignInThrottle } from './sign-in-throttle';
 import { AgentSockets } from './socket';
 
 /** A request id a caller may choose: short, and nothing a log reader could mistake for structure. */
@@ -77,9 +77,10 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   const db = openDatabase(config.RELAY_DATA_DIR);
   const token = new PopupToken(config.RELAY_DATA_DIR, config.RELAY_VOICENTER_TOKEN);
   const sessionTtlMs = config.RELAY_SESSION_TTL_HOURS * 3_600_000;
-  const agents = new Agents(db, sessionTtlMs);
-  const admins = new Admins(db, ADMIN_SESSION_MS);
-  const addresses = new AddressLimiter();
+  // One throttle for agents and administrators: failures from one address count for both.
+  const throttle = new SignInThrottle();
+  const agents = new Agents(db, sessionTtlMs, throttle);
+  const admins = new Admins(db, ADMIN_SESSION_MS, throttle);
   // Agents connecting, calls changing: the console's live view listens.
   const floor = new EventEmitter();
   floor.setMaxListeners(0);
@@ -198,7 +199,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   app.use(
     '/console/api',
     consoleApi({
-      admins, addresses, agents, sockets, calls, callLog: new CallLog(db, () => commits.flush()), directory, chain, token, config, log,
+      admins, agents, sockets, calls, callLog: new CallLog(db, () => commits.flush()), directory, chain, token, config, log,
       on: (event, listener) => {
         floor.on(event, listener);
         return () => floor.off(event, listener);
@@ -208,7 +209,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   app.use(ingestRouter({ token, count: (format, status) => metrics.popupRequests.inc({ format, outcome: String(status) }), allowIp: ipAllowList(config.RELAY_POPUP_ALLOW_IPS), allowedOrigins: config.RELAY_POPUP_ORIGINS, flow, log }));
   app.use(
     '/api',
-    apiRouter({ agents, addresses, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, onSessionsChanged: () => sockets.revalidate(), log }),
+    apiRouter({ agents, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, onSessionsChanged: () => sockets.revalidate(), log }),
   );
   app.use(serveConsole());
   app.use((_req, res) => {

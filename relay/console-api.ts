@@ -4,7 +4,6 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { z } from 'zod';
 import type { Floor, FloorAgent, Settings } from '../shared/console';
 import { parsePhone } from '../shared/phone';
-import type { AddressLimiter } from './address-limiter';
 import type { Admins } from './admins';
 import { AgentExistsError, agentNameSchema, extenUserSchema, NoSuchAgentError, passwordSchema, type Agents } from './agents';
 import { type CallLog, CSV_COLUMNS, csvRecord, MAX_LOG_ROWS, type CallLogFilter } from './call-log';
@@ -33,8 +32,6 @@ const LIVE_KEEPALIVE_MS = 20_000;
 
 export interface ConsoleOptions {
   admins: Admins;
-  /** Failed sign-ins by client address, shared with the agents' sign-in. */
-  addresses: AddressLimiter;
   agents: Agents;
   sockets: AgentSockets;
   calls: CallBook;
@@ -90,9 +87,7 @@ export function consoleApi(o: ConsoleOptions): express.Router {
   router.post('/session', json, async (req, res) => {
     const parsed = signInSchema.safeParse(req.body);
     if (!parsed.success) return void bad(res, 'send {"username": "...", "password": "..."}');
-    const wait = o.addresses.retryAfter(req.ip);
-    if (wait > 0) return rateLimited(res, wait, 'too many failed sign-ins from this address');
-    const result = await o.admins.signIn(parsed.data.username, parsed.data.password);
+    const result = await o.admins.signIn(parsed.data.username, parsed.data.password, req.ip);
     if (result.ok) {
       o.log.info({ admin: result.admin.username }, 'console sign-in');
       res.cookie(SESSION_COOKIE, result.token, {
@@ -104,9 +99,9 @@ export function consoleApi(o: ConsoleOptions): express.Router {
       });
       res.status(201).json({ username: result.admin.username });
     } else if (result.code === 'RATE_LIMITED') {
-      rateLimited(res, result.retryAfterMs);
+      o.log.warn({ admin: parsed.data.username, ip: req.ip }, 'console sign-in refused: too many attempts');
+      rateLimited(res, result.retryAfterMs, 'too many sign-in attempts');
     } else {
-      o.addresses.fail(req.ip);
       o.log.warn({ admin: parsed.data.username }, 'console sign-in failed');
       sendError(res, 'UNAUTHORIZED', 'wrong username or password');
     }

@@ -30,6 +30,7 @@ const MIGRATIONS: string[] = [
     name TEXT NOT NULL DEFAULT '',
     password_hash TEXT NOT NULL,
     enabled INTEGER NOT NULL DEFAULT 1,
+    -- Unused since sign-in throttling moved to memory (relay/sign-in-throttle.ts); kept so old databases need no migration.
     failed_attempts INTEGER NOT NULL DEFAULT 0,
     locked_until INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL
@@ -88,6 +89,7 @@ const MIGRATIONS: string[] = [
     id INTEGER PRIMARY KEY,
     username TEXT NOT NULL UNIQUE,
     password_hash TEXT NOT NULL,
+    -- Unused since sign-in throttling moved to memory (relay/sign-in-throttle.ts); kept so old databases need no migration.
     failed_attempts INTEGER NOT NULL DEFAULT 0,
     locked_until INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL
