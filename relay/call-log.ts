@@ -101,12 +101,23 @@ export const CSV_COLUMNS = [
   'ivrid', 'direction', 'phone', 'e164', 'callerName', 'name', 'company', 'url', 'startedAt', 'answeredAt', 'answeredBy', 'endedAt', 'outcome', 'stations',
 ] as const;
 
+/** A cell a spreadsheet would read as a number, or a phone number as people write it: left as it is. */
+const NUMBER_OR_PHONE = /^(?:[+-]?\d+(?:\.\d+)?|\+?\d[\d\s().-]*)$/;
+
+/**
+ * Text that a spreadsheet program would run as a formula (OWASP "CSV Injection": a cell starting
+ * with =, +, -, @, tab or carriage return) gets a leading apostrophe, so it shows as text.
+ * Numbers and phone numbers are left alone: they cannot call anything.
+ */
+export function csvCell(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) && !NUMBER_OR_PHONE.test(text) ? `'${text}` : text;
+}
+
 export function csvRecord(c: LoggedCall): string[] {
   const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
-  // Caller-supplied text opened in a spreadsheet must not run as a formula (CSV injection).
-  const text = (s: string) => (/^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
+  // Every cell: any of them may hold text a caller or a CRM chose.
   return [
-    c.ivrid, c.direction, c.phone, c.e164 ?? '', text(c.callerName), text(c.identity?.name ?? ''), text(c.identity?.company ?? ''), text(c.identity?.url ?? ''),
+    c.ivrid, c.direction, c.phone, c.e164 ?? '', c.callerName, c.identity?.name ?? '', c.identity?.company ?? '', c.identity?.url ?? '',
     iso(c.startedAt), iso(c.answeredAt), c.answeredBy ?? '', iso(c.endedAt), c.outcome, c.stations.join(' '),
-  ];
+  ].map(csvCell);
 }

@@ -229,6 +229,19 @@ describe('the console API', () => {
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ ivrid: 'C1', outcome: 'missed', callerName: `'=HYPERLINK("x")`, stations: 'A1' });
     });
+    it('neutralises every text cell a spreadsheet would run as a formula, from any field of the request', async () => {
+      const c = await Console.signIn(relay);
+      await relay.agents.add('=cmd|1', '', 'pw');
+      const attack = { ivrid: '-SUM', phone: '=HYPERLINK("http://evil.example/1","x")', extenUser: '=cmd|1', status: 'Ringing', callerName: '-2+3' };
+      expect((await popup(relay, attack)).status).toBe(200);
+      await popup(relay, { ivrid: 'plain-1', phone: '+972-54-778-8990', extenUser: 'A1', status: 'Ringing', callerName: '-5' });
+      const rows = parseCsv((await c.call('/calls.csv')).text, { bom: true, columns: true }) as Record<string, string>[];
+      const attacked = rows.find((r) => r.ivrid === `'-SUM`);
+      expect(attacked).toMatchObject({ phone: `'=HYPERLINK("http://evil.example/1","x")`, stations: `'=cmd|1`, callerName: `'-2+3` });
+      // Numbers and phone numbers stay as they are.
+      expect(rows.find((r) => r.ivrid === 'plain-1')).toMatchObject({ phone: '+972-54-778-8990', e164: '+972547788990', callerName: '-5' });
+      for (const row of rows) for (const cell of Object.values(row)) expect(cell).not.toMatch(/^[=@\t\r]/);
+    });
   });
 
   describe('agents', () => {
