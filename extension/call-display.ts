@@ -1,4 +1,5 @@
 import type { CallView } from '../shared/messages';
+import { isHttpUrl } from '../shared/url';
 
 /**
  * Wraps text from outside (CRM names, company names) in Unicode first-strong isolates, so a
@@ -54,15 +55,8 @@ export function notificationText(call: CallView): { title: string; message: stri
   };
 }
 
-/** Only http and https pages are ever opened. */
-export function isOpenableUrl(url: string): boolean {
-  try {
-    const { protocol } = new URL(url);
-    return protocol === 'http:' || protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
+/** Only http and https pages are ever opened (the relay's own rule for links). */
+export const isOpenableUrl = isHttpUrl;
 
 /** Control characters and markup are shown as text; this drops the controls and trims length. */
 function plain(text: string): string {

@@ -34,6 +34,11 @@ export class CircuitBreaker {
     this.trialRunning = false;
   }
 
+  /** The lookup ended without telling whether the source is healthy (cut short, or the input's fault). */
+  neutral(): void {
+    this.trialRunning = false;
+  }
+
   failure(): void {
     this.failures++;
     this.trialRunning = false;

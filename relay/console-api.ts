@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { z } from 'zod';
 import type { Floor, FloorAgent, Settings } from '../shared/console';
 import { parsePhone } from '../shared/phone';
+import { isHttpUrl } from '../shared/url';
 import type { Admins } from './admins';
 import { AgentExistsError, agentNameSchema, extenUserSchema, NoSuchAgentError, passwordSchema, type Agents } from './agents';
 import { type CallLog, CSV_COLUMNS, csvRecord, MAX_LOG_ROWS, type CallLogFilter } from './call-log';
@@ -54,7 +55,7 @@ const agentChangeSchema = z.object({ name: agentNameSchema.optional(), enabled: 
 const contactSchema = z.object({
   name: z.string().trim().min(1).max(256),
   company: z.string().trim().max(256).default(''),
-  url: z.string().trim().max(2048).refine((u) => u === '' || /^https?:\/\/\S+$/i.test(u), 'url must start with http:// or https://').default(''),
+  url: z.string().trim().max(2048).refine((u) => u === '' || isHttpUrl(u), 'url must start with http:// or https://').default(''),
   phones: z.array(z.string().trim().min(1).max(64)).min(1, 'at least one phone number').max(20),
 });
 const logFilterSchema = z.object({

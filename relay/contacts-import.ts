@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
+import { isHttpUrl } from '../shared/url';
 import type { Contact, Directory } from './directory';
 
 export interface ImportReport {
@@ -30,7 +31,7 @@ export function contactFromRecord(record: Record<string, string>): Contact | str
   if (phones.length === 0) return 'no phone number';
   if (phones.some((p) => !/\d/.test(p) || p.length > 64)) return `not a phone number: ${phones.find((p) => !/\d/.test(p) || p.length > 64)}`;
   const url = record.url?.trim() ?? '';
-  if (url !== '' && !/^https?:\/\/\S+$/i.test(url)) return 'url must start with http:// or https://';
+  if (url !== '' && !isHttpUrl(url)) return 'url must start with http:// or https://';
   return { id: record.id?.trim() ?? '', name, company: record.company?.trim() ?? '', url, phones };
 }
 

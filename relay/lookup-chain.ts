@@ -2,6 +2,7 @@ import type { CallEvent } from '../shared/call-event';
 import type { SourceHealth } from '../shared/console';
 import type { Identity } from '../shared/messages';
 import type { Phone } from '../shared/phone';
+import { isHttpUrl } from '../shared/url';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { SourceError } from './http-fetch';
 import { UNKNOWN } from './identify';
@@ -47,7 +48,8 @@ interface Running {
   started: number;
   /** null: not asked (circuit open, or it threw at once; see error). */
   outcome: SourceOutcome | Promise<SourceOutcome> | null;
-  error: string;
+  /** 'circuit open', or what the source threw at once. */
+  error: unknown;
 }
 
 /**
@@ -111,7 +113,7 @@ export class LookupChain {
     const key = phone.e164 ?? phone.digits;
     const cached = useCache && this.o.cache ? this.o.cache.get(key) : null;
     const fromCache = (state: Traced['cache']): Traced => ({
-      identity: { ...cached!.identity, how: withCache(cached!.identity.how) },
+      identity: { ...cached!.identity, url: this.safeLink(cached!.identity.url, 'cache'), how: withCache(cached!.identity.how) },
       steps,
       cache: state,
     });
@@ -140,15 +142,14 @@ export class LookupChain {
         if (outcome instanceof Promise) void outcome.catch(() => undefined);
         return { source, started, outcome, error: '' };
       } catch (err) {
-        return { source, started, outcome: null, error: message(err) };
+        return { source, started, outcome: null, error: err };
       }
     });
     let errors = 0;
     for (let k = 0; k < running.length; k++) {
       const r = running[k]!;
       if (r.outcome === null) {
-        if (r.error !== 'circuit open') this.breakers.get(r.source.name)!.failure();
-        this.note(steps, { source: r.source.name, outcome: r.error === 'circuit open' ? 'skipped' : 'error', ms: 0, detail: r.error });
+        this.note(steps, r.error === 'circuit open' ? { source: r.source.name, outcome: 'skipped', ms: 0, detail: 'circuit open' } : this.failed(r.source, r.started, r.error));
         errors++;
         continue;
       }
@@ -165,7 +166,11 @@ export class LookupChain {
       if (outcome.kind === 'matched') {
         // A match decides: lower-priority lookups still running are not needed.
         controller.abort();
-        for (const rest of running.slice(k + 1)) this.note(steps, { source: rest.source.name, outcome: 'not needed', ms: 0, detail: '' });
+        for (const rest of running.slice(k + 1)) {
+          // Cut short, no verdict on the source (a half-open trial among them must not stay running).
+          if (rest.outcome !== null) this.breakers.get(rest.source.name)!.neutral();
+          this.note(steps, { source: rest.source.name, outcome: 'not needed', ms: 0, detail: '' });
+        }
         const traced = this.done(steps, r.source, outcome, 'miss');
         this.o.cache?.set(key, traced.identity);
         return traced;
@@ -175,6 +180,16 @@ export class LookupChain {
     // "Nobody has this number" is remembered only when every source could answer.
     if (errors === 0) this.o.cache?.set(key, identity);
     return { identity, steps, cache: 'miss' };
+  }
+
+  /**
+   * Only http(s) links leave the relay (to Voicenter, the call log, the console, the agents): a
+   * source answering javascript:, data:, file: or chrome: gets its link dropped, and logged.
+   */
+  private safeLink(url: string, source: string): string {
+    if (url === '' || isHttpUrl(url)) return url;
+    this.o.log.warn({ source, scheme: /^([a-z][\w+.-]*):/i.exec(url)?.[1]?.slice(0, 20) ?? '(none)' }, 'dropped a link that is not http(s)');
+    return '';
   }
 
   private note(steps: TraceStep[], step: TraceStep): void {
@@ -192,7 +207,10 @@ export class LookupChain {
   }
 
   private failed(source: Source, started: number, err: unknown): TraceStep {
-    this.breakers.get(source.name)?.failure();
+    // A request the source could not take because of the caller's input (a number no header can
+    // carry, a 400 from the CRM) says nothing about the source's health.
+    if (err instanceof SourceError && err.blamesRequest) this.breakers.get(source.name)?.neutral();
+    else this.breakers.get(source.name)?.failure();
     const detail = message(err);
     // The source's name and what went wrong, never its URL or credentials.
     this.o.log.warn({ source: source.name, err: detail }, 'caller lookup source failed');
@@ -206,7 +224,7 @@ export class LookupChain {
         status: m.total > 1 ? 'multiple' : 'found',
         name: m.name,
         company: m.company,
-        url: m.url,
+        url: this.safeLink(m.url, source.name),
         total: m.total,
         id: m.id,
         source: source.name,

@@ -43,7 +43,7 @@ sources:
   it('reads JSON', () => {
     const path = file('ok.json', JSON.stringify({ sources: [{ kind: 'voicenter-forward', url: 'https://old.example/popup' }] }));
     expect(loadLookupConfig(path).sources).toEqual([
-      { kind: 'voicenter-forward', name: 'voicenter-forward', url: 'https://old.example/popup', format: 'json', timeoutMs: 2000 },
+      { kind: 'voicenter-forward', name: 'voicenter-forward', url: 'https://old.example/popup', format: 'json', timeoutMs: 2000, redirects: 'same-origin' },
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, readConfigFile } from './config';
 import { PRESETS } from './presets';
+import type { RedirectPolicy } from './http-fetch';
 import type { HttpSourceSpec } from './sources';
 import { PHONE_PLACEHOLDERS, placeholders } from './template';
 
@@ -32,6 +33,8 @@ const httpUrl = z.string().refine((u) => /^https?:\/\/[^\s]+$/i.test(u), 'must b
 const timeoutMs = z.number().int().min(50).max(30_000).default(2_000);
 const fieldPath = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 const name = z.string().trim().min(1).max(60);
+/** Redirects: followed within the source's own origin only (default), or not at all. Never to another site. */
+const redirects = z.enum(['same-origin', 'none']).default('same-origin');
 
 function schema(env: NodeJS.ProcessEnv) {
   const directory = z.strictObject({ kind: z.literal('directory'), name: name.default('directory') });
@@ -41,6 +44,7 @@ function schema(env: NodeJS.ProcessEnv) {
     url: httpUrl,
     format: z.enum(['query', 'form', 'json']).default('json'),
     timeoutMs,
+    redirects,
   });
   const auth = z.discriminatedUnion('type', [
     z.strictObject({ type: z.literal('none') }),
@@ -73,6 +77,7 @@ function schema(env: NodeJS.ProcessEnv) {
     match: z.enum(['exact', 'suffix']).default('exact'),
     suffixDigits: z.number().int().min(4).max(15).default(9),
     timeoutMs,
+    redirects,
   });
   const presets = Object.keys(PRESETS).map((kind) =>
     z.looseObject({
@@ -82,6 +87,7 @@ function schema(env: NodeJS.ProcessEnv) {
       baseUrl: httpUrl.optional(),
       term: z.string().optional(),
       timeoutMs,
+      redirects,
     }),
   );
   // By kind, so that an error names the field of the kind given, not "invalid input".
@@ -116,7 +122,7 @@ function schema(env: NodeJS.ProcessEnv) {
 
 export type SourceConfig =
   | { kind: 'directory'; name: string }
-  | { kind: 'voicenter-forward'; name: string; url: string; format: 'query' | 'form' | 'json'; timeoutMs: number }
+  | { kind: 'voicenter-forward'; name: string; url: string; format: 'query' | 'form' | 'json'; timeoutMs: number; redirects: RedirectPolicy }
   | ({ kind: 'http' } & HttpSourceSpec);
 
 export interface LookupConfig {
@@ -157,7 +163,7 @@ export function loadLookupConfig(file: string | undefined, env: NodeJS.ProcessEn
       out = { ...h, maxBytes: MAX_BYTES };
     } else {
       const preset = PRESETS[entry.kind]!;
-      const p = entry as Record<string, string | number | undefined> & { token: string; timeoutMs: number };
+      const p = entry as Record<string, string | number | undefined> & { token: string; timeoutMs: number; redirects: RedirectPolicy };
       for (const key of preset.required) if (p[key] === undefined || p[key] === '') throw problem(key, `is required for ${entry.kind}`);
       out = {
         kind: 'http',
@@ -166,6 +172,7 @@ export function loadLookupConfig(file: string | undefined, env: NodeJS.ProcessEn
         suffixDigits: 9,
         timeoutMs: p.timeoutMs,
         maxBytes: MAX_BYTES,
+        redirects: p.redirects,
       };
     }
     if (names.has(out.name)) throw problem('name', `"${out.name}" is used by another source`);

@@ -2,7 +2,7 @@ import { JSONPath } from 'jsonpath-plus';
 import type { CallEvent } from '../shared/call-event';
 import type { Phone } from '../shared/phone';
 import type { Directory } from './directory';
-import { fetchJson, SourceError } from './http-fetch';
+import { fetchJson, SourceError, type FetchInit, type RedirectPolicy } from './http-fetch';
 import type { SourceConfig } from './lookup-config';
 import { fill, phoneValues } from './template';
 
@@ -107,6 +107,8 @@ export interface HttpSourceSpec {
   suffixDigits: number;
   timeoutMs: number;
   maxBytes: number;
+  /** Redirects followed within the source's own origin (default), or none. */
+  redirects?: RedirectPolicy;
 }
 
 function pick(json: unknown, path: FieldPath | undefined): string {
@@ -132,6 +134,37 @@ function fillJson(value: unknown, values: Record<string, string>): unknown {
   return value;
 }
 
+/** Text a header can carry: visible ASCII only (a caller's "number" may hold any letter, or a line break). */
+const headerValue = (v: string) => v.replace(/[^\x20-\x7e]/g, '');
+
+/**
+ * The request for one lookup. A request that cannot be built from the caller's input is that
+ * input's fault, not the source's: it fails with `blamesRequest`, which the circuit breaker ignores.
+ */
+function buildRequest(spec: HttpSourceSpec, values: Record<string, string>): { url: string; init: FetchInit } {
+  try {
+    const url = new URL(fill(spec.url, values));
+    for (const [k, v] of Object.entries(spec.query)) url.searchParams.set(k, fill(v, values, (x) => x));
+    if (spec.auth.type === 'query') url.searchParams.set(spec.auth.param, spec.auth.value);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    for (const [k, v] of Object.entries(spec.headers)) headers[k.toLowerCase()] = fill(v, values, headerValue);
+    const { auth } = spec;
+    if (auth.type === 'basic') headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+    if (auth.type === 'bearer') headers.authorization = `Bearer ${auth.token}`;
+    if (auth.type === 'header') headers[auth.header.toLowerCase()] = auth.value;
+    let body: string | undefined;
+    if (spec.body !== undefined) {
+      body = JSON.stringify(fillJson(spec.body, values));
+      headers['content-type'] = 'application/json';
+    }
+    new Headers(headers); // throws here, not inside fetch, on a value no header can carry
+    return { url: url.toString(), init: { method: spec.method, headers, body, redirects: spec.redirects } };
+  } catch {
+    // Not the error's text: it may quote a header value, and so a credential.
+    throw new SourceError('cannot build the request for this number', true);
+  }
+}
+
 /** A CRM reached over its REST API, described entirely by the spec (the idea of 3CX's CRM templates). */
 export function httpSource(spec: HttpSourceSpec): Source {
   return {
@@ -142,21 +175,8 @@ export function httpSource(spec: HttpSourceSpec): Source {
     async lookup({ phone }, signal) {
       if (phone.withheld || phone.digits === '') return { kind: 'none' };
       const values = { ...spec.params, ...phoneValues(phone, spec.suffixDigits) };
-      const url = new URL(fill(spec.url, values));
-      for (const [k, v] of Object.entries(spec.query)) url.searchParams.set(k, fill(v, values, (x) => x));
-      if (spec.auth.type === 'query') url.searchParams.set(spec.auth.param, spec.auth.value);
-      const headers: Record<string, string> = { accept: 'application/json' };
-      for (const [k, v] of Object.entries(spec.headers)) headers[k.toLowerCase()] = fill(v, values, (x) => x);
-      const { auth } = spec;
-      if (auth.type === 'basic') headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-      if (auth.type === 'bearer') headers.authorization = `Bearer ${auth.token}`;
-      if (auth.type === 'header') headers[auth.header.toLowerCase()] = auth.value;
-      let body: string | undefined;
-      if (spec.body !== undefined) {
-        body = JSON.stringify(fillJson(spec.body, values));
-        headers['content-type'] = 'application/json';
-      }
-      const { json } = await fetchJson(url.toString(), { method: spec.method, headers, body }, signal, spec.maxBytes);
+      const { url, init } = buildRequest(spec, values);
+      const { json } = await fetchJson(url, init, signal, spec.maxBytes);
       if (json === null) return { kind: 'none' };
       if (spec.matched) {
         const found = JSONPath({ path: spec.matched.path, json: json as object, wrap: true }) as unknown[];
@@ -195,6 +215,7 @@ export interface ForwardSpec {
   format: 'query' | 'form' | 'json';
   timeoutMs: number;
   maxBytes: number;
+  redirects?: RedirectPolicy;
 }
 
 /**
@@ -217,7 +238,7 @@ export function voicenterForwardSource(spec: ForwardSpec): Source {
         [spec.format === 'query' ? 'statusCall' : 'status']: event?.status || 'Ringing',
       };
       const url = new URL(spec.url);
-      const init: { method: string; headers: Record<string, string>; body?: string } = { method: 'GET', headers: { accept: 'application/json' } };
+      const init: FetchInit = { method: 'GET', headers: { accept: 'application/json' }, redirects: spec.redirects };
       if (spec.format === 'query') for (const [k, v] of Object.entries(fields)) url.searchParams.set(k, v);
       else if (spec.format === 'form') {
         init.method = 'POST';

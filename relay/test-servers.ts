@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { httpSource, type HttpSourceSpec, type Source } from './sources';
 
 export interface SeenRequest {
   method: string;
@@ -46,3 +47,27 @@ export function json(res: ServerResponse, body: unknown, status = 200): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }
+
+/** A generic REST CRM: GET /contacts?phone=<e164> → {data: [{id, name, org}]}. */
+export function restSource(name: string, url: string, extra: Partial<HttpSourceSpec> = {}): Source {
+  return httpSource({
+    name,
+    method: 'GET',
+    url: `${url}/contacts`,
+    query: { phone: '{e164}' },
+    headers: {},
+    auth: { type: 'bearer', token: 'SECRET-TOKEN-123' },
+    params: {},
+    response: { items: '$.data[*]', name: '$.name', company: '$.org', id: '$.id' },
+    recordUrl: `${url}/contacts/{id}`,
+    searchUrl: `${url}/search?q={digits}`,
+    match: 'exact',
+    suffixDigits: 9,
+    timeoutMs: 500,
+    maxBytes: 64 * 1024,
+    ...extra,
+  });
+}
+
+export const found = (name: string) => (_req: unknown, res: Parameters<typeof json>[0]) => json(res, { data: [{ id: 7, name, org: 'Acme' }] });
+export const nobody = (_req: unknown, res: Parameters<typeof json>[0]) => json(res, { data: [] });
