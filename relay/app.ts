@@ -37,6 +37,8 @@ const REQUEST_ID = /^[\w.-]{1,64}$/;
 const ADMIN_SESSION_MS = 12 * 3_600_000;
 /** How long delivered messages stay in the outbox for replay, and how far back a resync looks. */
 const REPLAY_WINDOW_MS = 2 * 60_000;
+/** How often messages past the replay window are dropped for agents who got nothing new. */
+const OUTBOX_SWEEP_MS = 5_000;
 /** How often the relay looks for sessions ended by the CLI (another process writing the database). */
 const REVOCATION_POLL_MS = 500;
 /** How often the WAL is copied into the database file (off the event loop). */
@@ -64,6 +66,7 @@ export interface Relay {
   metrics: Metrics;
   flow: CallFlow;
   sockets: AgentSockets;
+  outbox: Outbox;
   log: Logger;
   /** Ends the console's live views (long-lived responses): call before closing the server. */
   endLiveViews(): void;
@@ -89,7 +92,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   db.pragma('wal_autocheckpoint = 0');
   const checkpointer = new Checkpointer(db.name, CHECKPOINT_MS, (message) => log.error({ err: message }, 'WAL checkpoint failed'));
   const commits = new GroupCommit(db);
-  const outbox = new Outbox();
+  const outbox = new Outbox(REPLAY_WINDOW_MS);
   const calls = new CallBook(db, commits);
   const sockets = new AgentSockets({
     agents,
@@ -130,6 +133,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   const metrics = new Metrics(
     () => sockets.stats(),
     () => chain.circuits(),
+    () => outbox.size(),
   );
   const { chain, cache, directory } = createChain(db, config, lookup, log, (step) =>
     metrics.lookupSeconds.observe({ source: step.source, outcome: step.outcome }, step.ms / 1000),
@@ -242,10 +246,9 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
         sockets.revalidate();
       }
     }, REVOCATION_POLL_MS),
-    setInterval(() => {
-      sockets.revalidate();
-      outbox.prune(Date.now() - REPLAY_WINDOW_MS);
-    }, 60_000),
+    setInterval(() => sockets.revalidate(), 60_000),
+    // Agents who get nothing new still have their old messages dropped (each add drops its own).
+    setInterval(() => outbox.prune(), OUTBOX_SWEEP_MS),
     setInterval(() => {
       pruneLog();
       cache.prune();
@@ -269,6 +272,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     metrics,
     flow,
     sockets,
+    outbox,
     log,
     endLiveViews() {
       floor.emit('shutdown');

@@ -36,6 +36,7 @@ export class Metrics {
   constructor(
     sockets: () => { agents: number; sockets: number },
     circuits: () => Record<string, 'closed' | 'half-open' | 'open'>,
+    replayKept: () => number = () => 0,
   ) {
     const registers = [this.registry];
     new Gauge({
@@ -63,6 +64,14 @@ export class Metrics {
         for (const [source, state] of Object.entries(circuits())) {
           this.set({ source }, state === 'closed' ? 0 : state === 'half-open' ? 1 : 2);
         }
+      },
+    });
+    new Gauge({
+      name: 'screenpop_replay_messages',
+      help: 'Messages kept for replay to extensions that reconnect (all agents)',
+      registers,
+      collect() {
+        this.set(replayKept());
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'screenpop_' });

@@ -8,6 +8,9 @@ interface Kept {
   json: string;
 }
 
+/** Messages kept for one agent at most: beyond it the oldest go (a reconnect then resyncs from the call log). */
+export const MAX_KEPT_PER_AGENT = 1_000;
+
 /**
  * Numbers every message to an agent (1, 2, 3… per agent) and keeps the recent ones in memory,
  * so that what a reconnecting extension missed can be replayed. Numbers belong to an `epoch`,
@@ -15,12 +18,21 @@ interface Kept {
  * what it had sent, and resynchronises from the call log instead.
  *
  * In memory on purpose: writing each message to SQLite doubled the writes of every pop-up
- * request (see bench/RESULTS.md), and the call log already holds what a resync needs.
+ * request (see bench/RESULTS.md), and the call log already holds what a resync needs. Bounded
+ * by time (each add drops what left the window, and prune() sweeps agents who get nothing new)
+ * and by count per agent.
  */
 export class Outbox {
   readonly epoch = randomUUID();
   private readonly lastSeq = new Map<number, number>();
   private readonly kept = new Map<number, Kept[]>();
+  private total = 0;
+
+  constructor(
+    /** How long a message is kept for replay (ms). */
+    private readonly windowMs: number,
+    private readonly maxPerAgent = MAX_KEPT_PER_AGENT,
+  ) {}
 
   /** The last sequence number given to the agent in this epoch (0 before the first message). */
   last(agentId: number): number {
@@ -35,6 +47,8 @@ export class Outbox {
     let list = this.kept.get(agentId);
     if (!list) this.kept.set(agentId, (list = []));
     list.push({ at: now, seq, json });
+    this.total++;
+    this.trim(agentId, list, now - this.windowMs);
     return json;
   }
 
@@ -46,12 +60,22 @@ export class Outbox {
     return list.filter((k) => k.seq > seq).map((k) => k.json);
   }
 
-  /** Forgets messages older than `before`. */
-  prune(before: number): void {
-    for (const [agentId, list] of this.kept) {
-      const keep = list.findIndex((k) => k.at >= before);
-      if (keep === -1) this.kept.delete(agentId);
-      else if (keep > 0) list.splice(0, keep);
-    }
+  /** Forgets every agent's messages that left the window. */
+  prune(now = Date.now()): void {
+    for (const [agentId, list] of this.kept) this.trim(agentId, list, now - this.windowMs);
+  }
+
+  /** Messages kept, all agents together. */
+  size(): number {
+    return this.total;
+  }
+
+  private trim(agentId: number, list: Kept[], before: number): void {
+    let drop = Math.max(0, list.length - this.maxPerAgent);
+    while (drop < list.length && list[drop]!.at < before) drop++;
+    if (drop === 0) return;
+    this.total -= drop;
+    if (drop === list.length) this.kept.delete(agentId);
+    else list.splice(0, drop);
   }
 }

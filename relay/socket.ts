@@ -9,6 +9,15 @@ import { sha256 } from './secrets';
 
 /** Largest message an extension may send; everything it sends is tiny. */
 const MAX_PAYLOAD = 64 * 1024;
+/** The extension resumes once per connection, after `hello`; a few more are tolerated (each may replay a lot). */
+const MAX_RESUMES_PER_CONNECTION = 3;
+/**
+ * What may wait unsent on one socket (ws's bufferedAmount, past what the kernel took): a client
+ * that does not read is cut off beyond it, not allowed to grow the relay's memory.
+ */
+export const MAX_UNSENT_BYTES = 1024 * 1024;
+/** After the close frame, how long a client that does not read has before the connection is cut. */
+const SLOW_CLOSE_GRACE_MS = 1_000;
 
 interface Connection {
   agent: Agent;
@@ -19,6 +28,7 @@ interface Connection {
   /** Messages received in the current minute, and when that minute began. */
   received: number;
   windowStart: number;
+  resumes: number;
 }
 
 export interface SocketOptions {
@@ -29,6 +39,8 @@ export interface SocketOptions {
   heartbeatMs: number;
   maxSocketsPerAgent: number;
   maxMessagesPerMinute: number;
+  /** Unsent bytes one socket may hold before it is cut off (default MAX_UNSENT_BYTES). */
+  maxUnsentBytes?: number;
   /** The first message on each new connection. */
   hello: (agent: Agent) => ServerMessage;
   /** What to send a socket that resumes after a gap (replayed messages, or a resync). */
@@ -86,7 +98,7 @@ export class AgentSockets {
   }
 
   private accept(ws: WebSocket, agent: Agent, tokenHash: string): void {
-    const conn: Connection = { agent, tokenHash, alive: true, acked: 0, received: 0, windowStart: Date.now() };
+    const conn: Connection = { agent, tokenHash, alive: true, acked: 0, received: 0, windowStart: Date.now(), resumes: 0 };
     this.connections.set(ws, conn);
     let set = this.byAgent.get(agent.id);
     if (!set) {
@@ -114,7 +126,13 @@ export class AgentSockets {
         return;
       }
       if (message.type === 'ack') conn.acked = Math.max(conn.acked, message.seq);
-      if (message.type === 'resume') for (const m of this.options.resume(agent, message)) this.write(ws, m);
+      if (message.type === 'resume') {
+        if (++conn.resumes > MAX_RESUMES_PER_CONNECTION) {
+          ws.close(ERRORS.TOO_MANY.close, 'too many resumes');
+          return;
+        }
+        for (const m of this.options.resume(agent, message)) this.write(ws, m);
+      }
     });
     ws.on('error', (err) => this.options.log.warn({ agent: agent.extenUser, err: err.message }, 'websocket error'));
     ws.on('close', () => {
@@ -171,7 +189,13 @@ export class AgentSockets {
   }
 
   private write(ws: WebSocket, message: ServerMessage | string): void {
-    if (ws.readyState === ws.OPEN) ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+    if (ws.bufferedAmount > (this.options.maxUnsentBytes ?? MAX_UNSENT_BYTES)) {
+      this.options.log.warn({ agent: this.connections.get(ws)?.agent.extenUser, unsent: ws.bufferedAmount }, 'extension not reading: connection cut');
+      ws.close(ERRORS.SLOW_CONSUMER.close, 'not reading');
+      setTimeout(() => ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();
+    }
   }
 
   private beat(): void {
