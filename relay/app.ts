@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { Server } from 'node:http';
 import express from 'express';
 import { Admins } from './admins';
 import { Agents } from './agents';
@@ -22,10 +20,12 @@ import type { LookupCache } from './lookup-cache';
 import { createChain, type LookupChain } from './lookup-chain';
 import { loadLookupConfig, type LookupConfig } from './lookup-config';
 import { errorHandler, sendError } from './http-errors';
+import { createHttpServer } from './http-server';
 import { ingestRouter } from './ingest';
 import { ipAllowList } from './ip-allow';
 import { createLogger, loggablePath, type Logger } from './log';
 import { Metrics } from './metrics';
+import { opsRouter } from './ops';
 import { Outbox } from './outbox';
 import { PopupToken } from './secrets';
 import { SignInThrottle } from './sign-in-throttle';
@@ -157,6 +157,13 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   // Behind a reverse proxy, req.ip (the IP allow-list, logs) comes from X-Forwarded-For of trusted proxies only.
   if (config.RELAY_TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(config.RELAY_TRUST_PROXY) ? Number(config.RELAY_TRUST_PROXY) : config.RELAY_TRUST_PROXY);
   app.set('etag', false);
+  // Served over TLS: browsers (the console, the extension's fetches) must never fall back to plain HTTP.
+  if (config.RELAY_TLS_CERT) {
+    app.use((_req, res, next) => {
+      res.set('Strict-Transport-Security', 'max-age=31536000');
+      next();
+    });
+  }
   // Every request has an id (the caller's X-Request-Id when it is a sane one), answered back and
   // in every log line about it, so one Voicenter request can be followed through the logs.
   app.use((req, res, next) => {
@@ -176,30 +183,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
       next();
     });
   }
-  app.get('/healthz', (_req, res) => {
-    try {
-      db.prepare('SELECT 1').get();
-      res.json({ status: 'ok' });
-    } catch {
-      res.status(503).json({ status: 'unavailable' });
-    }
-  });
-  // Readiness: the database answers, and not every remote lookup source is cut off.
-  app.get('/readyz', (_req, res) => {
-    const circuits = chain.circuits();
-    let database = true;
-    try {
-      db.prepare('SELECT 1').get();
-    } catch {
-      database = false;
-    }
-    const states = Object.values(circuits);
-    const sourcesReady = states.length === 0 || states.some((s) => s !== 'open');
-    res.status(database && sourcesReady ? 200 : 503).json({ status: database && sourcesReady ? 'ready' : 'not ready', database, sources: circuits });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  app.use(opsRouter({ db, chain, metrics, config }));
   app.use(
     '/console/api',
     consoleApi({
@@ -221,16 +205,11 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   });
   app.use(errorHandler(log));
 
-  // A slow-body client cannot hold a connection open forever: Node checks the timeouts every
-  // connectionsCheckingInterval (30 s by default, longer than the timeout itself).
-  const limits = {
-    requestTimeout: config.RELAY_REQUEST_TIMEOUT_MS,
-    headersTimeout: Math.min(10_000, config.RELAY_REQUEST_TIMEOUT_MS),
-    connectionsCheckingInterval: Math.min(1_000, Math.ceil(config.RELAY_REQUEST_TIMEOUT_MS / 2)),
-  };
-  const server = config.RELAY_TLS_CERT
-    ? createHttpsServer({ ...limits, cert: readFileSync(config.RELAY_TLS_CERT), key: readFileSync(config.RELAY_TLS_KEY) }, app)
-    : createServer(limits, app);
+  const server = createHttpServer(config, app, {
+    isTrustedProxy: (address) => (app.get('trust proxy fn') as (addr: string, hop: number) => boolean)(address, 0),
+    onRefused: (reason) => metrics.connectionsRefused.inc({ reason }),
+    log,
+  });
   server.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head));
 
   const pruneLog = () => calls.prune(Date.now() - config.RELAY_CALL_RETENTION_DAYS * 86_400_000);

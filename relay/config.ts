@@ -10,6 +10,9 @@ export const EXTENSION_ID = 'hpgllcagpmlblacglfdepplhomfbghgg';
 /** Voicenter's own Chrome extension, which sends pop-up requests from the agent's browser. */
 export const VOICENTER_EXTENSION_ORIGIN = 'chrome-extension://ifiaikfdhcagbagdeflffjdammidpbio';
 
+/** Who may read /metrics and /readyz by default: this machine and private networks (where Prometheus runs). */
+export const DEFAULT_METRICS_ALLOW_IPS = ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7', 'fe80::/10'];
+
 const list = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
@@ -42,6 +45,14 @@ const schema = z.object({
   RELAY_POPUP_ALLOW_IPS: list
     .refine((items) => items.every((i) => isIP(i.split('/')[0]!) !== 0), 'must be IP addresses or CIDR ranges, comma-separated')
     .default([]),
+  /** Who may read /metrics and /readyz (IPs or CIDR ranges; `none`: only with the token). Default: loopback and private ranges. */
+  RELAY_METRICS_ALLOW_IPS: z
+    .string()
+    .transform((s) => (s.trim().toLowerCase() === 'none' ? [] : s.split(',').map((x) => x.trim()).filter(Boolean)))
+    .refine((items) => items.every((i) => isIP(i.split('/')[0]!) !== 0), 'must be IP addresses or CIDR ranges, comma-separated, or none')
+    .default(DEFAULT_METRICS_ALLOW_IPS),
+  /** A bearer token that opens /metrics and /readyz from any address (for a scraper outside the allowed ranges). */
+  RELAY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Express "trust proxy": which proxies' X-Forwarded-For to believe (e.g. loopback, 10.0.0.0/8, 1). */
   RELAY_TRUST_PROXY: z.string().default(''),
   /** Serve HTTPS directly: PEM certificate and key files (both, or neither). */
@@ -49,6 +60,10 @@ const schema = z.object({
   RELAY_TLS_KEY: z.string().default(''),
   /** Longest a client may take to send a whole request (a slow-body client cannot hold a connection). */
   RELAY_REQUEST_TIMEOUT_MS: int(100, 300_000).default(15_000),
+  /** Open connections in all (keep below the process's open-files limit, ulimit -n, less ~100). */
+  RELAY_MAX_CONNECTIONS: int(10, 1_000_000).default(10_000),
+  /** Open connections from one client address (IPv6: one /64); trusted proxies are not limited. */
+  RELAY_MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(1_000),
   /** Browsers one agent may be signed in on at once; one more is refused. */
   RELAY_MAX_SOCKETS_PER_AGENT: int(1, 100).default(10),
   /** Messages one extension connection may send per minute (acks and pings are a few); more closes it. */

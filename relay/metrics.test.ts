@@ -1,5 +1,6 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config';
 import { AgentClient, popup, signIn, startRelay } from './test-helpers';
 
 interface Family {
@@ -53,5 +54,51 @@ describe('GET /readyz', () => {
     } finally {
       await relay.stop();
     }
+  });
+});
+
+describe('who may read /metrics and /readyz', () => {
+  const TOKEN = 'scrape-token-0123456789';
+
+  it('answers this machine and private networks by default, not an outside address, and /healthz says only ok to anyone', async () => {
+    const relay = await startRelay({ RELAY_TRUST_PROXY: 'loopback' });
+    try {
+      const from = (ip: string, path: string) => fetch(`${relay.url}${path}`, { headers: { 'x-forwarded-for': ip } });
+      expect((await from('10.1.2.3', '/metrics')).status).toBe(200);
+      expect((await from('192.168.1.9', '/readyz')).status).toBe(200);
+      for (const path of ['/metrics', '/readyz']) {
+        const refused = await from('203.0.113.9', path);
+        expect(refused.status).toBe(403);
+        const text = await refused.text();
+        expect(JSON.parse(text)).toMatchObject({ STATUS: 'ERROR', CODE: 'FORBIDDEN_ADDRESS' });
+        expect(text).not.toMatch(/directory|screenpop_|circuit/);
+      }
+      const health = await from('203.0.113.9', '/healthz');
+      expect(health.status).toBe(200);
+      expect(await health.text()).toBe('{"status":"ok"}');
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('answers any address with the bearer token, and no address outside the list without it', async () => {
+    const relay = await startRelay({ RELAY_METRICS_ALLOW_IPS: ['10.0.0.0/8'], RELAY_METRICS_TOKEN: TOKEN });
+    try {
+      expect((await fetch(`${relay.url}/metrics`)).status).toBe(403);
+      expect((await fetch(`${relay.url}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(403);
+      const ok = await fetch(`${relay.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain('screenpop_connected_agents');
+      expect((await fetch(`${relay.url}/readyz`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('reads the settings: none means the token alone, a bad address is named', () => {
+    expect(loadConfig({ RELAY_METRICS_ALLOW_IPS: 'none' }).config.RELAY_METRICS_ALLOW_IPS).toEqual([]);
+    expect(loadConfig({}).config.RELAY_METRICS_ALLOW_IPS).toContain('127.0.0.0/8');
+    expect(() => loadConfig({ RELAY_METRICS_ALLOW_IPS: 'localhost' })).toThrow(/^RELAY_METRICS_ALLOW_IPS: /);
+    expect(() => loadConfig({ RELAY_METRICS_TOKEN: 'short' })).toThrow(/^RELAY_METRICS_TOKEN: /);
   });
 });

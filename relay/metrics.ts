@@ -33,6 +33,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly connectionsRefused = new Counter({
+    name: 'screenpop_connections_refused_total',
+    help: 'TCP connections closed at once: too many from one address, or in total',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor(
     sockets: () => { agents: number; sockets: number },
     circuits: () => Record<string, 'closed' | 'half-open' | 'open'>,
