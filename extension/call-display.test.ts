@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CallView } from '../shared/messages';
-import { callerContext, callerTitle, isOpenableUrl, notificationText, outcome, siteAllowed } from './call-display';
+import { callerContext, callerTitle, isOpenableUrl, notificationText, outcome, rowText, siteAllowed } from './call-display';
 
 const call = (over: Partial<CallView> = {}, identity: Partial<CallView['identity']> = {}): CallView => ({
   ivrid: 'c1',
@@ -46,6 +46,15 @@ describe('what the notification says', () => {
   it('drops control and direction-override characters a CRM might send', () => {
     const text = notificationText(call({}, { status: 'found', name: 'Eve\u202e\u0007lin' }));
     expect(text.title).toBe('\u2068Evelin\u2069');
+  });
+});
+
+describe('what a row of the popup says', () => {
+  it('drops the same direction overrides and isolates as the notification, in every field', () => {
+    const evil = call({ phone: { raw: '\u202e0722776772', e164: null, local: '\u202e072\u2066-277', withheld: false } }, {
+      status: 'found', name: 'Eve\u202elyn\u2067', company: '\u202aAcme\u202c', source: 'crm\u2068', how: 'exact\u202d',
+    });
+    expect(rowText(evil)).toEqual({ title: 'Evelyn', company: 'Acme', number: '072-277', via: 'via crm · exact' });
   });
 });
 

@@ -58,8 +58,19 @@ export function notificationText(call: CallView): { title: string; message: stri
 /** Only http and https pages are ever opened (the relay's own rule for links). */
 export const isOpenableUrl = isHttpUrl;
 
-/** Control characters and markup are shown as text; this drops the controls and trims length. */
-function plain(text: string): string {
+/** What a row of the popup's call list shows: plain text, the same cleaning as the notification. */
+export function rowText(call: CallView): { title: string; company: string; number: string; via: string } {
+  const { identity } = call;
+  return {
+    title: plain(callerTitle(call)),
+    company: plain(identity.status === 'multiple' ? `${identity.total} matches` : identity.company),
+    number: plain(numberForPeople(call)),
+    via: identity.source ? plain(`via ${identity.source} · ${identity.how}`) : '',
+  };
+}
+
+/** Control characters and markup are shown as text; this drops the controls (direction overrides too) and trims length. */
+export function plain(text: string): string {
   // eslint-disable-next-line no-control-regex -- removing control characters is the point
   return text.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '').slice(0, 120);
 }

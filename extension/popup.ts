@@ -1,6 +1,6 @@
 import browser from 'webextension-polyfill';
 import type { CallView } from '../shared/messages';
-import { callerTitle, numberForPeople, outcome } from './call-display';
+import { outcome, rowText } from './call-display';
 import { sendToWorker } from './runtime-messages';
 import { stateWords } from './state-words';
 import { getLocal, getSession } from './storage';
@@ -21,17 +21,14 @@ function row(call: CallView): HTMLLIElement {
   button.type = 'button';
   const result = outcome(call);
   const time = new Date(call.startedAt).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
+  const text = rowText(call);
   const first = el('div', 'row1', '');
-  first.append(el('span', 'name', callerTitle(call)), el('span', `outcome outcome-${result.replace(/ /g, '-')}`, result));
-  const company =
-    call.identity.status === 'multiple' ? `${call.identity.total} matches` : call.identity.company;
+  first.append(el('span', 'name', text.title), el('span', `outcome outcome-${result.replace(/ /g, '-')}`, result));
   const second = el('div', 'row2', '');
-  second.append(el('span', 'number', numberForPeople(call)), el('span', 'company', company), el('time', 'time', time));
+  second.append(el('span', 'number', text.number), el('span', 'company', text.company), el('time', 'time', time));
   button.append(first, second);
-  if (call.identity.source) {
-    // How the caller was identified: which source, and how the number matched.
-    button.append(el('div', 'row3', `via ${call.identity.source} · ${call.identity.how}`));
-  }
+  // How the caller was identified: which source, and how the number matched.
+  if (text.via) button.append(el('div', 'row3', text.via));
   button.addEventListener('click', () => void sendToWorker({ type: 'open-call', ivrid: call.ivrid }));
   li.append(button);
   return li;
