@@ -187,7 +187,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   app.use(
     '/console/api',
     consoleApi({
-      admins, agents, sockets, calls, callLog: new CallLog(db, () => commits.flush()), directory, chain, token, config, log,
+      admins, agents, sockets, calls, callLog: new CallLog(db, () => commits.flush(), { country: config.RELAY_DEFAULT_COUNTRY, suffixDigits: config.RELAY_MATCH_SUFFIX_DIGITS }), directory, chain, token, config, log,
       on: (event, listener) => {
         floor.on(event, listener);
         return () => floor.off(event, listener);

@@ -1,10 +1,12 @@
 import type { CallOutcome, LoggedCall } from '../shared/console';
 import type { Identity } from '../shared/messages';
+import type { CountryCode } from 'libphonenumber-js';
+import { parsePhone } from '../shared/phone';
 import type { DB } from './db';
 
 /** What the console's call log may be filtered by; every field optional. */
 export interface CallLogFilter {
-  /** Digits anywhere in the number (dashes and spaces ignored). */
+  /** A number in any form (matched on E.164), or digits anywhere in it (dashes and spaces ignored). */
   number?: string;
   /** Calls that rang at this extension user. */
   agent?: string;
@@ -44,6 +46,8 @@ export class CallLog {
     db: DB,
     /** Writes still queued are committed first, so a call just handled is in the answer. */
     private readonly flush: () => void,
+    /** How a number searched for is read (RELAY_DEFAULT_COUNTRY) and how many last digits must match (RELAY_MATCH_SUFFIX_DIGITS). */
+    private readonly numbers: { country: CountryCode; suffixDigits: number } = { country: 'IL', suffixDigits: 9 },
   ) {
     this.query = db.prepare<Record<string, string | number>, Row>(`
       SELECT c.ivrid, c.direction, c.phone_raw, c.e164, c.caller_name, c.identity, c.started_at,
@@ -53,7 +57,9 @@ export class CallLog {
       FROM calls c
       WHERE c.started_at >= @from AND c.started_at < @to
         AND (@digits = '' OR coalesce(c.e164, '') LIKE '%' || @digits || '%'
-             OR replace(replace(replace(c.phone_raw, '-', ''), ' ', ''), '+', '') LIKE '%' || @digits || '%')
+             OR replace(replace(replace(c.phone_raw, '-', ''), ' ', ''), '+', '') LIKE '%' || @digits || '%'
+             OR (@e164 != '' AND (c.e164 = @e164
+                 OR replace(replace(replace(c.phone_raw, '-', ''), ' ', ''), '+', '') LIKE '%' || @suffix)))
         AND (@agent = '' OR EXISTS (SELECT 1 FROM call_events a WHERE a.ivrid = c.ivrid AND a.exten_user = @agent))
         AND (@missed = 0 OR (c.direction != 'outgoing' AND c.answered_at IS NULL
              AND (c.ended_at IS NOT NULL OR EXISTS (SELECT 1 FROM call_events m WHERE m.ivrid = c.ivrid AND m.phase = 'hangup'))))
@@ -63,11 +69,18 @@ export class CallLog {
 
   find(filter: CallLogFilter = {}): LoggedCall[] {
     this.flush();
+    // A whole number in any form (054-778-8990, +972 54…, 972547788990) is matched on its E.164
+    // form, or its last digits where a call's number could not be read; digits anywhere otherwise.
+    const digits = (filter.number ?? '').replace(/\D/g, '');
+    const phone = digits ? parsePhone(filter.number, this.numbers.country) : null;
+    const e164 = phone?.e164 ?? '';
     return this.query
       .all({
         from: filter.from ?? 0,
         to: filter.to ?? Number.MAX_SAFE_INTEGER,
-        digits: (filter.number ?? '').replace(/\D/g, ''),
+        digits,
+        e164,
+        suffix: e164 ? phone!.digits.slice(-this.numbers.suffixDigits) : '',
         agent: filter.agent ?? '',
         missed: filter.missed ? 1 : 0,
         limit: Math.min(filter.limit ?? 200, MAX_LOG_ROWS),

@@ -204,6 +204,15 @@ describe('the console API', () => {
       await popup(relay, { ivrid: 'C2', extenUser: 'A2', phone: '0502222222', status: 'Hangup', direction: 'Incoming', cause: 'NORMAL' });
     });
 
+    it('finds a call by its number in any form, whatever form Voicenter sent', async () => {
+      await popup(relay, { ivrid: 'C3', extenUser: 'A1', phone: '972547788990', status: 'Ringing', direction: 'Incoming' });
+      const c = await Console.signIn(relay);
+      for (const number of ['054-778-8990', '0547788990', '+972 54-778-8990', '972547788990', '778-8990']) {
+        const found = ((await c.call(`/calls?number=${encodeURIComponent(number)}`)).body as LoggedCall[]).map((r) => r.ivrid);
+        expect({ number, found }).toEqual({ number, found: ['C3'] });
+      }
+    });
+
     it('filters by number, agent and missed', async () => {
       const c = await Console.signIn(relay);
       const ids = async (q: string) => ((await c.call(`/calls${q}`)).body as LoggedCall[]).map((r) => r.ivrid);
