@@ -37,6 +37,8 @@ const REQUEST_ID = /^[\w.-]{1,64}$/;
 const ADMIN_SESSION_MS = 12 * 3_600_000;
 /** How long delivered messages stay in the outbox for replay, and how far back a resync looks. */
 const REPLAY_WINDOW_MS = 2 * 60_000;
+/** How often calls that lost their hang-up are looked for. */
+const STALE_SWEEP_MS = 30_000;
 /** How often messages past the replay window are dropped for agents who got nothing new. */
 const OUTBOX_SWEEP_MS = 5_000;
 /** How often the relay looks for sessions ended by the CLI (another process writing the database). */
@@ -212,6 +214,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   });
   server.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head));
 
+  const staleLimits = { ringingMs: config.RELAY_RINGING_TIMEOUT_MINUTES * 60_000, talkingMs: config.RELAY_TALKING_TIMEOUT_HOURS * 3_600_000 };
   const pruneLog = () => calls.prune(Date.now() - config.RELAY_CALL_RETENTION_DAYS * 86_400_000);
   // Sessions ended by the CLI (agents remove / passwd) are written by another process:
   // PRAGMA data_version changes then, and the relay closes those sockets at once.
@@ -226,6 +229,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
       }
     }, REVOCATION_POLL_MS),
     setInterval(() => sockets.revalidate(), 60_000),
+    setInterval(() => flow.expireStale(Date.now(), staleLimits), STALE_SWEEP_MS),
     // Agents who get nothing new still have their old messages dropped (each add drops its own).
     setInterval(() => outbox.prune(), OUTBOX_SWEEP_MS),
     setInterval(() => {

@@ -65,6 +65,20 @@ export class CallFlow {
     return voicenterAnswer((await this.withinBudget(later!)) ?? UNKNOWN);
   }
 
+  /**
+   * Ends calls Voicenter never sent a hang-up for (a lost request), for the agents and the
+   * console alike: each affected agent gets the ended view, as for a real hang-up.
+   */
+  expireStale(now: number, limits: { ringingMs: number; talkingMs: number }): number {
+    const expired = this.o.calls.expireStale(now, limits);
+    for (const { ivrid, changed } of expired) {
+      this.o.log.info({ ivrid, stations: changed.length }, 'call ended: no hang-up received');
+      for (const { extenUser, view } of changed) this.deliver(extenUser, { type: 'call', call: view });
+    }
+    if (expired.length > 0) this.o.onChange?.();
+    return expired.length;
+  }
+
   private identify(event: CallEvent, phone: Parameters<Identify>[0]): Identity | Promise<Identity> {
     try {
       return this.o.identify(phone, event);

@@ -53,6 +53,8 @@ interface LiveCall {
   events: EventRow[];
 }
 
+/** The cause of a call the relay ended itself, having heard nothing more from Voicenter. */
+export const NO_HANGUP = 'no hang-up received';
 /** Calls kept in memory; older ones are read back from the log when a late request comes. */
 const LIVE_LIMIT = 20_000;
 /** A call still "ringing" after this long lost its hang-up somewhere: the console stops showing it. */
@@ -189,6 +191,41 @@ export class CallBook {
       });
     }
     return result.sort((a, b) => b.startedAt - a.startedAt);
+  }
+
+  /**
+   * Ends, as if Voicenter had sent a hang-up, each station of a call that has had no news for too
+   * long: still ringing after `ringingMs`, talking or on hold after `talkingMs` (a lost request).
+   * The call is then missed unless someone answered it. Returns the views that changed.
+   */
+  expireStale(now: number, limits: { ringingMs: number; talkingMs: number }): { ivrid: string; changed: { extenUser: string; view: CallView }[] }[] {
+    const result: { ivrid: string; changed: { extenUser: string; view: CallView }[] }[] = [];
+    for (const ivrid of this.open) {
+      const call = this.live.get(ivrid);
+      if (!call) continue;
+      const before = viewsOf(call);
+      const stale = [...before].filter(([station, view]) => {
+        if (station === '' || view.state === 'ended') return false;
+        const last = call.events.filter((e) => e.exten_user === station).at(-1)!;
+        return now - last.received_at > (view.state === 'ringing' || view.state === 'dialing' ? limits.ringingMs : limits.talkingMs);
+      });
+      if (stale.length === 0) continue;
+      const row = call.row;
+      for (const [station] of stale) {
+        call.events.push({ exten_user: station, phase: 'hangup', cause: NO_HANGUP, received_at: now });
+        if (row.answered_by === station) row.ended_at ??= now;
+      }
+      row.cause ||= NO_HANGUP;
+      row.updated_at = now;
+      const saved = { ...row };
+      void this.commits.write(() => {
+        this.saveCall.run(saved);
+        for (const [station] of stale) this.insertEvent.run(ivrid, station, 'hangup', 'NoHangupReceived', NO_HANGUP, 'relay', now);
+      });
+      const after = viewsOf(call);
+      result.push({ ivrid, changed: stale.map(([extenUser]) => ({ extenUser, view: after.get(extenUser)! })) });
+    }
+    return result;
   }
 
   /** Every station (extension user) that has taken part in the call. */

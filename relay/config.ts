@@ -71,6 +71,10 @@ const schema = z.object({
   /** Digits compared when the exact number is not in the directory. */
   RELAY_MATCH_SUFFIX_DIGITS: int(4, 15).default(9),
   RELAY_CALL_RETENTION_DAYS: int(1, 3650).default(30),
+  /** A station still ringing with no news this long lost its hang-up: the call ends for it (missed unless answered). */
+  RELAY_RINGING_TIMEOUT_MINUTES: int(1, 24 * 60).default(10),
+  /** A call talking or on hold with no news this long lost its hang-up: it ends. */
+  RELAY_TALKING_TIMEOUT_HOURS: int(1, 72).default(4),
   RELAY_SESSION_TTL_HOURS: int(1, 24 * 365).default(24 * 30),
   /** Keep below 30 s: Chrome stops an idle extension service worker at 30 s. */
   RELAY_HEARTBEAT_MS: int(100, 25_000).default(20_000),
