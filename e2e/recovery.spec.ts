@@ -1,6 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agents } from '../relay/agents';
+import { openDatabase } from '../relay/db';
 import { DEFAULT_LOOKUP } from '../relay/lookup-config';
 import { popup, startRelay } from '../relay/test-helpers';
 import { json, testServer } from '../relay/test-servers';
@@ -147,6 +149,55 @@ test.describe('staying connected', () => {
     await expect.poll(() => desktop.open().map((n) => n.summary)).toEqual(['\u2068Nikita Karpushin\u2069']);
     await popup(relay, { ivrid: 'e2e-after-stop', extenUser: 'KGpK4iWq', status: 'Hangup' });
     await expect.poll(() => desktop.open()).toEqual([]);
+  });
+});
+
+test.describe('a session that ended while the browser was away', () => {
+  test('revoked while the relay was out of reach: the extension says "Signed out — sign in again" and stops retrying', async ({ context, extensionId, crm }) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'e2e-revoked-'));
+    let relay = await startRelay({ RELAY_DATA_DIR: dataDir });
+    await seed(relay, crm.url);
+    const port = Number(new URL(relay.url).port);
+    const options = await signInThroughOptions(context, extensionId, relay);
+    await expect(options.getByText('Connected', { exact: true })).toBeVisible();
+    await relay.stop();
+    await expect(options.getByRole('status')).not.toHaveText('Connected');
+    // The supervisor changes the agent's password meanwhile (the CLI writes the database).
+    const db = openDatabase(dataDir);
+    await new Agents(db, 3_600_000).setPassword('KGpK4iWq', 'a-new-password');
+    db.close();
+    let handshakes = 0;
+    relay = await startRelay({ RELAY_DATA_DIR: dataDir, PORT: port });
+    relay.server.on('upgrade', () => handshakes++);
+    try {
+      await expect(options.getByText('Signed out — sign in again')).toBeVisible({ timeout: 20_000 });
+      await expect(options.getByRole('status')).toHaveText('Signed out');
+      await expect(options.getByLabel('Relay URL')).toBeVisible();
+      // It asked once, was refused, and does not keep knocking.
+      const seen = handshakes;
+      expect(seen).toBeGreaterThanOrEqual(1);
+      await ring(relay, { ivrid: 'e2e-after-revoke', phone: '0722776772' });
+      await options.reload();
+      await expect(options.getByLabel('Relay URL')).toBeVisible();
+      expect(handshakes).toBe(seen);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  test('expired while the browser was closed: signed out at the next connection, without asking the relay', async ({ context, extensionId, relay }) => {
+    const options = await signInThroughOptions(context, extensionId, relay);
+    await expect(options.getByText('Connected', { exact: true })).toBeVisible();
+    await options.evaluate(async () => {
+      const { session } = (await chrome.storage.local.get('session')) as { session: { expiresAt: number } };
+      await chrome.storage.local.set({ session: { ...session, expiresAt: Date.now() - 1 } });
+    });
+    let handshakes = 0;
+    relay.server.on('upgrade', () => handshakes++);
+    // The connection drops (no close frame): the extension would reconnect, but the session is over.
+    for (const ws of relay.sockets.wss.clients) ws.terminate();
+    await expect(options.getByText('Signed out — sign in again')).toBeVisible({ timeout: 20_000 });
+    expect(handshakes).toBe(0);
   });
 });
 

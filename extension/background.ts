@@ -34,6 +34,8 @@ const BACKOFF_CAP_MS = 30_000;
  * keep the worker from ever idling out, hiding a broken heartbeat.
  */
 const RECONNECT_ALARM = 'reconnect';
+/** What the agent reads when the relay no longer knows the session (expired, revoked, agent removed). */
+const SIGNED_OUT_AGAIN = 'Signed out — sign in again';
 const RECONNECT_ALARM_MINUTES = 1;
 
 // The socket of this worker's lifetime. When Chrome stops the worker the socket goes with it,
@@ -78,6 +80,11 @@ async function openSocket(): Promise<void> {
     return;
   }
   if (socket && (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING)) return;
+  // Expired while the browser was closed: no point asking the relay.
+  if (session.expiresAt > 0 && session.expiresAt <= Date.now()) {
+    await endSession(SIGNED_OUT_AGAIN);
+    return;
+  }
   await setConnection('connecting');
   let ws: WebSocket;
   try {
@@ -88,6 +95,10 @@ async function openSocket(): Promise<void> {
     return;
   }
   socket = ws;
+  let opened = false;
+  ws.onopen = () => {
+    opened = true;
+  };
   ws.onmessage = (event: MessageEvent<string>) => {
     const message = typeof event.data === 'string' ? parseServerMessage(event.data) : null;
     if (!message) {
@@ -100,13 +111,24 @@ async function openSocket(): Promise<void> {
     if (socket !== ws) return;
     socket = null;
     clearInterval(pingTimer);
-    void serially(() => closed(event.code));
+    // A refused handshake looks like any lost connection (1006): ask the relay whether the session still holds.
+    void serially(async () => ((!opened && (await sessionGone(session))) ? endSession(SIGNED_OUT_AGAIN) : closed(event.code)));
   };
+}
+
+/** True only when the relay answers that the session is unknown, expired or revoked; false when it cannot be asked. */
+async function sessionGone(session: Session): Promise<boolean> {
+  try {
+    const res = await fetch(new URL('/api/sessions/current', session.relayUrl), { headers: { authorization: `Bearer ${session.token}` }, cache: 'no-store' });
+    return res.status === ERRORS.UNAUTHORIZED.http;
+  } catch {
+    return false;
+  }
 }
 
 async function closed(code: number): Promise<void> {
   if (code === ERRORS.SESSION_ENDED.close || code === ERRORS.UNAUTHORIZED.close) {
-    await endSession('Your session ended (signed out, or the password changed): sign in again.');
+    await endSession(SIGNED_OUT_AGAIN);
     return;
   }
   const attempt = await getSession('attempt');

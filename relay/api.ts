@@ -19,7 +19,7 @@ export interface ApiOptions {
 export function apiRouter({ agents, allowedOrigins, onSessionsChanged, log }: ApiOptions): express.Router {
   const router = express.Router();
   router.use(
-    cors({ origin: allowedOrigins, methods: ['POST', 'DELETE'], allowedHeaders: ['Content-Type', 'Authorization'] }),
+    cors({ origin: allowedOrigins, methods: ['GET', 'POST', 'DELETE'], allowedHeaders: ['Content-Type', 'Authorization'] }),
     express.json({ limit: '4kb' }),
   );
 
@@ -48,8 +48,19 @@ export function apiRouter({ agents, allowedOrigins, onSessionsChanged, log }: Ap
     }
   });
 
+  const bearer = (req: express.Request) => /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+
+  // Whether a session still holds: the extension asks after the WebSocket handshake was refused
+  // (a browser sees only "1006"), to tell "signed out" from "relay unreachable".
+  router.get('/sessions/current', (req, res) => {
+    const token = bearer(req);
+    const agent = token ? agents.session(sha256(token)) : undefined;
+    if (!agent) return sendError(res, 'UNAUTHORIZED', 'this session is unknown, expired or revoked: sign in again');
+    res.set('Cache-Control', 'no-store').json({ agent: { extenUser: agent.extenUser, name: agent.name } });
+  });
+
   router.delete('/sessions/current', (req, res) => {
-    const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const token = bearer(req);
     if (!token) {
       sendError(res, 'UNAUTHORIZED', 'send Authorization: Bearer <session token>');
       return;

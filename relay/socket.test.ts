@@ -148,6 +148,19 @@ describe('POST /api/sessions', () => {
     expect(body.token).toMatch(/^[\w-]{43}$/);
   });
 
+  it('tells the extension whether its session still holds (GET /api/sessions/current)', async () => {
+    const token = await signIn(relay, 'A1', 'pw-one');
+    const check = (t: string) => fetch(`${relay.url}/api/sessions/current`, { headers: { authorization: `Bearer ${t}` } });
+    const ok = await check(token);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ agent: { extenUser: 'A1', name: 'Agent One' } });
+    await fetch(`${relay.url}/api/sessions/current`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    const gone = await check(token);
+    expect(gone.status).toBe(401);
+    expect(await gone.json()).toMatchObject({ CODE: 'UNAUTHORIZED' });
+    expect((await fetch(`${relay.url}/api/sessions/current`)).status).toBe(401);
+  });
+
   it('refuses a wrong password in words', async () => {
     const res = await fetch(`${relay.url}/api/sessions`, {
       method: 'POST',
