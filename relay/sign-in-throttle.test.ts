@@ -61,6 +61,27 @@ describe('SignInThrottle', () => {
     expect(await throttle.attempt('agent:A1', '10.9.9.9', right)).toEqual({ ok: true });
   });
 
+  it('bounds the password hashes computed at once overall, and refuses past its queue', async () => {
+    const throttle = new SignInThrottle({ ...THROTTLE, hashing: 1, hashQueue: 2 });
+    let running = 0;
+    let most = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slowCheck = async () => {
+      most = Math.max(most, ++running);
+      await gate;
+      running--;
+      return false;
+    };
+    const attempts = Array.from({ length: 10 }, (_, i) => throttle.attempt(`agent:U${i}`, `10.0.0.${i + 1}`, slowCheck));
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    const results = await Promise.all(attempts);
+    expect(most).toBe(1);
+    expect(results.filter((r) => !r.ok && r.code === 'UNAUTHORIZED')).toHaveLength(3);
+    expect(results.filter((r) => !r.ok && r.code === 'RATE_LIMITED')).toHaveLength(7);
+  });
+
   it('keys IPv6 clients by their /64 and IPv4-mapped ones as IPv4', () => {
     expect(addressKey('2001:db8:1:2:aaaa::1')).toBe(addressKey('2001:db8:1:2:ffff:1:2:3'));
     expect(addressKey('2001:db8:1:2::1')).not.toBe(addressKey('2001:db8:1:3::1'));

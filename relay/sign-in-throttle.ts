@@ -98,11 +98,15 @@ export class SignInThrottle {
     const wait = this.waitFor(account, address, pairKey);
     if (wait > 0) return { ok: false, code: 'RATE_LIMITED', retryAfterMs: wait };
     const now = this.now();
-    const undo = this.recordFailure(account, address, pairKey, now);
+    const recorded = this.recordFailure(account, address, pairKey, now);
     const slots = [`a|${address}`, `n|${account}`];
     for (const s of slots) this.inFlight.set(s, (this.inFlight.get(s) ?? 0) + 1);
     try {
-      if (!(await this.hashTurn())) return { ok: false, code: 'RATE_LIMITED', retryAfterMs: 1_000 };
+      if (!(await this.hashTurn())) {
+        // Refused for the relay's load, not checked: the attempt does not count.
+        recorded.notTried();
+        return { ok: false, code: 'RATE_LIMITED', retryAfterMs: 1_000 };
+      }
       let right: boolean;
       try {
         right = await verify();
@@ -110,7 +114,7 @@ export class SignInThrottle {
         this.hashDone();
       }
       if (!right) return { ok: false, code: 'UNAUTHORIZED' };
-      undo();
+      recorded.succeeded();
       this.trusted.set(pairKey, true);
       return { ok: true };
     } finally {
@@ -154,8 +158,8 @@ export class SignInThrottle {
     return 0;
   }
 
-  /** Counts the attempt as failed now; returns how to take that back if the password was right. */
-  private recordFailure(account: string, address: string, pairKey: string, now: number): () => void {
+  /** Counts the attempt as failed now; returns how to take that back (the password was right, or it was never checked). */
+  private recordFailure(account: string, address: string, pairKey: string, now: number): { succeeded(): void; notTried(): void } {
     const l = this.limits;
     const before = this.pairs.get(pairKey);
     const failures = (before?.failures ?? 0) + 1;
@@ -163,11 +167,21 @@ export class SignInThrottle {
     this.pairs.set(pairKey, { failures, waitUntil: now + wait });
     const byAddress = push(this.addressFailures, address, now, now - l.addressWindowMs);
     const byAccount = push(this.accountFailures, account, now, now - l.accountWindowMs);
-    return () => {
-      // The right password: this address starts afresh on this account (NIST: disregard its failures).
-      this.pairs.delete(pairKey);
+    const forget = () => {
       drop(byAddress, now);
       drop(byAccount, now);
+    };
+    return {
+      succeeded: () => {
+        // This address starts afresh on this account (NIST: disregard its earlier failures).
+        this.pairs.delete(pairKey);
+        forget();
+      },
+      notTried: () => {
+        if (before) this.pairs.set(pairKey, before);
+        else this.pairs.delete(pairKey);
+        forget();
+      },
     };
   }
 
