@@ -1,5 +1,5 @@
 # The relay as a container. Not built in CI here (no Docker engine); the command it runs,
-# `node --import tsx relay/main.ts start`, is the one relay/main.test.ts starts and stops.
+# `node --import tsx relay/main.ts start`, is the one relay/tests/cli.test.ts starts and stops.
 # The console page is built with vite (a dev dependency), in a stage of its own.
 FROM node:20-bookworm-slim AS console
 WORKDIR /app

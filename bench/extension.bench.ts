@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch, serviceWorker, seed, signInThroughOptions } from '../e2e/fixtures';
 import { NotificationServer } from '../e2e/notification-server';
-import { popup, startRelay } from '../relay/test-helpers';
+import { popup, startRelay } from '../relay/tests/helpers';
 
 const CALLS = 100;
 

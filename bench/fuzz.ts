@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import fc from 'fast-check';
-import { startRelay } from '../relay/test-helpers';
+import { startRelay } from '../relay/tests/helpers';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 100_000);
 

@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import express from 'express';
 import { pino } from 'pino';
 import { createRelay } from '../relay/app';
-import { makeConfig } from '../relay/config';
-import { hashPassword, sha256 } from '../relay/secrets';
+import { makeConfig } from '../relay/platform/config';
+import { hashPassword, sha256 } from '../relay/accounts/secrets';
 import { benchAgent, benchToken } from './names';
 
 

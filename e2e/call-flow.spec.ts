@@ -1,4 +1,4 @@
-import { popup } from '../relay/test-helpers';
+import { popup } from '../relay/tests/helpers';
 import { badgeText, EXTENSION_ID, expect, notificationIds, optionsPage, ring, signInThroughOptions, test } from './fixtures';
 
 /** Unicode first-strong isolate and pop: names from outside keep their own direction. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { popup, type TestRelay } from '../relay/test-helpers';
+import { popup, type TestRelay } from '../relay/tests/helpers';
 import { expect, ring, signInThroughOptions, test } from './fixtures';
 import type { ShownNotification } from './notification-server';
 

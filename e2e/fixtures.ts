@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test as base, chromium, expect, type BrowserContext, type Page, type Worker } from '@playwright/test';
-import { EXTENSION_ID } from '../relay/config';
-import { popup, startRelay, type TestRelay } from '../relay/test-helpers';
+import { EXTENSION_ID } from '../relay/platform/config';
+import { popup, startRelay, type TestRelay } from '../relay/tests/helpers';
 import { chromiumArgs, chromiumPath } from './chromium';
 import { NotificationServer } from './notification-server';
 

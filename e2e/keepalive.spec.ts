@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WebSocket } from 'ws';
-import { startRelay, type TestRelay } from '../relay/test-helpers';
+import { startRelay, type TestRelay } from '../relay/tests/helpers';
 import { chromiumArgs, chromiumPath } from './chromium';
 import { EXTENSION_DIR, expect, launch, seed, signInThroughOptions, test } from './fixtures';
 import { NotificationServer } from './notification-server';

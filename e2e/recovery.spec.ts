@@ -1,11 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agents } from '../relay/agents';
-import { openDatabase } from '../relay/db';
-import { DEFAULT_LOOKUP } from '../relay/lookup-config';
-import { popup, startRelay } from '../relay/test-helpers';
-import { json, testServer } from '../relay/test-servers';
+import { Agents } from '../relay/accounts/agents';
+import { openDatabase } from '../relay/platform/db';
+import { DEFAULT_LOOKUP } from '../relay/lookup/config';
+import { popup, startRelay } from '../relay/tests/helpers';
+import { json, testServer } from '../relay/tests/crm-servers';
 import { badgeText, expect, ring, seed, signInThroughOptions, test } from './fixtures';
 
 test.describe('opening the CRM page', () => {

@@ -3,18 +3,18 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { parsePhone } from '../shared/phone';
-import { Admins, FIRST_ADMIN } from './admins';
-import { AgentExistsError, agentNameSchema, extenUserSchema, passwordSchema, Agents, NoSuchAgentError } from './agents';
+import { Admins, FIRST_ADMIN } from './accounts/admins';
+import { AgentExistsError, agentNameSchema, extenUserSchema, passwordSchema, Agents, NoSuchAgentError } from './accounts/agents';
 import { createRelay } from './app';
-import { ConfigError, EXTENSION_ID, loadConfig, type Config } from './config';
-import { ImportError, importContacts } from './contacts-import';
-import { openDatabase } from './db';
-import { Directory } from './directory';
-import { voicenterAnswer } from './identify';
-import { LookupCache } from './lookup-cache';
-import { createChain } from './lookup-chain';
-import { loadLookupConfig } from './lookup-config';
-import { newPassword } from './secrets';
+import { ConfigError, EXTENSION_ID, loadConfig, type Config } from './platform/config';
+import { ImportError, importContacts } from './lookup/contacts-import';
+import { openDatabase } from './platform/db';
+import { Directory } from './lookup/directory';
+import { voicenterAnswer } from './calls/voicenter-answer';
+import { LookupCache } from './lookup/cache';
+import { createChain } from './lookup/chain';
+import { loadLookupConfig } from './lookup/config';
+import { newPassword } from './accounts/secrets';
 
 const USAGE = `Usage: npm run relay -- <command>
   start                                   run the relay (the default)

@@ -1,7 +1,7 @@
 import type { CallState, CallView, Identity } from './messages';
 
 /**
- * What the relay's console API sends the console page (relay/console-api.ts → relay/console/).
+ * What the relay's console API sends the console page (relay/http/console-api/ → relay/console/).
  * The console is served by the relay itself, same origin, so these are types, not validated:
  * the page trusts its own server as the extension does not.
  */

@@ -1,0 +1,125 @@
+import type { CountryCode } from 'libphonenumber-js';
+import type { CallEvent, RequestFormat } from '../../shared/call-event';
+import type { Identity, SequencedMessage, ServerMessage, Unsequenced } from '../../shared/messages';
+import { parsePhone } from '../../shared/phone';
+import type { Agents } from '../accounts/agents';
+import type { CallBook } from './call-tracker';
+import { PENDING, UNKNOWN, voicenterAnswer, type Identify, type VoicenterAnswer } from './voicenter-answer';
+import type { Logger } from '../platform/log';
+import type { Outbox } from '../push/outbox';
+
+export interface CallFlowOptions {
+  calls: CallBook;
+  outbox: Outbox;
+  agents: Agents;
+  send: (agentId: number, message: ServerMessage | string) => number;
+  identify: Identify;
+  country: CountryCode;
+  /** Voicenter drops the pop-up after about 3 s: answer with what is known by then. */
+  answerBudgetMs: number;
+  log: Logger;
+  /** Told whenever a call changes for some agent, or its caller is found (the console's live view). */
+  onChange?: () => void;
+  /** Told how long a request took from arrival to its messages written to the sockets (metrics). */
+  onDelivered?: (seconds: number) => void;
+}
+
+/**
+ * What happens on each pop-up request: record it, find the caller (once per call, however many
+ * stations ring), tell every affected agent, and answer Voicenter.
+ */
+export class CallFlow {
+  /** Lookups still running, by ivrid, so that parallel requests for one call share one. */
+  private readonly inflight = new Map<string, Promise<Identity>>();
+
+  constructor(private readonly o: CallFlowOptions) {}
+
+  /** `log`: the request's own logger (with its request id), else the relay's. */
+  async handle(event: CallEvent, format: RequestFormat, arrived = performance.now(), log = this.o.log): Promise<VoicenterAnswer> {
+    const phone = parsePhone(event.phone, this.o.country);
+    if (event.phase === 'unknown') {
+      log.warn({ ivrid: event.ivrid, status: event.status, phone: event.phone }, 'unknown call status: recorded, nothing delivered');
+    }
+    const recorded = this.o.calls.record(event, phone, format);
+    let identity = recorded.identity;
+    let later = this.inflight.get(event.ivrid);
+    if (!identity && !later) {
+      const found = this.identify(event, phone);
+      if (found instanceof Promise) later = this.lookUpLater(event.ivrid, found);
+      else {
+        identity = found;
+        this.o.calls.setIdentity(event.ivrid, found).catch((err: unknown) => this.logWriteFailure(err));
+      }
+    }
+    // Agents hear of it at once; Voicenter's answer waits until the call log has it on disk.
+    for (const { extenUser, view } of recorded.changed) {
+      this.deliver(extenUser, { type: 'call', call: { ...view, identity: identity ?? PENDING } });
+    }
+    if (recorded.changed.length > 0) {
+      this.o.onDelivered?.((performance.now() - arrived) / 1000);
+      this.o.onChange?.();
+    }
+    log.debug({ ivrid: event.ivrid, phase: event.phase, format, phone: event.phone, duplicate: recorded.duplicate }, 'call event');
+    await recorded.committed;
+    if (identity) return voicenterAnswer(identity);
+    return voicenterAnswer((await this.withinBudget(later!)) ?? UNKNOWN);
+  }
+
+  /**
+   * Ends calls Voicenter never sent a hang-up for (a lost request), for the agents and the
+   * console alike: each affected agent gets the ended view, as for a real hang-up.
+   */
+  expireStale(now: number, limits: { ringingMs: number; talkingMs: number }): number {
+    const expired = this.o.calls.expireStale(now, limits);
+    for (const { ivrid, changed } of expired) {
+      this.o.log.info({ ivrid, stations: changed.length }, 'call ended: no hang-up received');
+      for (const { extenUser, view } of changed) this.deliver(extenUser, { type: 'call', call: view });
+    }
+    if (expired.length > 0) this.o.onChange?.();
+    return expired.length;
+  }
+
+  private identify(event: CallEvent, phone: Parameters<Identify>[0]): Identity | Promise<Identity> {
+    try {
+      return this.o.identify(phone, event);
+    } catch (err) {
+      this.o.log.error({ ivrid: event.ivrid, err: (err as Error).message }, 'caller lookup failed');
+      return UNKNOWN;
+    }
+  }
+
+  private lookUpLater(ivrid: string, found: Promise<Identity>): Promise<Identity> {
+    const later = found
+      .catch((err: unknown) => {
+        this.o.log.error({ ivrid, err: (err as Error).message }, 'caller lookup failed');
+        return UNKNOWN;
+      })
+      .then((identity) => {
+        this.inflight.delete(ivrid);
+        this.o.calls.setIdentity(ivrid, identity).catch((err: unknown) => this.logWriteFailure(err));
+        for (const extenUser of this.o.calls.stations(ivrid)) this.deliver(extenUser, { type: 'identity', ivrid, identity });
+        this.o.onChange?.();
+        return identity;
+      });
+    this.inflight.set(ivrid, later);
+    return later;
+  }
+
+  private logWriteFailure(err: unknown): void {
+    this.o.log.error({ err: (err as Error).message }, 'could not write the call log');
+  }
+
+  private withinBudget(lookup: Promise<Identity>): Promise<Identity | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), this.o.answerBudgetMs);
+    });
+    return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Numbers the message for the agent, keeps it in its outbox and sends it; unknown agents get nothing. */
+  private deliver(extenUser: string, message: Unsequenced<SequencedMessage>): void {
+    const agent = this.o.agents.get(extenUser);
+    if (agent?.enabled) this.o.send(agent.id, this.o.outbox.add(agent.id, message));
+  }
+}

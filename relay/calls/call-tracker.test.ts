@@ -1,0 +1,110 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { parseCallEvent, type CallEvent } from '../../shared/call-event';
+import { parsePhone } from '../../shared/phone';
+import { CallBook } from './call-tracker';
+import { GroupCommit } from '../platform/group-commit';
+import { openDatabase, type DB } from '../platform/db';
+
+let db: DB;
+let book: CallBook;
+let commits: GroupCommit;
+
+function event(fields: Record<string, unknown>): CallEvent {
+  const r = parseCallEvent({ ivrid: 'c1', phone: '0722776772', ...fields });
+  if (!r.ok) throw new Error(r.error);
+  return r.event;
+}
+const record = (fields: Record<string, unknown>, now = 1_000) => {
+  const e = event(fields);
+  const recorded = book.record(e, parsePhone(e.phone, 'IL'), 'json', now);
+  // What the relay awaits before answering Voicenter: the log on disk.
+  commits.flush();
+  return recorded;
+};
+
+beforeEach(() => {
+  db = openDatabase(mkdtempSync(join(tmpdir(), 'calls-')));
+  commits = new GroupCommit(db);
+  book = new CallBook(db, commits);
+});
+
+describe('CallBook', () => {
+  it('lists open calls for the console: a queue call follows its answer, ends with its hang-up', () => {
+    record({ extenUser: 'A', status: 'Ringing' });
+    record({ extenUser: 'B', status: 'Ringing' });
+    expect(book.openCalls(2_000)).toMatchObject([{ ivrid: 'c1', state: 'ringing', stations: [{ extenUser: 'A', state: 'ringing' }, { extenUser: 'B', state: 'ringing' }] }]);
+    record({ extenUser: 'B', status: 'Talking' });
+    expect(book.openCalls(2_000)).toMatchObject([{ state: 'talking', answeredByStation: 'B', stations: [{ extenUser: 'B', state: 'talking' }] }]);
+    record({ extenUser: 'B', status: 'Hangup', cause: 'NORMAL' });
+    expect(book.openCalls(2_000)).toEqual([]);
+  });
+
+  it('stops listing a call whose hang-up never came, after 12 hours', () => {
+    record({ ivrid: 'lost', extenUser: 'A', status: 'Ringing' }, 1_000);
+    expect(book.openCalls(1_000 + 12 * 3_600_000).map((c) => c.ivrid)).toEqual(['lost']);
+    expect(book.openCalls(1_001 + 12 * 3_600_000)).toEqual([]);
+  });
+
+  it('follows hold and back to talking (a phase may come again after another)', () => {
+    record({ extenUser: 'A', status: 'Ringing' });
+    const states = ['Talking', 'Hold', 'Talking', 'Hold'].map(
+      (status) => record({ extenUser: 'A', status }).changed[0]?.view.state,
+    );
+    expect(states).toEqual(['talking', 'hold', 'talking', 'hold']);
+  });
+
+  it('ignores a late ringing retry after the answer', () => {
+    record({ extenUser: 'A', status: 'Ringing' });
+    record({ extenUser: 'A', status: 'Talking' });
+    expect(record({ extenUser: 'A', status: 'Ringing' })).toMatchObject({ duplicate: true, changed: [] });
+  });
+
+  it('reads a call back from the log when it is no longer in memory', () => {
+    record({ extenUser: 'A', status: 'Ringing' });
+    record({ extenUser: 'A', status: 'Talking' });
+    const fresh = new CallBook(db, commits);
+    expect(fresh.views('c1').get('A')).toMatchObject({ state: 'talking', answeredBy: 'me' });
+    expect(fresh.stations('c1')).toEqual(['A']);
+  });
+
+  it('ends the call for every station on a hang-up that names none', () => {
+    record({ extenUser: 'A', status: 'Ringing' });
+    record({ extenUser: 'B', status: 'Ringing' });
+    const { changed } = record({ status: 'Hangup', cause: 'Normal hangup' }, 2_000);
+    expect(changed.map((c) => [c.extenUser, c.view.state, c.view.endedAt])).toEqual([
+      ['A', 'ended', 2_000],
+      ['B', 'ended', 2_000],
+    ]);
+  });
+
+  it('keeps every call and phase in the log, and forgets calls past the retention', () => {
+    record({ extenUser: 'A', status: 'Ringing', callStarted: 100 });
+    record({ ivrid: 'c2', extenUser: 'A', status: 'Ringing', callStarted: 200 });
+    record({ extenUser: 'A', status: 'Talking' });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM call_events').get()).toEqual({ n: 3 });
+    expect(book.prune(150_000)).toBe(1);
+    expect(db.prepare('SELECT ivrid FROM calls').all()).toEqual([{ ivrid: 'c2' }]);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM call_events').get()).toEqual({ n: 1 });
+  });
+
+  it('ends only the stations of a call that went silent, each after its own limit', () => {
+    const limits = { ringingMs: 600_000, talkingMs: 3_600_000 };
+    record({ extenUser: 'A', status: 'Ringing' }, 0);
+    record({ extenUser: 'B', status: 'Ringing' }, 300_000);
+    const first = book.expireStale(700_000, limits);
+    expect(first).toEqual([{ ivrid: 'c1', changed: [{ extenUser: 'A', view: expect.objectContaining({ state: 'ended', cause: 'no hang-up received', answeredBy: null }) as unknown }] }]);
+    expect(book.openCalls(700_000)).toMatchObject([{ stations: [{ extenUser: 'B', state: 'ringing' }] }]);
+    record({ extenUser: 'B', status: 'Talking' }, 800_000);
+    expect(book.expireStale(800_000 + 3_000_000, limits)).toEqual([]);
+    expect(book.expireStale(800_000 + 3_700_000, limits)[0]!.changed).toMatchObject([{ extenUser: 'B', view: { state: 'ended', answeredBy: 'me' } }]);
+    commits.flush();
+    expect(db.prepare("SELECT exten_user, phase, cause, format FROM call_events WHERE format = 'relay' ORDER BY id").all()).toEqual([
+      { exten_user: 'A', phase: 'hangup', cause: 'no hang-up received', format: 'relay' },
+      { exten_user: 'B', phase: 'hangup', cause: 'no hang-up received', format: 'relay' },
+    ]);
+    expect(book.openCalls(10_000_000)).toEqual([]);
+  });
+});

@@ -1,0 +1,75 @@
+import cors from 'cors';
+import express from 'express';
+import { signInRequestSchema, type SignInResponse } from '../../shared/messages';
+import type { Agents } from '../accounts/agents';
+import { errorHandler, rateLimited, sendError } from './errors';
+import type { Logger } from '../platform/log';
+import { sha256 } from '../accounts/secrets';
+
+export interface ApiOptions {
+  agents: Agents;
+  /** Origins allowed to sign in from a browser: this project's extension. */
+  allowedOrigins: string[];
+  /** Called after a sign-out so the agent's sockets close at once. */
+  onSessionsChanged: () => void;
+  log: Logger;
+}
+
+/** The agents' API: sign in (extension user + password → session token) and sign out. */
+export function apiRouter({ agents, allowedOrigins, onSessionsChanged, log }: ApiOptions): express.Router {
+  const router = express.Router();
+  router.use(
+    cors({ origin: allowedOrigins, methods: ['GET', 'POST', 'DELETE'], allowedHeaders: ['Content-Type', 'Authorization'] }),
+    express.json({ limit: '4kb' }),
+  );
+
+  router.post('/sessions', async (req, res) => {
+    const parsed = signInRequestSchema.safeParse(req.body);
+    if (!parsed.success) {
+      sendError(res, 'INVALID_FIELDS', 'send {"extenUser": "...", "password": "..."}');
+      return;
+    }
+    const { extenUser, password } = parsed.data;
+    const result = await agents.signIn(extenUser, password, req.ip);
+    if (result.ok) {
+      log.info({ agent: extenUser }, 'signed in');
+      const body: SignInResponse = {
+        token: result.token,
+        expiresAt: result.expiresAt,
+        agent: { extenUser: result.agent.extenUser, name: result.agent.name },
+      };
+      res.status(201).json(body);
+    } else if (result.code === 'RATE_LIMITED') {
+      log.warn({ agent: extenUser, ip: req.ip }, 'sign-in refused: too many attempts');
+      rateLimited(res, result.retryAfterMs, 'too many sign-in attempts');
+    } else {
+      log.warn({ agent: extenUser }, 'sign-in failed');
+      sendError(res, 'UNAUTHORIZED', 'wrong extension user or password');
+    }
+  });
+
+  const bearer = (req: express.Request) => /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+
+  // Whether a session still holds: the extension asks after the WebSocket handshake was refused
+  // (a browser sees only "1006"), to tell "signed out" from "relay unreachable".
+  router.get('/sessions/current', (req, res) => {
+    const token = bearer(req);
+    const agent = token ? agents.session(sha256(token)) : undefined;
+    if (!agent) return sendError(res, 'UNAUTHORIZED', 'this session is unknown, expired or revoked: sign in again');
+    res.set('Cache-Control', 'no-store').json({ agent: { extenUser: agent.extenUser, name: agent.name } });
+  });
+
+  router.delete('/sessions/current', (req, res) => {
+    const token = bearer(req);
+    if (!token) {
+      sendError(res, 'UNAUTHORIZED', 'send Authorization: Bearer <session token>');
+      return;
+    }
+    agents.signOut(sha256(token));
+    onSessionsChanged();
+    res.status(204).end();
+  });
+
+  router.use(errorHandler(log));
+  return router;
+}

@@ -1,0 +1,60 @@
+import express, { type RequestHandler } from 'express';
+import type { Config } from '../platform/config';
+import type { DB } from '../platform/db';
+import { sendError } from './errors';
+import { ipAllowList } from './ip-allow';
+import type { LookupChain } from '../lookup/chain';
+import type { Metrics } from '../platform/metrics';
+import { secretMatcher } from '../accounts/secrets';
+
+/**
+ * /metrics and /readyz tell source names, circuit states and agent counts: only to addresses in
+ * RELAY_METRICS_ALLOW_IPS, or to a request with `Authorization: Bearer <RELAY_METRICS_TOKEN>`.
+ */
+export function opsAccess(allowIps: string[], token: string | undefined): RequestHandler {
+  const allowed = ipAllowList(allowIps);
+  const tokenMatches = token ? secretMatcher(token) : null;
+  return (req, res, next) => {
+    if (allowed?.(req.ip)) return next();
+    const given = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1];
+    if (tokenMatches && given !== undefined && tokenMatches(given)) return next();
+    sendError(res, 'FORBIDDEN_ADDRESS', 'this address may not read it: see RELAY_METRICS_ALLOW_IPS and RELAY_METRICS_TOKEN');
+  };
+}
+
+export interface OpsOptions {
+  db: DB;
+  chain: LookupChain;
+  metrics: Metrics;
+  config: Config;
+}
+
+/** /healthz (open to all, says only "ok"), /readyz and /metrics (allowed addresses or a token). */
+export function opsRouter({ db, chain, metrics, config }: OpsOptions): express.Router {
+  const router = express.Router();
+  const databaseAnswers = () => {
+    try {
+      db.prepare('SELECT 1').get();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  router.get('/healthz', (_req, res) => {
+    if (databaseAnswers()) res.json({ status: 'ok' });
+    else res.status(503).json({ status: 'unavailable' });
+  });
+  const access = opsAccess(config.RELAY_METRICS_ALLOW_IPS, config.RELAY_METRICS_TOKEN);
+  // Readiness: the database answers, and not every remote lookup source is cut off.
+  router.get('/readyz', access, (_req, res) => {
+    const circuits = chain.circuits();
+    const database = databaseAnswers();
+    const states = Object.values(circuits);
+    const sourcesReady = states.length === 0 || states.some((s) => s !== 'open');
+    res.status(database && sourcesReady ? 200 : 503).json({ status: database && sourcesReady ? 'ready' : 'not ready', database, sources: circuits });
+  });
+  router.get('/metrics', access, async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  return router;
+}

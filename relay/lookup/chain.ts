@@ -1,0 +1,275 @@
+import type { CallEvent } from '../../shared/call-event';
+import type { SourceHealth } from '../../shared/console';
+import type { Identity } from '../../shared/messages';
+import type { Phone } from '../../shared/phone';
+import { isHttpUrl } from '../../shared/url';
+import { CircuitBreaker, type CircuitState } from './circuit-breaker';
+import { SourceError } from './http-fetch';
+import { UNKNOWN } from '../calls/voicenter-answer';
+import type { Logger } from '../platform/log';
+import { LookupCache as LookupCacheImpl, type LookupCache } from './cache';
+import type { Config } from '../platform/config';
+import type { DB } from '../platform/db';
+import { Directory } from './directory';
+import type { LookupConfig } from './config';
+import { sourcesFrom, type Source, type SourceOutcome } from './sources';
+import { fill, phoneValues } from './template';
+
+/** What happened at one source for one lookup (shown by `lookup`, logged, counted). */
+export interface TraceStep {
+  source: string;
+  outcome: 'matched' | 'none' | 'error' | 'skipped' | 'not needed';
+  ms: number;
+  detail: string;
+}
+
+export interface Traced {
+  identity: Identity;
+  steps: TraceStep[];
+  cache: 'fresh' | 'stale' | 'miss' | 'not used';
+}
+
+export interface ChainOptions {
+  sources: Source[];
+  cache: LookupCache | null;
+  /** Page for unknown callers: RELAY_SEARCH_URL. */
+  searchUrl: string;
+  /** How many last digits `{suffix}` in that page's URL holds: RELAY_MATCH_SUFFIX_DIGITS (default 9). */
+  suffixDigits?: number;
+  circuit: { failures: number; cooldownMs: number };
+  log: Logger;
+  now?: () => number;
+  /** Told of every source's outcome (metrics). */
+  onStep?: (step: TraceStep) => void;
+}
+
+interface Running {
+  source: Source;
+  started: number;
+  /** null: not asked (circuit open, or it threw at once; see error). */
+  outcome: SourceOutcome | Promise<SourceOutcome> | null;
+  /** 'circuit open', or what the source threw at once. */
+  error: unknown;
+}
+
+/**
+ * Finds a caller through a chain of sources in priority order: the first that matches wins.
+ * Local sources (the directory) answer at once and are asked first; remote ones are asked in
+ * parallel, each within its own timeout, and priority still decides. Remote answers are cached.
+ */
+export class LookupChain {
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly now: () => number;
+  /** Refreshes running behind a stale cached answer, so one number is refreshed once at a time. */
+  private readonly refreshing = new Set<string>();
+
+  constructor(private readonly o: ChainOptions) {
+    this.now = o.now ?? Date.now;
+    for (const s of o.sources) this.breakers.set(s.name, new CircuitBreaker(o.circuit.failures, o.circuit.cooldownMs, this.now));
+  }
+
+  /** For the call flow: an identity at once when a local source or the cache knows, else a promise. */
+  identify = (phone: Phone, event?: CallEvent): Identity | Promise<Identity> => {
+    const result = this.run(phone, event, true);
+    return result instanceof Promise ? result.then((r) => r.identity) : result.identity;
+  };
+
+  /** For `lookup`: the answer and what each source did. */
+  async trace(phone: Phone, useCache = true): Promise<Traced> {
+    return this.run(phone, undefined, useCache);
+  }
+
+  /** Each source in priority order with its circuit state (the console's sources page). */
+  health(): SourceHealth[] {
+    return this.o.sources.map((s) => ({ name: s.name, kind: s.kind, local: s.local, circuit: this.breakers.get(s.name)?.state() ?? 'none' }));
+  }
+
+  circuits(): Record<string, CircuitState> {
+    return Object.fromEntries([...this.breakers].map(([name, b]) => [name, b.state()]));
+  }
+
+  private unknown(phone: Phone): Identity {
+    return { ...UNKNOWN, url: phone.withheld || !this.o.searchUrl ? '' : fill(this.o.searchUrl, phoneValues(phone, this.o.suffixDigits ?? 9)) };
+  }
+
+  private run(phone: Phone, event: CallEvent | undefined, useCache: boolean): Traced | Promise<Traced> {
+    if (phone.withheld) return { identity: this.unknown(phone), steps: [], cache: 'not used' };
+    const steps: TraceStep[] = [];
+    const { sources } = this.o;
+    // Local sources first, while they lead the chain: no remote request when the directory knows.
+    let i = 0;
+    for (; i < sources.length && sources[i]!.local; i++) {
+      const source = sources[i]!;
+      const started = this.now();
+      try {
+        const outcome = source.lookup({ phone, event }, NEVER_ABORTED) as SourceOutcome;
+        this.note(steps, this.step(source, started, outcome));
+        if (outcome.kind === 'matched') return this.done(steps, source, outcome, 'not used');
+      } catch (err) {
+        this.note(steps, this.failed(source, started, err));
+      }
+    }
+    if (i === sources.length) return { identity: this.unknown(phone), steps, cache: 'not used' };
+    const key = phone.e164 ?? phone.digits;
+    const cached = useCache && this.o.cache ? this.o.cache.get(key) : null;
+    const fromCache = (state: Traced['cache']): Traced => ({
+      identity: { ...cached!.identity, url: this.safeLink(cached!.identity.url, 'cache'), how: withCache(cached!.identity.how) },
+      steps,
+      cache: state,
+    });
+    if (cached && !cached.stale) return fromCache('fresh');
+    const lookup = this.askRemote(phone, event, sources.slice(i), steps, key);
+    if (cached) {
+      // Stale: answer from the cache now, refresh behind (once per number at a time).
+      if (!this.refreshing.has(key)) {
+        this.refreshing.add(key);
+        void lookup.finally(() => this.refreshing.delete(key));
+      }
+      return fromCache('stale');
+    }
+    return lookup.then((r) => ({ ...r, cache: useCache && this.o.cache ? 'miss' : 'not used' }));
+  }
+
+  /** Every remaining source at once, each within its timeout; priority decides which answer wins. */
+  private async askRemote(phone: Phone, event: CallEvent | undefined, remaining: Source[], steps: TraceStep[], key: string): Promise<Traced> {
+    const controller = new AbortController();
+    const running: Running[] = remaining.map((source) => {
+      const started = this.now();
+      if (!this.breakers.get(source.name)!.allow()) return { source, started, outcome: null, error: 'circuit open' };
+      try {
+        const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(source.timeoutMs)]);
+        const outcome = source.lookup({ phone, event }, signal);
+        if (outcome instanceof Promise) void outcome.catch(() => undefined);
+        return { source, started, outcome, error: '' };
+      } catch (err) {
+        return { source, started, outcome: null, error: err };
+      }
+    });
+    let errors = 0;
+    for (let k = 0; k < running.length; k++) {
+      const r = running[k]!;
+      if (r.outcome === null) {
+        this.note(steps, r.error === 'circuit open' ? { source: r.source.name, outcome: 'skipped', ms: 0, detail: 'circuit open' } : this.failed(r.source, r.started, r.error));
+        errors++;
+        continue;
+      }
+      let outcome: SourceOutcome;
+      try {
+        outcome = await r.outcome;
+        this.breakers.get(r.source.name)!.success();
+      } catch (err) {
+        this.note(steps, this.failed(r.source, r.started, err));
+        errors++;
+        continue;
+      }
+      this.note(steps, this.step(r.source, r.started, outcome));
+      if (outcome.kind === 'matched') {
+        // A match decides: lower-priority lookups still running are not needed.
+        controller.abort();
+        for (const rest of running.slice(k + 1)) {
+          // Cut short, no verdict on the source (a half-open trial among them must not stay running).
+          if (rest.outcome !== null) this.breakers.get(rest.source.name)!.neutral();
+          this.note(steps, { source: rest.source.name, outcome: 'not needed', ms: 0, detail: '' });
+        }
+        const traced = this.done(steps, r.source, outcome, 'miss');
+        this.o.cache?.set(key, traced.identity);
+        return traced;
+      }
+    }
+    const identity = this.unknown(phone);
+    // "Nobody has this number" is remembered only when every source could answer.
+    if (errors === 0) this.o.cache?.set(key, identity);
+    return { identity, steps, cache: 'miss' };
+  }
+
+  /**
+   * Only http(s) links leave the relay (to Voicenter, the call log, the console, the agents): a
+   * source answering javascript:, data:, file: or chrome: gets its link dropped, and logged.
+   */
+  private safeLink(url: string, source: string): string {
+    if (url === '' || isHttpUrl(url)) return url;
+    this.o.log.warn({ source, scheme: /^([a-z][\w+.-]*):/i.exec(url)?.[1]?.slice(0, 20) ?? '(none)' }, 'dropped a link that is not http(s)');
+    return '';
+  }
+
+  private note(steps: TraceStep[], step: TraceStep): void {
+    steps.push(step);
+    this.o.onStep?.(step);
+  }
+
+  private step(source: Source, started: number, outcome: SourceOutcome): TraceStep {
+    return {
+      source: source.name,
+      outcome: outcome.kind,
+      ms: this.now() - started,
+      detail: outcome.kind === 'matched' ? `${outcome.match.how}, ${outcome.match.total} match${outcome.match.total > 1 ? 'es' : ''}` : '',
+    };
+  }
+
+  private failed(source: Source, started: number, err: unknown): TraceStep {
+    // A request the source could not take because of the caller's input (a number no header can
+    // carry, a 400 from the CRM) says nothing about the source's health.
+    if (err instanceof SourceError && err.blamesRequest) this.breakers.get(source.name)?.neutral();
+    else this.breakers.get(source.name)?.failure();
+    const detail = message(err);
+    // The source's name and what went wrong, never its URL or credentials.
+    this.o.log.warn({ source: source.name, err: detail }, 'caller lookup source failed');
+    return { source: source.name, outcome: 'error', ms: this.now() - started, detail };
+  }
+
+  private done(steps: TraceStep[], source: Source, outcome: Extract<SourceOutcome, { kind: 'matched' }>, cache: Traced['cache']): Traced {
+    const m = outcome.match;
+    return {
+      identity: {
+        status: m.total > 1 ? 'multiple' : 'found',
+        name: m.name,
+        company: m.company,
+        url: this.safeLink(m.url, source.name),
+        total: m.total,
+        id: m.id,
+        source: source.name,
+        how: m.how,
+      },
+      steps,
+      cache,
+    };
+  }
+}
+
+/** Local sources answer synchronously: no timeout can stop them, so they get no timer either. */
+const NEVER_ABORTED = new AbortController().signal;
+
+const withCache = (how: string) => (how ? `${how}, from the cache` : 'from the cache');
+
+function message(err: unknown): string {
+  if (err instanceof SourceError) return err.message;
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'timed out';
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The chain as the configuration describes it, over this database (the relay and the CLI share it). */
+export function createChain(
+  db: DB,
+  config: Config,
+  lookup: LookupConfig,
+  log: Logger,
+  onStep?: (step: TraceStep) => void,
+): { chain: LookupChain; cache: LookupCache; directory: Directory } {
+  const directory = new Directory(db, config.RELAY_DEFAULT_COUNTRY, config.RELAY_MATCH_SUFFIX_DIGITS);
+  const cache = new LookupCacheImpl(db, lookup.cache);
+  const chain = new LookupChain({
+    sources: sourcesFrom(
+      lookup.sources,
+      directory,
+      { contact: config.RELAY_CONTACT_URL, search: config.RELAY_SEARCH_URL },
+      config.RELAY_MATCH_SUFFIX_DIGITS,
+    ),
+    cache,
+    searchUrl: config.RELAY_SEARCH_URL,
+    suffixDigits: config.RELAY_MATCH_SUFFIX_DIGITS,
+    circuit: lookup.circuit,
+    log,
+    onStep,
+  });
+  return { chain, cache, directory };
+}

@@ -1,0 +1,279 @@
+import { JSONPath } from 'jsonpath-plus';
+import type { CallEvent } from '../../shared/call-event';
+import type { Phone } from '../../shared/phone';
+import type { Directory } from './directory';
+import { fetchJson, SourceError, type FetchInit, type RedirectPolicy } from './http-fetch';
+import type { SourceConfig } from './config';
+import { fill, phoneValues } from './template';
+
+/** What a source is asked: the caller's number in every form, and the call when there is one. */
+export interface LookupInput {
+  phone: Phone;
+  event?: CallEvent;
+}
+
+/** A contact a source found. */
+export interface SourceMatch {
+  name: string;
+  company: string;
+  url: string;
+  id: string;
+  /** How many records matched (the best one is named). */
+  total: number;
+  /** How it matched, in words: "exact number", "last 9 digits". */
+  how: string;
+}
+
+export type SourceOutcome = { kind: 'matched'; match: SourceMatch } | { kind: 'none' };
+
+export interface Source {
+  name: string;
+  kind: string;
+  /** Answers at once from this machine (the directory): asked before the cache and remote sources. */
+  local: boolean;
+  /** Longest a lookup may take before the chain moves on. */
+  timeoutMs: number;
+  lookup(input: LookupInput, signal: AbortSignal): SourceOutcome | Promise<SourceOutcome>;
+}
+
+/** The built-in directory: exact E.164, else the last N digits. Answers at once. */
+export function directorySource(name: string, directory: Directory, urls: { contact: string; search: string }, suffixDigits: number): Source {
+  return {
+    name,
+    kind: 'directory',
+    local: true,
+    timeoutMs: 1_000,
+    lookup({ phone }) {
+      const match = directory.lookup(phone);
+      const best = match.contacts[0];
+      if (!best) return { kind: 'none' };
+      const total = match.contacts.length;
+      const values = phoneValues(phone, suffixDigits, best.id);
+      return {
+        kind: 'matched',
+        match: {
+          name: best.name,
+          company: best.company,
+          url: total > 1 ? fill(urls.search, values) : best.url || fill(urls.contact, values),
+          id: total > 1 ? '' : best.id,
+          total,
+          how: match.how === 'exact' ? 'exact number' : `last ${suffixDigits} digits`,
+        },
+      };
+    },
+  };
+}
+
+export type Auth =
+  | { type: 'none' }
+  | { type: 'basic'; username: string; password: string }
+  | { type: 'bearer'; token: string }
+  | { type: 'header'; header: string; value: string }
+  /** A credential in the query string, where a CRM documents only that (Pipedrive's api_token). Never logged. */
+  | { type: 'query'; param: string; value: string };
+
+/** A field taken from the answer: one JSONPath, or several joined by spaces (first and last name). */
+export type FieldPath = string | string[];
+
+export interface HttpSourceSpec {
+  name: string;
+  method: 'GET' | 'POST';
+  /** URL template; values are URL-encoded. */
+  url: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  /** JSON body; every string in it is a template (values inserted as they are). */
+  body?: unknown;
+  auth: Auth;
+  /** Parameters the templates may use besides the phone placeholders ({portalId}, {domain}…). */
+  params: Record<string, string>;
+  response: {
+    /** JSONPath to the list of records; without it the whole answer is the one record. */
+    items?: string;
+    name: FieldPath;
+    company?: FieldPath;
+    id?: FieldPath;
+    url?: FieldPath;
+    /** JSONPath to the number of matches in the whole answer; else the number of items. */
+    total?: string;
+  };
+  /** JSONPath that must hold a truthy value (or `equals`) in the answer for it to count as a match. */
+  matched?: { path: string; equals?: string | number | boolean };
+  /** The record page: template with {id} and the parameters. */
+  recordUrl: string;
+  /** Page for several matches: template with the phone placeholders. */
+  searchUrl: string;
+  match: 'exact' | 'suffix';
+  suffixDigits: number;
+  timeoutMs: number;
+  maxBytes: number;
+  /** Redirects followed within the source's own origin (default), or none. */
+  redirects?: RedirectPolicy;
+}
+
+function pick(json: unknown, path: FieldPath | undefined): string {
+  if (path === undefined) return '';
+  const paths = Array.isArray(path) ? path : [path];
+  return paths
+    .map((p) => {
+      const found = JSONPath({ path: p, json: json as object, wrap: true }) as unknown[];
+      const v = found[0];
+      return typeof v === 'string' || typeof v === 'number' ? String(v).trim() : '';
+    })
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** Every string in a JSON template filled (values inserted as they are: JSON.stringify escapes them). */
+function fillJson(value: unknown, values: Record<string, string>): unknown {
+  if (typeof value === 'string') return fill(value, values, (v) => v);
+  if (Array.isArray(value)) return value.map((v) => fillJson(v, values));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillJson(v, values)]));
+  }
+  return value;
+}
+
+/** Text a header can carry: visible ASCII only (a caller's "number" may hold any letter, or a line break). */
+const headerValue = (v: string) => v.replace(/[^\x20-\x7e]/g, '');
+
+/**
+ * The request for one lookup. A request that cannot be built from the caller's input is that
+ * input's fault, not the source's: it fails with `blamesRequest`, which the circuit breaker ignores.
+ */
+function buildRequest(spec: HttpSourceSpec, values: Record<string, string>): { url: string; init: FetchInit } {
+  try {
+    const url = new URL(fill(spec.url, values));
+    for (const [k, v] of Object.entries(spec.query)) url.searchParams.set(k, fill(v, values, (x) => x));
+    if (spec.auth.type === 'query') url.searchParams.set(spec.auth.param, spec.auth.value);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    for (const [k, v] of Object.entries(spec.headers)) headers[k.toLowerCase()] = fill(v, values, headerValue);
+    const { auth } = spec;
+    if (auth.type === 'basic') headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+    if (auth.type === 'bearer') headers.authorization = `Bearer ${auth.token}`;
+    if (auth.type === 'header') headers[auth.header.toLowerCase()] = auth.value;
+    let body: string | undefined;
+    if (spec.body !== undefined) {
+      body = JSON.stringify(fillJson(spec.body, values));
+      headers['content-type'] = 'application/json';
+    }
+    new Headers(headers); // throws here, not inside fetch, on a value no header can carry
+    return { url: url.toString(), init: { method: spec.method, headers, body, redirects: spec.redirects } };
+  } catch {
+    // Not the error's text: it may quote a header value, and so a credential.
+    throw new SourceError('cannot build the request for this number', true);
+  }
+}
+
+/** A CRM reached over its REST API, described entirely by the spec (the idea of 3CX's CRM templates). */
+export function httpSource(spec: HttpSourceSpec): Source {
+  return {
+    name: spec.name,
+    kind: 'http',
+    local: false,
+    timeoutMs: spec.timeoutMs,
+    async lookup({ phone }, signal) {
+      if (phone.withheld || phone.digits === '') return { kind: 'none' };
+      const values = { ...spec.params, ...phoneValues(phone, spec.suffixDigits) };
+      const { url, init } = buildRequest(spec, values);
+      const { json } = await fetchJson(url, init, signal, spec.maxBytes);
+      if (json === null) return { kind: 'none' };
+      if (spec.matched) {
+        const found = JSONPath({ path: spec.matched.path, json: json as object, wrap: true }) as unknown[];
+        const ok = spec.matched.equals === undefined ? found.some((v) => v !== null && v !== false && v !== '' && v !== 0) : found.includes(spec.matched.equals);
+        if (!ok) return { kind: 'none' };
+      }
+      const items = spec.response.items ? (JSONPath({ path: spec.response.items, json: json as object, wrap: true }) as unknown[]) : [json];
+      const best = items[0];
+      if (best === undefined || best === null) return { kind: 'none' };
+      const name = pick(best, spec.response.name);
+      if (name === '') return { kind: 'none' };
+      const totalText = spec.response.total ? pick(json, spec.response.total) : '';
+      const total = Math.max(1, Number(totalText) || items.length);
+      const id = pick(best, spec.response.id);
+      const own = pick(best, spec.response.url);
+      const recordUrl = own || (spec.recordUrl && id ? fill(spec.recordUrl, { ...values, id }) : '');
+      return {
+        kind: 'matched',
+        match: {
+          name,
+          company: pick(best, spec.response.company),
+          url: total > 1 && spec.searchUrl ? fill(spec.searchUrl, values) : recordUrl,
+          id: total > 1 ? '' : id,
+          total,
+          how: spec.match === 'suffix' ? `last ${spec.suffixDigits} digits` : 'exact number',
+        },
+      };
+    },
+  };
+}
+
+export interface ForwardSpec {
+  name: string;
+  /** An existing Voicenter pop-up endpoint (it may carry its own token). */
+  url: string;
+  format: 'query' | 'form' | 'json';
+  timeoutMs: number;
+  maxBytes: number;
+  redirects?: RedirectPolicy;
+}
+
+/**
+ * Forwards the call to an existing Voicenter-compatible endpoint, the way Voicenter would, and
+ * relays its answer: a customer keeps the integration they have and gains the extension.
+ */
+export function voicenterForwardSource(spec: ForwardSpec): Source {
+  return {
+    name: spec.name,
+    kind: 'voicenter-forward',
+    local: false,
+    timeoutMs: spec.timeoutMs,
+    async lookup({ phone, event }, signal) {
+      const fields: Record<string, string> = {
+        phone: phone.raw,
+        ivrid: event?.ivrid ?? '',
+        extenUser: event?.extenUser ?? '',
+        did: event?.did ?? '',
+        callerName: event?.callerName ?? '',
+        [spec.format === 'query' ? 'statusCall' : 'status']: event?.status || 'Ringing',
+      };
+      const url = new URL(spec.url);
+      const init: FetchInit = { method: 'GET', headers: { accept: 'application/json' }, redirects: spec.redirects };
+      if (spec.format === 'query') for (const [k, v] of Object.entries(fields)) url.searchParams.set(k, v);
+      else if (spec.format === 'form') {
+        init.method = 'POST';
+        init.headers['content-type'] = 'application/x-www-form-urlencoded';
+        init.body = new URLSearchParams(fields).toString();
+      } else {
+        init.method = 'POST';
+        init.headers['content-type'] = 'application/json';
+        init.body = JSON.stringify(fields);
+      }
+      const { json } = await fetchJson(url.toString(), init, signal, spec.maxBytes);
+      const answer = (json ?? {}) as Record<string, unknown>;
+      if (answer.STATUS !== 'OK') throw new SourceError('answer has no STATUS "OK"');
+      const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+      const total = Number(answer.TOTAL) || 0;
+      const name = text(answer.CLIENTNAME);
+      if (total === 0 && name === '') return { kind: 'none' };
+      return {
+        kind: 'matched',
+        match: { name, company: text(answer.COMPANY), url: text(answer.URL), id: '', total: Math.max(total, 1), how: 'as the forwarded endpoint answered' },
+      };
+    },
+  };
+}
+
+/** The configured chain, as sources. */
+export function sourcesFrom(
+  configs: SourceConfig[],
+  directory: Directory,
+  urls: { contact: string; search: string },
+  suffixDigits: number,
+): Source[] {
+  return configs.map((c) => {
+    if (c.kind === 'directory') return directorySource(c.name, directory, urls, suffixDigits);
+    if (c.kind === 'voicenter-forward') return voicenterForwardSource({ ...c, maxBytes: 1024 * 1024 });
+    return httpSource(c);
+  });
+}

@@ -1,0 +1,29 @@
+import type { Phone } from '../../shared/phone';
+
+/** Placeholders every template may use; sources add their own parameters (e.g. {portalId}). */
+export const PHONE_PLACEHOLDERS = ['e164', 'digits', 'local', 'national', 'phone', 'suffix', 'id'] as const;
+
+const PLACEHOLDER = /\{([A-Za-z][\w]*)\}/g;
+
+/** The values of the phone placeholders for a number. */
+export function phoneValues(phone: Phone, suffixDigits: number, id = ''): Record<string, string> {
+  return {
+    e164: phone.e164 ?? '',
+    digits: phone.digits,
+    local: phone.local,
+    national: phone.local.replace(/\D/g, ''),
+    phone: phone.raw,
+    suffix: phone.digits.slice(-suffixDigits),
+    id,
+  };
+}
+
+/** Fills `{name}` placeholders; `encode` escapes each value for where it goes (URL, header, JSON). */
+export function fill(template: string, values: Record<string, string>, encode: (v: string) => string = encodeURIComponent): string {
+  return template.replace(PLACEHOLDER, (whole, name: string) => (name in values ? encode(values[name]!) : whole));
+}
+
+/** The placeholder names a template uses (config validation rejects unknown ones). */
+export function placeholders(template: string): string[] {
+  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+}

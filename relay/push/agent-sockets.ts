@@ -1,0 +1,216 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ERRORS } from '../../shared/errors';
+import { AUTH_PROTOCOL_PREFIX, PROTOCOL, parseClientMessage, type ClientMessage, type ServerMessage } from '../../shared/messages';
+import type { Agent, Agents } from '../accounts/agents';
+import type { Logger } from '../platform/log';
+import { sha256 } from '../accounts/secrets';
+
+/** Largest message an extension may send; everything it sends is tiny. */
+const MAX_PAYLOAD = 64 * 1024;
+/** The extension resumes once per connection, after `hello`; a few more are tolerated (each may replay a lot). */
+const MAX_RESUMES_PER_CONNECTION = 3;
+/**
+ * What may wait unsent on one socket (ws's bufferedAmount, past what the kernel took): a client
+ * that does not read is cut off beyond it, not allowed to grow the relay's memory.
+ */
+export const MAX_UNSENT_BYTES = 1024 * 1024;
+/** After the close frame, how long a client that does not read has before the connection is cut. */
+const SLOW_CLOSE_GRACE_MS = 1_000;
+
+interface Connection {
+  agent: Agent;
+  tokenHash: string;
+  alive: boolean;
+  /** The highest sequence number the extension said it processed. */
+  acked: number;
+  /** Messages received in the current minute, and when that minute began. */
+  received: number;
+  windowStart: number;
+  resumes: number;
+}
+
+export interface SocketOptions {
+  agents: Agents;
+  log: Logger;
+  /** Origins allowed to connect (the extension's). A client that sends no Origin is not a browser. */
+  allowedOrigins: string[];
+  heartbeatMs: number;
+  maxSocketsPerAgent: number;
+  maxMessagesPerMinute: number;
+  /** Unsent bytes one socket may hold before it is cut off (default MAX_UNSENT_BYTES). */
+  maxUnsentBytes?: number;
+  /** The first message on each new connection. */
+  hello: (agent: Agent) => ServerMessage;
+  /** What to send a socket that resumes after a gap (replayed messages, or a resync). */
+  resume: (agent: Agent, message: Extract<ClientMessage, { type: 'resume' }>) => (ServerMessage | string)[];
+  /** Told whenever an agent's sockets open or close (the console's live view). */
+  onChange?: () => void;
+}
+
+/**
+ * The only module that writes to agent sockets: authenticates upgrades, keeps each agent's
+ * open sockets, sends, keeps connections alive and drops dead or revoked ones.
+ */
+export class AgentSockets {
+  readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_PAYLOAD,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
+  });
+  private readonly byAgent = new Map<number, Set<WebSocket>>();
+  /** When each connected agent's oldest open socket opened. */
+  private readonly since = new Map<number, number>();
+  private readonly connections = new WeakMap<WebSocket, Connection>();
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(private readonly options: SocketOptions) {
+    // Keep below 30 s: Chrome stops an idle extension service worker at 30 s unless a message flows.
+    this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** For `server.on('upgrade')`: authenticates before the WebSocket handshake completes. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const refuse = (status: number, reason: string) => {
+      this.options.log.warn({ status, reason }, 'websocket refused');
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.destroy();
+    };
+    const url = new URL(req.url ?? '/', 'http://relay');
+    if (url.pathname !== '/ws') return refuse(404, 'Not Found');
+    const origin = req.headers.origin;
+    if (origin !== undefined && !this.options.allowedOrigins.includes(origin)) return refuse(403, 'Forbidden');
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    const token = offered.find((p) => p.startsWith(AUTH_PROTOCOL_PREFIX))?.slice(AUTH_PROTOCOL_PREFIX.length);
+    if (!offered.includes(PROTOCOL) || !token) return refuse(401, 'Unauthorized');
+    const tokenHash = sha256(token);
+    const agent = this.options.agents.session(tokenHash);
+    if (!agent) return refuse(401, 'Unauthorized');
+    if ((this.byAgent.get(agent.id)?.size ?? 0) >= this.options.maxSocketsPerAgent) return refuse(429, 'Too Many Requests');
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.accept(ws, agent, tokenHash);
+      // As the ws examples do, so observers (tests, metrics) see every accepted socket.
+      this.wss.emit('connection', ws, req);
+    });
+  }
+
+  private accept(ws: WebSocket, agent: Agent, tokenHash: string): void {
+    const conn: Connection = { agent, tokenHash, alive: true, acked: 0, received: 0, windowStart: Date.now(), resumes: 0 };
+    this.connections.set(ws, conn);
+    let set = this.byAgent.get(agent.id);
+    if (!set) {
+      this.byAgent.set(agent.id, (set = new Set()));
+      this.since.set(agent.id, Date.now());
+    }
+    set.add(ws);
+    this.options.onChange?.();
+    this.options.log.info({ agent: agent.extenUser, sockets: set.size }, 'agent connected');
+    ws.on('pong', () => (conn.alive = true));
+    ws.on('message', (data, isBinary) => {
+      conn.alive = true;
+      const now = Date.now();
+      if (now - conn.windowStart >= 60_000) {
+        conn.windowStart = now;
+        conn.received = 0;
+      }
+      if (++conn.received > this.options.maxMessagesPerMinute) {
+        ws.close(ERRORS.TOO_MANY.close, 'too many messages');
+        return;
+      }
+      const message = isBinary ? null : parseClientMessage(data.toString());
+      if (!message) {
+        ws.close(ERRORS.INVALID_MESSAGE.close, 'invalid message');
+        return;
+      }
+      if (message.type === 'ack') conn.acked = Math.max(conn.acked, message.seq);
+      if (message.type === 'resume') {
+        if (++conn.resumes > MAX_RESUMES_PER_CONNECTION) {
+          ws.close(ERRORS.TOO_MANY.close, 'too many resumes');
+          return;
+        }
+        for (const m of this.options.resume(agent, message)) this.write(ws, m);
+      }
+    });
+    ws.on('error', (err) => this.options.log.warn({ agent: agent.extenUser, err: err.message }, 'websocket error'));
+    ws.on('close', () => {
+      set.delete(ws);
+      if (set.size === 0) {
+        this.byAgent.delete(agent.id);
+        this.since.delete(agent.id);
+      }
+      this.options.onChange?.();
+      this.options.log.info({ agent: agent.extenUser, sockets: set.size }, 'agent disconnected');
+    });
+    this.write(ws, this.options.hello(agent));
+  }
+
+  /** Sends a message (or one already serialised) to every open socket of the agent; returns how many. */
+  send(agentId: number, message: ServerMessage | string): number {
+    const set = this.byAgent.get(agentId);
+    if (!set) return 0;
+    const json = typeof message === 'string' ? message : JSON.stringify(message);
+    for (const ws of set) this.write(ws, json);
+    return set.size;
+  }
+
+  /** Closes every socket whose session is no longer valid (signed out, revoked, agent removed). */
+  revalidate(now = Date.now()): void {
+    for (const set of this.byAgent.values()) {
+      for (const ws of set) {
+        const conn = this.connections.get(ws);
+        if (conn && !this.options.agents.session(conn.tokenHash, now)) {
+          ws.close(ERRORS.SESSION_ENDED.close, 'session ended');
+        }
+      }
+    }
+  }
+
+  /** How many agents and sockets are connected. */
+  stats(): { agents: number; sockets: number } {
+    let sockets = 0;
+    for (const set of this.byAgent.values()) sockets += set.size;
+    return { agents: this.byAgent.size, sockets };
+  }
+
+  /** Each connected agent: how many browsers (sockets), and since when (ms) it has been connected. */
+  connected(): Map<number, { sockets: number; since: number }> {
+    const result = new Map<number, { sockets: number; since: number }>();
+    for (const [id, set] of this.byAgent) result.set(id, { sockets: set.size, since: this.since.get(id)! });
+    return result;
+  }
+
+  close(code = 1001, reason = 'relay shutting down'): void {
+    clearInterval(this.heartbeat);
+    for (const ws of this.wss.clients) ws.close(code, reason);
+    this.wss.close();
+  }
+
+  private write(ws: WebSocket, message: ServerMessage | string): void {
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+    if (ws.bufferedAmount > (this.options.maxUnsentBytes ?? MAX_UNSENT_BYTES)) {
+      this.options.log.warn({ agent: this.connections.get(ws)?.agent.extenUser, unsent: ws.bufferedAmount }, 'extension not reading: connection cut');
+      ws.close(ERRORS.SLOW_CONSUMER.close, 'not reading');
+      setTimeout(() => ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();
+    }
+  }
+
+  private beat(): void {
+    const ping: ServerMessage = { type: 'ping', time: Date.now() };
+    for (const ws of this.wss.clients) {
+      const conn = this.connections.get(ws);
+      if (!conn) continue;
+      // No pong (nor any message) since the last beat: the peer is gone.
+      if (!conn.alive) {
+        ws.terminate();
+        continue;
+      }
+      conn.alive = false;
+      ws.ping();
+      this.write(ws, ping);
+    }
+  }
+}

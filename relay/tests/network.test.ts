@@ -1,0 +1,158 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get } from 'node:https';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { popup, startRelay } from './helpers';
+
+describe('the pop-up endpoint behind an IP allow-list', () => {
+  it('refuses an address outside the list with 403, and serves one inside', async () => {
+    const closed = await startRelay({ RELAY_POPUP_ALLOW_IPS: ['10.0.0.0/8', '2001:db8::/32'] });
+    const open = await startRelay({ RELAY_POPUP_ALLOW_IPS: ['127.0.0.0/8'] });
+    try {
+      const refused = await popup(closed, { ivrid: 'ip-1', phone: '0722776772', status: 'Ringing' });
+      expect(refused).toMatchObject({ status: 403, body: { STATUS: 'ERROR', CODE: 'FORBIDDEN_ADDRESS' } });
+      expect((await popup(open, { ivrid: 'ip-2', status: 'Ringing' })).status).toBe(200);
+    } finally {
+      await closed.stop();
+      await open.stop();
+    }
+  });
+
+  it('believes X-Forwarded-For only from a trusted proxy', async () => {
+    const trusting = await startRelay({ RELAY_POPUP_ALLOW_IPS: ['203.0.113.0/24'], RELAY_TRUST_PROXY: 'loopback' });
+    const notTrusting = await startRelay({ RELAY_POPUP_ALLOW_IPS: ['203.0.113.0/24'] });
+    try {
+      const send = (relay: { popupUrl: string }) =>
+        fetch(`${relay.popupUrl}?ivrid=xff-1&statusCall=Ringing`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
+      expect((await send(trusting)).status).toBe(200);
+      expect((await send(notTrusting)).status).toBe(403);
+    } finally {
+      await trusting.stop();
+      await notTrusting.stop();
+    }
+  });
+});
+
+describe('TLS served directly', () => {
+  it('answers over HTTPS with the given certificate and key, with HSTS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tls-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1', '-keyout', key, '-out', cert], {
+      stdio: 'ignore',
+    });
+    const relay = await startRelay({ RELAY_TLS_CERT: cert, RELAY_TLS_KEY: key });
+    try {
+      const url = relay.url.replace('http:', 'https:');
+      const { body, hsts } = await new Promise<{ body: string; hsts: unknown }>((resolve, reject) => {
+        get(`${url}/healthz`, { rejectUnauthorized: false }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve({ body: text, hsts: res.headers['strict-transport-security'] }));
+        }).on('error', reject);
+      });
+      expect(JSON.parse(body)).toEqual({ status: 'ok' });
+      // Browsers are told never to come back over plain HTTP.
+      expect(hsts).toBe('max-age=31536000');
+    } finally {
+      await relay.stop();
+    }
+  });
+});
+
+describe('a client that sends its body slowly', () => {
+  it('is cut off after the request timeout, and the relay goes on serving', async () => {
+    const relay = await startRelay({ RELAY_REQUEST_TIMEOUT_MS: 300 });
+    try {
+      const { port } = new URL(relay.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.write(`POST /voicenter/${relay.token} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ivrid":`);
+      const answer = await new Promise<string>((resolve) => {
+        let text = '';
+        socket.on('data', (d: Buffer) => (text += d.toString()));
+        socket.on('close', () => resolve(text));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      expect((await popup(relay, { ivrid: 'after-slow', status: 'Ringing' })).status).toBe(200);
+    } finally {
+      await relay.stop();
+    }
+  });
+});
+
+describe('connection exhaustion', () => {
+  /** Opens `n` TCP connections at once from `from` that send nothing; resolves once each is open or closed. */
+  async function idle(relay: { url: string }, n: number, from: string): Promise<Socket[]> {
+    const { port } = new URL(relay.url);
+    return Promise.all(
+      Array.from({ length: n }, () => {
+        const socket = connect({ port: Number(port), host: '127.0.0.1', localAddress: from });
+        socket.on('error', () => undefined);
+        return new Promise<Socket>((resolve) => socket.once('connect', () => resolve(socket)).once('close', () => resolve(socket)));
+      }),
+    );
+  }
+  const closedWithin = async (sockets: Socket[], deadlineMs = 5_000) => {
+    const deadline = Date.now() + deadlineMs;
+    while (Date.now() < deadline && !sockets.every((s) => s.destroyed || s.readyState === 'closed')) await new Promise((r) => setTimeout(r, 20));
+  };
+  const healthFrom = (relay: { url: string }, from: string) =>
+    new Promise<number>((resolve, reject) => {
+      const { port } = new URL(relay.url);
+      httpGet({ host: '127.0.0.1', port, path: '/healthz', localAddress: from }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      }).on('error', reject);
+    });
+
+  it('caps the connections one address may hold, so the relay still answers everyone else', async () => {
+    const relay = await startRelay({ RELAY_MAX_CONNECTIONS_PER_IP: 50 });
+    const sockets = await idle(relay, 300, '127.0.0.2');
+    try {
+      // Everything past the cap was closed by the relay at once; the first 50 are held.
+      const deadline = Date.now() + 5_000;
+      while (sockets.filter((s) => !s.destroyed).length > 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(sockets.filter((s) => !s.destroyed).length).toBe(50);
+      expect(await healthFrom(relay, '127.0.0.3')).toBe(200);
+      expect((await popup(relay, { ivrid: 'while-flooded', status: 'Ringing' })).status).toBe(200);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await relay.stop();
+    }
+  });
+
+  it('caps connections in total, and answers again once they are gone', async () => {
+    const relay = await startRelay({ RELAY_MAX_CONNECTIONS: 40 });
+    const sockets = await idle(relay, 100, '127.0.0.4');
+    try {
+      const deadline = Date.now() + 5_000;
+      while (sockets.filter((s) => !s.destroyed).length > 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(sockets.filter((s) => !s.destroyed).length).toBe(40);
+    } finally {
+      for (const s of sockets) s.destroy();
+    }
+    try {
+      const deadline = Date.now() + 5_000;
+      let status = 0;
+      while (status !== 200 && Date.now() < deadline) status = await healthFrom(relay, '127.0.0.5').catch(() => 0);
+      expect(status).toBe(200);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('cuts an idle connection that never sends a request', async () => {
+    const relay = await startRelay({ RELAY_REQUEST_TIMEOUT_MS: 300 });
+    try {
+      const [socket] = await idle(relay, 1, '127.0.0.6');
+      await closedWithin([socket!]);
+      expect(socket!.destroyed || socket!.readyState === 'closed').toBe(true);
+    } finally {
+      await relay.stop();
+    }
+  });
+});
