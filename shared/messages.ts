@@ -26,6 +26,12 @@ export const identitySchema = z.object({
 });
 export type Identity = z.infer<typeof identitySchema>;
 
+/** A lookup is still running: an `identity` message follows. */
+export const PENDING: Identity = Object.freeze({ status: 'pending', name: '', company: '', url: '', total: 0, id: '', source: '', how: '' });
+
+/** Nobody found (or no number to look up). */
+export const UNKNOWN: Identity = Object.freeze({ ...PENDING, status: 'unknown' });
+
 export const callStateSchema = z.enum(['ringing', 'dialing', 'talking', 'hold', 'ended']);
 export type CallState = z.infer<typeof callStateSchema>;
 

@@ -1,15 +1,18 @@
 import type { CountryCode } from 'libphonenumber-js';
 import type { CallEvent, RequestFormat } from '../../shared/call-event';
-import type { Identity, SequencedMessage, ServerMessage, Unsequenced } from '../../shared/messages';
-import { parsePhone } from '../../shared/phone';
+import { PENDING, UNKNOWN, type Identity, type SequencedMessage, type ServerMessage, type Unsequenced } from '../../shared/messages';
+import { parsePhone, type Phone } from '../../shared/phone';
 import type { Agents } from '../accounts/agents';
-import type { CallBook } from './call-tracker';
-import { PENDING, UNKNOWN, voicenterAnswer, type Identify, type VoicenterAnswer } from './voicenter-answer';
+import type { CallTracker } from './call-tracker';
+import { voicenterAnswer, type VoicenterAnswer } from './voicenter-answer';
 import type { Logger } from '../platform/log';
 import type { Outbox } from '../push/outbox';
 
+/** Something that finds who is calling: at once, or later (a promise) when it must ask a slow source. */
+export type Identify = (phone: Phone, event?: CallEvent) => Identity | Promise<Identity>;
+
 export interface CallFlowOptions {
-  calls: CallBook;
+  calls: CallTracker;
   outbox: Outbox;
   agents: Agents;
   send: (agentId: number, message: ServerMessage | string) => number;

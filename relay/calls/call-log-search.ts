@@ -36,10 +36,10 @@ interface Row {
 export const MAX_LOG_ROWS = 10_000;
 
 /**
- * Reads the call log (written by CallBook) for the console: filtered, newest first. A call is
+ * Reads the call log (written by CallTracker) for the console: filtered, newest first. A call is
  * missed when it came in, nobody answered, and it is over.
  */
-export class CallLog {
+export class CallLogSearch {
   private readonly query;
 
   constructor(

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseCallEvent, type CallEvent } from '../../shared/call-event';
 import { parsePhone } from '../../shared/phone';
-import { CallBook } from './call-tracker';
+import { CallTracker } from './call-tracker';
 import { GroupCommit } from '../platform/group-commit';
 import { openDatabase, type DB } from '../platform/db';
 
 let db: DB;
-let book: CallBook;
+let book: CallTracker;
 let commits: GroupCommit;
 
 function event(fields: Record<string, unknown>): CallEvent {
@@ -28,10 +28,10 @@ const record = (fields: Record<string, unknown>, now = 1_000) => {
 beforeEach(() => {
   db = openDatabase(mkdtempSync(join(tmpdir(), 'calls-')));
   commits = new GroupCommit(db);
-  book = new CallBook(db, commits);
+  book = new CallTracker(db, commits);
 });
 
-describe('CallBook', () => {
+describe('CallTracker', () => {
   it('lists open calls for the console: a queue call follows its answer, ends with its hang-up', () => {
     record({ extenUser: 'A', status: 'Ringing' });
     record({ extenUser: 'B', status: 'Ringing' });
@@ -65,7 +65,7 @@ describe('CallBook', () => {
   it('reads a call back from the log when it is no longer in memory', () => {
     record({ extenUser: 'A', status: 'Ringing' });
     record({ extenUser: 'A', status: 'Talking' });
-    const fresh = new CallBook(db, commits);
+    const fresh = new CallTracker(db, commits);
     expect(fresh.views('c1').get('A')).toMatchObject({ state: 'talking', answeredBy: 'me' });
     expect(fresh.stations('c1')).toEqual(['A']);
   });

@@ -1,10 +1,9 @@
 import type { CallEvent, CallPhase, RequestFormat } from '../../shared/call-event';
 import type { LiveCallView } from '../../shared/console';
-import type { CallState, CallView, Identity } from '../../shared/messages';
+import { PENDING, type CallState, type CallView, type Identity } from '../../shared/messages';
 import type { Phone } from '../../shared/phone';
 import type { DB } from '../platform/db';
 import type { GroupCommit } from '../platform/group-commit';
-import { PENDING } from './voicenter-answer';
 
 interface CallRow {
   ivrid: string;
@@ -67,7 +66,7 @@ const OPEN_LIMIT_MS = 12 * 3_600_000;
  * Calls being handled live in memory, so a request needs no read from the database; every
  * change is written to the log through group commits.
  */
-export class CallBook {
+export class CallTracker {
   private readonly live = new Map<string, LiveCall>();
   /** Calls that may still be ringing or talking somewhere (pruned lazily by openCalls()). */
   private readonly open = new Set<string>();

@@ -36,7 +36,7 @@ interface HttpishError {
  */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: HttpishError, _req, res, _next) => {
-    const requestLog = (res.locals.log as Logger | undefined) ?? log;
+    const requestLog = (res.log as Logger | undefined) ?? log;
     if (res.headersSent) {
       requestLog.warn({ err: err.message }, 'request failed after its answer began');
       res.destroy();

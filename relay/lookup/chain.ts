@@ -1,11 +1,10 @@
 import type { CallEvent } from '../../shared/call-event';
 import type { SourceHealth } from '../../shared/console';
-import type { Identity } from '../../shared/messages';
+import { UNKNOWN, type Identity } from '../../shared/messages';
 import type { Phone } from '../../shared/phone';
 import { isHttpUrl } from '../../shared/url';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { SourceError } from './http-fetch';
-import { UNKNOWN } from '../calls/voicenter-answer';
 import type { Logger } from '../platform/log';
 import { LookupCache as LookupCacheImpl, type LookupCache } from './cache';
 import type { Config } from '../platform/config';

@@ -1,0 +1,78 @@
+import express from 'express';
+import type { Admins } from '../accounts/admins';
+import type { Agents } from '../accounts/agents';
+import type { PopupToken } from '../accounts/secrets';
+import type { CallFlow } from '../calls/call-flow';
+import type { CallLogSearch } from '../calls/call-log-search';
+import type { CallTracker } from '../calls/call-tracker';
+import type { LookupChain } from '../lookup/chain';
+import type { Directory } from '../lookup/directory';
+import type { Config } from '../platform/config';
+import type { DB } from '../platform/db';
+import type { Logger } from '../platform/log';
+import type { Metrics } from '../platform/metrics';
+import type { AgentSockets } from '../push/agent-sockets';
+import { apiRouter } from './agents-api';
+import { consoleApi } from './console-api';
+import type { LiveEvents } from './console-api/live-events';
+import { serveConsole } from './console-static';
+import { errorHandler, sendError } from './errors';
+import { ipAllowList } from './ip-allow';
+import { opsRouter } from './ops';
+import { ingestRouter } from './popup-ingest';
+import { requestLog } from './request-log';
+
+export interface HttpParts {
+  config: Config;
+  log: Logger;
+  db: DB;
+  token: PopupToken;
+  admins: Admins;
+  agents: Agents;
+  sockets: AgentSockets;
+  calls: CallTracker;
+  callLog: CallLogSearch;
+  directory: Directory;
+  chain: LookupChain;
+  flow: CallFlow;
+  metrics: Metrics;
+  live: LiveEvents;
+}
+
+/** The Express app: every HTTP route of the relay, in order, ending with a JSON 404 and the one error handler. */
+export function createHttpApp(p: HttpParts): express.Express {
+  const { config, log } = p;
+  const app = express();
+  app.disable('x-powered-by');
+  // Behind a reverse proxy, req.ip (allow-lists, throttles, logs) comes from X-Forwarded-For of trusted proxies only.
+  if (config.RELAY_TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(config.RELAY_TRUST_PROXY) ? Number(config.RELAY_TRUST_PROXY) : config.RELAY_TRUST_PROXY);
+  app.set('etag', false);
+  // Served over TLS: browsers (the console, the extension's fetches) must never fall back to plain HTTP.
+  if (config.RELAY_TLS_CERT) {
+    app.use((_req, res, next) => {
+      res.set('Strict-Transport-Security', 'max-age=31536000');
+      next();
+    });
+  }
+  app.use(requestLog(log));
+  app.use(opsRouter({ db: p.db, chain: p.chain, metrics: p.metrics, config }));
+  app.use(
+    '/console/api',
+    consoleApi({ admins: p.admins, agents: p.agents, sockets: p.sockets, calls: p.calls, callLog: p.callLog, directory: p.directory, chain: p.chain, token: p.token, config, log, on: p.live.on }),
+  );
+  app.use(
+    ingestRouter({
+      token: p.token,
+      count: (format, status) => p.metrics.popupRequests.inc({ format, outcome: String(status) }),
+      allowIp: ipAllowList(config.RELAY_POPUP_ALLOW_IPS),
+      allowedOrigins: config.RELAY_POPUP_ORIGINS,
+      flow: p.flow,
+      log,
+    }),
+  );
+  app.use('/api', apiRouter({ agents: p.agents, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, onSessionsChanged: () => p.sockets.revalidate(), log }));
+  app.use(serveConsole());
+  app.use((_req, res) => sendError(res, 'NOT_FOUND', 'not found'));
+  app.use(errorHandler(log));
+  return app;
+}

@@ -1,0 +1,49 @@
+import type { ServerMessage } from '../../shared/messages';
+import type { Agent } from '../accounts/agents';
+import type { CallTracker } from '../calls/call-tracker';
+import type { Logger } from '../platform/log';
+import type { Outbox } from './outbox';
+
+export interface ResumeOptions {
+  outbox: Outbox;
+  calls: CallTracker;
+  /** How long messages are kept for replay, and how far back a resync looks (ms). */
+  windowMs: number;
+  heartbeatMs: number;
+  /** Told how each resume was answered (metrics). */
+  onResume?: (kind: 'replay' | 'resync') => void;
+  log: Logger;
+}
+
+/**
+ * What a connecting extension is told first, and what it gets when it says where it stopped:
+ * the missed messages replayed from the outbox when they are all still kept in this epoch, else a
+ * resync from the call log (the relay restarted, or the gap is past the window).
+ */
+export function resumption({ outbox, calls, windowMs, heartbeatMs, onResume, log }: ResumeOptions) {
+  return {
+    hello: (agent: Agent): ServerMessage => ({
+      type: 'hello',
+      seq: outbox.last(agent.id),
+      epoch: outbox.epoch,
+      agent: { extenUser: agent.extenUser, name: agent.name },
+      heartbeatMs,
+    }),
+    resume: (agent: Agent, { epoch, seq, since }: { epoch: string; seq: number; since: number }): (ServerMessage | string)[] => {
+      const missed = epoch === outbox.epoch ? outbox.since(agent.id, seq) : null;
+      if (missed) {
+        onResume?.('replay');
+        return missed;
+      }
+      onResume?.('resync');
+      const now = Date.now();
+      const complete = since > 0 && now - since <= windowMs;
+      const from = complete ? since : now - windowMs;
+      log.info({ agent: agent.extenUser, complete }, 'resync');
+      return [
+        { type: 'resync', complete, since: from },
+        ...calls.recentFor(agent.extenUser, from).map((call) => outbox.add(agent.id, { type: 'call', call })),
+      ];
+    },
+  };
+}
