@@ -1,5 +1,10 @@
 import type { CallState, CallView, Identity } from './messages';
 
+/** The console's session cookie: HttpOnly, SameSite=Strict, Secure under TLS. */
+export const CONSOLE_SESSION_COOKIE = 'screenpop_console';
+/** Changes to the console API must carry this header set to 1: a form or image on another site cannot (CSRF). */
+export const CONSOLE_HEADER = 'x-screenpop-console';
+
 /**
  * What the relay's console API sends the console page (relay/http/console-api/ → relay/console/).
  * The console is served by the relay itself, same origin, so these are types, not validated:
@@ -62,22 +67,29 @@ export interface DirectoryEntry {
   phones: string[];
 }
 
+/** What a contacts import did, or would do in a dry run (the console's preview). */
 export interface ImportPreview {
-  /** Rows that would be imported (or were). */
+  /** Rows read without fault (imported, or that would be in a dry run). */
   good: number;
   added: number;
   updated: number;
+  /** Rows left out, by their line number in the file (the header is line 1). */
   bad: { line: number; reason: string }[];
 }
+
+/** A lookup source's circuit breaker: closed (asked), open (skipped for a while), half-open (one trial). */
+export type CircuitState = 'closed' | 'open' | 'half-open';
 
 export interface SourceHealth {
   name: string;
   kind: string;
   local: boolean;
-  circuit: 'closed' | 'open' | 'half-open' | 'none';
+  /** none: a local source, which has no breaker. */
+  circuit: CircuitState | 'none';
 }
 
-export interface Settings {
+/** The Settings page: what to paste in Voicenter and in Chrome policies. */
+export interface ConsoleSettings {
   popupUrl: string;
   tokenFromEnvironment: boolean;
   extensionId: string;

@@ -122,8 +122,10 @@ export const signInRequestSchema = z.object({
   password: z.string().min(1).max(256),
 });
 export type SignInRequest = z.infer<typeof signInRequestSchema>;
-export interface SignInResponse {
-  token: string;
-  expiresAt: number;
-  agent: { extenUser: string; name: string };
-}
+/** Its answer (201); the extension validates it before keeping the session. */
+export const signInResponseSchema = z.object({
+  token: z.string().min(16).max(256),
+  expiresAt: z.number().int().positive(),
+  agent: z.object({ extenUser: z.string().min(1).max(64), name: z.string().max(128) }),
+});
+export type SignInResponse = z.infer<typeof signInResponseSchema>;

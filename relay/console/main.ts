@@ -3,7 +3,7 @@
  * same origin. Plain DOM, no framework: seven small pages, one live event stream.
  * Text from calls and the CRM only ever goes in as text (textContent), never as HTML.
  */
-import type { DirectoryEntry, Floor, FloorAgent, ImportPreview, LiveCallView, LoggedCall, Settings, SourceHealth } from '../../shared/console';
+import { CONSOLE_HEADER, type ConsoleSettings as Settings, type DirectoryEntry, type Floor, type FloorAgent, type ImportPreview, type LiveCallView, type LoggedCall, type SourceHealth } from '../../shared/console';
 
 type Child = Node | string | null | undefined | false;
 type Attrs = Record<string, string | boolean | ((e: Event) => void) | undefined>;
@@ -32,7 +32,7 @@ class ApiError extends Error {
 
 /** Calls the console API; a 401 sends the administrator back to the sign-in page. */
 async function api<T>(path: string, init: { method?: string; json?: unknown; body?: string; type?: string } = {}): Promise<T> {
-  const headers: Record<string, string> = { 'X-Screenpop-Console': '1' };
+  const headers: Record<string, string> = { [CONSOLE_HEADER]: '1' };
   let body: string | undefined = init.body;
   if (init.json !== undefined) {
     headers['Content-Type'] = 'application/json';

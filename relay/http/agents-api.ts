@@ -2,7 +2,8 @@ import cors from 'cors';
 import express from 'express';
 import { signInRequestSchema, type SignInResponse } from '../../shared/messages';
 import type { Agents } from '../accounts/agents';
-import { errorHandler, rateLimited, sendError } from './errors';
+import { errorHandler, sendError } from './errors';
+import { signInRoute } from './sign-in-route';
 import type { Logger } from '../platform/log';
 import { sha256 } from '../accounts/secrets';
 
@@ -23,30 +24,24 @@ export function apiRouter({ agents, allowedOrigins, onSessionsChanged, log }: Ap
     express.json({ limit: '4kb' }),
   );
 
-  router.post('/sessions', async (req, res) => {
-    const parsed = signInRequestSchema.safeParse(req.body);
-    if (!parsed.success) {
-      sendError(res, 'INVALID_FIELDS', 'send {"extenUser": "...", "password": "..."}');
-      return;
-    }
-    const { extenUser, password } = parsed.data;
-    const result = await agents.signIn(extenUser, password, req.ip);
-    if (result.ok) {
-      log.info({ agent: extenUser }, 'signed in');
-      const body: SignInResponse = {
-        token: result.token,
-        expiresAt: result.expiresAt,
-        agent: { extenUser: result.agent.extenUser, name: result.agent.name },
-      };
-      res.status(201).json(body);
-    } else if (result.code === 'RATE_LIMITED') {
-      log.warn({ agent: extenUser, ip: req.ip }, 'sign-in refused: too many attempts');
-      rateLimited(res, result.retryAfterMs, 'too many sign-in attempts');
-    } else {
-      log.warn({ agent: extenUser }, 'sign-in failed');
-      sendError(res, 'UNAUTHORIZED', 'wrong extension user or password');
-    }
-  });
+  router.post(
+    '/sessions',
+    signInRoute({
+      body: signInRequestSchema,
+      usage: 'send {"extenUser": "...", "password": "..."}',
+      check: async ({ extenUser, password }, ip) => {
+        const result = await agents.signIn(extenUser, password, ip);
+        return result.ok ? { ok: true, value: result } : result;
+      },
+      succeeded: (_req, res, result) => {
+        const body: SignInResponse = { token: result.token, expiresAt: result.expiresAt, agent: { extenUser: result.agent.extenUser, name: result.agent.name } };
+        res.status(201).json(body);
+      },
+      who: ({ extenUser }) => ({ agent: extenUser }),
+      wrong: 'wrong extension user or password',
+      log,
+    }),
+  );
 
   const bearer = (req: express.Request) => /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
 

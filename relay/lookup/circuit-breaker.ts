@@ -1,4 +1,6 @@
-export type CircuitState = 'closed' | 'open' | 'half-open';
+import type { CircuitState } from '../../shared/console';
+
+export type { CircuitState };
 
 /**
  * Stops hammering a failing source: after `threshold` failures in a row it opens for `cooldownMs`,

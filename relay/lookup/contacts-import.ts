@@ -1,38 +1,25 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import { isHttpUrl } from '../../shared/url';
+import type { ImportPreview } from '../../shared/console';
+import { checkContact } from './contact-rules';
 import type { Contact, Directory } from './directory';
 
-export interface ImportReport {
-  /** Rows read without fault (imported, or that would be in a dry run). */
-  good: number;
-  added: number;
-  updated: number;
-  /** Rows left out, by their line number in the file (the header is line 1). */
-  bad: { line: number; reason: string }[];
-}
+/** What an import did (or, in a dry run, would do): the console's preview shows it as it is. */
+export type ImportReport = ImportPreview;
 
 const REQUIRED = ['name', 'company', 'phone'] as const;
 const BATCH = 1_000;
 
 export class ImportError extends Error {}
 
-/** Reads one CSV record into a contact, or says what is wrong with it. */
+/** Reads one CSV record into a contact (`phone`, `phone2`… in order), or says what is wrong with it. */
 export function contactFromRecord(record: Record<string, string>): Contact | string {
-  const name = record.name?.trim() ?? '';
-  if (name === '') return 'name is empty';
-  if (name.length > 256) return 'name is longer than 256 characters';
   const phones = Object.keys(record)
     .filter((k) => /^phone\d*$/.test(k))
     .sort((a, b) => Number(a.slice(5) || 1) - Number(b.slice(5) || 1))
-    .map((k) => record[k]?.trim() ?? '')
-    .filter((p) => p !== '');
-  if (phones.length === 0) return 'no phone number';
-  if (phones.some((p) => !/\d/.test(p) || p.length > 64)) return `not a phone number: ${phones.find((p) => !/\d/.test(p) || p.length > 64)}`;
-  const url = record.url?.trim() ?? '';
-  if (url !== '' && !isHttpUrl(url)) return 'url must start with http:// or https://';
-  return { id: record.id?.trim() ?? '', name, company: record.company?.trim() ?? '', url, phones };
+    .map((k) => record[k] ?? '');
+  return checkContact({ id: record.id ?? '', name: record.name ?? '', company: record.company ?? '', url: record.url ?? '', phones });
 }
 
 /**

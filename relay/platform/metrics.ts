@@ -1,3 +1,4 @@
+import type { CircuitState } from '../../shared/console';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The relay's Prometheus metrics, on GET /metrics (text format). Counts and timings only: no numbers, names or secrets. */
@@ -42,7 +43,7 @@ export class Metrics {
 
   constructor(
     sockets: () => { agents: number; sockets: number },
-    circuits: () => Record<string, 'closed' | 'half-open' | 'open'>,
+    circuits: () => Record<string, CircuitState>,
     replayKept: () => number = () => 0,
   ) {
     const registers = [this.registry];

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { DirectoryEntry, Floor, FloorAgent, ImportPreview, LoggedCall, Settings } from '../../shared/console';
-import { CONSOLE_HEADER, SESSION_COOKIE } from '../http/console-api';
+import type { DirectoryEntry, Floor, FloorAgent, ImportPreview, LoggedCall, ConsoleSettings as Settings } from '../../shared/console';
+import { CONSOLE_HEADER, CONSOLE_SESSION_COOKIE as SESSION_COOKIE } from '../../shared/console';
 import { AgentClient, popup, signIn, startRelay, type TestRelay } from './helpers';
 
 const PASSWORD = 'console-password';

@@ -1,0 +1,43 @@
+import express from 'express';
+import type { Floor } from '../../../shared/console';
+import { sendError } from '../errors';
+import { floorAgents, type ConsoleOptions } from './options';
+
+/** Live views open at once; more are refused (each holds a connection). */
+const MAX_LIVE_VIEWS = 50;
+/** Keep below common proxy idle timeouts (60 s): a comment line keeps the event stream open. */
+const LIVE_KEEPALIVE_MS = 20_000;
+/** Changes come in bursts (one per station and phase): one snapshot per burst. */
+const BURST_MS = 100;
+
+/** The Live page: agents and calls now, then again on every change (server-sent events). */
+export function floorRoutes(o: ConsoleOptions): express.Router {
+  const router = express.Router();
+  const floor = (): Floor => ({ agents: floorAgents(o), calls: o.calls.openCalls() });
+  let liveViews = 0;
+  router.get('/floor', (_req, res) => void res.json(floor()));
+  router.get('/floor/events', (req, res) => {
+    if (liveViews >= MAX_LIVE_VIEWS) return sendError(res, 'TOO_MANY', 'too many live views open');
+    liveViews++;
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    const push = () => res.write(`event: floor\ndata: ${JSON.stringify(floor())}\n\n`);
+    let pending: NodeJS.Timeout | undefined;
+    const unsubscribe = o.on('change', () => {
+      pending ??= setTimeout(() => {
+        pending = undefined;
+        push();
+      }, BURST_MS);
+    });
+    const keepalive = setInterval(() => res.write(': keepalive\n\n'), LIVE_KEEPALIVE_MS);
+    const stopping = o.on('shutdown', () => res.end());
+    push();
+    req.on('close', () => {
+      liveViews--;
+      unsubscribe();
+      stopping();
+      clearInterval(keepalive);
+      clearTimeout(pending);
+    });
+  });
+  return router;
+}

@@ -1,0 +1,51 @@
+import type { Response } from 'express';
+import type { z } from 'zod';
+import type { FloorAgent } from '../../../shared/console';
+import type { Admin, Admins } from '../../accounts/admins';
+import type { Agents } from '../../accounts/agents';
+import type { PopupToken } from '../../accounts/secrets';
+import type { CallLogSearch } from '../../calls/call-log-search';
+import type { CallTracker } from '../../calls/call-tracker';
+import type { LookupChain } from '../../lookup/chain';
+import type { Directory } from '../../lookup/directory';
+import type { Config } from '../../platform/config';
+import type { Logger } from '../../platform/log';
+import type { AgentSockets } from '../../push/agent-sockets';
+import { sendError } from '../errors';
+
+/** What the console's pages need of the relay. */
+export interface ConsoleOptions {
+  admins: Admins;
+  agents: Agents;
+  sockets: AgentSockets;
+  calls: CallTracker;
+  callLog: CallLogSearch;
+  directory: Directory;
+  chain: LookupChain;
+  token: PopupToken;
+  config: Config;
+  log: Logger;
+  /**
+   * Subscribes to `change` of the floor (agents connecting, calls changing) or to `shutdown` of
+   * the relay (open live views end then, or the server never finishes closing); returns the unsubscribe.
+   */
+  on: (event: 'change' | 'shutdown', listener: () => void) => () => void;
+}
+
+/** A 400 saying, in words, what the body's fields lack. */
+export function invalid(res: Response, err: z.ZodError | string): void {
+  const words = typeof err === 'string' ? err : err.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+  sendError(res, 'INVALID_FIELDS', words);
+}
+
+/** The administrator of this request (set once the session cookie was checked). */
+export const adminOf = (res: Response): Admin => res.locals.admin as Admin;
+
+/** Every agent on the roster with its connections. */
+export function floorAgents(o: Pick<ConsoleOptions, 'agents' | 'sockets'>): FloorAgent[] {
+  const connected = o.sockets.connected();
+  return o.agents.list().map((a) => {
+    const c = connected.get(a.id);
+    return { extenUser: a.extenUser, name: a.name, enabled: a.enabled, browsers: c?.sockets ?? 0, since: c?.since ?? null };
+  });
+}
