@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConfigError, readConfigFile } from '../platform/config';
 import { PRESETS } from './presets';
 import type { RedirectPolicy } from './http-fetch';
-import type { HttpSourceSpec } from './sources';
+import type { HttpSourceSpec, SourceConfig } from './source-spec';
 import { PHONE_PLACEHOLDERS, placeholders } from './template';
 
 /**
@@ -36,7 +36,8 @@ const name = z.string().trim().min(1).max(60);
 /** Redirects: followed within the source's own origin only (default), or not at all. Never to another site. */
 const redirects = z.enum(['same-origin', 'none']).default('same-origin');
 
-function schema(env: NodeJS.ProcessEnv) {
+/** One source of the chain, by kind: an error then names the field of the kind given, not "invalid input". */
+function sourceSchema(env: NodeJS.ProcessEnv) {
   const directory = z.strictObject({ kind: z.literal('directory'), name: name.default('directory') });
   const forward = z.strictObject({
     kind: z.literal('voicenter-forward'),
@@ -90,8 +91,11 @@ function schema(env: NodeJS.ProcessEnv) {
       redirects,
     }),
   );
-  // By kind, so that an error names the field of the kind given, not "invalid input".
-  const source = z.discriminatedUnion('kind', [directory, forward, http, ...presets]);
+  return z.discriminatedUnion('kind', [directory, forward, http, ...presets]);
+}
+
+function schema(env: NodeJS.ProcessEnv) {
+  const source = sourceSchema(env);
   return z.strictObject({
     /** The relay's own settings, read (and validated) by loadConfig in config.ts. */
     settings: z.unknown().optional(),
@@ -120,10 +124,7 @@ function schema(env: NodeJS.ProcessEnv) {
   });
 }
 
-export type SourceConfig =
-  | { kind: 'directory'; name: string }
-  | { kind: 'voicenter-forward'; name: string; url: string; format: 'query' | 'form' | 'json'; timeoutMs: number; redirects: RedirectPolicy }
-  | ({ kind: 'http' } & HttpSourceSpec);
+export type { SourceConfig };
 
 export interface LookupConfig {
   budgetMs: number;

@@ -1,4 +1,4 @@
-import type { HttpSourceSpec } from './sources';
+import type { HttpSourceSpec } from './source-spec';
 
 /**
  * Ready templates for CRMs: a customer fills in a token (from an environment variable) and the

@@ -2,8 +2,8 @@ import { JSONPath } from 'jsonpath-plus';
 import type { CallEvent } from '../../shared/call-event';
 import type { Phone } from '../../shared/phone';
 import type { Directory } from './directory';
-import { fetchJson, SourceError, type FetchInit, type RedirectPolicy } from './http-fetch';
-import type { SourceConfig } from './config';
+import { fetchJson, SourceError, type FetchInit } from './http-fetch';
+import type { FieldPath, ForwardSpec, HttpSourceSpec, SourceConfig } from './source-spec';
 import { fill, phoneValues } from './template';
 
 /** What a source is asked: the caller's number in every form, and the call when there is one. */
@@ -62,53 +62,6 @@ export function directorySource(name: string, directory: Directory, urls: { cont
       };
     },
   };
-}
-
-export type Auth =
-  | { type: 'none' }
-  | { type: 'basic'; username: string; password: string }
-  | { type: 'bearer'; token: string }
-  | { type: 'header'; header: string; value: string }
-  /** A credential in the query string, where a CRM documents only that (Pipedrive's api_token). Never logged. */
-  | { type: 'query'; param: string; value: string };
-
-/** A field taken from the answer: one JSONPath, or several joined by spaces (first and last name). */
-export type FieldPath = string | string[];
-
-export interface HttpSourceSpec {
-  name: string;
-  method: 'GET' | 'POST';
-  /** URL template; values are URL-encoded. */
-  url: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-  /** JSON body; every string in it is a template (values inserted as they are). */
-  body?: unknown;
-  auth: Auth;
-  /** Parameters the templates may use besides the phone placeholders ({portalId}, {domain}…). */
-  params: Record<string, string>;
-  response: {
-    /** JSONPath to the list of records; without it the whole answer is the one record. */
-    items?: string;
-    name: FieldPath;
-    company?: FieldPath;
-    id?: FieldPath;
-    url?: FieldPath;
-    /** JSONPath to the number of matches in the whole answer; else the number of items. */
-    total?: string;
-  };
-  /** JSONPath that must hold a truthy value (or `equals`) in the answer for it to count as a match. */
-  matched?: { path: string; equals?: string | number | boolean };
-  /** The record page: template with {id} and the parameters. */
-  recordUrl: string;
-  /** Page for several matches: template with the phone placeholders. */
-  searchUrl: string;
-  match: 'exact' | 'suffix';
-  suffixDigits: number;
-  timeoutMs: number;
-  maxBytes: number;
-  /** Redirects followed within the source's own origin (default), or none. */
-  redirects?: RedirectPolicy;
 }
 
 function pick(json: unknown, path: FieldPath | undefined): string {
@@ -206,16 +159,6 @@ export function httpSource(spec: HttpSourceSpec): Source {
       };
     },
   };
-}
-
-export interface ForwardSpec {
-  name: string;
-  /** An existing Voicenter pop-up endpoint (it may carry its own token). */
-  url: string;
-  format: 'query' | 'form' | 'json';
-  timeoutMs: number;
-  maxBytes: number;
-  redirects?: RedirectPolicy;
 }
 
 /**

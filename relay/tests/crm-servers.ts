@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { httpSource, type HttpSourceSpec, type Source } from '../lookup/sources';
+import type { HttpSourceSpec } from '../lookup/source-spec';
+import { httpSource, type Source } from '../lookup/sources';
 
 export interface SeenRequest {
   method: string;
