@@ -3,15 +3,26 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../cli/commands';
 import { AgentClient, signIn, startRelay, type TestRelay } from './helpers';
 import { json, testServer } from './crm-servers';
 
-/** Runs `npm run relay -- <args>` the way a supervisor does (without npm's own start-up). */
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
+/**
+ * Runs `npm run relay -- <args>` in this process: the same command code a supervisor runs, with
+ * its output captured (a child process proves nothing more; `start` and the entry point itself
+ * are run as processes below).
+ */
+async function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCommand(args, { ...process.env, LOG_LEVEL: 'silent', ...env }, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.map((l) => `${l}\n`).join(''), err: err.map((l) => `${l}\n`).join('') };
+}
+
+/** The entry point as a process: `node --import tsx relay/main.ts <args>`. */
+function cliProcess(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts', ...args], {
-      env: { ...process.env, LOG_LEVEL: 'silent', ...env },
-    });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts', ...args], { env: { ...process.env, LOG_LEVEL: 'silent', ...env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -139,10 +150,15 @@ describe('npm run relay -- <command>', () => {
     expect(err).toContain('PORT: must be a number');
   });
 
-  it('prints usage for an unknown command', async () => {
+  it('prints usage for an unknown command, also as a process, with exit code 2', async () => {
     const { code, err } = await cli(['frobnicate'], env);
     expect(code).toBe(2);
     expect(err).toContain('Usage: npm run relay -- <command>');
+    const run = await cliProcess(['frobnicate'], env);
+    expect(run).toMatchObject({ code: 2, err: expect.stringContaining('Usage: npm run relay -- <command>') as string });
+    const listed = await cliProcess(['agents', 'list'], env);
+    expect(listed.code).toBe(0);
+    expect(listed.out).toContain('SIP102\tAvi\tenabled');
   });
 
   it('admin passwd sets the console password, ending the administrator\'s console sessions', async () => {

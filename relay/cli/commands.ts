@@ -1,0 +1,191 @@
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { parsePhone } from '../../shared/phone';
+import { Admins, FIRST_ADMIN } from '../accounts/admins';
+import { AgentExistsError, agentNameSchema, extenUserSchema, passwordSchema, Agents, NoSuchAgentError } from '../accounts/agents';
+import { newPassword } from '../accounts/secrets';
+import { voicenterAnswer } from '../calls/voicenter-answer';
+import { LookupCache } from '../lookup/cache';
+import { createChain } from '../lookup/chain';
+import { loadLookupConfig } from '../lookup/config';
+import { ImportError, importContacts } from '../lookup/contacts-import';
+import { Directory } from '../lookup/directory';
+import { ConfigError, loadConfig, type Config } from '../platform/config';
+import { openDatabase } from '../platform/db';
+
+/**
+ * The relay's commands besides `start`: each works on the data directory directly, also while the
+ * relay runs. Output goes through `io`, so they run the same in a terminal and in a test.
+ */
+
+export const USAGE = `Usage: npm run relay -- <command>
+  start                                   run the relay (the default)
+  agents add <extenUser> [--name NAME] [--password PW]
+  agents list
+  agents remove <extenUser>
+  agents passwd <extenUser> [--password PW]
+  contacts import <file.csv>
+  admin passwd [--user NAME] [--password PW]  new console password (prints one when none is given)
+  lookup <phone> [--no-cache]              what Voicenter would get, and each source's part
+  cache clear                             forget the CRM answers kept in the cache`;
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** Where secrets named in the RELAY_CONFIG file are read from (the process's environment). */
+  env?: NodeJS.ProcessEnv;
+}
+
+class UsageError extends Error {}
+
+async function agentsCommand(config: Config, args: string[], io: CliIo): Promise<number | void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { name: { type: 'string' }, password: { type: 'string' } },
+  });
+  const [action, extenUser] = positionals;
+  const db = openDatabase(config.RELAY_DATA_DIR);
+  const agents = new Agents(db, config.RELAY_SESSION_TTL_HOURS * 3_600_000);
+  try {
+    if (action === 'list') {
+      for (const a of agents.list()) io.out(`${a.extenUser}\t${a.name}\t${a.enabled ? 'enabled' : 'disabled'}`);
+      return;
+    }
+    if (!extenUser) throw new UsageError(`agents ${action ?? ''}: which extension user?`);
+    // The same rules as the console's.
+    const user = extenUserSchema.safeParse(extenUser);
+    const given = passwordSchema.optional().safeParse(values.password);
+    const name = agentNameSchema.optional().safeParse(values.name);
+    if (!user.success || !given.success || !name.success) throw new UsageError((user.error ?? given.error ?? name.error)!.issues[0]!.message);
+    if (action === 'add') {
+      const password = values.password ?? newPassword();
+      await agents.add(extenUser, values.name ?? '', password);
+      io.out(`Added agent ${extenUser}.`);
+      if (!values.password) io.out(`Password: ${password}`);
+    } else if (action === 'remove') {
+      agents.remove(extenUser);
+      io.out(`Removed agent ${extenUser}; its sessions are ended.`);
+    } else if (action === 'passwd') {
+      const password = values.password ?? newPassword();
+      await agents.setPassword(extenUser, password);
+      io.out(`New password set for ${extenUser}; its sessions are ended.`);
+      if (!values.password) io.out(`Password: ${password}`);
+    } else {
+      throw new UsageError(`unknown agents command: ${action}`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+async function contactsCommand(config: Config, args: string[], io: CliIo): Promise<number | void> {
+  const [action, file] = args;
+  if (action !== 'import' || !file) throw new UsageError('contacts import <file.csv>');
+  if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  const db = openDatabase(config.RELAY_DATA_DIR);
+  try {
+    const report = await importContacts(file, new Directory(db, config.RELAY_DEFAULT_COUNTRY, config.RELAY_MATCH_SUFFIX_DIGITS));
+    io.out(`Imported ${report.added} new and ${report.updated} updated contacts.`);
+    for (const b of report.bad) io.out(`line ${b.line}: ${b.reason}`);
+    if (report.bad.length > 0) {
+      io.out(`${report.bad.length} bad rows left out.`);
+      return 1;
+    }
+  } finally {
+    db.close();
+  }
+}
+
+async function lookupCommand(config: Config, args: string[], io: CliIo): Promise<number | void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'no-cache': { type: 'boolean' } } });
+  const [number] = positionals;
+  if (number === undefined) throw new UsageError('lookup <phone> [--no-cache]');
+  const db = openDatabase(config.RELAY_DATA_DIR);
+  try {
+    const { chain } = createChain(db, config, loadLookupConfig(config.RELAY_CONFIG, io.env), pino({ level: 'silent' }));
+    const phone = parsePhone(number, config.RELAY_DEFAULT_COUNTRY);
+    const started = process.hrtime.bigint();
+    const traced = await chain.trace(phone, !values['no-cache']);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    io.out(JSON.stringify(voicenterAnswer(traced.identity), null, 2));
+    const shown = phone.withheld ? 'withheld' : `${phone.e164 ?? 'not understood'} (${phone.local || phone.raw})`;
+    io.out(`number: ${shown}`);
+    const { identity } = traced;
+    const found = identity.source ? `${identity.source}: ${identity.status}, ${identity.how}` : identity.status;
+    io.out(`answer: ${found}, ${identity.total} match(es), ${ms.toFixed(2)} ms; cache: ${traced.cache}`);
+    for (const step of traced.steps) {
+      io.out(`  ${step.source.padEnd(20)} ${step.outcome.padEnd(10)} ${String(step.ms).padStart(5)} ms  ${step.detail}`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+async function adminCommand(config: Config, args: string[], io: CliIo): Promise<number | void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { user: { type: 'string', default: FIRST_ADMIN }, password: { type: 'string' } },
+  });
+  if (positionals[0] !== 'passwd') throw new UsageError('admin passwd [--user NAME] [--password PW]');
+  const db = openDatabase(config.RELAY_DATA_DIR);
+  try {
+    const password = values.password ?? newPassword();
+    await new Admins(db, 0).setPassword(values.user, password);
+    io.out(`New console password set for ${values.user}; its console sessions are ended.`);
+    if (!values.password) io.out(`Password: ${password}`);
+  } finally {
+    db.close();
+  }
+}
+
+function cacheCommand(config: Config, args: string[], io: CliIo): void {
+  if (args[0] !== 'clear') throw new UsageError('cache clear');
+  const db = openDatabase(config.RELAY_DATA_DIR);
+  try {
+    const removed = new LookupCache(db, loadLookupConfig(config.RELAY_CONFIG, io.env).cache).clear();
+    io.out(`Cleared ${removed} cached lookups.`);
+  } finally {
+    db.close();
+  }
+}
+
+
+const COMMANDS: Record<string, (config: Config, args: string[], io: CliIo) => Promise<number | void> | void> = {
+  agents: agentsCommand,
+  contacts: contactsCommand,
+  lookup: lookupCommand,
+  cache: cacheCommand,
+  admin: adminCommand,
+};
+
+/** Runs one command (not `start`); returns the exit code: 0 done, 1 done with bad rows, 2 refused. */
+export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
+  const [command = '', ...rest] = argv;
+  if (command === '--help' || command === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+  try {
+    const run = COMMANDS[command];
+    if (!run) throw new UsageError(`unknown command: ${command}`);
+    const { config, unknown } = loadConfig(env);
+    for (const key of unknown) io.err(`warning: unknown setting ${key} is ignored`);
+    return (await run(config, rest, { ...io, env })) ?? 0;
+  } catch (err) {
+    io.err(explain(err));
+    return 2;
+  }
+}
+
+/** A failed command in words for the person who typed it. */
+export function explain(err: unknown): string {
+  if (err instanceof UsageError) return `${err.message}\n\n${USAGE}`;
+  if (err instanceof ConfigError) return `Configuration error:\n${err.message}`;
+  if (err instanceof AgentExistsError || err instanceof NoSuchAgentError || err instanceof ImportError) return err.message;
+  // node:util parseArgs: an unknown option or a missing value.
+  if (String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) return `${(err as Error).message}\n\n${USAGE}`;
+  return String(err instanceof Error ? (err.stack ?? err.message) : err);
+}

@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { FIRST_ADMIN } from '../accounts/admins';
+import { createRelay } from '../app';
+import { EXTENSION_ID, type Config } from '../platform/config';
+
+/**
+ * `npm start`: listens, prints what a supervisor needs (addresses, the pop-up URL, the
+ * extension, the console and, on the first start, the administrator's password), and stops
+ * cleanly on SIGTERM/SIGINT.
+ */
+export function startCommand(config: Config): void {
+  const relay = createRelay(config);
+  const { server, log } = relay;
+  server.listen(config.PORT, config.HOST, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.PORT;
+    const shown = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
+    const base = `${config.RELAY_TLS_CERT ? 'https' : 'http'}://${shown}:${port}`;
+    const extension = resolve('dist/extension');
+    console.log(`Relay listening on ${base} (all interfaces: ${config.HOST})`);
+    console.log(`Voicenter pop-up URL: ${base}/voicenter/${relay.token}`);
+    console.log('  (use the address Voicenter or the agents\' browsers reach instead of localhost)');
+    console.log(
+      existsSync(extension)
+        ? `Extension: load unpacked from ${extension} (id ${EXTENSION_ID})`
+        : 'Extension: not built yet; run npm run build',
+    );
+    console.log(`Console: ${base}/`);
+    void relay.admins.ensureFirst().then((password) => {
+      if (password) {
+        console.log(`  first start: sign in as "${FIRST_ADMIN}" with the password ${password}`);
+        console.log('  (shown only now; change it with: npm run relay -- admin passwd)');
+      }
+    });
+    log.info({ port, host: config.HOST }, 'relay started');
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'relay stopping');
+    // 1012: service restart. Extensions reconnect (with jitter) to the relay that comes back.
+    relay.sockets.close(1012, 'relay restarting');
+    relay.endLiveViews();
+    server.close(() => {
+      void relay.close().then(() => process.exit(0));
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
