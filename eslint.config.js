@@ -2,6 +2,22 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const ROOMS = ['platform', 'accounts', 'lookup', 'calls', 'push', 'http', 'cli', 'scripts', 'tests', 'console', 'app'];
+
+/** For each room, the other rooms (and the extension, and the wiring in app.ts) it may not import. */
+function roomRules(allowed) {
+  return Object.entries(allowed).map(([room, may]) => {
+    const barred = ROOMS.filter((r) => r !== room && !may.includes(r));
+    // From relay/<room>/x.ts the other rooms are ../<r>; from a sub-folder, ../../<r>.
+    const regex = `^(\\.\\./)+(${barred.join('|')}|extension)(/|$)`;
+    return {
+      files: [`relay/${room}/**/*.ts`],
+      ignores: ['**/*.test.ts'],
+      rules: { 'no-restricted-imports': ['error', { patterns: [{ regex, message: `relay/${room} may import only ${may.length ? may.join(', ') : 'no other room'} (ARCHITECTURE.md)` }] }] },
+    };
+  });
+}
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'test-results/', 'playwright-report/'] },
   js.configs.recommended,
@@ -24,19 +40,24 @@ export default tseslint.config(
     files: ['extension/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['../relay/*', '../../relay/*', 'node:*'] }] },
   },
+  // The relay's rooms (ARCHITECTURE.md): each may import only the rooms below it. Tests may import anything.
+  ...roomRules({
+    platform: [],
+    accounts: ['platform'],
+    lookup: ['platform'],
+    calls: ['platform', 'accounts'],
+    push: ['platform', 'accounts', 'calls'],
+    http: ['platform', 'accounts', 'lookup', 'calls', 'push'],
+    cli: ['platform', 'accounts', 'lookup', 'calls', 'push', 'http', 'app'],
+    scripts: [],
+  }),
+  // The console runs in the browser: it reaches the relay only over HTTP, and imports only shared/.
   {
-    files: ['relay/**/*.ts'],
-    ignores: ['relay/console/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['../extension/*'] }] },
+    files: ['relay/console/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^(node:|\\.\\./(?!\\.\\./shared/))', message: 'the console imports only shared/' }] }] },
   },
   {
-    // The console runs in the browser: it reaches the relay only over HTTP.
-    files: ['relay/console/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ regex: '^(node:|\\.\\./(?!\\.\\./shared/))', message: 'the console imports only shared/' }] },
-      ],
-    },
+    files: ['relay/console/pages/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^(node:|\\.\\./\\.\\./(?!\\.\\./shared/))', message: 'the console imports only shared/' }] }] },
   },
 );

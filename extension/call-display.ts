@@ -1,5 +1,8 @@
 import type { CallView } from '../shared/messages';
+import { callerTitle, numberForPeople } from '../shared/caller';
 import { isHttpUrl } from '../shared/url';
+
+export { callerTitle, numberForPeople };
 
 /**
  * Wraps text from outside (CRM names, company names) in Unicode first-strong isolates, so a
@@ -7,17 +10,6 @@ import { isHttpUrl } from '../shared/url';
  */
 export function isolate(text: string): string {
   return text === '' ? '' : `\u2068${text}\u2069`;
-}
-
-/** The number as people write it (the relay formats it for its country), or words when there is none. */
-export function numberForPeople(call: CallView): string {
-  if (call.phone.withheld) return 'Withheld number';
-  return call.phone.local || call.phone.raw;
-}
-
-/** Who is calling, in the order an agent trusts: the CRM, then Voicenter's caller name, then the number. */
-export function callerTitle(call: CallView): string {
-  return call.identity.name || call.callerName || numberForPeople(call);
 }
 
 /** The line under the number: company, "3 matches", "Unknown caller", or the call's state. */

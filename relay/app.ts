@@ -100,7 +100,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     metrics.lookupSeconds.observe({ source: step.source, outcome: step.outcome }, step.ms / 1000),
   );
   const flow = new CallFlow({
-    calls, outbox, agents, send: (agentId, message) => sockets.send(agentId, message), identify: options.identify ?? chain.identify,
+    calls, agents, deliver: (agentId, message) => void sockets.send(agentId, outbox.add(agentId, message)), identify: options.identify ?? chain.identify,
     country: config.RELAY_DEFAULT_COUNTRY, answerBudgetMs: lookup.budgetMs, log,
     onDelivered: (seconds) => metrics.deliverySeconds.observe(seconds), onChange: live.changed,
   });

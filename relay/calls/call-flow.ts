@@ -1,21 +1,20 @@
 import type { CountryCode } from 'libphonenumber-js';
 import type { CallEvent, RequestFormat } from '../../shared/call-event';
-import { PENDING, UNKNOWN, type Identity, type SequencedMessage, type ServerMessage, type Unsequenced } from '../../shared/messages';
+import { PENDING, UNKNOWN, type Identity, type SequencedMessage, type Unsequenced } from '../../shared/messages';
 import { parsePhone, type Phone } from '../../shared/phone';
 import type { Agents } from '../accounts/agents';
 import type { CallTracker } from './call-tracker';
 import { voicenterAnswer, type VoicenterAnswer } from './voicenter-answer';
 import type { Logger } from '../platform/log';
-import type { Outbox } from '../push/outbox';
 
 /** Something that finds who is calling: at once, or later (a promise) when it must ask a slow source. */
 export type Identify = (phone: Phone, event?: CallEvent) => Identity | Promise<Identity>;
 
 export interface CallFlowOptions {
   calls: CallTracker;
-  outbox: Outbox;
   agents: Agents;
-  send: (agentId: number, message: ServerMessage | string) => number;
+  /** Numbers a message for an agent, keeps it for replay and sends it to the agent's sockets (the push room). */
+  deliver: (agentId: number, message: Unsequenced<SequencedMessage>) => void;
   identify: Identify;
   country: CountryCode;
   /** Voicenter drops the pop-up after about 3 s: answer with what is known by then. */
@@ -120,9 +119,9 @@ export class CallFlow {
     return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
   }
 
-  /** Numbers the message for the agent, keeps it in its outbox and sends it; unknown agents get nothing. */
+  /** Hands the message to the push room for the agent of this extension user; unknown and disabled agents get nothing. */
   private deliver(extenUser: string, message: Unsequenced<SequencedMessage>): void {
     const agent = this.o.agents.get(extenUser);
-    if (agent?.enabled) this.o.send(agent.id, this.o.outbox.add(agent.id, message));
+    if (agent?.enabled) this.o.deliver(agent.id, message);
   }
 }
