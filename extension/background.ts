@@ -10,13 +10,13 @@ import {
 } from '../shared/messages';
 import { outcome } from './call-display';
 import { clearCall, ivridOf, openUrl, showCall } from './notify';
-import type { RuntimeMessage } from './runtime-messages';
+import { runtimeMessageSchema, type RuntimeMessage } from './runtime-messages';
 import {
-  getLocal,
-  getSession,
+  getSaved,
+  getRuntime,
   RECENT_LIMIT,
-  setLocal,
-  setSession,
+  setSaved,
+  setRuntime,
   type ConnectionState,
   type Session,
 } from './storage';
@@ -54,7 +54,7 @@ function serially(task: () => Promise<void>): Promise<void> {
 }
 
 async function setConnection(state: ConnectionState, error = ''): Promise<void> {
-  await setSession({ connection: { state, error, since: Date.now() } });
+  await setRuntime({ connection: { state, error, since: Date.now() } });
 }
 
 function wsUrl(relayUrl: string): string {
@@ -74,7 +74,7 @@ function connect(): Promise<void> {
 
 async function openSocket(): Promise<void> {
   clearTimeout(retryTimer);
-  const session = await getLocal('session');
+  const session = await getSaved('session');
   if (!session) {
     await setConnection('signed-out');
     return;
@@ -131,9 +131,9 @@ async function closed(code: number): Promise<void> {
     await endSession(SIGNED_OUT_AGAIN);
     return;
   }
-  const attempt = await getSession('attempt');
-  await setSession({ attempt: attempt + 1 });
-  const connection = await getSession('connection');
+  const attempt = await getRuntime('attempt');
+  await setRuntime({ attempt: attempt + 1 });
+  const connection = await getRuntime('connection');
   await setConnection(
     'disconnected',
     connection.state === 'connected' ? 'Lost the connection to the relay: reconnecting…' : 'Cannot reach the relay: retrying…',
@@ -144,8 +144,8 @@ async function closed(code: number): Promise<void> {
 }
 
 async function endSession(error: string): Promise<void> {
-  await setLocal({ session: null, lastSeq: 0, epoch: '', lastMessageAt: 0, continuityLostAt: 0 });
-  await setSession({ live: {}, attempt: 0 });
+  await setSaved({ session: null, lastSeq: 0, epoch: '', lastMessageAt: 0, continuityLostAt: 0 });
+  await setRuntime({ live: {}, attempt: 0 });
   await browser.notifications.getAll().then((all) => Promise.all(Object.keys(all).map((id) => browser.notifications.clear(id))));
   await setConnection('signed-out', error);
 }
@@ -155,52 +155,52 @@ async function handle(message: ServerMessage, session: Session): Promise<void> {
     case 'hello': {
       clearInterval(pingTimer);
       pingTimer = setInterval(() => send({ type: 'ping', time: Date.now() }), message.heartbeatMs || DEFAULT_PING_MS);
-      await setSession({ attempt: 0 });
-      const [epoch, lastSeq, lastMessageAt] = await Promise.all([getLocal('epoch'), getLocal('lastSeq'), getLocal('lastMessageAt')]);
+      await setRuntime({ attempt: 0 });
+      const [epoch, lastSeq, lastMessageAt] = await Promise.all([getSaved('epoch'), getSaved('lastSeq'), getSaved('lastMessageAt')]);
       // Messages were sent while this browser was away (or the relay restarted): ask for them.
       if (epoch && (epoch !== message.epoch || message.seq > lastSeq)) {
         send({ type: 'resume', epoch, seq: lastSeq, since: lastMessageAt });
       }
-      if (epoch !== message.epoch) await setLocal({ epoch: message.epoch, lastSeq: message.seq });
-      await setLocal({ session: { ...session, name: message.agent.name } });
+      if (epoch !== message.epoch) await setSaved({ epoch: message.epoch, lastSeq: message.seq });
+      await setSaved({ session: { ...session, name: message.agent.name } });
       await setConnection('connected');
       return;
     }
     case 'ping':
       return;
     case 'resync':
-      if (!message.complete) await setLocal({ continuityLostAt: Date.now() });
+      if (!message.complete) await setSaved({ continuityLostAt: Date.now() });
       return;
     case 'call':
     case 'identity':
       break;
   }
   // A message already processed (a replay overlapping what came live) is only acknowledged.
-  if (message.seq > (await getLocal('lastSeq'))) {
+  if (message.seq > (await getSaved('lastSeq'))) {
     if (message.type === 'call') await applyCall(message.call);
     else {
-      const live = await getSession('live');
+      const live = await getRuntime('live');
       const call = live[message.ivrid];
       if (call) await applyCall({ ...call, identity: message.identity });
       else await updateRecent({ ivrid: message.ivrid, identity: message.identity });
     }
-    await setLocal({ lastSeq: message.seq, lastMessageAt: Date.now() });
+    await setSaved({ lastSeq: message.seq, lastMessageAt: Date.now() });
   }
   send({ type: 'ack', seq: message.seq });
 }
 
 /** Brings notification, live calls, history and badge in line with the call's new view. */
 async function applyCall(call: CallView): Promise<void> {
-  const live = await getSession('live');
+  const live = await getRuntime('live');
   const previous = live[call.ivrid];
-  const settings = await getLocal('settings');
+  const settings = await getSaved('settings');
   if (call.state === 'ended') {
     delete live[call.ivrid];
     await clearCall(call.ivrid);
-    const known = previous ?? (await getLocal('recent')).find((c) => c.ivrid === call.ivrid);
+    const known = previous ?? (await getSaved('recent')).find((c) => c.ivrid === call.ivrid);
     if (known?.state !== 'ended' && outcome(call) === 'missed') {
-      const missed = (await getLocal('missed')) + 1;
-      await setLocal({ missed });
+      const missed = (await getSaved('missed')) + 1;
+      await setSaved({ missed });
       await setBadge(missed);
     }
   } else {
@@ -213,24 +213,24 @@ async function applyCall(call: CallView): Promise<void> {
     const trigger = call.state === 'ringing' ? 'ringing' : call.state === 'talking' ? 'answer' : null;
     if (trigger && settings.openCrm === trigger) await autoOpen(call);
   }
-  await setSession({ live });
+  await setRuntime({ live });
   await updateRecent(call);
 }
 
 async function autoOpen(call: CallView): Promise<void> {
-  const opened = await getSession('autoOpened');
+  const opened = await getRuntime('autoOpened');
   if (opened[call.ivrid] || !call.identity.url) return;
-  await setSession({ autoOpened: { ...opened, [call.ivrid]: true } });
+  await setRuntime({ autoOpened: { ...opened, [call.ivrid]: true } });
   await openUrl(call.identity.url);
 }
 
 async function updateRecent(call: Partial<CallView> & { ivrid: string }): Promise<void> {
-  const recent = await getLocal('recent');
+  const recent = await getSaved('recent');
   const index = recent.findIndex((c) => c.ivrid === call.ivrid);
   if (index >= 0) recent[index] = { ...recent[index]!, ...call };
   else if ('state' in call) recent.unshift(call as CallView);
   recent.sort((a, b) => b.startedAt - a.startedAt);
-  await setLocal({ recent: recent.slice(0, RECENT_LIMIT) });
+  await setSaved({ recent: recent.slice(0, RECENT_LIMIT) });
 }
 
 async function setBadge(missed: number): Promise<void> {
@@ -240,12 +240,12 @@ async function setBadge(missed: number): Promise<void> {
 
 /** Opens the CRM page of a call, live or recent. */
 async function openCall(ivrid: string): Promise<void> {
-  const call = (await getSession('live'))[ivrid] ?? (await getLocal('recent')).find((c) => c.ivrid === ivrid);
+  const call = (await getRuntime('live'))[ivrid] ?? (await getSaved('recent')).find((c) => c.ivrid === ivrid);
   if (call) await openUrl(call.identity.url);
 }
 
 async function signOut(): Promise<void> {
-  const session = await getLocal('session');
+  const session = await getSaved('session');
   socket?.close(1000, 'signed out');
   socket = null;
   if (session) {
@@ -266,13 +266,13 @@ const handlers: { [T in RuntimeMessage['type']]: (m: Extract<RuntimeMessage, { t
   'signed-in': async () => {
     socket?.close(1000, 'signed in again');
     socket = null;
-    await setSession({ attempt: 0 });
+    await setRuntime({ attempt: 0 });
     await connect();
   },
   'sign-out': () => serially(signOut),
   'open-call': (m) => openCall(m.ivrid),
   'popup-opened': async () => {
-    await setLocal({ missed: 0 });
+    await setSaved({ missed: 0 });
     await setBadge(0);
   },
 };
@@ -280,9 +280,13 @@ const handlers: { [T in RuntimeMessage['type']]: (m: Extract<RuntimeMessage, { t
 // Listeners are registered synchronously at the top level, so Chrome delivers the events that
 // wake a stopped worker.
 browser.runtime.onMessage.addListener((message: unknown) => {
-  const m = message as RuntimeMessage;
-  const handler = handlers[m.type] as ((m: RuntimeMessage) => Promise<void>) | undefined;
-  return handler ? handler(m).then(() => ({ ok: true })) : undefined;
+  const parsed = runtimeMessageSchema.safeParse(message);
+  if (!parsed.success) {
+    console.warn('ignored a runtime message that is not one of the declared ones');
+    return undefined;
+  }
+  const handler = handlers[parsed.data.type] as (m: RuntimeMessage) => Promise<void>;
+  return handler(parsed.data).then(() => ({ ok: true }));
 });
 
 browser.notifications.onClicked.addListener((id) => {
@@ -305,7 +309,7 @@ browser.runtime.onInstalled.addListener((details) => {
   void connect();
   // A new agent lands on the sign-in page.
   if (details.reason === 'install') {
-    void getLocal('session').then((session) => (session ? undefined : browser.runtime.openOptionsPage()));
+    void getSaved('session').then((session) => (session ? undefined : browser.runtime.openOptionsPage()));
   }
 });
 

@@ -1,7 +1,7 @@
 import browser from 'webextension-polyfill';
 import type { CallView } from '../shared/messages';
 import { isOpenableUrl, notificationText, siteAllowed } from './call-display';
-import { DEFAULT_SETTINGS, getLocal, getSession, setSession } from './storage';
+import { DEFAULT_PREFERENCES, getSaved, getRuntime, setRuntime } from './storage';
 
 /** Notification ids carry the call's ivrid, so one call never has two notifications. */
 const PREFIX = 'call:';
@@ -12,6 +12,17 @@ export const ivridOf = (notificationId: string) =>
 const ICON = 'extension/icons/icon-128.png';
 
 /**
+ * The polyfill's notifications: it wraps update() and passes Chrome's options (buttons,
+ * requireInteraction, silent) through, but its types, written for Firefox, lack them.
+ */
+const notifications = browser.notifications as unknown as {
+  create(id: string, options: chrome.notifications.NotificationCreateOptions): Promise<string>;
+  update(id: string, options: chrome.notifications.NotificationCreateOptions): Promise<boolean>;
+  getAll(): Promise<Record<string, unknown>>;
+  clear(id: string): Promise<boolean>;
+};
+
+/**
  * Shows the call's notification, or updates it in place when it is already on screen.
  * `chrome.notifications.create` resolves even when Chrome refused to show anything (no icon or
  * title), so the notification is looked for afterwards and a failure is reported.
@@ -19,7 +30,6 @@ const ICON = 'extension/icons/icon-128.png';
 export async function showCall(call: CallView): Promise<void> {
   const id = notificationId(call.ivrid);
   const text = notificationText(call);
-  // chrome.notifications directly: the polyfill's types lack update(), buttons and requireInteraction.
   const options: chrome.notifications.NotificationCreateOptions = {
     type: 'basic',
     iconUrl: browser.runtime.getURL(ICON),
@@ -32,19 +42,19 @@ export async function showCall(call: CallView): Promise<void> {
     silent: false,
     ...(isOpenableUrl(call.identity.url) ? { buttons: [{ title: 'Open in CRM' }] } : {}),
   };
-  const shown = await chrome.notifications.getAll();
+  const shown = await notifications.getAll();
   if (id in shown) {
-    await chrome.notifications.update(id, options);
+    await notifications.update(id, options);
     return;
   }
-  await chrome.notifications.create(id, options);
-  if (!(id in (await chrome.notifications.getAll()))) {
+  await notifications.create(id, options);
+  if (!(id in (await notifications.getAll()))) {
     console.error(`notification for call ${call.ivrid} was not shown`);
   }
 }
 
 export async function clearCall(ivrid: string): Promise<void> {
-  await browser.notifications.clear(notificationId(ivrid));
+  await notifications.clear(notificationId(ivrid));
 }
 
 /**
@@ -56,12 +66,12 @@ export async function openUrl(url: string): Promise<boolean> {
     if (url !== '') console.warn(`refused to open a URL that is not http(s): ${url.slice(0, 200)}`);
     return false;
   }
-  const { sites } = { ...DEFAULT_SETTINGS, ...(await getLocal('settings')) };
+  const { sites } = { ...DEFAULT_PREFERENCES, ...(await getSaved('settings')) };
   if (!siteAllowed(url, sites)) {
     console.warn(`refused to open a page outside the allowed sites: ${new URL(url).hostname}`);
     return false;
   }
-  const tabs = await getSession('tabs');
+  const tabs = await getRuntime('tabs');
   const known = tabs[url];
   if (known !== undefined) {
     try {
@@ -73,6 +83,6 @@ export async function openUrl(url: string): Promise<boolean> {
     }
   }
   const tab = await browser.tabs.create({ url });
-  if (tab.id !== undefined) await setSession({ tabs: { ...tabs, [url]: tab.id } });
+  if (tab.id !== undefined) await setRuntime({ tabs: { ...tabs, [url]: tab.id } });
   return true;
 }

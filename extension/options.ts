@@ -1,8 +1,8 @@
 import browser from 'webextension-polyfill';
 import type { ErrorBody } from '../shared/errors';
-import type { SignInResponse } from '../shared/messages';
+import { signInResponseSchema } from '../shared/messages';
 import { sendToWorker } from './runtime-messages';
-import { getLocal, getSession, setLocal, type Settings } from './storage';
+import { getSaved, getRuntime, setSaved, type Preferences } from './storage';
 import { stateWords } from './state-words';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -10,7 +10,7 @@ const form = $<HTMLFormElement>('sign-in');
 const errorBox = $('error');
 
 async function render(): Promise<void> {
-  const [session, connection, settings] = await Promise.all([getLocal('session'), getSession('connection'), getLocal('settings')]);
+  const [session, connection, settings] = await Promise.all([getSaved('session'), getRuntime('connection'), getSaved('settings')]);
   const state = $('state');
   state.textContent = stateWords(connection.state);
   state.className = `state ${connection.state}`;
@@ -93,11 +93,12 @@ async function signIn(): Promise<void> {
     return;
   }
   const body: unknown = await res.json().catch(() => null);
-  if (res.status === 201 && body && typeof (body as SignInResponse).token === 'string') {
-    const ok = body as SignInResponse;
+  const signedIn = res.status === 201 ? signInResponseSchema.safeParse(body) : null;
+  if (signedIn?.success) {
+    const ok = signedIn.data;
     // The password is never stored: only the session it was traded for.
     passwordInput.value = '';
-    await setLocal({
+    await setSaved({
       session: { relayUrl: base.origin, token: ok.token, extenUser: ok.agent.extenUser, name: ok.agent.name, expiresAt: ok.expiresAt },
       lastSeq: 0,
     });
@@ -118,15 +119,15 @@ $('sign-out').addEventListener('click', () => {
 });
 
 const saveSettings = async () => {
-  const settings: Settings = {
-    openCrm: $<HTMLSelectElement>('open-crm').value as Settings['openCrm'],
-    afterAnswer: $<HTMLSelectElement>('after-answer').value as Settings['afterAnswer'],
+  const settings: Preferences = {
+    openCrm: $<HTMLSelectElement>('open-crm').value as Preferences['openCrm'],
+    afterAnswer: $<HTMLSelectElement>('after-answer').value as Preferences['afterAnswer'],
     sites: $<HTMLTextAreaElement>('sites')
       .value.split(/[\s,]+/)
       .map((site) => site.trim())
       .filter(Boolean),
   };
-  await setLocal({ settings });
+  await setSaved({ settings });
 };
 $('open-crm').addEventListener('change', () => void saveSettings());
 $('after-answer').addEventListener('change', () => void saveSettings());

@@ -3,7 +3,7 @@ import type { CallView } from '../shared/messages';
 import { outcome, rowText } from './call-display';
 import { sendToWorker } from './runtime-messages';
 import { stateWords } from './state-words';
-import { getLocal, getSession } from './storage';
+import { getSaved, getRuntime } from './storage';
 
 const $ = (id: string) => document.getElementById(id)!;
 
@@ -36,10 +36,10 @@ function row(call: CallView): HTMLLIElement {
 
 async function render(): Promise<void> {
   const [session, connection, recent, lostAt] = await Promise.all([
-    getLocal('session'),
-    getSession('connection'),
-    getLocal('recent'),
-    getLocal('continuityLostAt'),
+    getSaved('session'),
+    getRuntime('connection'),
+    getSaved('recent'),
+    getSaved('continuityLostAt'),
   ]);
   const gap = $('gap');
   gap.hidden = lostAt === 0;

@@ -1,11 +1,14 @@
 import browser from 'webextension-polyfill';
+import { z } from 'zod';
 
-/** Messages from the options page and popup to the service worker, declared once. */
-export type RuntimeMessage =
-  | { type: 'signed-in' }
-  | { type: 'sign-out' }
-  | { type: 'open-call'; ivrid: string }
-  | { type: 'popup-opened' };
+/** Messages from the options page and popup to the service worker, declared once and validated by the worker. */
+export const runtimeMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('signed-in') }),
+  z.object({ type: z.literal('sign-out') }),
+  z.object({ type: z.literal('open-call'), ivrid: z.string().min(1).max(128) }),
+  z.object({ type: z.literal('popup-opened') }),
+]);
+export type RuntimeMessage = z.infer<typeof runtimeMessageSchema>;
 
 export function sendToWorker(message: RuntimeMessage): Promise<unknown> {
   return browser.runtime.sendMessage(message);

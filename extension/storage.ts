@@ -3,9 +3,12 @@ import type { CallView } from '../shared/messages';
 
 /**
  * Everything the extension keeps. The service worker may be stopped at any moment, so nothing
- * lives only in module variables: the session and history in storage.local (kept across
- * restarts), live calls and the connection state in storage.session (kept while Chrome runs).
+ * lives only in module variables: *saved* data (the agent's sign-in, history, preferences) in
+ * storage.local, kept across restarts (getSaved/setSaved); *runtime* data (live calls, the
+ * connection state) in storage.session, kept while Chrome runs (getRuntime/setRuntime).
  */
+
+/** The agent's sign-in with the relay (its session token, never the password). */
 export interface Session {
   relayUrl: string;
   token: string;
@@ -14,7 +17,7 @@ export interface Session {
   expiresAt: number;
 }
 
-export interface Settings {
+export interface Preferences {
   /** Open the call's CRM page in a new tab by itself: never, when it rings, when answered. */
   openCrm: 'never' | 'ringing' | 'answer';
   /** After answering: keep the notification (marked Talking) or clear it. */
@@ -23,7 +26,7 @@ export interface Settings {
   sites: string[];
 }
 
-export const DEFAULT_SETTINGS: Settings = { openCrm: 'never', afterAnswer: 'clear', sites: [] };
+export const DEFAULT_PREFERENCES: Preferences = { openCrm: 'never', afterAnswer: 'clear', sites: [] };
 
 export type ConnectionState = 'signed-out' | 'connecting' | 'connected' | 'disconnected';
 
@@ -34,9 +37,9 @@ export interface Connection {
   since: number;
 }
 
-interface LocalData {
+interface SavedData {
   session: Session | null;
-  settings: Settings;
+  settings: Preferences;
   /** Recent calls, newest first. */
   recent: CallView[];
   /** Missed calls not yet seen (the toolbar badge). */
@@ -51,7 +54,7 @@ interface LocalData {
   continuityLostAt: number;
 }
 
-interface SessionData {
+interface RuntimeData {
   connection: Connection;
   /** Calls still ringing or in progress, by ivrid. */
   live: Record<string, CallView>;
@@ -63,9 +66,9 @@ interface SessionData {
   autoOpened: Record<string, true>;
 }
 
-const LOCAL_DEFAULTS: LocalData = {
+const SAVED_DEFAULTS: SavedData = {
   session: null,
-  settings: DEFAULT_SETTINGS,
+  settings: DEFAULT_PREFERENCES,
   recent: [],
   missed: 0,
   lastSeq: 0,
@@ -73,7 +76,7 @@ const LOCAL_DEFAULTS: LocalData = {
   lastMessageAt: 0,
   continuityLostAt: 0,
 };
-const SESSION_DEFAULTS: SessionData = {
+const RUNTIME_DEFAULTS: RuntimeData = {
   connection: { state: 'signed-out', error: '', since: 0 },
   live: {},
   attempt: 0,
@@ -81,21 +84,23 @@ const SESSION_DEFAULTS: SessionData = {
   autoOpened: {},
 };
 
-export async function getLocal<K extends keyof LocalData>(key: K): Promise<LocalData[K]> {
+/** Saved data (storage.local): kept across browser restarts. */
+export async function getSaved<K extends keyof SavedData>(key: K): Promise<SavedData[K]> {
   const got = await browser.storage.local.get(key);
-  return (got[key] as LocalData[K] | undefined) ?? LOCAL_DEFAULTS[key];
+  return (got[key] as SavedData[K] | undefined) ?? SAVED_DEFAULTS[key];
 }
 
-export async function setLocal(values: Partial<LocalData>): Promise<void> {
+export async function setSaved(values: Partial<SavedData>): Promise<void> {
   await browser.storage.local.set(values);
 }
 
-export async function getSession<K extends keyof SessionData>(key: K): Promise<SessionData[K]> {
+/** Runtime data (storage.session): kept while Chrome runs, gone when it closes. */
+export async function getRuntime<K extends keyof RuntimeData>(key: K): Promise<RuntimeData[K]> {
   const got = await browser.storage.session.get(key);
-  return (got[key] as SessionData[K] | undefined) ?? SESSION_DEFAULTS[key];
+  return (got[key] as RuntimeData[K] | undefined) ?? RUNTIME_DEFAULTS[key];
 }
 
-export async function setSession(values: Partial<SessionData>): Promise<void> {
+export async function setRuntime(values: Partial<RuntimeData>): Promise<void> {
   await browser.storage.session.set(values);
 }
 

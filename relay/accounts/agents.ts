@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import type { DB } from '../platform/db';
 import { checkPassword, type PasswordCheck } from './password-check';
@@ -39,7 +40,7 @@ export class NoSuchAgentError extends Error {}
 /** The roster of agents (one per Voicenter extension user) and their sessions. */
 export class Agents {
   /** Agents by extension user, for the delivery path; cleared on every change (see forget()). */
-  private readonly cache = new Map<string, Agent | null>();
+  private readonly cache = new LRUCache<string, { agent: Agent | null }>({ max: 10_000 });
   private readonly byExtenUser;
   private readonly sessionByHash;
 
@@ -77,14 +78,13 @@ export class Agents {
   }
 
   get(extenUser: string): Agent | undefined {
-    let agent = this.cache.get(extenUser);
-    if (agent === undefined) {
+    let cached = this.cache.get(extenUser);
+    if (!cached) {
       const row = this.byExtenUser.get(extenUser);
-      agent = row ? toAgent(row) : null;
-      if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(extenUser, agent);
+      cached = { agent: row ? toAgent(row) : null };
+      this.cache.set(extenUser, cached);
     }
-    return agent ?? undefined;
+    return cached.agent ?? undefined;
   }
 
   /** Drops cached agents; called after any change to the roster, here or by another process. */

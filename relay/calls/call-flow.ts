@@ -34,15 +34,15 @@ export class CallFlow {
   /** Lookups still running, by ivrid, so that parallel requests for one call share one. */
   private readonly inflight = new Map<string, Promise<Identity>>();
 
-  constructor(private readonly o: CallFlowOptions) {}
+  constructor(private readonly options: CallFlowOptions) {}
 
   /** `log`: the request's own logger (with its request id), else the relay's. */
-  async handle(event: CallEvent, format: RequestFormat, arrived = performance.now(), log = this.o.log): Promise<VoicenterAnswer> {
-    const phone = parsePhone(event.phone, this.o.country);
+  async handle(event: CallEvent, format: RequestFormat, arrived = performance.now(), log = this.options.log): Promise<VoicenterAnswer> {
+    const phone = parsePhone(event.phone, this.options.country);
     if (event.phase === 'unknown') {
       log.warn({ ivrid: event.ivrid, status: event.status, phone: event.phone }, 'unknown call status: recorded, nothing delivered');
     }
-    const recorded = this.o.calls.record(event, phone, format);
+    const recorded = this.options.calls.record(event, phone, format);
     let identity = recorded.identity;
     let later = this.inflight.get(event.ivrid);
     if (!identity && !later) {
@@ -50,7 +50,7 @@ export class CallFlow {
       if (found instanceof Promise) later = this.lookUpLater(event.ivrid, found);
       else {
         identity = found;
-        this.o.calls.setIdentity(event.ivrid, found).catch((err: unknown) => this.logWriteFailure(err));
+        this.options.calls.setIdentity(event.ivrid, found).catch((err: unknown) => this.logWriteFailure(err));
       }
     }
     // Agents hear of it at once; Voicenter's answer waits until the call log has it on disk.
@@ -58,8 +58,8 @@ export class CallFlow {
       this.deliver(extenUser, { type: 'call', call: { ...view, identity: identity ?? PENDING } });
     }
     if (recorded.changed.length > 0) {
-      this.o.onDelivered?.((performance.now() - arrived) / 1000);
-      this.o.onChange?.();
+      this.options.onDelivered?.((performance.now() - arrived) / 1000);
+      this.options.onChange?.();
     }
     log.debug({ ivrid: event.ivrid, phase: event.phase, format, phone: event.phone, duplicate: recorded.duplicate }, 'call event');
     await recorded.committed;
@@ -72,20 +72,20 @@ export class CallFlow {
    * console alike: each affected agent gets the ended view, as for a real hang-up.
    */
   expireStale(now: number, limits: { ringingMs: number; talkingMs: number }): number {
-    const expired = this.o.calls.expireStale(now, limits);
+    const expired = this.options.calls.expireStale(now, limits);
     for (const { ivrid, changed } of expired) {
-      this.o.log.info({ ivrid, stations: changed.length }, 'call ended: no hang-up received');
+      this.options.log.info({ ivrid, stations: changed.length }, 'call ended: no hang-up received');
       for (const { extenUser, view } of changed) this.deliver(extenUser, { type: 'call', call: view });
     }
-    if (expired.length > 0) this.o.onChange?.();
+    if (expired.length > 0) this.options.onChange?.();
     return expired.length;
   }
 
   private identify(event: CallEvent, phone: Parameters<Identify>[0]): Identity | Promise<Identity> {
     try {
-      return this.o.identify(phone, event);
+      return this.options.identify(phone, event);
     } catch (err) {
-      this.o.log.error({ ivrid: event.ivrid, err: (err as Error).message }, 'caller lookup failed');
+      this.options.log.error({ ivrid: event.ivrid, err: (err as Error).message }, 'caller lookup failed');
       return UNKNOWN;
     }
   }
@@ -93,14 +93,14 @@ export class CallFlow {
   private lookUpLater(ivrid: string, found: Promise<Identity>): Promise<Identity> {
     const later = found
       .catch((err: unknown) => {
-        this.o.log.error({ ivrid, err: (err as Error).message }, 'caller lookup failed');
+        this.options.log.error({ ivrid, err: (err as Error).message }, 'caller lookup failed');
         return UNKNOWN;
       })
       .then((identity) => {
         this.inflight.delete(ivrid);
-        this.o.calls.setIdentity(ivrid, identity).catch((err: unknown) => this.logWriteFailure(err));
-        for (const extenUser of this.o.calls.stations(ivrid)) this.deliver(extenUser, { type: 'identity', ivrid, identity });
-        this.o.onChange?.();
+        this.options.calls.setIdentity(ivrid, identity).catch((err: unknown) => this.logWriteFailure(err));
+        for (const extenUser of this.options.calls.stations(ivrid)) this.deliver(extenUser, { type: 'identity', ivrid, identity });
+        this.options.onChange?.();
         return identity;
       });
     this.inflight.set(ivrid, later);
@@ -108,20 +108,20 @@ export class CallFlow {
   }
 
   private logWriteFailure(err: unknown): void {
-    this.o.log.error({ err: (err as Error).message }, 'could not write the call log');
+    this.options.log.error({ err: (err as Error).message }, 'could not write the call log');
   }
 
   private withinBudget(lookup: Promise<Identity>): Promise<Identity | undefined> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), this.o.answerBudgetMs);
+      timer = setTimeout(() => resolve(undefined), this.options.answerBudgetMs);
     });
     return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
   }
 
   /** Hands the message to the push room for the agent of this extension user; unknown and disabled agents get nothing. */
   private deliver(extenUser: string, message: Unsequenced<SequencedMessage>): void {
-    const agent = this.o.agents.get(extenUser);
-    if (agent?.enabled) this.o.deliver(agent.id, message);
+    const agent = this.options.agents.get(extenUser);
+    if (agent?.enabled) this.options.deliver(agent.id, message);
   }
 }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { CallEvent, CallPhase, RequestFormat } from '../../shared/call-event';
 import type { LiveCallView } from '../../shared/console';
 import { PENDING, type CallState, type CallView, type Identity } from '../../shared/messages';
@@ -67,7 +68,8 @@ const OPEN_LIMIT_MS = 12 * 3_600_000;
  * change is written to the log through group commits.
  */
 export class CallTracker {
-  private readonly live = new Map<string, LiveCall>();
+  /** The least recently used call is forgotten first (it is still in the log). */
+  private readonly live = new LRUCache<string, LiveCall>({ max: LIVE_LIMIT });
   /** Calls that may still be ringing or talking somewhere (pruned lazily by openCalls()). */
   private readonly open = new Set<string>();
   private readonly getCall;
@@ -171,7 +173,7 @@ export class CallTracker {
   openCalls(now = Date.now()): LiveCallView[] {
     const result: LiveCallView[] = [];
     for (const ivrid of this.open) {
-      const call = this.live.get(ivrid);
+      const call = this.live.peek(ivrid);
       const views = call && call.row.started_at >= now - OPEN_LIMIT_MS ? [...viewsOf(call)] : [];
       const going = views.filter(([, v]) => v.state !== 'ended');
       if (!call || going.length === 0) {
@@ -200,7 +202,7 @@ export class CallTracker {
   expireStale(now: number, limits: { ringingMs: number; talkingMs: number }): { ivrid: string; changed: { extenUser: string; view: CallView }[] }[] {
     const result: { ivrid: string; changed: { extenUser: string; view: CallView }[] }[] = [];
     for (const ivrid of this.open) {
-      const call = this.live.get(ivrid);
+      const call = this.live.peek(ivrid);
       if (!call) continue;
       const before = viewsOf(call);
       const stale = [...before].filter(([station, view]) => {
@@ -254,18 +256,13 @@ export class CallTracker {
   /** Deletes calls that started before `before` (the retention window), with their events. */
   prune(before: number): number {
     this.commits.flush();
-    for (const [ivrid, call] of this.live) if (call.row.started_at < before) this.live.delete(ivrid);
+    for (const [ivrid, call] of [...this.live.entries()]) if (call.row.started_at < before) this.live.delete(ivrid);
     return this.deleteBefore.run(before).changes;
   }
 
   private load(ivrid: string): LiveCall | undefined {
     let call = this.live.get(ivrid);
-    if (call) {
-      // Most recently used last, so the oldest is evicted first.
-      this.live.delete(ivrid);
-      this.live.set(ivrid, call);
-      return call;
-    }
+    if (call) return call;
     const row = this.getCall.get(ivrid);
     if (!row) return undefined;
     call = { row, events: this.eventsOf.all(ivrid) };
@@ -299,7 +296,6 @@ export class CallTracker {
 
   private keep(ivrid: string, call: LiveCall): void {
     this.live.set(ivrid, call);
-    if (this.live.size > LIVE_LIMIT) this.live.delete(this.live.keys().next().value!);
   }
 }
 

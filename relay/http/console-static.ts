@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
+import helmet from 'helmet';
 import { sendError } from './errors';
 
 /** Where `npm run build` puts the console (vite, relay/console/). */
@@ -12,17 +13,27 @@ export const CONSOLE_DIR = fileURLToPath(new URL('../../dist/console', import.me
  */
 export function serveConsole(dir = CONSOLE_DIR): express.Router {
   const router = express.Router();
-  router.use((req, res, next) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
-    res.set({
-      'Content-Security-Policy':
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-      'X-Frame-Options': 'DENY',
-    });
-    next();
-  });
+  router.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+          formAction: ["'self'"],
+        },
+      },
+      frameguard: { action: 'deny' },
+      referrerPolicy: { policy: 'no-referrer' },
+      // HSTS is the relay's own, sent under TLS only (http/routes.ts).
+      strictTransportSecurity: false,
+    }),
+  );
   router.use(express.static(dir, { index: 'index.html', maxAge: 0 }));
   router.get('/', (_req, res) => {
     // Only reached when the console is not built.

@@ -62,9 +62,9 @@ export class LookupChain {
   /** Refreshes running behind a stale cached answer, so one number is refreshed once at a time. */
   private readonly refreshing = new Set<string>();
 
-  constructor(private readonly o: ChainOptions) {
-    this.now = o.now ?? Date.now;
-    for (const s of o.sources) this.breakers.set(s.name, new CircuitBreaker(o.circuit.failures, o.circuit.cooldownMs, this.now));
+  constructor(private readonly options: ChainOptions) {
+    this.now = options.now ?? Date.now;
+    for (const s of options.sources) this.breakers.set(s.name, new CircuitBreaker(options.circuit.failures, options.circuit.cooldownMs, this.now));
   }
 
   /** For the call flow: an identity at once when a local source or the cache knows, else a promise. */
@@ -80,7 +80,7 @@ export class LookupChain {
 
   /** Each source in priority order with its circuit state (the console's sources page). */
   health(): SourceHealth[] {
-    return this.o.sources.map((s) => ({ name: s.name, kind: s.kind, local: s.local, circuit: this.breakers.get(s.name)?.state() ?? 'none' }));
+    return this.options.sources.map((s) => ({ name: s.name, kind: s.kind, local: s.local, circuit: this.breakers.get(s.name)?.state() ?? 'none' }));
   }
 
   circuits(): Record<string, CircuitState> {
@@ -88,13 +88,13 @@ export class LookupChain {
   }
 
   private unknown(phone: Phone): Identity {
-    return { ...UNKNOWN, url: phone.withheld || !this.o.searchUrl ? '' : fill(this.o.searchUrl, phoneValues(phone, this.o.suffixDigits ?? 9)) };
+    return { ...UNKNOWN, url: phone.withheld || !this.options.searchUrl ? '' : fill(this.options.searchUrl, phoneValues(phone, this.options.suffixDigits ?? 9)) };
   }
 
   private run(phone: Phone, event: CallEvent | undefined, useCache: boolean): Traced | Promise<Traced> {
     if (phone.withheld) return { identity: this.unknown(phone), steps: [], cache: 'not used' };
     const steps: TraceStep[] = [];
-    const { sources } = this.o;
+    const { sources } = this.options;
     // Local sources first, while they lead the chain: no remote request when the directory knows.
     let i = 0;
     for (; i < sources.length && sources[i]!.local; i++) {
@@ -110,7 +110,7 @@ export class LookupChain {
     }
     if (i === sources.length) return { identity: this.unknown(phone), steps, cache: 'not used' };
     const key = phone.e164 ?? phone.digits;
-    const cached = useCache && this.o.cache ? this.o.cache.get(key) : null;
+    const cached = useCache && this.options.cache ? this.options.cache.get(key) : null;
     const fromCache = (state: Traced['cache']): Traced => ({
       identity: { ...cached!.identity, url: this.safeLink(cached!.identity.url, 'cache'), how: withCache(cached!.identity.how) },
       steps,
@@ -126,7 +126,7 @@ export class LookupChain {
       }
       return fromCache('stale');
     }
-    return lookup.then((r) => ({ ...r, cache: useCache && this.o.cache ? 'miss' : 'not used' }));
+    return lookup.then((r) => ({ ...r, cache: useCache && this.options.cache ? 'miss' : 'not used' }));
   }
 
   /** Every remaining source at once, each within its timeout; priority decides which answer wins. */
@@ -171,13 +171,13 @@ export class LookupChain {
           this.note(steps, { source: rest.source.name, outcome: 'not needed', ms: 0, detail: '' });
         }
         const traced = this.done(steps, r.source, outcome, 'miss');
-        this.o.cache?.set(key, traced.identity);
+        this.options.cache?.set(key, traced.identity);
         return traced;
       }
     }
     const identity = this.unknown(phone);
     // "Nobody has this number" is remembered only when every source could answer.
-    if (errors === 0) this.o.cache?.set(key, identity);
+    if (errors === 0) this.options.cache?.set(key, identity);
     return { identity, steps, cache: 'miss' };
   }
 
@@ -187,13 +187,13 @@ export class LookupChain {
    */
   private safeLink(url: string, source: string): string {
     if (url === '' || isHttpUrl(url)) return url;
-    this.o.log.warn({ source, scheme: /^([a-z][\w+.-]*):/i.exec(url)?.[1]?.slice(0, 20) ?? '(none)' }, 'dropped a link that is not http(s)');
+    this.options.log.warn({ source, scheme: /^([a-z][\w+.-]*):/i.exec(url)?.[1]?.slice(0, 20) ?? '(none)' }, 'dropped a link that is not http(s)');
     return '';
   }
 
   private note(steps: TraceStep[], step: TraceStep): void {
     steps.push(step);
-    this.o.onStep?.(step);
+    this.options.onStep?.(step);
   }
 
   private step(source: Source, started: number, outcome: SourceOutcome): TraceStep {
@@ -212,7 +212,7 @@ export class LookupChain {
     else this.breakers.get(source.name)?.failure();
     const detail = message(err);
     // The source's name and what went wrong, never its URL or credentials.
-    this.o.log.warn({ source: source.name, err: detail }, 'caller lookup source failed');
+    this.options.log.warn({ source: source.name, err: detail }, 'caller lookup source failed');
     return { source: source.name, outcome: 'error', ms: this.now() - started, detail };
   }
 

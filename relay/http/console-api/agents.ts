@@ -10,29 +10,29 @@ const agentChangeSchema = z.object({ name: agentNameSchema.optional(), enabled: 
 const newPasswordSchema = z.object({ password: passwordSchema.optional() });
 
 /** The Agents page: the same rules as `npm run relay -- agents …`. */
-export function agentRoutes(o: ConsoleOptions, json: express.RequestHandler): express.Router {
+export function agentRoutes(relay: ConsoleOptions, json: express.RequestHandler): express.Router {
   const router = express.Router();
-  router.get('/agents', (_req, res) => void res.json(floorAgents(o)));
+  router.get('/agents', (_req, res) => void res.json(floorAgents(relay)));
   router.post('/agents', json, async (req, res) => {
     const parsed = newAgentSchema.safeParse(req.body);
     if (!parsed.success) return invalid(res, parsed.error);
     const password = parsed.data.password ?? newPassword();
     try {
-      await o.agents.add(parsed.data.extenUser, parsed.data.name, password);
+      await relay.agents.add(parsed.data.extenUser, parsed.data.name, password);
     } catch (err) {
       if (err instanceof AgentExistsError) return sendError(res, 'CONFLICT', err.message);
       throw err;
     }
-    o.log.info({ agent: parsed.data.extenUser, admin: adminOf(res).username }, 'agent added in the console');
+    relay.log.info({ agent: parsed.data.extenUser, admin: adminOf(res).username }, 'agent added in the console');
     res.status(201).json({ extenUser: parsed.data.extenUser, password: parsed.data.password ? undefined : password });
   });
   router.patch('/agents/:extenUser', json, (req, res) => {
     const parsed = agentChangeSchema.safeParse(req.body);
     if (!parsed.success) return invalid(res, parsed.error);
     try {
-      const agent = o.agents.update(String(req.params.extenUser), parsed.data);
-      if (parsed.data.enabled === false) o.sockets.revalidate();
-      o.log.info({ agent: agent.extenUser, change: parsed.data, admin: adminOf(res).username }, 'agent changed in the console');
+      const agent = relay.agents.update(String(req.params.extenUser), parsed.data);
+      if (parsed.data.enabled === false) relay.sockets.revalidate();
+      relay.log.info({ agent: agent.extenUser, change: parsed.data, admin: adminOf(res).username }, 'agent changed in the console');
       res.json(agent);
     } catch (err) {
       if (err instanceof NoSuchAgentError) return sendError(res, 'NOT_FOUND', err.message);
@@ -44,12 +44,12 @@ export function agentRoutes(o: ConsoleOptions, json: express.RequestHandler): ex
     if (!given.success) return invalid(res, given.error);
     const password = given.data.password ?? newPassword();
     try {
-      await o.agents.setPassword(String(req.params.extenUser), password);
+      await relay.agents.setPassword(String(req.params.extenUser), password);
     } catch (err) {
       if (err instanceof NoSuchAgentError) return sendError(res, 'NOT_FOUND', err.message);
       throw err;
     }
-    o.sockets.revalidate();
+    relay.sockets.revalidate();
     res.json({ password: given.data.password ? undefined : password });
   });
   return router;

@@ -9,11 +9,11 @@ import { adminOf, invalid, type ConsoleOptions } from './options';
 const MAX_UPLOAD = '20mb';
 
 /** The Directory page: search, edit one contact, upload a CSV (preview first with ?dryRun=1). */
-export function directoryRoutes(o: ConsoleOptions, json: express.RequestHandler): express.Router {
+export function directoryRoutes(relay: ConsoleOptions, json: express.RequestHandler): express.Router {
   const router = express.Router();
   router.get('/contacts', (req, res) => {
     const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 100) : '';
-    res.json({ total: o.directory.count(), contacts: o.directory.search(q) });
+    res.json({ total: relay.directory.count(), contacts: relay.directory.search(q) });
   });
   router.put('/contacts/:key', json, (req, res) => {
     const key = Number(req.params.key);
@@ -21,16 +21,16 @@ export function directoryRoutes(o: ConsoleOptions, json: express.RequestHandler)
     // The directory's own key names the contact: an id in the body is not read.
     const parsed = contactSchema.omit({ id: true }).safeParse(req.body);
     if (!parsed.success) return invalid(res, parsed.error);
-    if (!o.directory.update(key, parsed.data)) return sendError(res, 'NOT_FOUND', 'no such contact');
-    res.json(o.directory.get(key));
+    if (!relay.directory.update(key, parsed.data)) return sendError(res, 'NOT_FOUND', 'no such contact');
+    res.json(relay.directory.get(key));
   });
   const csv = express.text({ type: ['text/csv', 'text/plain', 'application/vnd.ms-excel'], limit: MAX_UPLOAD });
   router.post('/contacts/import', csv, async (req, res) => {
     if (typeof req.body !== 'string') return sendError(res, 'UNSUPPORTED_MEDIA_TYPE', 'send the CSV file as text/csv');
     const dryRun = req.query.dryRun === '1' || req.query.dryRun === 'true';
     try {
-      const report = await importContacts(Readable.from([req.body]), o.directory, { dryRun });
-      if (!dryRun) o.log.info({ added: report.added, updated: report.updated, bad: report.bad.length, admin: adminOf(res).username }, 'contacts imported in the console');
+      const report = await importContacts(Readable.from([req.body]), relay.directory, { dryRun });
+      if (!dryRun) relay.log.info({ added: report.added, updated: report.updated, bad: report.bad.length, admin: adminOf(res).username }, 'contacts imported in the console');
       res.json(report);
     } catch (err) {
       if (err instanceof ImportError) return invalid(res, err.message);

@@ -11,9 +11,9 @@ const LIVE_KEEPALIVE_MS = 20_000;
 const BURST_MS = 100;
 
 /** The Live page: agents and calls now, then again on every change (server-sent events). */
-export function floorRoutes(o: ConsoleOptions): express.Router {
+export function floorRoutes(relay: ConsoleOptions): express.Router {
   const router = express.Router();
-  const floor = (): Floor => ({ agents: floorAgents(o), calls: o.calls.openCalls() });
+  const floor = (): Floor => ({ agents: floorAgents(relay), calls: relay.calls.openCalls() });
   let liveViews = 0;
   router.get('/floor', (_req, res) => void res.json(floor()));
   router.get('/floor/events', (req, res) => {
@@ -22,14 +22,14 @@ export function floorRoutes(o: ConsoleOptions): express.Router {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
     const push = () => res.write(`event: floor\ndata: ${JSON.stringify(floor())}\n\n`);
     let pending: NodeJS.Timeout | undefined;
-    const unsubscribe = o.on('change', () => {
+    const unsubscribe = relay.on('change', () => {
       pending ??= setTimeout(() => {
         pending = undefined;
         push();
       }, BURST_MS);
     });
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), LIVE_KEEPALIVE_MS);
-    const stopping = o.on('shutdown', () => res.end());
+    const stopping = relay.on('shutdown', () => res.end());
     push();
     req.on('close', () => {
       liveViews--;

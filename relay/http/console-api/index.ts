@@ -14,7 +14,7 @@ import { sourceRoutes } from './sources';
  * The console's JSON API under /console/api: administrators only, cookie session; one module
  * per page of the console (Live, Call log, Agents, Directory, Sources, Settings).
  */
-export function consoleApi(o: ConsoleOptions): express.Router {
+export function consoleApi(relay: ConsoleOptions): express.Router {
   const router = express.Router();
   const json = express.json({ limit: '16kb' });
   // Every request: no caching of what administrators see; changes only from the console itself (CSRF).
@@ -25,11 +25,11 @@ export function consoleApi(o: ConsoleOptions): express.Router {
     }
     next();
   });
-  router.post('/session', json, signInHandler(o.admins, o.log));
-  router.use(requireAdmin(o.admins));
-  router.use(sessionRoutes(o.admins), floorRoutes(o), callLogRoutes(o), agentRoutes(o, json), directoryRoutes(o, json), sourceRoutes(o, json), settingsRoutes(o));
+  router.post('/session', json, signInHandler(relay.admins, relay.log));
+  router.use(requireAdmin(relay.admins));
+  router.use(sessionRoutes(relay.admins), floorRoutes(relay), callLogRoutes(relay), agentRoutes(relay, json), directoryRoutes(relay, json), sourceRoutes(relay, json), settingsRoutes(relay));
   router.use((_req, res) => sendError(res, 'NOT_FOUND', 'not found'));
-  router.use(errorHandler(o.log));
+  router.use(errorHandler(relay.log));
   return router;
 }
 
