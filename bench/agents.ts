@@ -16,7 +16,7 @@ const nowMicros = () => (performance.timeOrigin + performance.now()) * 1000;
 async function connect(i: number): Promise<WebSocket> {
   const ws = new WebSocket(`${url!.replace('http', 'ws')}/ws`, [PROTOCOL, `${AUTH_PROTOCOL_PREFIX}${benchToken(i)}`]);
   ws.on('message', (data) => {
-    const text = data.toString();
+    const text = (data as Buffer).toString();
     const at = text.indexOf('"ivrid":"lat-');
     if (at < 0 || !text.startsWith('{"type":"call"')) return;
     const id = text.slice(at + 9, text.indexOf('"', at + 9));

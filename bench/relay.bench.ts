@@ -26,7 +26,7 @@ export function start(kind: 'relay' | 'bare'): Promise<Server> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', (line) => resolve({ child, ...JSON.parse(line) }));
+    createInterface({ input: child.stdout }).once('line', (line) => resolve({ child, ...(JSON.parse(line) as Omit<Server, 'child'>) }));
     child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
   });
 }

@@ -6,7 +6,7 @@ const FSI = '\u2068';
 const PDI = '\u2069';
 
 test.describe('the extension, signed in through the options page', () => {
-  test('loads with the pinned extension id', async ({ extensionId }) => {
+  test('loads with the pinned extension id', ({ extensionId }) => {
     expect(extensionId).toBe(EXTENSION_ID);
   });
 

@@ -43,7 +43,7 @@ export class NotificationServer {
     const address = await new Promise<string>((resolve, reject) => {
       let out = '';
       daemon.once('error', (err) => reject(new Error(`cannot start dbus-daemon (apt-get install dbus): ${err.message}`)));
-      daemon.stdout!.on('data', (d: Buffer) => {
+      daemon.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         if (out.includes('\n')) resolve(out.trim().split('\n')[0]!);
       });

@@ -189,7 +189,7 @@ test.describe('a session that ended while the browser was away', () => {
     const options = await signInThroughOptions(context, extensionId, relay);
     await expect(options.getByText('Connected', { exact: true })).toBeVisible();
     await options.evaluate(async () => {
-      const { session } = (await chrome.storage.local.get('session')) as { session: { expiresAt: number } };
+      const { session } = await chrome.storage.local.get<{ session: { expiresAt: number } }>('session');
       await chrome.storage.local.set({ session: { ...session, expiresAt: Date.now() - 1 } });
     });
     let handshakes = 0;

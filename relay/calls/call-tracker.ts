@@ -238,7 +238,7 @@ export class CallTracker {
   /** The current view of a call for each station that took part in it. */
   views(ivrid: string): Map<string, CallView> {
     const call = this.load(ivrid);
-    return call ? viewsOf(call) : new Map();
+    return call ? viewsOf(call) : new Map<string, CallView>();
   }
 
   /** This station's view of every call it took part in since `since` (ms), oldest first. */

@@ -25,7 +25,7 @@ const PAGES: Record<string, { title: string; render: (main: HTMLElement) => void
 
 let signedInAs: string | undefined;
 
-async function showSignIn(): Promise<void> {
+function showSignIn(): void {
   signedInAs = undefined;
   stopFloor();
   document.title = 'Sign in · Screen Pop console';
@@ -88,7 +88,7 @@ async function route(): Promise<void> {
         'div',
         { class: 'who' },
         h('span', {}, signedInAs ?? ''),
-        h('button', { type: 'button', onclick: () => void api('/session', { method: 'DELETE' }).finally(() => void showSignIn()) }, 'Sign out'),
+        h('button', { type: 'button', onclick: () => void api('/session', { method: 'DELETE' }).finally(showSignIn) }, 'Sign out'),
       ),
     ),
     main,
@@ -100,6 +100,6 @@ async function route(): Promise<void> {
   }
 }
 
-whenSignedOut(() => void showSignIn());
+whenSignedOut(showSignIn);
 window.addEventListener('hashchange', () => void route());
 void route();

@@ -30,7 +30,7 @@ export function ingestRouter({ token, count, allowIp, allowedOrigins, flow, log 
     });
   }
 
-  const requestLog = (res: Response): Logger => (res.log as Logger | undefined) ?? log;
+  const requestLog = (res: Response): Logger => (res.log) ?? log;
   const checkToken = (req: Request, res: Response, next: NextFunction) => {
     const given = req.params.token;
     if (typeof given !== 'string' || !token.matches(given)) {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/log';
 import { addressKey } from '../accounts/sign-in-throttle';
@@ -37,7 +38,7 @@ export function createHttpServer(config: Config, app: RequestListener, limits: S
   server.on('drop', () => limits.onRefused?.('total'));
   const open = new Map<string, number>();
   let lastWarned = 0;
-  server.on('connection', (socket) => {
+  server.on('connection', (socket: Socket) => {
     // Node's headersTimeout starts with the first byte: a connection that never sends one would
     // be held forever. It must send something within the headers timeout.
     const silent = setTimeout(() => socket.destroy(), timeouts.headersTimeout);

@@ -48,7 +48,7 @@ function chain(sources: Source[], cache = false): LookupChain {
 describe('an http source', () => {
   it('sends the templated request with its credentials and maps the answer', async () => {
     const server = await crm(found('Dana Cohen'));
-    const traced = await chain([rest('crm', (await server).url)]).trace(phone);
+    const traced = await chain([rest('crm', server.url)]).trace(phone);
     expect(server.requests[0]).toMatchObject({ method: 'GET', path: '/contacts' });
     expect(server.requests[0]!.query.get('phone')).toBe('+972722776772');
     expect(server.requests[0]!.headers.authorization).toBe('Bearer SECRET-TOKEN-123');

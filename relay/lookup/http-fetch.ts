@@ -22,7 +22,7 @@ export interface FetchedJson {
 /** Reads at most `limit` bytes of a response body; more is an error (a CRM never needs megabytes here). */
 async function readLimited(res: Response, limit: number): Promise<string> {
   if (!res.body) return '';
-  const reader = res.body.getReader();
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {

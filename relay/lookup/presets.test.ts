@@ -8,7 +8,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parsePhone } from '../../shared/phone';
 import { LookupChain } from './chain';
 import { loadLookupConfig } from './config';
-import type { HttpSourceSpec } from './source-spec';
 import { httpSource } from './sources';
 import { json, testServer, type SeenRequest, type TestServer } from '../tests/crm-servers';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -36,7 +35,7 @@ async function presetLookup(preset: Record<string, unknown>, answer: (req: SeenR
   const source = config.sources[0]!;
   if (source.kind !== 'http') throw new Error('a preset is an http source');
   const chain = new LookupChain({
-    sources: [httpSource(source as HttpSourceSpec)],
+    sources: [httpSource(source)],
     cache: null,
     searchUrl: '',
     circuit: { failures: 5, cooldownMs: 30_000 },

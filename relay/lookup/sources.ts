@@ -69,7 +69,7 @@ function pick(json: unknown, path: FieldPath | undefined): string {
   const paths = Array.isArray(path) ? path : [path];
   return paths
     .map((p) => {
-      const found = JSONPath({ path: p, json: json as object, wrap: true }) as unknown[];
+      const found = JSONPath<unknown[]>({ path: p, json: json as object, wrap: true });
       const v = found[0];
       return typeof v === 'string' || typeof v === 'number' ? String(v).trim() : '';
     })
@@ -132,11 +132,11 @@ export function httpSource(spec: HttpSourceSpec): Source {
       const { json } = await fetchJson(url, init, signal, spec.maxBytes);
       if (json === null) return { kind: 'none' };
       if (spec.matched) {
-        const found = JSONPath({ path: spec.matched.path, json: json as object, wrap: true }) as unknown[];
+        const found = JSONPath<unknown[]>({ path: spec.matched.path, json: json as object, wrap: true });
         const ok = spec.matched.equals === undefined ? found.some((v) => v !== null && v !== false && v !== '' && v !== 0) : found.includes(spec.matched.equals);
         if (!ok) return { kind: 'none' };
       }
-      const items = spec.response.items ? (JSONPath({ path: spec.response.items, json: json as object, wrap: true }) as unknown[]) : [json];
+      const items = spec.response.items ? JSONPath<unknown[]>({ path: spec.response.items, json: json as object, wrap: true }) : [json];
       const best = items[0];
       if (best === undefined || best === null) return { kind: 'none' };
       const name = pick(best, spec.response.name);

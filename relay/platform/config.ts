@@ -137,7 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
     throw new ConfigError('RELAY_TLS_CERT, RELAY_TLS_KEY: give both files, or neither');
   }
   const unknown = Object.keys(env).filter((k) => k.startsWith('RELAY_') && !known.has(k));
-  return { config: parsed.data as Config, unknown };
+  return { config: parsed.data, unknown };
 }
 
 /** Defaults with overrides, for tests and embedding. */

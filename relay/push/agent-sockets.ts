@@ -120,7 +120,8 @@ export class AgentSockets {
         ws.close(ERRORS.TOO_MANY.close, 'too many messages');
         return;
       }
-      const message = isBinary ? null : parseClientMessage(data.toString());
+      // ws hands text frames over as a Buffer (its default binaryType, 'nodebuffer').
+      const message = isBinary ? null : parseClientMessage((data as Buffer).toString());
       if (!message) {
         ws.close(ERRORS.INVALID_MESSAGE.close, 'invalid message');
         return;

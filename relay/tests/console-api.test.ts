@@ -234,7 +234,7 @@ describe('the console API', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
       expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="?calls-\d{4}-\d{2}-\d{2}\.csv"?$/);
-      const rows = parseCsv(res.text, { bom: true, columns: true }) as Record<string, string>[];
+      const rows = parseCsv<Record<string, string>>(res.text, { bom: true, columns: true });
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ ivrid: 'C1', outcome: 'missed', callerName: `'=HYPERLINK("x")`, stations: 'A1' });
     });
@@ -244,7 +244,7 @@ describe('the console API', () => {
       const attack = { ivrid: '-SUM', phone: '=HYPERLINK("http://evil.example/1","x")', extenUser: '=cmd|1', status: 'Ringing', callerName: '-2+3' };
       expect((await popup(relay, attack)).status).toBe(200);
       await popup(relay, { ivrid: 'plain-1', phone: '+972-54-778-8990', extenUser: 'A1', status: 'Ringing', callerName: '-5' });
-      const rows = parseCsv((await c.call('/calls.csv')).text, { bom: true, columns: true }) as Record<string, string>[];
+      const rows = parseCsv<Record<string, string>>((await c.call('/calls.csv')).text, { bom: true, columns: true });
       const attacked = rows.find((r) => r.ivrid === `'-SUM`);
       expect(attacked).toMatchObject({ phone: `'=HYPERLINK("http://evil.example/1","x")`, stations: `'=cmd|1`, callerName: `'-2+3` });
       // Numbers and phone numbers stay as they are.

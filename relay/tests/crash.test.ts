@@ -22,7 +22,7 @@ function startRelayProcess(dataDir: string): Promise<{ child: ChildProcess; popu
   child = proc;
   return new Promise((resolve, reject) => {
     let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
+    proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const url = /Voicenter pop-up URL: (\S+)/.exec(out)?.[1];
       if (url) resolve({ child: proc, popupUrl: url, base: new URL(url).origin });

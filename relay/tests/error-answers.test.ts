@@ -66,7 +66,7 @@ describe('errors are JSON everywhere', () => {
     });
     // Routes added after the final handlers are not reached: put this one first.
     const stack = (relay.app as unknown as { router: { stack: unknown[] } }).router.stack;
-    stack.unshift(stack.pop()!);
+    stack.unshift(stack.pop());
     const res = await raw('GET', '/__throws');
     expect(res.status).toBe(500);
     expect(JSON.parse(res.text)).toEqual({ STATUS: 'ERROR', CODE: 'INTERNAL', ERROR: 'internal error' });

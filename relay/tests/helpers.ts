@@ -57,9 +57,10 @@ export class AgentClient {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const message = parseServerMessage(data.toString());
+      const text = (data as Buffer).toString();
+      const message = parseServerMessage(text);
       if (message) this.messages.push(message);
-      else this.invalid.push(data.toString());
+      else this.invalid.push(text);
       this.wake();
     });
     ws.on('close', (code) => {
@@ -137,7 +138,7 @@ export async function popup(
 ): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
   let res: Response;
   if (format === 'query') {
-    res = await fetch(`${relay.popupUrl}?${new URLSearchParams(fields as Record<string, string>)}`);
+    res = await fetch(`${relay.popupUrl}?${new URLSearchParams(fields as Record<string, string>).toString()}`);
   } else if (format === 'form') {
     res = await fetch(relay.popupUrl, {
       method: 'POST',

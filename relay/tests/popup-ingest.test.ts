@@ -270,7 +270,7 @@ describe('GET|POST /voicenter/:token', () => {
     it('always answers a query string (property)', async () => {
       await fc.assert(
         fc.asyncProperty(fc.dictionary(fc.string(), fc.string()), async (d) => {
-          const res = await fetch(`${relay.popupUrl}?${new URLSearchParams(d)}`);
+          const res = await fetch(`${relay.popupUrl}?${new URLSearchParams(d).toString()}`);
           expect([200, 400]).toContain(res.status);
         }),
         { numRuns: 200 },
