@@ -1,3 +1,4 @@
+// Room relay/accounts/: who may sign in — agents and administrators, their passwords and sessions, sign-in throttling, secrets.
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import type { DB } from '../platform/db';

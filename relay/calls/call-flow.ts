@@ -1,3 +1,4 @@
+// Room relay/calls/: what happens to a call — each Voicenter request recorded, the caller identified once, agents told, Voicenter answered; the call log.
 import type { CountryCode } from 'libphonenumber-js';
 import type { CallEvent, RequestFormat } from '../../shared/call-event';
 import { PENDING, UNKNOWN, type Identity, type SequencedMessage, type Unsequenced } from '../../shared/messages';

@@ -1,3 +1,4 @@
+// Room relay/cli/: the supervisor's command line (`npm run relay -- <command>`).
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';

@@ -1,3 +1,4 @@
+// Room relay/http/: everything spoken over HTTP — the pop-up endpoint, the agents' and the console's APIs, static files, errors, limits.
 import express from 'express';
 import type { Admins } from '../accounts/admins';
 import type { Agents } from '../accounts/agents';

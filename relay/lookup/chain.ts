@@ -1,3 +1,4 @@
+// Room relay/lookup/: who is calling — the built-in directory, CRM sources and presets, the cache, circuit breakers, contact imports.
 import type { CallEvent } from '../../shared/call-event';
 import type { SourceHealth } from '../../shared/console';
 import { UNKNOWN, type Identity } from '../../shared/messages';

@@ -1,3 +1,4 @@
+// Room relay/platform/: what every room stands on — settings, the database and its writes, logs, metrics, timers.
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';

@@ -1,3 +1,4 @@
+// Room relay/push/: getting messages to the extensions — their WebSockets, per-agent numbering and replay, resume.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';

@@ -1,3 +1,4 @@
+// Room relay/scripts/: build and packaging steps run by npm scripts, not by the relay.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// Room relay/tests/: tests that span rooms (a real relay on port 0, real HTTP and WebSocket clients) and their helpers.
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
