@@ -19,7 +19,8 @@ import { benchAgent, benchToken } from './names';
 
 
 async function relay(agents: number, contacts: number): Promise<void> {
-  const config = makeConfig({ HOST: '127.0.0.1', PORT: 0, RELAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-relay-')) });
+  // Every agent and the load generator share one address here (loopback): no per-address cap.
+  const config = makeConfig({ HOST: '127.0.0.1', PORT: 0, RELAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-relay-')), RELAY_MAX_CONNECTIONS_PER_IP: 1_000_000 });
   const r = createRelay(config, { log: pino({ level: 'silent' }) });
   // Seeded directly: signing in a thousand agents through scrypt would take a minute.
   const hash = await hashPassword('bench');

@@ -1,20 +1,10 @@
 // Room relay/http/: everything spoken over HTTP — the pop-up endpoint, the agents' and the console's APIs, static files, errors, limits.
 import express from 'express';
-import type { Admins } from '../accounts/admins';
-import type { Agents } from '../accounts/agents';
-import type { PopupToken } from '../accounts/secrets';
 import type { CallFlow } from '../calls/call-flow';
-import type { CallLogSearch } from '../calls/call-log-search';
-import type { CallTracker } from '../calls/call-tracker';
-import type { LookupChain } from '../lookup/chain';
-import type { Directory } from '../lookup/directory';
-import type { Config } from '../platform/config';
 import type { DB } from '../platform/db';
-import type { Logger } from '../platform/log';
 import type { Metrics } from '../platform/metrics';
-import type { AgentSockets } from '../push/agent-sockets';
 import { apiRouter } from './agents-api';
-import { consoleApi } from './console-api';
+import { consoleApi, type ConsoleOptions } from './console-api';
 import type { LiveEvents } from './console-api/live-events';
 import { serveConsole } from './console-static';
 import { errorHandler, sendError } from './errors';
@@ -23,18 +13,9 @@ import { opsRouter } from './ops';
 import { ingestRouter } from './popup-ingest';
 import { requestLog } from './request-log';
 
-export interface HttpParts {
-  config: Config;
-  log: Logger;
+/** What the routes need: what the console's pages need, and the call flow, metrics and live events. */
+export interface HttpParts extends Omit<ConsoleOptions, 'on'> {
   db: DB;
-  token: PopupToken;
-  admins: Admins;
-  agents: Agents;
-  sockets: AgentSockets;
-  calls: CallTracker;
-  callLog: CallLogSearch;
-  directory: Directory;
-  chain: LookupChain;
   flow: CallFlow;
   metrics: Metrics;
   live: LiveEvents;
