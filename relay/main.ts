@@ -1,6 +1,7 @@
 import { runCommand } from './cli/commands';
 import { startCommand } from './cli/start';
 import { ConfigError, loadConfig } from './platform/config';
+import { SchemaError } from './platform/schema';
 
 /** `npm run relay -- <command>`: reads the command line and hands it to the command. */
 const [command = 'start', ...rest] = process.argv.slice(2);
@@ -10,7 +11,7 @@ if (command === 'start') {
     for (const key of unknown) console.error(`warning: unknown setting ${key} is ignored`);
     startCommand(config);
   } catch (err) {
-    console.error(err instanceof ConfigError ? `Configuration error:\n${err.message}` : err);
+    console.error(err instanceof ConfigError || err instanceof SchemaError ? `Configuration error:\n${err.message}` : err);
     process.exitCode = 2;
   }
 } else {

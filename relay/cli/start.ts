@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FIRST_ADMIN } from '../accounts/admins';
 import { createRelay } from '../app';
-import { EXTENSION_ID, type Config } from '../platform/config';
+import { ConfigError, EXTENSION_ID, type Config } from '../platform/config';
+import { CLUSTER_NOT_READY } from './commands';
 
 /**
  * `npm start`: listens, prints what a supervisor needs (addresses, the pop-up URL, the
@@ -10,6 +11,7 @@ import { EXTENSION_ID, type Config } from '../platform/config';
  * cleanly on SIGTERM/SIGINT.
  */
 export function startCommand(config: Config): void {
+  if (config.RELAY_DATABASE_URL) throw new ConfigError(CLUSTER_NOT_READY);
   const relay = createRelay(config);
   const { server, log } = relay;
   server.listen(config.PORT, config.HOST, () => {

@@ -79,6 +79,16 @@ const schema = z.object({
   RELAY_SESSION_TTL_HOURS: int(1, 24 * 365).default(24 * 30),
   /** Keep below 30 s: Chrome stops an idle extension service worker at 30 s. */
   RELAY_HEARTBEAT_MS: int(100, 25_000).default(20_000),
+  /** Several relays: PostgreSQL for what lasts (with RELAY_REDIS_URL); unset, the embedded SQLite database. */
+  RELAY_DATABASE_URL: z
+    .string()
+    .refine((u) => /^postgres(ql)?:\/\/\S+$/i.test(u), 'must be a postgres:// URL')
+    .optional(),
+  /** Several relays: Redis for what moves between them (with RELAY_DATABASE_URL). */
+  RELAY_REDIS_URL: z
+    .string()
+    .refine((u) => /^rediss?:\/\/\S+$/i.test(u), 'must be a redis:// or rediss:// URL')
+    .optional(),
   /** The caller-lookup file (JSON or YAML): sources, budget, cache. Without it: the directory alone. */
   RELAY_CONFIG: z.string().optional(),
   /** masked: logs show only a phone number's last three digits; full: whole numbers (tracing one caller). */
@@ -133,6 +143,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
   const parsed = schema.safeParse(picked);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+  }
+  if (!parsed.data.RELAY_DATABASE_URL !== !parsed.data.RELAY_REDIS_URL) {
+    throw new ConfigError('RELAY_DATABASE_URL, RELAY_REDIS_URL: several relays need both (PostgreSQL and Redis); set both, or neither for the embedded database');
   }
   if (!parsed.data.RELAY_TLS_CERT !== !parsed.data.RELAY_TLS_KEY) {
     throw new ConfigError('RELAY_TLS_CERT, RELAY_TLS_KEY: give both files, or neither');

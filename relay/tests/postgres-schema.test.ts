@@ -1,0 +1,139 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../cli/commands';
+import { loadConfig } from '../platform/config';
+import { openDatabase } from '../platform/db';
+import { connectPostgres, migratePostgres, postgresVersion } from '../platform/postgres';
+import { SCHEMA_VERSION, SchemaError } from '../platform/schema';
+import { popup, signIn, startRelay } from './helpers';
+import { freshPostgres } from './services';
+
+const database = await freshPostgres();
+afterAll(async () => {
+  await database?.drop();
+});
+
+async function cli(args: string[], env: Record<string, string>) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCommand(args, { LOG_LEVEL: 'silent', ...env }, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+async function rows(url: string, sql: string): Promise<Record<string, unknown>[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as Record<string, unknown>[];
+  } finally {
+    await client.end();
+  }
+}
+
+describe('the settings for several relays', () => {
+  it('need both RELAY_DATABASE_URL and RELAY_REDIS_URL, and say so naming both', () => {
+    expect(() => loadConfig({ RELAY_DATABASE_URL: 'postgres://x@127.0.0.1/db' })).toThrow(/^RELAY_DATABASE_URL, RELAY_REDIS_URL: /);
+    expect(() => loadConfig({ RELAY_REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/^RELAY_DATABASE_URL, RELAY_REDIS_URL: /);
+    expect(() => loadConfig({ RELAY_DATABASE_URL: 'mysql://x', RELAY_REDIS_URL: 'redis://127.0.0.1' })).toThrow(/RELAY_DATABASE_URL: must be a postgres:\/\/ URL/);
+    expect(loadConfig({}).config.RELAY_DATABASE_URL).toBeUndefined();
+  });
+});
+
+describe('the embedded database', () => {
+  it('refuses a schema newer than the relay knows, naming the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'newer-'));
+    const db = openDatabase(dir);
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => openDatabase(dir)).toThrow(SchemaError);
+    expect(() => openDatabase(dir)).toThrow(/relay\.db has schema version 99, newer than this relay knows/);
+  });
+});
+
+describe.skipIf(!database)('PostgreSQL (the machine\'s server, a fresh database)', () => {
+  const url = database?.url ?? '';
+
+  it('db migrate brings an empty database to the schema, once, even when two relays start at once', async () => {
+    const pools = await Promise.all([connectPostgres(url), connectPostgres(url)]);
+    try {
+      const results = await Promise.all(pools.map((p) => migratePostgres(p)));
+      expect(results.map((r) => r.to)).toEqual([SCHEMA_VERSION, SCHEMA_VERSION]);
+      expect(results.map((r) => r.from).sort()).toEqual([0, SCHEMA_VERSION]);
+      expect(await postgresVersion(pools[0])).toBe(SCHEMA_VERSION);
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+    }
+    const again = await cli(['db', 'migrate'], { RELAY_DATABASE_URL: url, RELAY_REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(again).toMatchObject({ code: 0, out: expect.stringMatching(/schema version \d+, nothing to do\.$/) as string });
+  });
+
+  it('db copy moves an embedded installation, with counts, and a second copy changes nothing', async () => {
+    const relay = await startRelay();
+    try {
+      await relay.agents.add('A1', 'Dana', 'pw-one');
+      await relay.agents.add('A2', 'Avi', 'pw-two');
+      await signIn(relay, 'A1', 'pw-one');
+      relay.directory.upsert({ id: 'c-1', name: 'Nikita', company: 'Voicenter', url: '', phones: ['0722776772', '050-1234567'] });
+      await popup(relay, { ivrid: 'copy-1', extenUser: 'A1', phone: '0722776772', status: 'Ringing' });
+      await popup(relay, { ivrid: 'copy-1', extenUser: 'A1', status: 'Hangup', cause: 'x' });
+      const env = { RELAY_DATA_DIR: relay.dataDir };
+      const first = await cli(['db', 'copy', '--to', url], env);
+      expect(first.code).toBe(0);
+      expect(first.out).toMatch(/agents\s+2/);
+      expect(first.out).toMatch(/call_events\s+2/);
+      expect(first.out).toMatch(/contact_phones\s+2/);
+      expect(first.out).toMatch(/relay_settings\s+1/);
+      const count = async () => rows(url, 'SELECT (SELECT count(*) FROM agents) AS agents, (SELECT count(*) FROM sessions) AS sessions, (SELECT count(*) FROM calls) AS calls, (SELECT count(*) FROM call_events) AS events, (SELECT count(*) FROM contacts) AS contacts');
+      const before = await count();
+      expect(before).toEqual([{ agents: '2', sessions: '1', calls: '1', events: '2', contacts: '1' }]);
+      expect((await cli(['db', 'copy', '--to', url], env)).code).toBe(0);
+      expect(await count()).toEqual(before);
+      const hash = relay.db.prepare("SELECT password_hash FROM agents WHERE exten_user = 'A1'").get() as { password_hash: string };
+      expect(await rows(url, "SELECT password_hash FROM agents WHERE exten_user = 'A1'")).toEqual([hash]);
+      expect(await rows(url, "SELECT value FROM relay_settings WHERE key = 'popup-token'")).toEqual([{ value: relay.token }]);
+      // New rows made in PostgreSQL take ids after the copied ones.
+      expect(await rows(url, "INSERT INTO agents (exten_user, password_hash, created_at) VALUES ('A3', 'x', 0) RETURNING id")).toEqual([{ id: '3' }]);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('refuses a database with a newer schema, and one holding other tables, naming the setting', async () => {
+    const pool = await connectPostgres(url);
+    try {
+      await pool.query('INSERT INTO relay_schema (version, applied_at) VALUES (99, 0)');
+      await expect(migratePostgres(pool)).rejects.toThrow(/RELAY_DATABASE_URL\) has schema version 99, newer than this relay knows/);
+      const cmd = await cli(['db', 'migrate'], { RELAY_DATABASE_URL: url, RELAY_REDIS_URL: 'redis://127.0.0.1:6379' });
+      expect(cmd.code).toBe(2);
+      expect(cmd.err).toMatch(/^Configuration error:\n.*newer than this relay knows/);
+      await pool.query('DELETE FROM relay_schema WHERE version = 99');
+    } finally {
+      await pool.end();
+    }
+    const foreign = await freshPostgres();
+    try {
+      const other = await connectPostgres(foreign!.url);
+      await other.query('CREATE TABLE invoices (id int)');
+      await expect(migratePostgres(other)).rejects.toThrow(/RELAY_DATABASE_URL: the database holds tables that are not the relay's/);
+      await other.end();
+    } finally {
+      await foreign!.drop();
+    }
+  });
+
+  it('names the setting, never the password, when PostgreSQL cannot be reached', async () => {
+    const cmd = await cli(['db', 'migrate'], { RELAY_DATABASE_URL: 'postgres://relay:s3cret-pw@127.0.0.1:1/relay', RELAY_REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(cmd.code).toBe(2);
+    expect(cmd.err).toMatch(/RELAY_DATABASE_URL: cannot reach PostgreSQL at postgres:\/\/relay:\*\*\*@127\.0\.0\.1:1\/relay/);
+    expect(cmd.err).not.toContain('s3cret-pw');
+  });
+
+  it('lets only the schema commands run on it while several relays are not finished', async () => {
+    const cmd = await cli(['agents', 'list'], { RELAY_DATABASE_URL: url, RELAY_REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(cmd.code).toBe(2);
+    expect(cmd.err).toContain('running several relays is not finished in this version');
+  });
+});
