@@ -6,7 +6,7 @@ import { openDatabase } from '../relay/platform/db';
 import { DEFAULT_LOOKUP } from '../relay/lookup/config';
 import { popup, startRelay } from '../relay/tests/helpers';
 import { json, testServer } from '../relay/tests/crm-servers';
-import { badgeText, expect, ring, seed, signInThroughOptions, test } from './fixtures';
+import { badgeText, expect, optionsPage, ring, seed, signInThroughOptions, test } from './fixtures';
 
 test.describe('opening the CRM page', () => {
   test('a click on the notification opens the caller\'s page in a new tab', async ({ context, extensionId, relay, desktop, crm }) => {
@@ -149,6 +149,34 @@ test.describe('staying connected', () => {
     await expect.poll(() => desktop.open().map((n) => n.summary)).toEqual(['\u2068Nikita Karpushin\u2069']);
     await popup(relay, { ivrid: 'e2e-after-stop', extenUser: 'KGpK4iWq', status: 'Hangup' });
     await expect.poll(() => desktop.open()).toEqual([]);
+  });
+});
+
+test.describe('several relays', () => {
+  test('the Relay URL field takes two relays: when the one in use dies, the next call pops through the other', async ({ context, extensionId, desktop, crm }) => {
+    // Two relays on one machine sharing one data directory (agents, sessions and the call log in
+    // one SQLite database): what a small site runs instead of a load balancer.
+    const dataDir = mkdtempSync(join(tmpdir(), 'e2e-two-relays-'));
+    const first = await startRelay({ RELAY_DATA_DIR: dataDir });
+    const second = await startRelay({ RELAY_DATA_DIR: dataDir });
+    try {
+      await seed(first, crm.url);
+      const options = await optionsPage(context, extensionId);
+      // The first address answers nothing: sign-in goes on to the next.
+      await options.getByLabel('Relay URL').fill(`http://127.0.0.1:9, ${first.url}, ${second.url}`);
+      await options.getByLabel('Extension user').fill('KGpK4iWq');
+      await options.getByLabel('Password').fill('dana-pass');
+      await options.getByRole('button', { name: 'Sign in' }).click();
+      await expect(options.getByText('Connected', { exact: true })).toBeVisible();
+      expect(first.sockets.stats().sockets).toBe(1);
+      await first.stop();
+      await expect.poll(() => second.sockets.stats().sockets, { timeout: 20_000 }).toBe(1);
+      await expect(options.getByRole('status')).toHaveText('Connected');
+      await ring(second, { ivrid: 'e2e-through-second', phone: '0722776772' });
+      await expect.poll(() => desktop.open().map((n) => n.summary)).toEqual(['\u2068Nikita Karpushin\u2069']);
+    } finally {
+      await second.stop();
+    }
   });
 });
 

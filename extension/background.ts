@@ -10,6 +10,7 @@ import {
 } from '../shared/messages';
 import { outcome } from './call-display';
 import { clearCall, ivridOf, openUrl, showCall } from './notify';
+import { nextRelay } from './relay-addresses';
 import { runtimeMessageSchema, type RuntimeMessage } from './runtime-messages';
 import {
   getSaved,
@@ -138,8 +139,13 @@ async function closed(code: number): Promise<void> {
     'disconnected',
     connection.state === 'connected' ? 'Lost the connection to the relay: reconnecting…' : 'Cannot reach the relay: retrying…',
   );
+  // Several relays: the next one is tried at once (with jitter); the wait grows once per round.
+  const session = await getSaved('session');
+  const relays = session?.relayUrls ?? [];
+  if (session && relays.length > 1) await setSaved({ session: { ...session, relayUrl: nextRelay(relays, session.relayUrl) } });
+  const rounds = Math.floor(attempt / Math.max(1, relays.length));
   // Full jitter: a thousand agents whose relay restarted do not all return in the same second.
-  const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt) * (0.5 + Math.random() / 2);
+  const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** rounds) * (0.5 + Math.random() / 2);
   retryTimer = setTimeout(() => void connect(), delay);
 }
 

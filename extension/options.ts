@@ -1,6 +1,7 @@
 import browser from 'webextension-polyfill';
 import type { ErrorBody } from '../shared/errors';
 import { signInResponseSchema } from '../shared/messages';
+import { relayBases } from './relay-addresses';
 import { sendToWorker } from './runtime-messages';
 import { getSaved, getRuntime, setSaved, type Preferences } from './storage';
 import { stateWords } from './state-words';
@@ -34,17 +35,6 @@ async function render(): Promise<void> {
   }
 }
 
-/** The relay's base URL from what the agent typed (also accepts a pasted pop-up URL). */
-function relayBase(input: string): URL | null {
-  try {
-    const url = new URL(input.trim());
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-    return new URL(url.origin);
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Whether anything answers at the address. A server that is not our relay sends no CORS headers,
  * so the sign-in fetch fails as if nothing were there; an opaque request tells the two apart.
@@ -70,39 +60,51 @@ form.addEventListener('submit', (event) => {
 
 async function signIn(): Promise<void> {
   showError('');
-  const base = relayBase($<HTMLInputElement>('relay-url').value);
+  const typed = $<HTMLInputElement>('relay-url').value;
+  const bases = relayBases(typed);
   const extenUser = $<HTMLInputElement>('exten-user').value.trim();
   const passwordInput = $<HTMLInputElement>('password');
-  if (!base) {
-    showError('The relay URL must start with http:// or https://, like http://relay.example.com:8080');
+  if (!bases) {
+    showError('The relay URL must start with http:// or https://, like http://relay.example.com:8080 (several: separated by commas)');
     return;
   }
-  let res: Response;
-  try {
-    res = await fetch(new URL('/api/sessions', base), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ extenUser, password: passwordInput.value }),
-    });
-  } catch {
-    showError(
-      (await answersAtAll(base))
-        ? `${base.origin} answers, but not as a Voicenter Screen Pop relay that allows this extension. Check the address.`
-        : `Cannot reach the relay at ${base.origin}. Check the address, and that the relay is running.`,
-    );
+  // Tried in order: the first relay that answers decides (a wrong password is wrong on all of them).
+  for (const base of bases) {
+    let res: Response;
+    try {
+      res = await fetch(new URL('/api/sessions', base), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ extenUser, password: passwordInput.value }),
+      });
+    } catch {
+      continue;
+    }
+    await answered(res, base, bases, typed, passwordInput);
     return;
   }
+  const first = bases[0]!;
+  showError(
+    bases.length > 1
+      ? `Cannot reach any of the relays (${bases.join(', ')}). Check the addresses, and that a relay is running.`
+      : (await answersAtAll(new URL(first)))
+        ? `${first} answers, but not as a Voicenter Screen Pop relay that allows this extension. Check the address.`
+        : `Cannot reach the relay at ${first}. Check the address, and that the relay is running.`,
+  );
+}
+
+/** The relay's answer to a sign-in: a session kept (never the password), or the reason in words. */
+async function answered(res: Response, base: string, bases: string[], typed: string, passwordInput: HTMLInputElement): Promise<void> {
   const body: unknown = await res.json().catch(() => null);
   const signedIn = res.status === 201 ? signInResponseSchema.safeParse(body) : null;
   if (signedIn?.success) {
     const ok = signedIn.data;
-    // The password is never stored: only the session it was traded for.
     passwordInput.value = '';
     await setSaved({
-      session: { relayUrl: base.origin, token: ok.token, extenUser: ok.agent.extenUser, name: ok.agent.name, expiresAt: ok.expiresAt },
+      session: { relayUrl: base, relayUrls: bases, token: ok.token, extenUser: ok.agent.extenUser, name: ok.agent.name, expiresAt: ok.expiresAt },
       lastSeq: 0,
     });
-    await browser.storage.local.set({ lastRelayUrl: base.origin, lastExtenUser: ok.agent.extenUser });
+    await browser.storage.local.set({ lastRelayUrl: typed.trim(), lastExtenUser: ok.agent.extenUser });
     await sendToWorker({ type: 'signed-in' });
     await render();
     return;
@@ -111,7 +113,7 @@ async function signIn(): Promise<void> {
   if (res.status === 401) showError('Wrong extension user or password.');
   else if (res.status === 429) showError(`Too many attempts. ${error?.ERROR ?? 'Try again later.'}`);
   else if (error?.STATUS === 'ERROR' && typeof error.ERROR === 'string') showError(`The relay refused: ${error.ERROR}`);
-  else showError(`${base.origin} answers, but not as a Voicenter Screen Pop relay. Check the address.`);
+  else showError(`${base} answers, but not as a Voicenter Screen Pop relay. Check the address.`);
 }
 
 $('sign-out').addEventListener('click', () => {

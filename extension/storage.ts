@@ -10,7 +10,10 @@ import type { CallView } from '../shared/messages';
 
 /** The agent's sign-in with the relay (its session token, never the password). */
 export interface Session {
+  /** The relay in use now. */
   relayUrl: string;
+  /** Every relay the agent gave, in order: on failure the next is tried (absent: only relayUrl). */
+  relayUrls?: string[];
   token: string;
   extenUser: string;
   name: string;
