@@ -82,7 +82,7 @@ test.describe('the supervisor console', () => {
     expect(csv[1]).toMatch(/^console-1,incoming,972722776772,.*Nikita Karpushin.*,missed,KGpK4iWq/);
   });
 
-  test('uploads a CSV with a bad row, previewed first, and tests a number', async ({ context, relay }) => {
+  test('uploads contacts and agents from CSV files with a bad row each, previewed first, and tests a number', async ({ context, relay }) => {
     const page = await context.newPage();
     await signInToConsole(page, relay);
     await nav(page, 'Directory');
@@ -103,6 +103,18 @@ test.describe('the supervisor console', () => {
     await page.getByLabel('Company').fill('Globex Israel');
     await page.getByRole('button', { name: 'Save' }).click();
     await expect(page.getByRole('table', { name: 'Contacts' })).toContainText('Globex Israel');
+
+    await nav(page, 'Agents');
+    const agentsFile = join(mkdtempSync(join(tmpdir(), 'console-csv-')), 'agents.csv');
+    writeFileSync(agentsFile, 'extenUser,name,password\nNEW1,Noa Bar,\nKGpK4iWq,Dana again,x\n');
+    await page.getByLabel('CSV file', { exact: true }).setInputFiles(agentsFile);
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await expect(page.getByText('1 agents ready to add; 1 bad rows will be left out.')).toBeVisible();
+    await expect(page.getByRole('table', { name: 'Bad rows' })).toContainText('3agent KGpK4iWq already exists');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect(page.getByText('Added 1 agents; 1 bad rows left out.')).toBeVisible();
+    await expect(page.getByRole('table', { name: 'Generated passwords (shown only now)' })).toContainText('NEW1');
+    await expect(page.getByRole('table', { name: 'Agents' })).toContainText('Noa Bar');
 
     await nav(page, 'Sources');
     await expect(page.getByRole('table', { name: 'Lookup chain' })).toContainText('directory');

@@ -77,6 +77,17 @@ export interface ImportPreview {
   bad: { line: number; reason: string }[];
 }
 
+/** What an agents import did, or would do in a dry run (the console's preview). */
+export interface AgentsImportPreview {
+  /** Rows read without fault (added, or that would be in a dry run). */
+  good: number;
+  added: number;
+  /** Rows left out, by their line number in the file (the header is line 1). */
+  bad: { line: number; reason: string }[];
+  /** Passwords the relay made up for rows without one (shown once; never stored in clear). */
+  generated: { extenUser: string; password: string }[];
+}
+
 /** A lookup source's circuit breaker: closed (asked), open (skipped for a while), half-open (one trial). */
 export type CircuitState = 'closed' | 'open' | 'half-open';
 

@@ -1,10 +1,13 @@
 // Room relay/cli/: the supervisor's command line (`npm run relay -- <command>`).
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { stringify } from 'csv-stringify/sync';
 import { pino } from 'pino';
 import { parsePhone } from '../../shared/phone';
 import { Admins, FIRST_ADMIN } from '../accounts/admins';
 import { AgentExistsError, agentNameSchema, extenUserSchema, passwordSchema, Agents, NoSuchAgentError } from '../accounts/agents';
+import { importAgents } from '../accounts/agents-import';
 import { newPassword } from '../accounts/secrets';
 import { voicenterAnswer } from '../calls/voicenter-answer';
 import { LookupCache } from '../lookup/cache';
@@ -28,6 +31,7 @@ export const USAGE = `Usage: npm run relay -- <command>
   agents list
   agents remove <extenUser>
   agents passwd <extenUser> [--password PW]
+  agents import <file.csv> [--passwords-to FILE]  adds agents in bulk (extenUser, name, optional password)
   contacts import <file.csv>
   admin passwd [--user NAME] [--password PW]  new console password (prints one when none is given)
   lookup <phone> [--no-cache]              what Voicenter would get, and each source's part
@@ -53,12 +57,13 @@ async function agentsCommand(config: Config, args: string[], io: CliIo): Promise
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { name: { type: 'string' }, password: { type: 'string' } },
+    options: { name: { type: 'string' }, password: { type: 'string' }, 'passwords-to': { type: 'string' } },
   });
   const [action, extenUser] = positionals;
   const db = openDatabase(config.RELAY_DATA_DIR);
   const agents = new Agents(db, config.RELAY_SESSION_TTL_HOURS * 3_600_000);
   try {
+    if (action === 'import') return await agentsImport(agents, extenUser, values['passwords-to'], io);
     if (action === 'list') {
       for (const a of agents.list()) io.out(`${a.extenUser}\t${a.name}\t${a.enabled ? 'enabled' : 'disabled'}`);
       return;
@@ -90,10 +95,38 @@ async function agentsCommand(config: Config, args: string[], io: CliIo): Promise
   }
 }
 
+/** `agents import <file.csv> [--passwords-to FILE]`: generated passwords printed once, or written (mode 600) to FILE. */
+async function agentsImport(agents: Agents, given: string | undefined, passwordsTo: string | undefined, io: CliIo): Promise<number> {
+  if (!given) throw new UsageError('agents import <file.csv> [--passwords-to FILE]');
+  const file = typedPath(given, io.env);
+  if (!existsSync(file)) throw new UsageError(`no such file: ${given}`);
+  const report = await importAgents(file, agents);
+  io.out(`Added ${report.added} agents.`);
+  for (const b of report.bad) io.out(`line ${b.line}: ${b.reason}`);
+  if (report.generated.length > 0) {
+    if (passwordsTo) {
+      const out = typedPath(passwordsTo, io.env);
+      writeFileSync(out, stringify(report.generated, { header: true, columns: ['extenUser', 'password'] }), { mode: 0o600 });
+      io.out(`Generated passwords for ${report.generated.length} agents written to ${out} (readable by you only).`);
+    } else {
+      io.out('Generated passwords (shown only now):');
+      for (const g of report.generated) io.out(`  ${g.extenUser}\t${g.password}`);
+    }
+  }
+  if (report.bad.length > 0) io.out(`${report.bad.length} bad rows left out.`);
+  return report.bad.length > 0 ? 1 : 0;
+}
+
+/** A file named on the command line, from the folder it was typed in (npm run moves to the project's root; INIT_CWD is where it started). */
+function typedPath(file: string, env: NodeJS.ProcessEnv | undefined): string {
+  return resolve(env?.INIT_CWD ?? process.cwd(), file);
+}
+
 async function contactsCommand(config: Config, args: string[], io: CliIo): Promise<number | void> {
-  const [action, file] = args;
-  if (action !== 'import' || !file) throw new UsageError('contacts import <file.csv>');
-  if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  const [action, given] = args;
+  if (action !== 'import' || !given) throw new UsageError('contacts import <file.csv>');
+  const file = typedPath(given, io.env);
+  if (!existsSync(file)) throw new UsageError(`no such file: ${given}`);
   const db = openDatabase(config.RELAY_DATA_DIR);
   try {
     const report = await importContacts(file, new Directory(db, config.RELAY_DEFAULT_COUNTRY, config.RELAY_MATCH_SUFFIX_DIGITS));

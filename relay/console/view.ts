@@ -73,3 +73,56 @@ export function table(caption: string, headers: string[], rows: Node[][], empty:
 
 export const text = (s: string) => document.createTextNode(s);
 
+
+export interface CsvUpload<R extends { bad: { line: number; reason: string }[] }> {
+  /** The section heading's id and text, and a line saying what the file holds. */
+  id: string;
+  title: string;
+  help: string;
+  /** The API path; `?dryRun=1` is added for the preview. */
+  path: string;
+  /** What the preview (done false) or the import (done true) did, in a sentence. */
+  summary: (report: R, done: boolean) => string;
+  /** Anything else to show after the import (generated passwords). */
+  after?: (report: R) => Node | null;
+  imported: () => Promise<void>;
+}
+
+/** A CSV upload: a preview that names each bad row by line, then the import. */
+export function csvUploadSection<R extends { bad: { line: number; reason: string }[] }>(o: CsvUpload<R>): HTMLElement {
+  const file = h('input', { type: 'file', name: 'csv', accept: '.csv,text/csv' });
+  const out = h('div', { 'aria-live': 'polite' });
+  let csv = '';
+  const report = (r: R, done: boolean) => {
+    const bad = r.bad.length ? table('Bad rows', ['Line', 'Problem'], r.bad.map((b) => [text(String(b.line)), text(b.reason)]), '') : h('p', {}, 'No bad rows.');
+    const next = done ? (o.after?.(r) ?? null) : h('button', { type: 'button', class: 'primary', onclick: () => void send(false) }, 'Import');
+    // (replaceChildren would show a null as the text "null")
+    out.replaceChildren(message(o.summary(r, done)), bad, ...(next ? [next] : []));
+  };
+  const send = async (dryRun: boolean) => {
+    try {
+      const r = await api<R>(`${o.path}${dryRun ? '?dryRun=1' : ''}`, { method: 'POST', body: csv, type: 'text/csv' });
+      report(r, !dryRun);
+      if (!dryRun) await o.imported();
+    } catch (err) {
+      out.replaceChildren(message((err as Error).message, true));
+    }
+  };
+  const preview = (e: Event) => {
+    e.preventDefault();
+    const chosen = file.files?.[0];
+    if (!chosen) return void out.replaceChildren(message('Choose a CSV file first.', true));
+    void chosen.text().then((t) => {
+      csv = t;
+      return send(true);
+    });
+  };
+  return h(
+    'section',
+    { 'aria-labelledby': o.id },
+    h('h3', { id: o.id }, o.title),
+    h('p', {}, o.help),
+    h('form', { class: 'inline', onsubmit: preview }, h('label', {}, 'CSV file', file), h('button', { type: 'submit' }, 'Preview')),
+    out,
+  );
+}

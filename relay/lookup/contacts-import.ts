@@ -1,7 +1,6 @@
-import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
 import type { ImportPreview } from '../../shared/console';
+import { csvRecords, ImportError } from '../platform/csv-records';
 import { checkContact } from './contact-rules';
 import type { Contact, Directory } from './directory';
 
@@ -11,7 +10,7 @@ export type ImportReport = ImportPreview;
 const REQUIRED = ['name', 'company', 'phone'] as const;
 const BATCH = 1_000;
 
-export class ImportError extends Error {}
+export { ImportError };
 
 /** Reads one CSV record into a contact (`phone`, `phone2`… in order), or says what is wrong with it. */
 export function contactFromRecord(record: Record<string, string>): Contact | string {
@@ -33,27 +32,6 @@ export async function importContacts(
   { dryRun = false }: { dryRun?: boolean } = {},
 ): Promise<ImportReport> {
   const report: ImportReport = { good: 0, added: 0, updated: 0, bad: [] };
-  const parser = (typeof input === 'string' ? createReadStream(input) : input).pipe(
-    parse({
-      bom: true,
-      columns: (header: string[]) => {
-        const names = header.map((h) => h.trim().toLowerCase());
-        const missing = REQUIRED.filter((r) => !names.includes(r));
-        if (missing.length > 0) throw new ImportError(`the header row has no ${missing.join(', ')} column`);
-        return names;
-      },
-      skip_empty_lines: true,
-      relax_column_count: true,
-      // Hebrew company names carry a quote unquoted: בע"מ (Ltd.).
-      relax_quotes: true,
-      skip_records_with_error: true,
-      info: true,
-      max_record_size: 64 * 1024,
-    }),
-  );
-  parser.on('skip', (err: { lines?: number; message: string }) => {
-    report.bad.push({ line: err.lines ?? 0, reason: err.message });
-  });
   let batch: Contact[] = [];
   const flush = () => {
     report.good += batch.length;
@@ -66,9 +44,9 @@ export async function importContacts(
     });
     batch = [];
   };
-  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+  for await (const { record, line } of csvRecords(input, REQUIRED, (at, reason) => report.bad.push({ line: at, reason }))) {
     const contact = contactFromRecord(record);
-    if (typeof contact === 'string') report.bad.push({ line: info.lines, reason: contact });
+    if (typeof contact === 'string') report.bad.push({ line, reason: contact });
     else batch.push(contact);
     if (batch.length >= BATCH) flush();
   }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +92,37 @@ describe('npm run relay -- <command>', () => {
     await cli(['agents', 'passwd', 'SIP104', '--password', 'new'], env);
     expect(await client.closed()).toBe(4001);
     expect(await signIn(relay, 'SIP104', 'new')).toMatch(/\S/);
+  });
+
+  it('agents import adds the good rows, names each bad line, leaves existing agents alone, and prints generated passwords once', async () => {
+    await cli(['agents', 'add', 'SIP200', '--password', 'keep-me'], env);
+    const dir = mkdtempSync(join(tmpdir(), 'typed-in-'));
+    writeFileSync(join(dir, 'agents.csv'), 'extenUser,name,password\nSIP201,Dana Cohen,\nSIP202,Avi,chosen-pw\ntwo words,Bad,\nSIP200,Again,x\n,Nobody,\n');
+    // A file named as typed in another folder: npm run moves to the project's root, INIT_CWD says where it was typed.
+    const { code, out } = await cli(['agents', 'import', 'agents.csv'], { ...env, INIT_CWD: dir });
+    expect(code).toBe(1);
+    expect(out).toContain('Added 2 agents.');
+    expect(out).toMatch(/line 4: an extension user is 1 to 64 characters without spaces/);
+    expect(out).toMatch(/line 5: agent SIP200 already exists \(its password is left as it is\)/);
+    expect(out).toMatch(/line 6: /);
+    const generated = /SIP201\t(\S+)/.exec(out)?.[1];
+    expect(generated).toMatch(/^[\w-]{16}$/);
+    expect(await signIn(relay, 'SIP201', generated!)).toMatch(/\S/);
+    expect(await signIn(relay, 'SIP202', 'chosen-pw')).toMatch(/\S/);
+    expect(await signIn(relay, 'SIP200', 'keep-me')).toMatch(/\S/);
+  });
+
+  it('agents import --passwords-to writes the generated passwords to a file only its owner reads', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'typed-in-'));
+    writeFileSync(join(dir, 'more.csv'), 'extenuser,name\nSIP210,One\nSIP211,Two\n');
+    const { code, out } = await cli(['agents', 'import', 'more.csv', '--passwords-to', 'secret.csv'], { ...env, INIT_CWD: dir });
+    expect(code).toBe(0);
+    expect(out).not.toMatch(/SIP210\t/);
+    const file = join(dir, 'secret.csv');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const [header, first] = readFileSync(file, 'utf8').trim().split('\n');
+    expect(header).toBe('extenUser,password');
+    expect(await signIn(relay, 'SIP210', first!.split(',')[1]!)).toMatch(/\S/);
   });
 
   it('contacts import reports bad rows by line and lookup finds the good ones', async () => {

@@ -254,6 +254,19 @@ describe('the console API', () => {
   });
 
   describe('agents', () => {
+    it('imports agents from a CSV after a preview, naming bad lines, with generated passwords once', async () => {
+      const c = await Console.signIn(relay);
+      const csv = 'extenUser,name,password\nIMP1,Dana,\nIMP2,Avi,pw-two\nbad user,X,\n';
+      const preview = (await c.call('/agents/import?dryRun=1', { method: 'POST', body: csv, type: 'text/csv' })).body;
+      expect(preview).toMatchObject({ good: 2, added: 0, bad: [{ line: 4 }], generated: [] });
+      expect(relay.agents.get('IMP1')).toBeUndefined();
+      const done = (await c.call('/agents/import', { method: 'POST', body: csv, type: 'text/csv' })).body;
+      expect(done).toMatchObject({ good: 2, added: 2, bad: [{ line: 4 }] });
+      expect(done.generated).toHaveLength(1);
+      expect(await signIn(relay, 'IMP1', done.generated[0].password)).toMatch(/\S/);
+      expect((await c.call('/agents/import', { method: 'POST', body: 'who\n1\n', type: 'text/csv' })).status).toBe(400);
+    });
+
     it('adds an agent with a generated password the agent can sign in with', async () => {
       const c = await Console.signIn(relay);
       const added = await c.call('/agents', { method: 'POST', json: { extenUser: 'A7', name: 'Noa' } });

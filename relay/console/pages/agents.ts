@@ -1,5 +1,5 @@
-import type { FloorAgent } from '../../../shared/console';
-import { api, h, message, table, text } from '../view';
+import type { AgentsImportPreview, FloorAgent } from '../../../shared/console';
+import { api, csvUploadSection, h, message, table, text } from '../view';
 
 export async function agentsPage(main: HTMLElement): Promise<void> {
   const status = h('div', { 'aria-live': 'polite' });
@@ -57,6 +57,18 @@ export async function agentsPage(main: HTMLElement): Promise<void> {
       ),
       status,
     ),
+    csvUploadSection<AgentsImportPreview>({
+      id: 'import-h',
+      title: 'Add agents from a CSV file',
+      help: 'A header row: extenUser, name, optional password (empty: one is generated and shown once). Existing agents are left as they are.',
+      path: '/agents/import',
+      summary: (r, done) => (done ? `Added ${r.added} agents; ${r.bad.length} bad rows left out.` : `${r.good} agents ready to add; ${r.bad.length} bad rows will be left out.`),
+      after: (r) =>
+        r.generated.length
+          ? table('Generated passwords (shown only now)', ['Extension user', 'Password'], r.generated.map((g) => [text(g.extenUser), h('span', { class: 'mono' }, g.password)]), '')
+          : null,
+      imported: load,
+    }),
     h('section', { 'aria-labelledby': 'roster-h' }, h('h3', { id: 'roster-h' }, 'Roster'), list),
   );
   await load();

@@ -1,5 +1,5 @@
 import type { DirectoryEntry, ImportPreview } from '../../../shared/console';
-import { api, h, message, table, text } from '../view';
+import { api, csvUploadSection, h, message, table, text } from '../view';
 
 /** The Directory page: upload a CSV (previewed first), search and edit contacts. */
 export async function directoryPage(main: HTMLElement): Promise<void> {
@@ -10,50 +10,15 @@ export async function directoryPage(main: HTMLElement): Promise<void> {
 
 /** Upload: a dry run shows what would be imported and each bad row by line, then Import. */
 function uploadSection(imported: () => Promise<void>): HTMLElement {
-  const file = h('input', { type: 'file', name: 'csv', accept: '.csv,text/csv' });
-  const upload = h('div', { 'aria-live': 'polite' });
-  let csv = '';
-  const report = (r: ImportPreview, done: boolean) => {
-    const bad = r.bad.length
-      ? table('Bad rows', ['Line', 'Problem'], r.bad.map((b) => [text(String(b.line)), text(b.reason)]), '')
-      : h('p', {}, 'No bad rows.');
-    upload.replaceChildren(
-      message(
-        done
-          ? `Imported: ${r.added} new, ${r.updated} updated; ${r.bad.length} bad rows left out.`
-          : `${r.good} rows ready to import; ${r.bad.length} bad rows will be left out.`,
-      ),
-      bad,
-      // (replaceChildren would show a null as the text "null")
-      ...(done ? [] : [h('button', { type: 'button', class: 'primary', onclick: () => void send(false) }, 'Import')]),
-    );
-  };
-  const send = async (dryRun: boolean) => {
-    try {
-      const r = await api<ImportPreview>(`/contacts/import${dryRun ? '?dryRun=1' : ''}`, { method: 'POST', body: csv, type: 'text/csv' });
-      report(r, !dryRun);
-      if (!dryRun) await imported();
-    } catch (err) {
-      upload.replaceChildren(message((err as Error).message, true));
-    }
-  };
-  const preview = (e: Event) => {
-    e.preventDefault();
-    const chosen = file.files?.[0];
-    if (!chosen) return void upload.replaceChildren(message('Choose a CSV file first.', true));
-    void chosen.text().then((t) => {
-      csv = t;
-      return send(true);
-    });
-  };
-  return h(
-    'section',
-    { 'aria-labelledby': 'upload-h' },
-    h('h3', { id: 'upload-h' }, 'Upload contacts'),
-    h('p', {}, 'A CSV file with a header row: name, company, phone (phone2, … for more numbers), optional id and url. Re-uploading updates contacts by id.'),
-    h('form', { class: 'inline', onsubmit: preview }, h('label', {}, 'CSV file', file), h('button', { type: 'submit' }, 'Preview')),
-    upload,
-  );
+  return csvUploadSection<ImportPreview>({
+    id: 'upload-h',
+    title: 'Upload contacts',
+    help: 'A CSV file with a header row: name, company, phone (phone2, … for more numbers), optional id and url. Re-uploading updates contacts by id.',
+    path: '/contacts/import',
+    summary: (r, done) =>
+      done ? `Imported: ${r.added} new, ${r.updated} updated; ${r.bad.length} bad rows left out.` : `${r.good} rows ready to import; ${r.bad.length} bad rows will be left out.`,
+    imported,
+  });
 }
 
 /** Contacts: search, and edit one in place. */

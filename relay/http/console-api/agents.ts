@@ -1,7 +1,10 @@
+import { Readable } from 'node:stream';
 import express from 'express';
 import { z } from 'zod';
 import { AgentExistsError, agentNameSchema, extenUserSchema, NoSuchAgentError, passwordSchema } from '../../accounts/agents';
+import { importAgents } from '../../accounts/agents-import';
 import { newPassword } from '../../accounts/secrets';
+import { ImportError } from '../../platform/csv-records';
 import { sendError } from '../errors';
 import { adminOf, floorAgents, invalid, type ConsoleOptions } from './options';
 
@@ -51,6 +54,20 @@ export function agentRoutes(relay: ConsoleOptions, json: express.RequestHandler)
     }
     relay.sockets.revalidate();
     res.json({ password: given.data.password ? undefined : password });
+  });
+  // Agents in bulk, like contacts: a preview first (?dryRun=1), then the import; generated passwords come back once.
+  const csv = express.text({ type: ['text/csv', 'text/plain', 'application/vnd.ms-excel'], limit: '2mb' });
+  router.post('/agents/import', csv, async (req, res) => {
+    if (typeof req.body !== 'string') return sendError(res, 'UNSUPPORTED_MEDIA_TYPE', 'send the CSV file as text/csv');
+    const dryRun = req.query.dryRun === '1' || req.query.dryRun === 'true';
+    try {
+      const report = await importAgents(Readable.from([req.body]), relay.agents, { dryRun });
+      if (!dryRun) relay.log.info({ added: report.added, bad: report.bad.length, admin: adminOf(res).username }, 'agents imported in the console');
+      res.json(report);
+    } catch (err) {
+      if (err instanceof ImportError) return invalid(res, err.message);
+      throw err;
+    }
   });
   return router;
 }

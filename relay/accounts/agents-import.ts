@@ -1,0 +1,53 @@
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import type { AgentsImportPreview } from '../../shared/console';
+import { csvRecords } from '../platform/csv-records';
+import { agentNameSchema, AgentExistsError, extenUserSchema, passwordSchema, type Agents } from './agents';
+import { newPassword } from './secrets';
+
+export type AgentsImportReport = AgentsImportPreview;
+
+/** One row: the same rules as `agents add` and the console's Agents page. */
+const rowSchema = z.object({
+  extenuser: z.string().trim().pipe(extenUserSchema),
+  name: agentNameSchema.default(''),
+  password: z.string().default('').pipe(z.union([z.literal(''), passwordSchema])),
+});
+
+/**
+ * Adds agents from a CSV file or stream (`extenUser`, `name`, optional `password`; a header
+ * row). Bad rows — and extension users that exist already, whose passwords are never touched —
+ * are reported by line; the good ones are added. `dryRun`: reads and reports only.
+ */
+export async function importAgents(input: string | Readable, agents: Agents, { dryRun = false }: { dryRun?: boolean } = {}): Promise<AgentsImportReport> {
+  const report: AgentsImportReport = { good: 0, added: 0, bad: [], generated: [] };
+  const seen = new Set(agents.list().map((a) => a.extenUser));
+  for await (const { record, line } of csvRecords(input, ['extenuser'], (at, reason) => report.bad.push({ line: at, reason }))) {
+    const row = rowSchema.safeParse(record);
+    if (!row.success) {
+      report.bad.push({ line, reason: row.error.issues[0]!.message });
+      continue;
+    }
+    const { extenuser: extenUser, name, password } = row.data;
+    if (seen.has(extenUser)) {
+      report.bad.push({ line, reason: `agent ${extenUser} already exists (its password is left as it is)` });
+      continue;
+    }
+    seen.add(extenUser);
+    report.good++;
+    if (dryRun) continue;
+    const chosen = password || newPassword();
+    try {
+      await agents.add(extenUser, name, chosen);
+    } catch (err) {
+      if (!(err instanceof AgentExistsError)) throw err;
+      report.good--;
+      report.bad.push({ line, reason: err.message });
+      continue;
+    }
+    report.added++;
+    if (!password) report.generated.push({ extenUser, password: chosen });
+  }
+  report.bad.sort((a, b) => a.line - b.line);
+  return report;
+}
