@@ -9,7 +9,7 @@ if (command === 'start') {
   try {
     const { config, unknown } = loadConfig();
     for (const key of unknown) console.error(`warning: unknown setting ${key} is ignored`);
-    startCommand(config);
+    await startCommand(config);
   } catch (err) {
     console.error(err instanceof ConfigError || err instanceof SchemaError ? `Configuration error:\n${err.message}` : err);
     process.exitCode = 2;

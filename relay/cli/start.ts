@@ -10,13 +10,16 @@ import { CLUSTER_NOT_READY } from './commands';
  * extension, the console and, on the first start, the administrator's password), and stops
  * cleanly on SIGTERM/SIGINT.
  */
-export function startCommand(config: Config): void {
+export async function startCommand(config: Config): Promise<void> {
   if (config.RELAY_DATABASE_URL) throw new ConfigError(CLUSTER_NOT_READY);
   const relay = createRelay(config);
   const { server, log } = relay;
+  // Made before listening, printed last: the one secret of the first start must not hide between log lines.
+  const firstPassword = await relay.admins.ensureFirst();
   server.listen(config.PORT, config.HOST, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
+    log.info({ port, host: config.HOST }, 'relay started');
     const shown = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
     const base = `${config.RELAY_TLS_CERT ? 'https' : 'http'}://${shown}:${port}`;
     const extension = resolve('dist/extension');
@@ -29,13 +32,13 @@ export function startCommand(config: Config): void {
         : 'Extension: not built yet; run npm run build',
     );
     console.log(`Console: ${base}/`);
-    void relay.admins.ensureFirst().then((password) => {
-      if (password) {
-        console.log(`  first start: sign in as "${FIRST_ADMIN}" with the password ${password}`);
-        console.log('  (shown only now; change it with: npm run relay -- admin passwd)');
-      }
-    });
-    log.info({ port, host: config.HOST }, 'relay started');
+    if (firstPassword) {
+      console.log('');
+      console.log('  ┌ First start: the console\'s administrator');
+      console.log(`  │ sign in as "${FIRST_ADMIN}" with the password ${firstPassword}`);
+      console.log('  └ shown only now; change it with: npm run relay -- admin passwd');
+      console.log('');
+    }
   });
   let stopping = false;
   const stop = (signal: string) => {

@@ -209,7 +209,7 @@ describe('npm run relay -- <command>', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'start-'));
     await cli(['agents', 'add', 'T1', '--password', 'pw'], { RELAY_DATA_DIR: dataDir });
     const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts', 'start'], {
-      env: { ...process.env, RELAY_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
+      env: { ...process.env, RELAY_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
     });
     let out = '';
     const [popupUrl, adminPassword] = await new Promise<[string, string]>((resolve, reject) => {
@@ -222,6 +222,11 @@ describe('npm run relay -- <command>', () => {
       child.once('exit', () => reject(new Error(`relay exited: ${out}`)));
     });
     expect(popupUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/voicenter\/[\w-]{32}$/);
+    // The first administrator's password comes last, set apart, never between JSON log lines.
+    const lines = out.slice(out.indexOf('Relay listening')).split('\n');
+    const block = lines.findIndex((l) => l.includes('with the password'));
+    expect(lines.slice(0, block + 2).some((l) => l.startsWith('{'))).toBe(false);
+    expect(lines[block - 2]).toBe('');
     const res = await fetch(`${popupUrl}?ivrid=start1&phone=0722776772&statusCall=Ringing`);
     expect(await res.json()).toEqual({ STATUS: 'OK', URL: '', CLIENTNAME: '', TOTAL: 0, COMPANY: '' });
     const base = { url: new URL(popupUrl).origin };
