@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { popup, type TestRelay } from '../relay/tests/helpers';
+import { popup, startRelay, type TestRelay } from '../relay/tests/helpers';
 import { expect, ring, signInThroughOptions, test } from './fixtures';
 import type { ShownNotification } from './notification-server';
 
@@ -122,6 +122,30 @@ test.describe('the supervisor console', () => {
     await page.getByRole('button', { name: 'Test' }).click();
     await expect(page.getByText('"CLIENTNAME": "Noa Bar"')).toBeVisible();
     await expect(page.getByRole('table', { name: 'Trace' })).toContainText('matched');
+  });
+
+  test('says when the relay cannot be reached, and recovers by itself when it is back', async ({ context }) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'e2e-console-down-'));
+    let relay = await startRelay({ RELAY_DATA_DIR: dataDir });
+    const port = Number(new URL(relay.url).port);
+    const page = await context.newPage();
+    try {
+      await signInToConsole(page, relay);
+      await expect(page.getByRole('heading', { level: 2, name: 'Live' })).toBeVisible();
+      const banner = page.getByText('The relay cannot be reached: what is shown may be out of date.');
+      await expect(banner).toBeHidden();
+      await relay.stop();
+      await expect(banner).toBeVisible();
+      // A page's own request says so in words too (not "Failed to fetch").
+      await nav(page, 'Agents');
+      await expect(page.getByText('The relay cannot be reached: check that it is running, then try again.')).toBeVisible();
+      relay = await startRelay({ RELAY_DATA_DIR: dataDir, PORT: port });
+      await expect(banner).toBeHidden({ timeout: 20_000 });
+      await nav(page, 'Live');
+      await expect(page.getByText('No calls right now.')).toBeVisible();
+    } finally {
+      await relay.stop();
+    }
   });
 
   test('every page passes an accessibility check (axe-core: no serious or critical violations)', async ({ context, relay }) => {

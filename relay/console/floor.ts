@@ -4,12 +4,28 @@ import type { Floor } from '../../shared/console';
 let events: EventSource | undefined;
 let current: Floor | undefined;
 const listeners = new Set<() => void>();
+let reachable = true;
+let onReachable: (reachable: boolean) => void = () => undefined;
+
+/** Told when the live stream is lost (the relay is down or unreachable) and when it is back. */
+export function whenReachable(listener: (reachable: boolean) => void): void {
+  onReachable = listener;
+}
+
+function setReachable(now: boolean): void {
+  if (now === reachable) return;
+  reachable = now;
+  onReachable(now);
+}
 
 export function watchFloor(): void {
   if (events) return;
+  // EventSource comes back by itself when the relay does; until then the page says so.
   events = new EventSource('/console/api/floor/events');
+  events.addEventListener('error', () => setReachable(false));
   events.addEventListener('floor', (e) => {
     current = JSON.parse((e as MessageEvent<string>).data) as Floor;
+    setReachable(true);
     for (const l of listeners) l();
   });
 }
@@ -25,6 +41,7 @@ export function onFloor(listener: () => void): void {
 }
 
 export function stopFloor(): void {
+  setReachable(true);
   events?.close();
   events = undefined;
   current = undefined;

@@ -3,7 +3,7 @@
  * same origin. Plain DOM, no framework: one module per page (pages/), one live event stream
  * (floor.ts), one small view helper (view.ts).
  */
-import { stopFloor, watchFloor } from './floor';
+import { stopFloor, watchFloor, whenReachable } from './floor';
 import { agentsPage } from './pages/agents';
 import { logPage } from './pages/call-log';
 import { directoryPage } from './pages/directory';
@@ -13,6 +13,13 @@ import { sourcesPage } from './pages/sources';
 import { api, h, message, whenSignedOut } from './view';
 
 const app = document.getElementById('app')!;
+/** Above every page: says when the relay cannot be reached, and that what is shown may be old. */
+const connection = h('div', { class: 'connection', role: 'alert', hidden: true });
+whenReachable((reachable) => {
+  connection.hidden = reachable;
+  connection.textContent = reachable ? '' : 'The relay cannot be reached: what is shown may be out of date. The console reconnects by itself.';
+  document.body.classList.toggle('stale', !reachable);
+});
 
 const PAGES: Record<string, { title: string; render: (main: HTMLElement) => void | Promise<void> }> = {
   live: { title: 'Live', render: livePage },
@@ -91,6 +98,7 @@ async function route(): Promise<void> {
         h('button', { type: 'button', onclick: () => void api('/session', { method: 'DELETE' }).finally(showSignIn) }, 'Sign out'),
       ),
     ),
+    connection,
     main,
   );
   try {

@@ -43,7 +43,13 @@ export async function api<T>(path: string, init: { method?: string; json?: unkno
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(init.json);
   } else if (init.type) headers['Content-Type'] = init.type;
-  const res = await fetch(`/console/api${path}`, { method: init.method ?? 'GET', headers, body, credentials: 'same-origin' });
+  let res: Response;
+  try {
+    res = await fetch(`/console/api${path}`, { method: init.method ?? 'GET', headers, body, credentials: 'same-origin' });
+  } catch {
+    // "Failed to fetch" says nothing to a supervisor.
+    throw new ApiError(0, 'The relay cannot be reached: check that it is running, then try again.');
+  }
   if (res.status === 204) return undefined as T;
   const data = (await res.json().catch(() => ({}))) as T & { ERROR?: string };
   if (!res.ok) {
