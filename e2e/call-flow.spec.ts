@@ -75,12 +75,14 @@ test.describe('the extension, signed in through the options page', () => {
   test('an unknown caller and a withheld number still pop', async ({ context, extensionId, relay, desktop }) => {
     const options = await signInThroughOptions(context, extensionId, relay);
     await expect(options.getByText('Connected', { exact: true })).toBeVisible();
-    await ring(relay, { ivrid: 'e2e-unknown', phone: '0529876543' });
+    await ring(relay, { ivrid: 'e2e-unknown', phone: '0529876543', callerName: 'Queue Sales', did: '0776707528' });
     await ring(relay, { ivrid: 'e2e-withheld', phone: 'Anonymous' });
     await expect.poll(() => desktop.open()).toHaveLength(2);
     const [unknown, withheld] = desktop.open();
-    expect(unknown!.summary).toBe(`${FSI}052-987-6543${PDI}`);
-    expect(unknown!.body).toContain('Unknown caller');
+    // "Unknown caller" and the number; Voicenter's caller name is the queue, never a person.
+    expect(unknown!.summary).toBe(`${FSI}Unknown caller${PDI}`);
+    expect(unknown!.body).toContain('052-987-6543');
+    expect(unknown!.body).toContain('Queue: Queue Sales · Line 0776707528');
     expect(unknown!.actions).toContain('Open in CRM'); // the search URL
     expect(withheld!.summary).toBe(`${FSI}Withheld number${PDI}`);
     expect(withheld!.actions).not.toContain('Open in CRM');

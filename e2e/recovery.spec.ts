@@ -256,8 +256,9 @@ test.describe('a slow CRM', () => {
       const voicenter = await ring(relay, { ivrid: 'e2e-slow', phone: '0529876543', callerName: 'Queue Sales' });
       // Voicenter was answered (within the budget) before the CRM said anything.
       expect(voicenter.body).toMatchObject({ STATUS: 'OK', CLIENTNAME: '' });
-      await expect.poll(() => desktop.open().map((n) => n.summary)).toEqual(['\u2068Queue Sales\u2069']);
-      expect(desktop.open()[0]!.body).toContain('Looking up…');
+      // Still looking: the number, never the queue's label as a name.
+      await expect.poll(() => desktop.open().map((n) => n.summary)).toEqual(['\u2068052-987-6543\u2069']);
+      expect(desktop.open()[0]!.body).toContain('Looking up… · Queue: Queue Sales');
       answer();
       await expect.poll(() => desktop.open().map((n) => n.summary)).toEqual(['\u2068Late Match\u2069']);
       expect(desktop.open()[0]!.body).toContain('Slow CRM');

@@ -19,28 +19,29 @@ const call = (over: Partial<CallView> = {}, identity: Partial<CallView['identity
 });
 
 describe('what the notification says', () => {
-  it('names the caller from the CRM first, then Voicenter, then the number', () => {
+  it('names the caller from the CRM, else says "Unknown caller"; Voicenter\'s caller name is never a person', () => {
     expect(callerTitle(call({}, { status: 'found', name: 'Dana' }))).toBe('Dana');
-    expect(callerTitle(call())).toBe('Queue Testing');
-    expect(callerTitle(call({ callerName: '' }))).toBe('072-277-6772');
-    expect(callerTitle(call({ callerName: '', phone: { raw: '', e164: null, local: '', withheld: true } }))).toBe(
-      'Withheld number',
-    );
+    expect(callerTitle(call())).toBe('Unknown caller');
+    expect(callerTitle(call({}, { status: 'pending' }))).toBe('072-277-6772');
+    expect(callerTitle(call({ callerName: '', phone: { raw: '', e164: null, local: '', withheld: true } }))).toBe('Withheld number');
   });
 
-  it('says the company, the number of matches, or that the caller is unknown', () => {
-    expect(callerContext(call({}, { status: 'found', company: 'Acme' }))).toBe('Acme');
-    expect(callerContext(call({}, { status: 'multiple', total: 3 }))).toBe('3 matches');
-    expect(callerContext(call())).toBe('Unknown caller');
-    expect(callerContext(call({}, { status: 'pending' }))).toBe('Looking up…');
-    expect(callerContext(call({ state: 'talking' }, { status: 'found', company: 'Acme' }))).toBe('Talking · Acme');
+  it('says the state, several matches or a lookup running, and the queue or line the call came in on', () => {
+    expect(callerContext(call({}, { status: 'found', company: 'Acme' }))).toBe('Queue: Queue Testing · Line 0776707528');
+    expect(callerContext(call({}, { status: 'multiple', total: 3 }))).toBe('3 matches · Queue: Queue Testing · Line 0776707528');
+    expect(callerContext(call({ callerName: '' }, { status: 'pending' }))).toBe('Looking up… · Line 0776707528');
+    expect(callerContext(call({ state: 'talking', callerName: '', did: '' }, { status: 'found', company: 'Acme' }))).toBe('Talking');
+  });
+
+  it('puts the company beside the number, the number never broken', () => {
+    expect(notificationText(call({}, { status: 'found', name: 'Dana', company: 'Acme' })).message).toBe('\u2068Acme\u2069 · 072-277-6772');
+    expect(notificationText(call()).message).toBe('072-277-6772');
   });
 
   it('isolates right-to-left names so Latin digits keep their place', () => {
     const text = notificationText(call({}, { status: 'found', name: 'דנה כהן', company: 'חברה בע"מ' }));
     expect(text.title).toBe('\u2068דנה כהן\u2069');
-    expect(text.contextMessage).toBe('\u2068חברה בע"מ\u2069');
-    expect(text.message).toBe('072-277-6772');
+    expect(text.message).toBe('\u2068חברה בע"מ\u2069 · 072-277-6772');
   });
 
   it('drops control and direction-override characters a CRM might send', () => {

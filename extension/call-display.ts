@@ -1,5 +1,5 @@
 import type { CallView } from '../shared/messages';
-import { callerTitle, numberForPeople } from '../shared/caller';
+import { callerTitle, lineOf, numberForPeople } from '../shared/caller';
 import { isHttpUrl } from '../shared/url';
 
 export { callerTitle, numberForPeople };
@@ -12,20 +12,16 @@ export function isolate(text: string): string {
   return text === '' ? '' : `\u2068${text}\u2069`;
 }
 
-/** The line under the number: company, "3 matches", "Unknown caller", or the call's state. */
+/** The line under the number: the call's state, several matches or a lookup still running, and the queue or line. */
 export function callerContext(call: CallView): string {
   const { identity } = call;
-  const who =
-    identity.status === 'multiple'
-      ? `${identity.total} matches`
-      : identity.status === 'found'
-        ? identity.company
-        : identity.status === 'pending'
-          ? 'Looking up…'
-          : 'Unknown caller';
-  if (call.state === 'talking') return who ? `Talking · ${who}` : 'Talking';
-  if (call.state === 'hold') return who ? `On hold · ${who}` : 'On hold';
-  return who;
+  return [
+    call.state === 'talking' ? 'Talking' : call.state === 'hold' ? 'On hold' : '',
+    identity.status === 'multiple' ? `${identity.total} matches` : identity.status === 'pending' ? 'Looking up…' : '',
+    lineOf(call),
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 export type Outcome = 'answered' | 'missed' | 'outgoing' | 'answered elsewhere' | 'in progress';
@@ -38,11 +34,15 @@ export function outcome(call: CallView): Outcome {
   return call.state === 'ended' ? 'missed' : 'in progress';
 }
 
-/** The notification of a ringing or answered call: plain text only, whatever the CRM returned. */
+/**
+ * The notification of a ringing or answered call — what an agent needs in the two seconds before
+ * answering: who (or "Unknown caller"), the company and the number, the queue or line. Plain text only.
+ */
 export function notificationText(call: CallView): { title: string; message: string; contextMessage: string } {
   return {
     title: isolate(plain(callerTitle(call))),
-    message: numberForPeople(call),
+    // The company (from the CRM) beside the number, the number never broken by the company's direction.
+    message: call.identity.company ? `${isolate(plain(call.identity.company))} · ${numberForPeople(call)}` : numberForPeople(call),
     contextMessage: isolate(plain(callerContext(call))),
   };
 }

@@ -5,7 +5,7 @@
 
 /** What the rule needs of a call (a live call, a logged one, a notification's). */
 export interface CallerFields {
-  identity: { name: string } | null;
+  identity: { name: string; status?: string } | null;
   callerName: string;
   phone: { raw: string; local: string; withheld: boolean };
 }
@@ -16,7 +16,18 @@ export function numberForPeople(call: Pick<CallerFields, 'phone'>): string {
   return call.phone.local || call.phone.raw;
 }
 
-/** Who is calling, in the order an agent trusts: the CRM, then Voicenter's caller name, then the number. */
+/**
+ * Who is calling: the name the CRM or directory gave; "Unknown caller" when nobody has the number;
+ * else (still looking, withheld) the number. Voicenter's `callerName` is never shown as a person's
+ * name: it is the queue or line the call came in on (see `lineOf`).
+ */
 export function callerTitle(call: CallerFields): string {
-  return call.identity?.name || call.callerName || numberForPeople(call);
+  if (call.identity?.name) return call.identity.name;
+  if (call.identity?.status === 'unknown' && !call.phone.withheld) return 'Unknown caller';
+  return numberForPeople(call);
+}
+
+/** Which queue or line the call came in on: Voicenter's caller name (a queue's label) and the number dialled. */
+export function lineOf(call: { callerName: string; did: string }): string {
+  return [call.callerName && `Queue: ${call.callerName}`, call.did && `Line ${call.did}`].filter(Boolean).join(' · ');
 }
