@@ -152,6 +152,35 @@ test.describe('staying connected', () => {
   });
 });
 
+test.describe('an agent always knows the state', () => {
+  test('the toolbar shows a lost connection, one notification says pop-ups are off, one that they are back', async ({ context, extensionId, desktop, crm, worker }) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'e2e-outage-'));
+    let relay = await startRelay({ RELAY_DATA_DIR: dataDir });
+    await seed(relay, crm.url);
+    const port = Number(new URL(relay.url).port);
+    const title = () => worker.evaluate(() => chrome.action.getTitle({}));
+    const options = await signInThroughOptions(context, extensionId, relay);
+    await expect(options.getByText('Connected', { exact: true })).toBeVisible();
+    expect(await badgeText(worker)).toBe('');
+    expect(await title()).toBe('Voicenter Screen Pop — Connected');
+    // A minute in real use; shortened here (the worker reads it from storage).
+    await options.evaluate(() => chrome.storage.local.set({ offlineNoticeAfterMs: 1_500 }));
+    await relay.stop();
+    await expect.poll(() => badgeText(worker)).toBe('!');
+    await expect.poll(title).toMatch(/^Voicenter Screen Pop — (Disconnected|Connecting…)/);
+    await expect.poll(() => desktop.open().map((n) => n.summary), { timeout: 30_000 }).toContain('Pop-ups are off');
+    relay = await startRelay({ RELAY_DATA_DIR: dataDir, PORT: port });
+    try {
+      await expect.poll(() => desktop.open().map((n) => n.summary), { timeout: 40_000 }).toEqual(['Pop-ups are back on']);
+      expect(await badgeText(worker)).toBe('');
+      expect(await title()).toBe('Voicenter Screen Pop — Connected');
+      expect([...desktop.shown.values()].filter((n) => n.summary === 'Pop-ups are off')).toHaveLength(1);
+    } finally {
+      await relay.stop();
+    }
+  });
+});
+
 test.describe('several relays', () => {
   test('the Relay URL field takes two relays: when the one in use dies, the next call pops through the other', async ({ context, extensionId, desktop, crm }) => {
     // Two relays on one machine sharing one data directory (agents, sessions and the call log in

@@ -11,6 +11,7 @@ import {
 import { outcome } from './call-display';
 import { clearCall, ivridOf, openUrl, showCall } from './notify';
 import { nextRelay } from './relay-addresses';
+import { refreshToolbar, trackOutage } from './toolbar';
 import { runtimeMessageSchema, type RuntimeMessage } from './runtime-messages';
 import {
   getSaved,
@@ -56,6 +57,8 @@ function serially(task: () => Promise<void>): Promise<void> {
 
 async function setConnection(state: ConnectionState, error = ''): Promise<void> {
   await setRuntime({ connection: { state, error, since: Date.now() } });
+  await trackOutage(state);
+  await refreshToolbar();
 }
 
 function wsUrl(relayUrl: string): string {
@@ -239,9 +242,10 @@ async function updateRecent(call: Partial<CallView> & { ivrid: string }): Promis
   await setSaved({ recent: recent.slice(0, RECENT_LIMIT) });
 }
 
+/** The missed calls' count is on the toolbar while connected (refreshToolbar decides). */
 async function setBadge(missed: number): Promise<void> {
-  await browser.action.setBadgeBackgroundColor({ color: '#c62828' });
-  await browser.action.setBadgeText({ text: missed > 0 ? String(missed) : '' });
+  await setSaved({ missed });
+  await refreshToolbar();
 }
 
 /** Opens the CRM page of a call, live or recent. */

@@ -55,6 +55,8 @@ interface SavedData {
   lastMessageAt: number;
   /** When the relay said calls may have been missed (continuity lost); 0 when it never did. */
   continuityLostAt: number;
+  /** How long without a connection before the agent is told pop-ups are off (ms); tests shorten it, no page shows it. */
+  offlineNoticeAfterMs: number;
 }
 
 interface RuntimeData {
@@ -67,6 +69,10 @@ interface RuntimeData {
   tabs: Record<string, number>;
   /** Calls whose CRM page was already opened by itself (so it happens once). */
   autoOpened: Record<string, true>;
+  /** Since when (ms) a signed-in agent has had no connection; 0 while connected or signed out. */
+  downSince: number;
+  /** Whether the agent was told that pop-ups are off (so they are told once, and when they are back). */
+  offlineNoticed: boolean;
 }
 
 const SAVED_DEFAULTS: SavedData = {
@@ -78,6 +84,7 @@ const SAVED_DEFAULTS: SavedData = {
   epoch: '',
   lastMessageAt: 0,
   continuityLostAt: 0,
+  offlineNoticeAfterMs: 60_000,
 };
 const RUNTIME_DEFAULTS: RuntimeData = {
   connection: { state: 'signed-out', error: '', since: 0 },
@@ -85,6 +92,8 @@ const RUNTIME_DEFAULTS: RuntimeData = {
   attempt: 0,
   tabs: {},
   autoOpened: {},
+  downSince: 0,
+  offlineNoticed: false,
 };
 
 /** Saved data (storage.local): kept across browser restarts. */

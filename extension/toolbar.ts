@@ -1,0 +1,79 @@
+import browser, { type Action } from 'webextension-polyfill';
+import { stateWords } from './state-words';
+import { getRuntime, getSaved, setRuntime, type ConnectionState } from './storage';
+
+/** Notification ids of the connection's own notices (not calls: clicking them opens nothing). */
+const OFF_NOTICE = 'status:pop-ups-off';
+const ON_NOTICE = 'status:pop-ups-on';
+const ICON = 'extension/icons/icon-128.png';
+
+/**
+ * The toolbar says the connection's state at a glance: connected, the usual icon and the missed
+ * calls' count; otherwise a grey icon, a "!" badge and a tooltip saying why (relay unreachable,
+ * signed out, session ended).
+ */
+export async function refreshToolbar(): Promise<void> {
+  const [connection, missed] = await Promise.all([getRuntime('connection'), getSaved('missed')]);
+  const connected = connection.state === 'connected';
+  await browser.action.setTitle({ title: `Voicenter Screen Pop — ${stateWords(connection.state)}${connection.error ? `: ${connection.error}` : ''}` });
+  await browser.action.setBadgeBackgroundColor({ color: connected ? '#c62828' : '#8a5a00' });
+  await browser.action.setBadgeText({ text: connected ? (missed > 0 ? String(missed) : '') : '!' });
+  await setIcon(connected);
+}
+
+/**
+ * Keeps track of how long a signed-in agent has been without a connection. Past the limit (a
+ * minute) one notification says pop-ups are off; once connected again, one says they are back.
+ */
+export async function trackOutage(state: ConnectionState): Promise<void> {
+  const [downSince, noticed] = await Promise.all([getRuntime('downSince'), getRuntime('offlineNoticed')]);
+  if (state === 'connected' || state === 'signed-out') {
+    if (noticed) {
+      await browser.notifications.clear(OFF_NOTICE);
+      if (state === 'connected') await notice(ON_NOTICE, 'Pop-ups are back on', 'The relay can be reached again: calls pop as they ring.');
+    }
+    if (downSince || noticed) await setRuntime({ downSince: 0, offlineNoticed: false });
+    return;
+  }
+  const now = Date.now();
+  if (!downSince) return setRuntime({ downSince: now });
+  if (!noticed && now - downSince >= (await getSaved('offlineNoticeAfterMs'))) {
+    await browser.notifications.clear(ON_NOTICE);
+    await notice(OFF_NOTICE, 'Pop-ups are off', 'The relay cannot be reached: calls will not pop until it can. This comes back by itself.');
+    await setRuntime({ offlineNoticed: true });
+  }
+}
+
+async function notice(id: string, title: string, message: string): Promise<void> {
+  await browser.notifications.create(id, { type: 'basic', iconUrl: browser.runtime.getURL(ICON), title, message });
+}
+
+let greyIcon: Record<string, ImageData> | undefined;
+
+/** The usual icon, or the same in grey: drawn once from the packaged PNG (no second set of files to keep). */
+async function setIcon(connected: boolean): Promise<void> {
+  if (connected) {
+    await browser.action.setIcon({ path: { 16: 'extension/icons/icon-16.png', 32: 'extension/icons/icon-32.png' } });
+    return;
+  }
+  greyIcon ??= await drawGrey();
+  await browser.action.setIcon({ imageData: greyIcon as Record<string, Action.ImageDataType> });
+}
+
+async function drawGrey(): Promise<Record<string, ImageData>> {
+  const bitmap = await createImageBitmap(await (await fetch(browser.runtime.getURL(ICON))).blob());
+  const result: Record<string, ImageData> = {};
+  for (const size of [16, 32]) {
+    const canvas = new OffscreenCanvas(size, size);
+    const context = canvas.getContext('2d')!;
+    context.drawImage(bitmap, 0, 0, size, size);
+    const image = context.getImageData(0, 0, size, size);
+    for (let i = 0; i < image.data.length; i += 4) {
+      const grey = Math.round(0.3 * image.data[i]! + 0.59 * image.data[i + 1]! + 0.11 * image.data[i + 2]!);
+      image.data[i] = image.data[i + 1] = image.data[i + 2] = grey;
+      image.data[i + 3] = Math.round(image.data[i + 3]! * 0.6);
+    }
+    result[size] = image;
+  }
+  return result;
+}
