@@ -6,6 +6,7 @@ import type { Page } from '@playwright/test';
 import { popup, startRelay, type TestRelay } from '../relay/tests/helpers';
 import { expect, ring, signInThroughOptions, test } from './fixtures';
 import type { ShownNotification } from './notification-server';
+import { keepPicture } from './pictures';
 
 const ADMIN_PASSWORD = 'console-e2e-password';
 /** Produced by every run and shown in the README: never drawn by hand. */
@@ -34,7 +35,7 @@ async function drawNotification(page: Page, n: ShownNotification, path: string):
       <div style="white-space:pre-line;color:#3c4043;margin-top:2px">${escape(n.body)}</div>
       ${labels.map((l) => `<button style="margin-top:10px;margin-right:6px;padding:4px 10px;border:1px solid #dadce0;border-radius:4px;background:#fff;color:#1a73e8">${escape(l)}</button>`).join('')}
     </div></body></html>`);
-  await page.locator('#card').screenshot({ path });
+  keepPicture(path, await page.locator('#card').screenshot());
 }
 
 test.describe('the supervisor console', () => {
@@ -58,7 +59,7 @@ test.describe('the supervisor console', () => {
     await expect(call).toContainText('Voicenter');
 
     await page.bringToFront();
-    await page.screenshot({ path: `${SCREENSHOTS}/console.png` });
+    keepPicture(`${SCREENSHOTS}/console.png`, await page.screenshot());
     await expect.poll(() => desktop.open().length).toBe(1);
     await drawNotification(await context.newPage(), desktop.open()[0]!, `${SCREENSHOTS}/notification.png`);
 
