@@ -117,6 +117,12 @@ test.describe('the supervisor console', () => {
     await expect(page.getByRole('table', { name: 'Generated passwords (shown only now)' })).toContainText('NEW1');
     await expect(page.getByRole('table', { name: 'Agents' })).toContainText('Noa Bar');
 
+    await nav(page, 'Settings');
+    await page.getByLabel('Line number').fill('0776707528');
+    await page.getByLabel('Name', { exact: true }).fill('Sales');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await expect(page.getByRole('table', { name: 'Line names' })).toContainText('0776707528Sales');
+
     await nav(page, 'Sources');
     await expect(page.getByRole('table', { name: 'Lookup chain' })).toContainText('directory');
     await page.getByLabel('Phone number').fill('+972 54-765-4321');

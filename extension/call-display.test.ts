@@ -9,6 +9,7 @@ const call = (over: Partial<CallView> = {}, identity: Partial<CallView['identity
   phone: { raw: '972722776772', e164: '+972722776772', local: '072-277-6772', withheld: false },
   callerName: 'Queue Testing',
   did: '0776707528',
+  line: '',
   startedAt: 0,
   answeredAt: null,
   endedAt: null,
@@ -31,6 +32,8 @@ describe('what the notification says', () => {
     expect(callerContext(call({}, { status: 'multiple', total: 3 }))).toBe('3 matches · Queue: Queue Testing · Line 0776707528');
     expect(callerContext(call({ callerName: '' }, { status: 'pending' }))).toBe('Looking up… · Line 0776707528');
     expect(callerContext(call({ state: 'talking', callerName: '', did: '' }, { status: 'found', company: 'Acme' }))).toBe('Talking');
+    // A line the supervisor named is shown by its name.
+    expect(callerContext(call({ line: 'Sales' }, { status: 'found' }))).toBe('Queue: Queue Testing · Line Sales');
   });
 
   it('puts the company beside the number, the number never broken', () => {

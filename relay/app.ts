@@ -8,6 +8,7 @@ import { SignInThrottle } from './accounts/sign-in-throttle';
 import { CallFlow, type Identify } from './calls/call-flow';
 import { CallLogSearch } from './calls/call-log-search';
 import { CallTracker } from './calls/call-tracker';
+import { LineNames } from './calls/line-names';
 import { LiveEvents } from './http/console-api/live-events';
 import { createHttpApp } from './http/routes';
 import { createHttpServer } from './http/server';
@@ -86,7 +87,8 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   const checkpointer = new Checkpointer(db.name, CHECKPOINT_MS, (message) => log.error({ err: message }, 'WAL checkpoint failed'));
   const commits = new GroupCommit(db);
   const outbox = new Outbox(REPLAY_WINDOW_MS);
-  const calls = new CallTracker(db, commits);
+  const lines = new LineNames(db);
+  const calls = new CallTracker(db, commits, lines.name);
   const lookup = options.lookup ?? loadLookupConfig(config.RELAY_CONFIG);
   // Read at scrape time, once the sockets and the chain below exist.
   const metrics = new Metrics(() => sockets.stats(), () => chain.circuits(), () => outbox.size());
@@ -105,7 +107,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     onDelivered: (seconds) => metrics.deliverySeconds.observe(seconds), onChange: live.changed,
   });
   const callLog = new CallLogSearch(db, () => commits.flush(), { country: config.RELAY_DEFAULT_COUNTRY, suffixDigits: config.RELAY_MATCH_SUFFIX_DIGITS });
-  const app = createHttpApp({ config, log, db, token, admins, agents, sockets, calls, callLog, directory, chain, flow, metrics, live });
+  const app = createHttpApp({ config, log, db, token, admins, agents, sockets, calls, callLog, lines, directory, chain, flow, metrics, live });
   const server = createHttpServer(config, app, {
     isTrustedProxy: (address) => (app.get('trust proxy fn') as (addr: string, hop: number) => boolean)(address, 0),
     onRefused: (reason) => metrics.connectionsRefused.inc({ reason }),

@@ -27,7 +27,11 @@ export function callerTitle(call: CallerFields): string {
   return numberForPeople(call);
 }
 
-/** Which queue or line the call came in on: Voicenter's caller name (a queue's label) and the number dialled. */
-export function lineOf(call: { callerName: string; did: string }): string {
-  return [call.callerName && `Queue: ${call.callerName}`, call.did && `Line ${call.did}`].filter(Boolean).join(' · ');
+/**
+ * Which queue or line the call came in on: Voicenter's caller name (a queue's label) and the
+ * number dialled — by the name the supervisor gave that line, when there is one.
+ */
+export function lineOf(call: { callerName: string; did: string; line?: string }): string {
+  const line = call.line || call.did;
+  return [call.callerName && `Queue: ${call.callerName}`, line && `Line ${line}`].filter(Boolean).join(' · ');
 }

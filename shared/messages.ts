@@ -48,6 +48,8 @@ export const callViewSchema = z.object({
   }),
   callerName: z.string(),
   did: z.string(),
+  /** The name the supervisor gave that line (did) in the console; "" when none (older relays send none). */
+  line: z.string().default(''),
   /** Milliseconds since the epoch. */
   startedAt: z.number(),
   answeredAt: z.number().nullable(),

@@ -81,6 +81,8 @@ export class CallTracker {
   constructor(
     private readonly db: DB,
     private readonly commits: GroupCommit,
+    /** The name a supervisor gave the line (Voicenter's did) a call came in on; '' when none. */
+    private readonly lineName: (did: string) => string = () => '',
   ) {
     this.getCall = db.prepare<[string], CallRow>('SELECT * FROM calls WHERE ivrid = ?');
     this.eventsOf = db.prepare<[string], EventRow>(
@@ -135,7 +137,7 @@ export class CallTracker {
       });
       return { duplicate, identity: parseIdentity(row.identity), changed: [], committed };
     }
-    const before = viewsOf(call);
+    const before = viewsOf(call, this.lineName);
     this.open.add(event.ivrid);
     call.events.push({ exten_user: station, phase: event.phase, cause: event.cause, received_at: now });
     if (event.phase === 'talking') {
@@ -151,7 +153,7 @@ export class CallTracker {
       this.saveCall.run(saved);
       this.insertEvent.run(event.ivrid, station, event.phase, event.status, event.cause, format, now);
     });
-    const changed = [...viewsOf(call)]
+    const changed = [...viewsOf(call, this.lineName)]
       .filter(([user, view]) => user !== '' && !sameView(before.get(user), view))
       .map(([extenUser, view]) => ({ extenUser, view }));
     return { duplicate, identity: parseIdentity(row.identity), changed, committed };
@@ -174,7 +176,7 @@ export class CallTracker {
     const result: LiveCallView[] = [];
     for (const ivrid of this.open) {
       const call = this.live.peek(ivrid);
-      const views = call && call.row.started_at >= now - OPEN_LIMIT_MS ? [...viewsOf(call)] : [];
+      const views = call && call.row.started_at >= now - OPEN_LIMIT_MS ? [...viewsOf(call, this.lineName)] : [];
       const going = views.filter(([, v]) => v.state !== 'ended');
       if (!call || going.length === 0) {
         this.open.delete(ivrid);
@@ -204,7 +206,7 @@ export class CallTracker {
     for (const ivrid of this.open) {
       const call = this.live.peek(ivrid);
       if (!call) continue;
-      const before = viewsOf(call);
+      const before = viewsOf(call, this.lineName);
       const stale = [...before].filter(([station, view]) => {
         if (station === '' || view.state === 'ended') return false;
         const last = call.events.filter((e) => e.exten_user === station).at(-1)!;
@@ -223,7 +225,7 @@ export class CallTracker {
         this.saveCall.run(saved);
         for (const [station] of stale) this.insertEvent.run(ivrid, station, 'hangup', 'NoHangupReceived', NO_HANGUP, 'relay', now);
       });
-      const after = viewsOf(call);
+      const after = viewsOf(call, this.lineName);
       result.push({ ivrid, changed: stale.map(([extenUser]) => ({ extenUser, view: after.get(extenUser)! })) });
     }
     return result;
@@ -238,7 +240,7 @@ export class CallTracker {
   /** The current view of a call for each station that took part in it. */
   views(ivrid: string): Map<string, CallView> {
     const call = this.load(ivrid);
-    return call ? viewsOf(call) : new Map<string, CallView>();
+    return call ? viewsOf(call, this.lineName) : new Map<string, CallView>();
   }
 
   /** This station's view of every call it took part in since `since` (ms), oldest first. */
@@ -299,17 +301,18 @@ export class CallTracker {
   }
 }
 
-function viewsOf(call: LiveCall): Map<string, CallView> {
+function viewsOf(call: LiveCall, lineName: (did: string) => string): Map<string, CallView> {
+  const line = call.row.did ? lineName(call.row.did) : '';
   const result = new Map<string, CallView>();
   for (const station of new Set(call.events.map((e) => e.exten_user))) {
-    result.set(station, viewFor(call.row, call.events.filter((e) => e.exten_user === station), station));
+    result.set(station, { ...viewFor(call.row, call.events.filter((e) => e.exten_user === station), station), line });
   }
   return result;
 }
 
 const parseIdentity = (json: string | null): Identity | null => (json ? (JSON.parse(json) as Identity) : null);
 
-function viewFor(call: CallRow, events: EventRow[], station: string): CallView {
+function viewFor(call: CallRow, events: EventRow[], station: string): Omit<CallView, 'line'> {
   const hangup = events.find((e) => e.phase === 'hangup');
   const answeredBy = call.answered_by === null ? null : call.answered_by === station ? 'me' : 'other';
   const last = events.filter((e) => e.phase !== 'hangup').at(-1);

@@ -23,22 +23,24 @@ export async function startCommand(config: Config): Promise<void> {
     const shown = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
     const base = `${config.RELAY_TLS_CERT ? 'https' : 'http'}://${shown}:${port}`;
     const extension = resolve('dist/extension');
-    console.log(`Relay listening on ${base} (all interfaces: ${config.HOST})`);
-    console.log(`Voicenter pop-up URL: ${base}/voicenter/${relay.token}`);
-    console.log('  (use the address Voicenter or the agents\' browsers reach instead of localhost)');
-    console.log(
-      existsSync(extension)
-        ? `Extension: load unpacked from ${extension} (id ${EXTENSION_ID})`
-        : 'Extension: not built yet; run npm run build',
-    );
-    console.log(`Console: ${base}/`);
+    const lines = [
+      `Relay listening on ${base} (all interfaces: ${config.HOST})`,
+      `Voicenter pop-up URL: ${base}/voicenter/${relay.token}`,
+      "  (use the address Voicenter or the agents' browsers reach instead of localhost)",
+      existsSync(extension) ? `Extension: load unpacked from ${extension} (id ${EXTENSION_ID})` : 'Extension: not built yet; run npm run build',
+      `Console: ${base}/`,
+    ];
     if (firstPassword) {
-      console.log('');
-      console.log('  ┌ First start: the console\'s administrator');
-      console.log(`  │ sign in as "${FIRST_ADMIN}" with the password ${firstPassword}`);
-      console.log('  └ shown only now; change it with: npm run relay -- admin passwd');
-      console.log('');
+      lines.push(
+        '',
+        "  ┌ First start: the console's administrator",
+        `  │ sign in as "${FIRST_ADMIN}" with the password ${firstPassword}`,
+        '  └ shown only now; change it with: npm run relay -- admin passwd',
+        '',
+      );
     }
+    // One write: a JSON log line (written on its own schedule) can come before or after, never in between.
+    process.stdout.write(`${lines.join('\n')}\n`);
   });
   let stopping = false;
   const stop = (signal: string) => {

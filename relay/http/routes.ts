@@ -40,7 +40,7 @@ export function createHttpApp(p: HttpParts): express.Express {
   app.use(opsRouter({ db: p.db, chain: p.chain, metrics: p.metrics, config }));
   app.use(
     '/console/api',
-    consoleApi({ admins: p.admins, agents: p.agents, sockets: p.sockets, calls: p.calls, callLog: p.callLog, directory: p.directory, chain: p.chain, token: p.token, config, log, on: p.live.on }),
+    consoleApi({ admins: p.admins, agents: p.agents, sockets: p.sockets, calls: p.calls, callLog: p.callLog, lines: p.lines, directory: p.directory, chain: p.chain, token: p.token, config, log, on: p.live.on }),
   );
   app.use(
     ingestRouter({

@@ -1,5 +1,5 @@
 import type { ConsoleSettings as Settings } from '../../../shared/console';
-import { api, h, message } from '../view';
+import { api, h, message, table, text } from '../view';
 
 export async function settingsPage(main: HTMLElement): Promise<void> {
   const s = await api<Settings>('/settings');
@@ -45,6 +45,7 @@ export async function settingsPage(main: HTMLElement): Promise<void> {
       s.tokenFromEnvironment ? h('p', {}, 'The token is set by RELAY_VOICENTER_TOKEN: change it there.') : null,
       status,
     ),
+    await linesSection(),
     h(
       'section',
       { 'aria-labelledby': 'ext-h' },
@@ -65,3 +66,45 @@ export async function settingsPage(main: HTMLElement): Promise<void> {
   );
 }
 
+/** Names for the lines calls come in on (Voicenter's did): agents see "Line Sales" instead of digits. */
+async function linesSection(): Promise<HTMLElement> {
+  const list = h('div');
+  const note = h('div', { 'aria-live': 'polite' });
+  const line = h('input', { type: 'tel', name: 'line', required: true });
+  const name = h('input', { type: 'text', name: 'lineName', required: true, maxlength: '60' });
+  const show = (lines: { line: string; name: string }[]) =>
+    list.replaceChildren(
+      table(
+        'Line names',
+        ['Line', 'Name', ''],
+        lines.map((l) => [
+          h('span', { class: 'mono' }, l.line),
+          text(l.name),
+          h('button', { type: 'button', 'aria-label': `Remove the name of ${l.line}`, onclick: () => void api(`/lines/${encodeURIComponent(l.line)}`, { method: 'DELETE' }).then(load) }, 'Remove'),
+        ]),
+        'No line has a name yet: agents see the number dialled.',
+      ),
+    );
+  const load = async () => show(await api<{ line: string; name: string }[]>('/lines'));
+  const save = (e: Event) => {
+    e.preventDefault();
+    void api<{ line: string; name: string }[]>(`/lines/${encodeURIComponent(line.value.trim())}`, { method: 'PUT', json: { name: name.value } }).then(
+      (lines) => {
+        show(lines);
+        note.replaceChildren(message(`Calls to ${line.value.trim()} now show "Line ${name.value.trim()}".`));
+        line.value = name.value = '';
+      },
+      (err: Error) => note.replaceChildren(message(err.message, true)),
+    );
+  };
+  await load();
+  return h(
+    'section',
+    { 'aria-labelledby': 'lines-h' },
+    h('h3', { id: 'lines-h' }, 'Line names'),
+    h('p', {}, 'The number a caller dialled tells the agent which line or campaign the call is for: give it a name.'),
+    h('form', { class: 'inline', onsubmit: save }, h('label', {}, 'Line number', line), h('label', {}, 'Name', name), h('button', { type: 'submit', class: 'primary' }, 'Save name')),
+    note,
+    list,
+  );
+}

@@ -27,7 +27,7 @@ export function consoleApi(relay: ConsoleOptions): express.Router {
   });
   router.post('/session', json, signInHandler(relay.admins, relay.log));
   router.use(requireAdmin(relay.admins));
-  router.use(sessionRoutes(relay.admins), floorRoutes(relay), callLogRoutes(relay), agentRoutes(relay, json), directoryRoutes(relay, json), sourceRoutes(relay, json), settingsRoutes(relay));
+  router.use(sessionRoutes(relay.admins), floorRoutes(relay), callLogRoutes(relay), agentRoutes(relay, json), directoryRoutes(relay, json), sourceRoutes(relay, json), settingsRoutes(relay, json));
   router.use((_req, res) => sendError(res, 'NOT_FOUND', 'not found'));
   router.use(errorHandler(relay.log));
   return router;

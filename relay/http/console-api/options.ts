@@ -6,6 +6,7 @@ import type { Agents } from '../../accounts/agents';
 import type { PopupToken } from '../../accounts/secrets';
 import type { CallLogSearch } from '../../calls/call-log-search';
 import type { CallTracker } from '../../calls/call-tracker';
+import type { LineNames } from '../../calls/line-names';
 import type { LookupChain } from '../../lookup/chain';
 import type { Directory } from '../../lookup/directory';
 import type { Config } from '../../platform/config';
@@ -20,6 +21,7 @@ export interface ConsoleOptions {
   sockets: AgentSockets;
   calls: CallTracker;
   callLog: CallLogSearch;
+  lines: LineNames;
   directory: Directory;
   chain: LookupChain;
   token: PopupToken;
