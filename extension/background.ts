@@ -10,6 +10,7 @@ import {
 } from '../shared/messages';
 import { outcome } from './call-display';
 import { clearCall, ivridOf, openUrl, showCall } from './notify';
+import { effectiveOpenCrm, getPolicy } from './policy';
 import { nextRelay } from './relay-addresses';
 import { refreshToolbar, trackOutage } from './toolbar';
 import { runtimeMessageSchema, type RuntimeMessage } from './runtime-messages';
@@ -220,7 +221,7 @@ async function applyCall(call: CallView): Promise<void> {
       else await clearCall(call.ivrid);
     }
     const trigger = call.state === 'ringing' ? 'ringing' : call.state === 'talking' ? 'answer' : null;
-    if (trigger && settings.openCrm === trigger) await autoOpen(call);
+    if (trigger && effectiveOpenCrm(settings, await getPolicy()) === trigger) await autoOpen(call);
   }
   await setRuntime({ live });
   await updateRecent(call);

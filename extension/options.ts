@@ -1,6 +1,7 @@
 import browser from 'webextension-polyfill';
 import type { ErrorBody } from '../shared/errors';
 import { signInResponseSchema } from '../shared/messages';
+import { effectiveOpenCrm, getPolicy, type Policy } from './policy';
 import { relayBases } from './relay-addresses';
 import { sendToWorker } from './runtime-messages';
 import { getSaved, getRuntime, setSaved, type Preferences } from './storage';
@@ -22,7 +23,12 @@ async function render(): Promise<void> {
   who.textContent = session ? `Signed in as ${session.extenUser}${session.name ? ` (${session.name})` : ''} at ${session.relayUrl}` : '';
   if (connection.error && !errorBox.dataset.local) errorBox.textContent = connection.error;
   if (connection.state === 'connected') errorBox.textContent = '';
-  $<HTMLSelectElement>('open-crm').value = settings.openCrm;
+  const policy = await getPolicy();
+  applyPolicy(policy);
+  const openCrm = $<HTMLSelectElement>('open-crm');
+  openCrm.value = effectiveOpenCrm(settings, policy);
+  openCrm.disabled = policy.lockOpenCrm;
+  $('open-crm-locked').hidden = !policy.lockOpenCrm;
   $<HTMLSelectElement>('after-answer').value = settings.afterAnswer;
   const sites = $<HTMLTextAreaElement>('sites');
   if (document.activeElement !== sites) sites.value = (settings.sites ?? []).join('\n');
@@ -33,6 +39,17 @@ async function render(): Promise<void> {
     if (!relay.value && typeof last.lastRelayUrl === 'string') relay.value = last.lastRelayUrl;
     if (!user.value && typeof last.lastExtenUser === 'string') user.value = last.lastExtenUser;
   }
+}
+
+/** What the organisation set by policy: the relay's address filled in (and locked), problems said. */
+function applyPolicy(policy: Policy): void {
+  const relay = $<HTMLInputElement>('relay-url');
+  if (policy.relayUrls && (policy.lockRelayUrls || !relay.value)) relay.value = policy.relayUrls.join(', ');
+  relay.readOnly = policy.lockRelayUrls;
+  $('relay-url-locked').hidden = !policy.lockRelayUrls;
+  const problems = $('policy-problems');
+  problems.hidden = policy.problems.length === 0;
+  problems.textContent = policy.problems.join(' ');
 }
 
 /**
