@@ -20,7 +20,10 @@ function canWritePolicies(): boolean {
 }
 
 // Writing a machine policy needs root, as CI runs; elsewhere these tests say why they do not run.
-test.skip(!canWritePolicies() && process.env.SCREENPOP_REQUIRE_SERVICES !== '1', `needs to write Chrome policies in ${POLICIES} (root)`);
+test.skip(
+  !canWritePolicies() && process.env.SCREENPOP_REQUIRE_SERVICES !== '1',
+  `issue 13 (rollout by policy): these tests write a machine policy in ${POLICIES}, which needs root; run them as root (CI does)`,
+);
 
 async function withPolicy(policy: Record<string, unknown>, body: (ctx: Awaited<ReturnType<typeof launch>>) => Promise<void>): Promise<void> {
   writeFileSync(FILE, JSON.stringify({ '3rdparty': { extensions: { [EXTENSION_ID]: policy } } }));

@@ -5,8 +5,6 @@ import { csvRecords } from '../platform/csv-records';
 import { agentNameSchema, AgentExistsError, extenUserSchema, passwordSchema, type Agents } from './agents';
 import { newPassword } from './secrets';
 
-export type AgentsImportReport = AgentsImportPreview;
-
 /** One row: the same rules as `agents add` and the console's Agents page. */
 const rowSchema = z.object({
   extenuser: z.string().trim().pipe(extenUserSchema),
@@ -19,8 +17,8 @@ const rowSchema = z.object({
  * row). Bad rows — and extension users that exist already, whose passwords are never touched —
  * are reported by line; the good ones are added. `dryRun`: reads and reports only.
  */
-export async function importAgents(input: string | Readable, agents: Agents, { dryRun = false }: { dryRun?: boolean } = {}): Promise<AgentsImportReport> {
-  const report: AgentsImportReport = { good: 0, added: 0, bad: [], generated: [] };
+export async function importAgents(input: string | Readable, agents: Agents, { dryRun = false }: { dryRun?: boolean } = {}): Promise<AgentsImportPreview> {
+  const report: AgentsImportPreview = { good: 0, added: 0, bad: [], generated: [] };
   const seen = new Set(agents.list().map((a) => a.extenUser));
   for await (const { record, line } of csvRecords(input, ['extenuser'], (at, reason) => report.bad.push({ line: at, reason }))) {
     const row = rowSchema.safeParse(record);

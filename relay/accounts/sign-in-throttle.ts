@@ -81,7 +81,7 @@ export class SignInThrottle {
     private readonly now: () => number = Date.now,
   ) {
     const max = limits.capacity;
-    this.pairs = new LRUCache({ max, ttl: limits.pairMemoryMs + limits.pairMaxWaitMs, ttlAutopurge: false });
+    this.pairs = new LRUCache({ max, ttl: limits.pairMemoryMs + limits.pairMaxWaitMs });
     this.addressFailures = new LRUCache({ max, ttl: limits.addressWindowMs });
     this.accountFailures = new LRUCache({ max, ttl: limits.accountWindowMs });
     this.accountSlowUntil = new LRUCache({ max, ttl: limits.accountSlowIntervalMs });

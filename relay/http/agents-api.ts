@@ -3,6 +3,7 @@ import express from 'express';
 import { signInRequestSchema, type SignInResponse } from '../../shared/messages';
 import type { Agents } from '../accounts/agents';
 import { errorHandler, sendError } from './errors';
+import { bearerToken } from './bearer';
 import { signInRoute } from './sign-in-route';
 import type { Logger } from '../platform/log';
 import { sha256 } from '../accounts/secrets';
@@ -43,19 +44,17 @@ export function apiRouter({ agents, allowedOrigins, onSessionsChanged, log }: Ap
     }),
   );
 
-  const bearer = (req: express.Request) => /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-
   // Whether a session still holds: the extension asks after the WebSocket handshake was refused
   // (a browser sees only "1006"), to tell "signed out" from "relay unreachable".
   router.get('/sessions/current', (req, res) => {
-    const token = bearer(req);
+    const token = bearerToken(req);
     const agent = token ? agents.session(sha256(token)) : undefined;
     if (!agent) return sendError(res, 'UNAUTHORIZED', 'this session is unknown, expired or revoked: sign in again');
     res.set('Cache-Control', 'no-store').json({ agent: { extenUser: agent.extenUser, name: agent.name } });
   });
 
   router.delete('/sessions/current', (req, res) => {
-    const token = bearer(req);
+    const token = bearerToken(req);
     if (!token) {
       sendError(res, 'UNAUTHORIZED', 'send Authorization: Bearer <session token>');
       return;

@@ -1,6 +1,7 @@
 import express, { type RequestHandler } from 'express';
 import type { Config } from '../platform/config';
 import type { DB } from '../platform/db';
+import { bearerToken } from './bearer';
 import { sendError } from './errors';
 import { ipAllowList } from './ip-allow';
 import type { LookupChain } from '../lookup/chain';
@@ -16,7 +17,7 @@ export function opsAccess(allowIps: string[], token: string | undefined): Reques
   const tokenMatches = token ? secretMatcher(token) : null;
   return (req, res, next) => {
     if (allowed?.(req.ip)) return next();
-    const given = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1];
+    const given = bearerToken(req);
     if (tokenMatches && given !== undefined && tokenMatches(given)) return next();
     sendError(res, 'FORBIDDEN_ADDRESS', 'this address may not read it: see RELAY_METRICS_ALLOW_IPS and RELAY_METRICS_TOKEN');
   };

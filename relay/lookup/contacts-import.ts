@@ -5,7 +5,6 @@ import { checkContact } from './contact-rules';
 import type { Contact, Directory } from './directory';
 
 /** What an import did (or, in a dry run, would do): the console's preview shows it as it is. */
-export type ImportReport = ImportPreview;
 
 const REQUIRED = ['name', 'company', 'phone'] as const;
 const BATCH = 1_000;
@@ -30,8 +29,8 @@ export async function importContacts(
   input: string | Readable,
   directory: Directory,
   { dryRun = false }: { dryRun?: boolean } = {},
-): Promise<ImportReport> {
-  const report: ImportReport = { good: 0, added: 0, updated: 0, bad: [] };
+): Promise<ImportPreview> {
+  const report: ImportPreview = { good: 0, added: 0, updated: 0, bad: [] };
   let batch: Contact[] = [];
   const flush = () => {
     report.good += batch.length;
