@@ -21,7 +21,12 @@ async function signInToConsole(page: Page, relay: TestRelay): Promise<void> {
   await expect(page.getByRole('navigation', { name: 'Console' })).toBeVisible();
 }
 
-const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click();
+/** Goes to a console page and waits until it is drawn: the click only changes the hash, and the old
+ *  page stays on screen until `hashchange` runs, so a locator could still find the old page's fields. */
+async function nav(page: Page, name: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click();
+  await expect(page.getByRole('heading', { level: 2, name, exact: true })).toBeVisible();
+}
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
