@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agents } from '../relay/accounts/agents';
 import { openDatabase } from '../relay/platform/db';
+import { SqliteSql } from '../relay/platform/sql';
 import { DEFAULT_LOOKUP } from '../relay/lookup/config';
 import { popup, startRelay } from '../relay/tests/helpers';
 import { json, testServer } from '../relay/tests/crm-servers';
@@ -221,7 +222,7 @@ test.describe('a session that ended while the browser was away', () => {
     await expect(options.getByRole('status')).not.toHaveText('Connected');
     // The supervisor changes the agent's password meanwhile (the CLI writes the database).
     const db = openDatabase(dataDir);
-    await new Agents(db, 3_600_000).setPassword('KGpK4iWq', 'a-new-password');
+    await new Agents(new SqliteSql(db), 3_600_000).setPassword('KGpK4iWq', 'a-new-password');
     db.close();
     let handshakes = 0;
     relay = await startRelay({ RELAY_DATA_DIR: dataDir, PORT: port });

@@ -19,6 +19,7 @@ import type { Directory } from './lookup/directory';
 import { Checkpointer } from './platform/checkpointer';
 import type { Config } from './platform/config';
 import { openDatabase, type DB } from './platform/db';
+import { SqliteSql, type Sql } from './platform/sql';
 import { GroupCommit } from './platform/group-commit';
 import { startHousekeeping } from './platform/housekeeping';
 import { createLogger, type Logger } from './platform/log';
@@ -53,6 +54,8 @@ export interface Relay {
   server: Server;
   app: express.Express;
   db: DB;
+  /** The same database, as the stores speak to it. */
+  sql: Sql;
   /** The pop-up URL's secret segment now (the console can rotate it). */
   readonly token: string;
   admins: Admins;
@@ -76,11 +79,12 @@ export interface Relay {
 export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   const log = options.log ?? createLogger(config.LOG_LEVEL, { phones: config.RELAY_LOG_PHONES });
   const db = openDatabase(config.RELAY_DATA_DIR);
+  const sql = new SqliteSql(db);
   const token = new PopupToken(config.RELAY_DATA_DIR, config.RELAY_VOICENTER_TOKEN);
   // One throttle for agents and administrators: failures from one address count for both.
   const throttle = new SignInThrottle();
-  const agents = new Agents(db, config.RELAY_SESSION_TTL_HOURS * HOUR, throttle);
-  const admins = new Admins(db, ADMIN_SESSION_MS, throttle);
+  const agents = new Agents(sql, config.RELAY_SESSION_TTL_HOURS * HOUR, throttle);
+  const admins = new Admins(sql, ADMIN_SESSION_MS, throttle);
   const live = new LiveEvents();
   // Checkpoints run in a worker thread; the relay's own connection never does one.
   db.pragma('wal_autocheckpoint = 0');
@@ -119,12 +123,12 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   const stale = { ringingMs: config.RELAY_RINGING_TIMEOUT_MINUTES * MINUTE, talkingMs: config.RELAY_TALKING_TIMEOUT_HOURS * HOUR };
   const otherWriters = watchOtherWriters(db, () => {
     agents.forget();
-    sockets.revalidate();
+    void sockets.revalidate();
   });
   const stopHousekeeping = startHousekeeping(
     [
       { every: 500, run: otherWriters },
-      { every: MINUTE, run: () => sockets.revalidate() },
+      { every: MINUTE, run: () => void sockets.revalidate() },
       { every: 30_000, run: () => flow.expireStale(Date.now(), stale) },
       // Agents who get nothing new still have their old messages dropped (each add drops its own).
       { every: 5_000, run: () => outbox.prune() },
@@ -135,7 +139,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   pruneLog();
 
   return {
-    server, app, db, admins, directory, agents, chain, cache, metrics, flow, sockets, outbox, log,
+    server, app, db, sql, admins, directory, agents, chain, cache, metrics, flow, sockets, outbox, log,
     get token() {
       return token.value;
     },

@@ -19,7 +19,7 @@ const rowSchema = z.object({
  */
 export async function importAgents(input: string | Readable, agents: Agents, { dryRun = false }: { dryRun?: boolean } = {}): Promise<AgentsImportPreview> {
   const report: AgentsImportPreview = { good: 0, added: 0, bad: [], generated: [] };
-  const seen = new Set(agents.list().map((a) => a.extenUser));
+  const seen = new Set((await agents.list()).map((a) => a.extenUser));
   for await (const { record, line } of csvRecords(input, ['extenuser'], (at, reason) => report.bad.push({ line: at, reason }))) {
     const row = rowSchema.safeParse(record);
     if (!row.success) {

@@ -1,7 +1,7 @@
 // Room relay/accounts/: who may sign in — agents and administrators, their passwords and sessions, sign-in throttling, secrets.
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
-import type { DB } from '../platform/db';
+import { UniqueViolation, type Sql } from '../platform/sql';
 import { checkPassword, type PasswordCheck } from './password-check';
 import { hashPassword, randomToken, sha256 } from './secrets';
 import { SignInThrottle } from './sign-in-throttle';
@@ -40,52 +40,51 @@ export class NoSuchAgentError extends Error {}
 
 /** The roster of agents (one per Voicenter extension user) and their sessions. */
 export class Agents {
-  /** Agents by extension user, for the delivery path; cleared on every change (see forget()). */
-  private readonly cache = new LRUCache<string, { agent: Agent | null }>({ max: 10_000 });
-  private readonly byExtenUser;
-  private readonly sessionByHash;
+  /**
+   * Agents by extension user, for the delivery path; cleared on every change (see forget()). The
+   * promise is kept, not its value: the messages of one agent wait on the same lookup, in order.
+   */
+  private readonly cache = new LRUCache<string, Promise<Agent | null>>({ max: 10_000 });
 
   constructor(
-    private readonly db: DB,
+    private readonly sql: Sql,
     private readonly sessionTtlMs: number,
     /** Sign-in throttling, shared with the console's administrators. */
     readonly throttle = new SignInThrottle(),
-  ) {
-    this.byExtenUser = db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE exten_user = ?');
-    this.sessionByHash = db.prepare<[string, number], AgentRow>(
-      `SELECT a.* FROM sessions s JOIN agents a ON a.id = s.agent_id
-       WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND a.enabled = 1`,
-    );
+  ) {}
+
+  private row(extenUser: string, sql: Sql = this.sql): Promise<AgentRow | undefined> {
+    return sql.get<AgentRow>('SELECT * FROM agents WHERE exten_user = ?', [extenUser]);
   }
 
   async add(extenUser: string, name: string, password: string, now = Date.now()): Promise<Agent> {
     const hash = await hashPassword(password);
     try {
-      const info = this.db
-        .prepare('INSERT INTO agents (exten_user, name, password_hash, created_at) VALUES (?, ?, ?, ?)')
-        .run(extenUser, name, hash, now);
+      const row = await this.sql.get<{ id: number }>(
+        'INSERT INTO agents (exten_user, name, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id',
+        [extenUser, name, hash, now],
+      );
       this.forget();
-      return { id: Number(info.lastInsertRowid), extenUser, name, enabled: true };
+      return { id: row!.id, extenUser, name, enabled: true };
     } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-        throw new AgentExistsError(`agent ${extenUser} already exists`);
-      }
+      if (err instanceof UniqueViolation) throw new AgentExistsError(`agent ${extenUser} already exists`);
       throw err;
     }
   }
 
-  list(): Agent[] {
-    return this.db.prepare<[], AgentRow>('SELECT * FROM agents ORDER BY exten_user').all().map(toAgent);
+  async list(): Promise<Agent[]> {
+    return (await this.sql.all<AgentRow>('SELECT * FROM agents ORDER BY exten_user')).map(toAgent);
   }
 
-  get(extenUser: string): Agent | undefined {
+  async get(extenUser: string): Promise<Agent | undefined> {
     let cached = this.cache.get(extenUser);
     if (!cached) {
-      const row = this.byExtenUser.get(extenUser);
-      cached = { agent: row ? toAgent(row) : null };
+      cached = this.row(extenUser).then((row) => (row ? toAgent(row) : null));
       this.cache.set(extenUser, cached);
+      // A failed read is not remembered: the next message asks again.
+      cached.catch(() => this.cache.delete(extenUser));
     }
-    return cached.agent ?? undefined;
+    return (await cached) ?? undefined;
   }
 
   /** Drops cached agents; called after any change to the roster, here or by another process. */
@@ -94,65 +93,66 @@ export class Agents {
   }
 
   /** Removes the agent; its sessions go with it (the relay closes their sockets at once). */
-  remove(extenUser: string): void {
-    const info = this.db.prepare('DELETE FROM agents WHERE exten_user = ?').run(extenUser);
+  async remove(extenUser: string): Promise<void> {
+    const changes = await this.sql.run('DELETE FROM agents WHERE exten_user = ?', [extenUser]);
     this.forget();
-    if (info.changes === 0) throw new NoSuchAgentError(`no agent ${extenUser}`);
+    if (changes === 0) throw new NoSuchAgentError(`no agent ${extenUser}`);
   }
 
   /** Renames, enables or disables an agent; disabling ends its sessions (the relay closes their sockets). */
-  update(extenUser: string, change: { name?: string; enabled?: boolean }): Agent {
-    const agent = this.byExtenUser.get(extenUser);
-    if (!agent) throw new NoSuchAgentError(`no agent ${extenUser}`);
-    this.db.transaction(() => {
-      if (change.name !== undefined) this.db.prepare('UPDATE agents SET name = ? WHERE id = ?').run(change.name, agent.id);
+  async update(extenUser: string, change: { name?: string; enabled?: boolean }): Promise<Agent> {
+    const updated = await this.sql.transaction(async (tx) => {
+      const agent = await this.row(extenUser, tx);
+      if (!agent) throw new NoSuchAgentError(`no agent ${extenUser}`);
+      if (change.name !== undefined) await tx.run('UPDATE agents SET name = ? WHERE id = ?', [change.name, agent.id]);
       if (change.enabled !== undefined) {
-        this.db.prepare('UPDATE agents SET enabled = ? WHERE id = ?').run(change.enabled ? 1 : 0, agent.id);
-        if (!change.enabled) this.db.prepare('DELETE FROM sessions WHERE agent_id = ?').run(agent.id);
+        await tx.run('UPDATE agents SET enabled = ? WHERE id = ?', [change.enabled ? 1 : 0, agent.id]);
+        if (!change.enabled) await tx.run('DELETE FROM sessions WHERE agent_id = ?', [agent.id]);
       }
-    })();
+      return (await this.row(extenUser, tx))!;
+    });
     this.forget();
-    return toAgent(this.byExtenUser.get(extenUser)!);
+    return toAgent(updated);
   }
 
   /** Sets a new password and ends every session of the agent. */
   async setPassword(extenUser: string, password: string): Promise<void> {
     const hash = await hashPassword(password);
-    this.db.transaction(() => {
-      const agent = this.byExtenUser.get(extenUser);
+    await this.sql.transaction(async (tx) => {
+      const agent = await this.row(extenUser, tx);
       if (!agent) throw new NoSuchAgentError(`no agent ${extenUser}`);
-      this.db
-        .prepare('UPDATE agents SET password_hash = ? WHERE id = ?')
-        .run(hash, agent.id);
-      this.db.prepare('DELETE FROM sessions WHERE agent_id = ?').run(agent.id);
-    })();
+      await tx.run('UPDATE agents SET password_hash = ? WHERE id = ?', [hash, agent.id]);
+      await tx.run('DELETE FROM sessions WHERE agent_id = ?', [agent.id]);
+    });
     this.throttle.forgetAccount(`agent:${extenUser}`);
   }
 
   /** Trades extension user and password for a session token. Failures from `ip` slow it down (SignInThrottle). */
   async signIn(extenUser: string, password: string, ip?: string, now = Date.now()): Promise<SignInResult> {
-    const check = await checkPassword(this.throttle, 'agent', extenUser, this.byExtenUser.get(extenUser), password, ip);
+    const check = await checkPassword(this.throttle, 'agent', extenUser, await this.row(extenUser), password, ip);
     if (!check.ok) return check;
     const { row } = check;
     if (row.enabled !== 1) return { ok: false, code: 'UNAUTHORIZED' };
     const token = randomToken();
     const expiresAt = now + this.sessionTtlMs;
-    this.db.transaction(() => {
-      this.db
-        .prepare('INSERT INTO sessions (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
-        .run(sha256(token), row.id, now, expiresAt);
-      this.db.prepare('DELETE FROM sessions WHERE expires_at <= ? OR revoked_at IS NOT NULL').run(now);
-    })();
+    await this.sql.transaction(async (tx) => {
+      await tx.run('INSERT INTO sessions (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)', [sha256(token), row.id, now, expiresAt]);
+      await tx.run('DELETE FROM sessions WHERE expires_at <= ? OR revoked_at IS NOT NULL', [now]);
+    });
     return { ok: true, token, expiresAt, agent: toAgent(row) };
   }
 
   /** The agent a live session belongs to; undefined when unknown, expired, revoked or disabled. */
-  session(tokenHash: string, now = Date.now()): Agent | undefined {
-    const row = this.sessionByHash.get(tokenHash, now);
+  async session(tokenHash: string, now = Date.now()): Promise<Agent | undefined> {
+    const row = await this.sql.get<AgentRow>(
+      `SELECT a.* FROM sessions s JOIN agents a ON a.id = s.agent_id
+       WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND a.enabled = 1`,
+      [tokenHash, now],
+    );
     return row ? toAgent(row) : undefined;
   }
 
-  signOut(tokenHash: string, now = Date.now()): void {
-    this.db.prepare('UPDATE sessions SET revoked_at = ? WHERE token_hash = ?').run(now, tokenHash);
+  async signOut(tokenHash: string, now = Date.now()): Promise<void> {
+    await this.sql.run('UPDATE sessions SET revoked_at = ? WHERE token_hash = ?', [now, tokenHash]);
   }
 }

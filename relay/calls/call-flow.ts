@@ -120,9 +120,16 @@ export class CallFlow {
     return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
   }
 
-  /** Hands the message to the push room for the agent of this extension user; unknown and disabled agents get nothing. */
+  /**
+   * Hands the message to the push room for the agent of this extension user; unknown and disabled
+   * agents get nothing. Messages for one agent keep their order (Agents.get shares one lookup).
+   */
   private deliver(extenUser: string, message: Unsequenced<SequencedMessage>): void {
-    const agent = this.options.agents.get(extenUser);
-    if (agent?.enabled) this.options.deliver(agent.id, message);
+    this.options.agents.get(extenUser).then(
+      (agent) => {
+        if (agent?.enabled) this.options.deliver(agent.id, message);
+      },
+      (err: unknown) => this.options.log.error({ agent: extenUser, err: (err as Error).message }, 'could not read the agent: message not delivered'),
+    );
   }
 }

@@ -17,6 +17,7 @@ import { ImportError, importContacts } from '../lookup/contacts-import';
 import { Directory } from '../lookup/directory';
 import { ConfigError, loadConfig, type Config } from '../platform/config';
 import { openDatabase } from '../platform/db';
+import { openStore } from '../platform/store';
 import { SchemaError } from '../platform/schema';
 import { dbCommand } from './db';
 
@@ -48,10 +49,11 @@ export interface CliIo {
 
 class UsageError extends Error {}
 
-/** Several relays on PostgreSQL and Redis (issue 12) are under way: only the schema commands work on them yet. */
+/** Several relays on PostgreSQL and Redis (issue 12) are under way: these commands work on PostgreSQL already. */
+const ON_POSTGRES = new Set(['db', 'agents', 'admin']);
 export const CLUSTER_NOT_READY =
-  'RELAY_DATABASE_URL, RELAY_REDIS_URL: running several relays is not finished in this version. The PostgreSQL schema, ' +
-  '`db migrate` and `db copy --to <url>` work; unset both to run the embedded relay.';
+  'RELAY_DATABASE_URL, RELAY_REDIS_URL: running several relays is not finished in this version. The PostgreSQL schema ' +
+  'and `db`, `agents` and `admin` commands work on it; unset both to run the embedded relay.';
 
 async function agentsCommand(config: Config, args: string[], io: CliIo): Promise<number | void> {
   const { values, positionals } = parseArgs({
@@ -60,12 +62,12 @@ async function agentsCommand(config: Config, args: string[], io: CliIo): Promise
     options: { name: { type: 'string' }, password: { type: 'string' }, 'passwords-to': { type: 'string' } },
   });
   const [action, extenUser] = positionals;
-  const db = openDatabase(config.RELAY_DATA_DIR);
-  const agents = new Agents(db, config.RELAY_SESSION_TTL_HOURS * 3_600_000);
+  const store = await openStore(config);
+  const agents = new Agents(store.sql, config.RELAY_SESSION_TTL_HOURS * 3_600_000);
   try {
     if (action === 'import') return await agentsImport(agents, extenUser, values['passwords-to'], io);
     if (action === 'list') {
-      for (const a of agents.list()) io.out(`${a.extenUser}\t${a.name}\t${a.enabled ? 'enabled' : 'disabled'}`);
+      for (const a of await agents.list()) io.out(`${a.extenUser}\t${a.name}\t${a.enabled ? 'enabled' : 'disabled'}`);
       return;
     }
     if (!extenUser) throw new UsageError(`agents ${action ?? ''}: which extension user?`);
@@ -80,7 +82,7 @@ async function agentsCommand(config: Config, args: string[], io: CliIo): Promise
       io.out(`Added agent ${extenUser}.`);
       if (!values.password) io.out(`Password: ${password}`);
     } else if (action === 'remove') {
-      agents.remove(extenUser);
+      await agents.remove(extenUser);
       io.out(`Removed agent ${extenUser}; its sessions are ended.`);
     } else if (action === 'passwd') {
       const password = values.password ?? newPassword();
@@ -91,7 +93,7 @@ async function agentsCommand(config: Config, args: string[], io: CliIo): Promise
       throw new UsageError(`unknown agents command: ${action}`);
     }
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -173,14 +175,14 @@ async function adminCommand(config: Config, args: string[], io: CliIo): Promise<
     options: { user: { type: 'string', default: FIRST_ADMIN }, password: { type: 'string' } },
   });
   if (positionals[0] !== 'passwd') throw new UsageError('admin passwd [--user NAME] [--password PW]');
-  const db = openDatabase(config.RELAY_DATA_DIR);
+  const store = await openStore(config);
   try {
     const password = values.password ?? newPassword();
-    await new Admins(db, 0).setPassword(values.user, password);
+    await new Admins(store.sql, 0).setPassword(values.user, password);
     io.out(`New console password set for ${values.user}; its console sessions are ended.`);
     if (!values.password) io.out(`Password: ${password}`);
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -217,7 +219,7 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Cli
     if (!run) throw new UsageError(`unknown command: ${command}`);
     const { config, unknown } = loadConfig(env);
     for (const key of unknown) io.err(`warning: unknown setting ${key} is ignored`);
-    if (config.RELAY_DATABASE_URL && command !== 'db') throw new ConfigError(CLUSTER_NOT_READY);
+    if (config.RELAY_DATABASE_URL && !ON_POSTGRES.has(command)) throw new ConfigError(CLUSTER_NOT_READY);
     return (await run(config, rest, { ...io, env })) ?? 0;
   } catch (err) {
     io.err(explain(err));

@@ -46,20 +46,20 @@ export function apiRouter({ agents, allowedOrigins, onSessionsChanged, log }: Ap
 
   // Whether a session still holds: the extension asks after the WebSocket handshake was refused
   // (a browser sees only "1006"), to tell "signed out" from "relay unreachable".
-  router.get('/sessions/current', (req, res) => {
+  router.get('/sessions/current', async (req, res) => {
     const token = bearerToken(req);
-    const agent = token ? agents.session(sha256(token)) : undefined;
+    const agent = token ? await agents.session(sha256(token)) : undefined;
     if (!agent) return sendError(res, 'UNAUTHORIZED', 'this session is unknown, expired or revoked: sign in again');
     res.set('Cache-Control', 'no-store').json({ agent: { extenUser: agent.extenUser, name: agent.name } });
   });
 
-  router.delete('/sessions/current', (req, res) => {
+  router.delete('/sessions/current', async (req, res) => {
     const token = bearerToken(req);
     if (!token) {
       sendError(res, 'UNAUTHORIZED', 'send Authorization: Bearer <session token>');
       return;
     }
-    agents.signOut(sha256(token));
+    await agents.signOut(sha256(token));
     onSessionsChanged();
     res.status(204).end();
   });

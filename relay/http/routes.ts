@@ -52,7 +52,7 @@ export function createHttpApp(p: HttpParts): express.Express {
       log,
     }),
   );
-  app.use('/api', apiRouter({ agents: p.agents, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, onSessionsChanged: () => p.sockets.revalidate(), log }));
+  app.use('/api', apiRouter({ agents: p.agents, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, onSessionsChanged: () => void p.sockets.revalidate(), log }));
   app.use(serveConsole());
   app.use((_req, res) => sendError(res, 'NOT_FOUND', 'not found'));
   app.use(errorHandler(log));

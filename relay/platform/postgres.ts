@@ -4,6 +4,10 @@ import { POSTGRES_MIGRATIONS, refuseNewer, SchemaError } from './schema';
 /** Several relays may start at once: one migrates, the others wait (a session-wide advisory lock). */
 const MIGRATION_LOCK = 0x5c7e_e9_0f;
 
+const INT8 = 20;
+/** Times are milliseconds and ids far below 2^53: BIGINT and COUNT(*) come back as numbers, as from SQLite. */
+const getTypeParser = ((oid: number) => (oid === INT8 ? (value: string) => Number(value) : (pg.types.getTypeParser(oid) as (value: string) => unknown))) as typeof pg.types.getTypeParser;
+
 /** The database URL with its password hidden, for messages and logs. */
 export function redactUrl(url: string): string {
   try {
@@ -17,7 +21,7 @@ export function redactUrl(url: string): string {
 
 /** A pool on RELAY_DATABASE_URL; a failure to reach it names the setting, never the password. */
 export async function connectPostgres(url: string): Promise<pg.Pool> {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, types: { getTypeParser } });
   // An idle client whose server went away must not crash the relay.
   pool.on('error', () => undefined);
   try {

@@ -88,8 +88,24 @@ export class AgentSockets {
     const token = offered.find((p) => p.startsWith(AUTH_PROTOCOL_PREFIX))?.slice(AUTH_PROTOCOL_PREFIX.length);
     if (!offered.includes(PROTOCOL) || !token) return refuse(401, 'Unauthorized');
     const tokenHash = sha256(token);
-    const agent = this.options.agents.session(tokenHash);
-    if (!agent) return refuse(401, 'Unauthorized');
+    // Node hands an upgraded socket over without an error listener: a reset while the session is read must not crash the relay.
+    const ignore = () => socket.destroy();
+    socket.on('error', ignore);
+    this.options.agents.session(tokenHash).finally(() => socket.off('error', ignore)).then(
+      (agent) => {
+        if (socket.destroyed) return;
+        if (!agent) return refuse(401, 'Unauthorized');
+        this.upgrade(req, socket, head, agent, tokenHash, refuse);
+      },
+      (err: unknown) => {
+        this.options.log.error({ err: (err as Error).message }, 'could not read the session: websocket refused');
+        refuse(503, 'Service Unavailable');
+      },
+    );
+  }
+
+  /** Checked after the session was read, with no wait before the socket counts: the limit holds for parallel upgrades. */
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, agent: Agent, tokenHash: string, refuse: (status: number, reason: string) => void): void {
     if ((this.byAgent.get(agent.id)?.size ?? 0) >= this.options.maxSocketsPerAgent) return refuse(429, 'Too Many Requests');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.accept(ws, agent, tokenHash);
@@ -159,15 +175,20 @@ export class AgentSockets {
   }
 
   /** Closes every socket whose session is no longer valid (signed out, revoked, agent removed). */
-  revalidate(now = Date.now()): void {
+  async revalidate(now = Date.now()): Promise<void> {
+    const checks: Promise<void>[] = [];
     for (const set of this.byAgent.values()) {
       for (const ws of set) {
         const conn = this.connections.get(ws);
-        if (conn && !this.options.agents.session(conn.tokenHash, now)) {
-          ws.close(ERRORS.SESSION_ENDED.close, 'session ended');
-        }
+        if (!conn) continue;
+        checks.push(
+          this.options.agents.session(conn.tokenHash, now).then((agent) => {
+            if (!agent) ws.close(ERRORS.SESSION_ENDED.close, 'session ended');
+          }),
+        );
       }
     }
+    await Promise.all(checks);
   }
 
   /** How many agents and sockets are connected. */

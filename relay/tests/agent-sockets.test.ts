@@ -5,6 +5,7 @@ import { AUTH_PROTOCOL_PREFIX, PROTOCOL } from '../../shared/messages';
 import { Agents } from '../accounts/agents';
 import { EXTENSION_ID } from '../platform/config';
 import { openDatabase } from '../platform/db';
+import { SqliteSql } from '../platform/sql';
 import { AgentClient, signIn, startRelay, type TestRelay } from './helpers';
 
 let relay: TestRelay;
@@ -81,7 +82,7 @@ describe('WebSocket /ws', () => {
       const other = await AgentClient.connect(relay, await signIn(relay, 'A1', 'pw-one'));
       // What `agents passwd` does: its own connection to the same database file.
       const cliDb = openDatabase(relay.dataDir);
-      await new Agents(cliDb, 3_600_000).setPassword('A2', 'pw-two-new');
+      await new Agents(new SqliteSql(cliDb), 3_600_000).setPassword('A2', 'pw-two-new');
       cliDb.close();
       expect(await Promise.all([c1.closed(), c2.closed()])).toEqual([4001, 4001]);
       // The other agent stays connected: it still gets heartbeats after A2's sockets closed.

@@ -156,7 +156,7 @@ describe('the console API', () => {
         body: JSON.stringify({ extenUser: 'X1' }),
       });
       expect(res.status).toBe(403);
-      expect(relay.agents.get('X1')).toBeUndefined();
+      expect(await relay.agents.get('X1')).toBeUndefined();
     });
 
     it('ends the session on sign-out and when the password changes', async () => {
@@ -259,7 +259,7 @@ describe('the console API', () => {
       const csv = 'extenUser,name,password\nIMP1,Dana,\nIMP2,Avi,pw-two\nbad user,X,\n';
       const preview = (await c.call('/agents/import?dryRun=1', { method: 'POST', body: csv, type: 'text/csv' })).body;
       expect(preview).toMatchObject({ good: 2, added: 0, bad: [{ line: 4 }], generated: [] });
-      expect(relay.agents.get('IMP1')).toBeUndefined();
+      expect(await relay.agents.get('IMP1')).toBeUndefined();
       const done = (await c.call('/agents/import', { method: 'POST', body: csv, type: 'text/csv' })).body;
       expect(done).toMatchObject({ good: 2, added: 2, bad: [{ line: 4 }] });
       expect(done.generated).toHaveLength(1);

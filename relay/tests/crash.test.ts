@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agents } from '../accounts/agents';
 import { openDatabase } from '../platform/db';
+import { SqliteSql } from '../platform/sql';
 import { AgentClient, signIn } from './helpers';
 
 let child: ChildProcess | undefined;
@@ -35,7 +36,7 @@ describe('kill -9 under traffic', () => {
   it('loses nothing Voicenter was answered for, and starts again without repair', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'crash-'));
     const setup = openDatabase(dataDir);
-    await new Agents(setup, 3_600_000).add('A1', '', 'pw');
+    await new Agents(new SqliteSql(setup), 3_600_000).add('A1', '', 'pw');
     setup.close();
     const { child: relay, popupUrl, base } = await startRelayProcess(dataDir);
     const agent = await AgentClient.connect({ url: base }, await signIn({ url: base }, 'A1', 'pw'));

@@ -47,7 +47,7 @@ describe('an extension that does not read', () => {
     const reader = await AgentClient.connect(relay, token);
     const stalled = await AgentClient.connect(relay, token);
     (stalled.ws as unknown as { _socket: Socket })._socket.pause();
-    const agentId = relay.agents.get('A1')!.id;
+    const agentId = (await relay.agents.get('A1'))!.id;
     const big = JSON.stringify({ type: 'ping', time: 0, pad: 'x'.repeat(256 * 1024) });
     let sends = 0;
     // Keep sending until the relay lets go of the stalled socket (the kernel takes some first).

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
+import { openStore, type Store } from '../platform/store';
 
 /**
  * The machine's PostgreSQL for cluster tests: a fresh database per test file, dropped after.
@@ -38,4 +42,20 @@ export async function freshPostgres(): Promise<TestDatabase | null> {
       await again.end();
     },
   };
+}
+
+/** The engines a store test runs on: the embedded file always, PostgreSQL when reachable (see freshPostgres). */
+export const ENGINES = ['sqlite', 'postgres'] as const;
+
+/**
+ * A store of that engine, empty, for one test: a fresh SQLite file, or the test file's PostgreSQL
+ * database with every relay table emptied. `null` when PostgreSQL is skipped (said once, above).
+ */
+export async function emptyStore(engine: (typeof ENGINES)[number], database: TestDatabase | null): Promise<Store | null> {
+  if (engine === 'sqlite') return openStore({ RELAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'store-')), RELAY_DATABASE_URL: undefined });
+  if (!database) return null;
+  const store = await openStore({ RELAY_DATA_DIR: '', RELAY_DATABASE_URL: database.url });
+  const tables = await store.sql.all<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'relay_schema'");
+  await store.sql.run(`TRUNCATE ${tables.map((t) => t.name).join(', ')} RESTART IDENTITY CASCADE`);
+  return store;
 }

@@ -15,7 +15,7 @@ const newPasswordSchema = z.object({ password: passwordSchema.optional() });
 /** The Agents page: the same rules as `npm run relay -- agents …`. */
 export function agentRoutes(relay: ConsoleOptions, json: express.RequestHandler): express.Router {
   const router = express.Router();
-  router.get('/agents', (_req, res) => void res.json(floorAgents(relay)));
+  router.get('/agents', async (_req, res) => void res.json(await floorAgents(relay)));
   router.post('/agents', json, async (req, res) => {
     const parsed = newAgentSchema.safeParse(req.body);
     if (!parsed.success) return invalid(res, parsed.error);
@@ -29,12 +29,12 @@ export function agentRoutes(relay: ConsoleOptions, json: express.RequestHandler)
     relay.log.info({ agent: parsed.data.extenUser, admin: adminOf(res).username }, 'agent added in the console');
     res.status(201).json({ extenUser: parsed.data.extenUser, password: parsed.data.password ? undefined : password });
   });
-  router.patch('/agents/:extenUser', json, (req, res) => {
+  router.patch('/agents/:extenUser', json, async (req, res) => {
     const parsed = agentChangeSchema.safeParse(req.body);
     if (!parsed.success) return invalid(res, parsed.error);
     try {
-      const agent = relay.agents.update(String(req.params.extenUser), parsed.data);
-      if (parsed.data.enabled === false) relay.sockets.revalidate();
+      const agent = await relay.agents.update(String(req.params.extenUser), parsed.data);
+      if (parsed.data.enabled === false) await relay.sockets.revalidate();
       relay.log.info({ agent: agent.extenUser, change: parsed.data, admin: adminOf(res).username }, 'agent changed in the console');
       res.json(agent);
     } catch (err) {
@@ -52,7 +52,7 @@ export function agentRoutes(relay: ConsoleOptions, json: express.RequestHandler)
       if (err instanceof NoSuchAgentError) return sendError(res, 'NOT_FOUND', err.message);
       throw err;
     }
-    relay.sockets.revalidate();
+    await relay.sockets.revalidate();
     res.json({ password: given.data.password ? undefined : password });
   });
   // Agents in bulk, like contacts: a preview first (?dryRun=1), then the import; generated passwords come back once.

@@ -13,24 +13,28 @@ const BURST_MS = 100;
 /** The Live page: agents and calls now, then again on every change (server-sent events). */
 export function floorRoutes(relay: ConsoleOptions): express.Router {
   const router = express.Router();
-  const floor = (): Floor => ({ agents: floorAgents(relay), calls: relay.calls.openCalls() });
+  const floor = async (): Promise<Floor> => ({ agents: await floorAgents(relay), calls: relay.calls.openCalls() });
   let liveViews = 0;
-  router.get('/floor', (_req, res) => void res.json(floor()));
+  router.get('/floor', async (_req, res) => void res.json(await floor()));
   router.get('/floor/events', (req, res) => {
     if (liveViews >= MAX_LIVE_VIEWS) return sendError(res, 'TOO_MANY', 'too many live views open');
     liveViews++;
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-    const push = () => res.write(`event: floor\ndata: ${JSON.stringify(floor())}\n\n`);
+    const push = () =>
+      floor().then(
+        (now) => void (res.writableEnded || res.write(`event: floor\ndata: ${JSON.stringify(now)}\n\n`)),
+        (err: unknown) => relay.log.error({ err: (err as Error).message }, 'live view: could not read the floor'),
+      );
     let pending: NodeJS.Timeout | undefined;
     const unsubscribe = relay.on('change', () => {
       pending ??= setTimeout(() => {
         pending = undefined;
-        push();
+        void push();
       }, BURST_MS);
     });
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), LIVE_KEEPALIVE_MS);
     const stopping = relay.on('shutdown', () => res.end());
-    push();
+    void push();
     req.on('close', () => {
       liveViews--;
       unsubscribe();

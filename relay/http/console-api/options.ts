@@ -44,9 +44,10 @@ export function invalid(res: Response, err: z.ZodError | string): void {
 export const adminOf = (res: Response): Admin => res.locals.admin as Admin;
 
 /** Every agent on the roster with its connections. */
-export function floorAgents(relay: Pick<ConsoleOptions, 'agents' | 'sockets'>): FloorAgent[] {
+export async function floorAgents(relay: Pick<ConsoleOptions, 'agents' | 'sockets'>): Promise<FloorAgent[]> {
+  const agents = await relay.agents.list();
   const connected = relay.sockets.connected();
-  return relay.agents.list().map((a) => {
+  return agents.map((a) => {
     const c = connected.get(a.id);
     return { extenUser: a.extenUser, name: a.name, enabled: a.enabled, browsers: c?.sockets ?? 0, since: c?.since ?? null };
   });

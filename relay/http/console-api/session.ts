@@ -31,9 +31,9 @@ export function signInHandler(admins: Admins, log: Logger): RequestHandler {
 
 /** Everything after it needs a signed-in administrator (res.locals.admin, res.locals.sessionToken). */
 export function requireAdmin(admins: Admins): RequestHandler {
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const token = parseCookies(req.headers.cookie ?? '')[CONSOLE_SESSION_COOKIE];
-    const admin = token ? admins.session(token) : undefined;
+    const admin = token ? await admins.session(token) : undefined;
     if (!admin) return sendError(res, 'UNAUTHORIZED', 'sign in to the console');
     res.locals.admin = admin;
     res.locals.sessionToken = token;
@@ -45,8 +45,8 @@ export function requireAdmin(admins: Admins): RequestHandler {
 export function sessionRoutes(admins: Admins): express.Router {
   const router = express.Router();
   router.get('/session', (_req, res) => void res.json({ username: adminOf(res).username }));
-  router.delete('/session', (_req, res) => {
-    admins.signOut(res.locals.sessionToken as string);
+  router.delete('/session', async (_req, res) => {
+    await admins.signOut(res.locals.sessionToken as string);
     res.clearCookie(CONSOLE_SESSION_COOKIE, { path: '/' }).status(204).end();
   });
   return router;

@@ -1,0 +1,155 @@
+import type Database from 'better-sqlite3';
+import type pg from 'pg';
+
+/**
+ * One way to speak to the relay's database, whichever engine holds it: the embedded SQLite file
+ * (the default) or PostgreSQL (several relays). Queries are written once, with `?` placeholders,
+ * in the SQL both engines read; where they differ, `engine` says which one is listening.
+ * SQLite answers at once (its promises are already settled); PostgreSQL over the network.
+ */
+export interface Sql {
+  readonly engine: 'sqlite' | 'postgres';
+  all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  get<T>(sql: string, params?: readonly unknown[]): Promise<T | undefined>;
+  /** Runs a statement; resolves to the number of rows it changed. */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+  /** Runs `fn` in one transaction: all of it or none of it. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+}
+
+/** A row broke a UNIQUE rule (the same in both engines' words). */
+export class UniqueViolation extends Error {}
+
+const isUnique = (err: unknown) => {
+  const code = (err as { code?: unknown }).code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+};
+
+const translated = (err: unknown): Error => (isUnique(err) ? new UniqueViolation((err as Error).message) : (err as Error));
+
+/** A synchronous SQLite call as a settled promise, its error in the engines' common words. */
+function settled<T>(f: () => T): Promise<T> {
+  try {
+    return Promise.resolve(f());
+  } catch (err) {
+    return Promise.reject(translated(err));
+  }
+}
+
+/** `?` → `$1, $2, …` for PostgreSQL. The relay's queries never hold a `?` inside a string. */
+const numbered = (sql: string) => {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+};
+
+/**
+ * The embedded engine. Statements are prepared once and kept. A transaction holds the one
+ * connection: queries from elsewhere wait until it ends, so nothing slips into it between awaits.
+ */
+export class SqliteSql implements Sql {
+  readonly engine = 'sqlite';
+  private readonly statements = new Map<string, Database.Statement>();
+  private busy: Promise<void> | null = null;
+
+  constructor(readonly db: Database.Database) {}
+
+  private statement(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    if (this.busy) return this.busy.then(() => this.all(sql, params));
+    return settled(() => this.statement(sql).all(...params) as T[]);
+  }
+
+  get<T>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> {
+    if (this.busy) return this.busy.then(() => this.get(sql, params));
+    return settled(() => this.statement(sql).get(...params) as T | undefined);
+  }
+
+  run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    if (this.busy) return this.busy.then(() => this.run(sql, params));
+    return settled(() => this.statement(sql).run(...params).changes);
+  }
+
+  async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    while (this.busy) await this.busy;
+    let done!: () => void;
+    this.busy = new Promise((resolve) => (done = resolve));
+    const inside = this.inside();
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      const result = await fn(inside);
+      this.db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw translated(err);
+    } finally {
+      this.busy = null;
+      done();
+    }
+  }
+
+  /** The same connection, for the transaction's own queries (they do not wait for themselves). */
+  private inside(): Sql {
+    return {
+      engine: 'sqlite',
+      all: <T>(sql: string, params: readonly unknown[] = []) => settled(() => this.statement(sql).all(...params) as T[]),
+      get: <T>(sql: string, params: readonly unknown[] = []) => settled(() => this.statement(sql).get(...params) as T | undefined),
+      run: (sql, params = []) => settled(() => this.statement(sql).run(...params).changes),
+      transaction: (fn) => fn(this.inside()),
+    };
+  }
+}
+
+/** PostgreSQL through a `pg` pool; a transaction takes one client of the pool for its whole length. */
+export class PostgresSql implements Sql {
+  readonly engine = 'postgres';
+
+  constructor(
+    private readonly client: pg.Pool | pg.PoolClient,
+    private readonly inTransaction = false,
+  ) {}
+
+  async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    try {
+      return (await this.client.query(numbered(sql), params as unknown[])).rows as T[];
+    } catch (err) {
+      throw translated(err);
+    }
+  }
+
+  async get<T>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> {
+    return (await this.all<T>(sql, params))[0];
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    try {
+      return (await this.client.query(numbered(sql), params as unknown[])).rowCount ?? 0;
+    } catch (err) {
+      throw translated(err);
+    }
+  }
+
+  async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    const client = await (this.client as pg.Pool).connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(new PostgresSql(client, true));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw translated(err);
+    } finally {
+      client.release();
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import type { Config } from './config';
+import { openDatabase, type DB } from './db';
+import { connectPostgres, migratePostgres } from './postgres';
+import { PostgresSql, SqliteSql, type Sql } from './sql';
+
+/** Where the relay keeps what lasts: the embedded SQLite file, or PostgreSQL when RELAY_DATABASE_URL is set. */
+export interface Store {
+  sql: Sql;
+  /** The SQLite connection itself, for what only the embedded engine has (WAL checkpoints, group commits). */
+  sqlite: DB | null;
+  close(): Promise<void>;
+}
+
+/** Opens the store the settings name, bringing its schema up to date (refusing a newer one). */
+export async function openStore(config: Pick<Config, 'RELAY_DATA_DIR' | 'RELAY_DATABASE_URL'>): Promise<Store> {
+  if (!config.RELAY_DATABASE_URL) return embeddedStore(openDatabase(config.RELAY_DATA_DIR));
+  const pool = await connectPostgres(config.RELAY_DATABASE_URL);
+  try {
+    await migratePostgres(pool);
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+  return { sql: new PostgresSql(pool), sqlite: null, close: () => pool.end() };
+}
+
+export function embeddedStore(db: DB): Store {
+  return {
+    sql: new SqliteSql(db),
+    sqlite: db,
+    close: () => Promise.resolve(void db.close()),
+  };
+}
