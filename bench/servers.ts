@@ -21,7 +21,7 @@ import { benchAgent, benchToken } from './names';
 async function relay(agents: number, contacts: number): Promise<void> {
   // Every agent and the load generator share one address here (loopback): no per-address cap.
   const config = makeConfig({ HOST: '127.0.0.1', PORT: 0, RELAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-relay-')), RELAY_MAX_CONNECTIONS_PER_IP: 1_000_000 });
-  const r = createRelay(config, { log: pino({ level: 'silent' }) });
+  const r = await createRelay(config, { log: pino({ level: 'silent' }) });
   // Seeded directly: signing in a thousand agents through scrypt would take a minute.
   const hash = await hashPassword('bench');
   const now = Date.now();
@@ -32,10 +32,10 @@ async function relay(agents: number, contacts: number): Promise<void> {
       const id = addAgent.run(benchAgent(i), `Agent ${i}`, hash, now).lastInsertRowid;
       addSession.run(sha256(benchToken(i)), id, now, now + 86_400_000);
     }
-    for (let i = 0; i < contacts; i++) {
-      r.directory.upsert({ id: `c${i}`, name: `Contact ${i}`, company: `Company ${i % 100}`, url: '', phones: [`05${String(i).padStart(8, '0')}`] });
-    }
   })();
+  await r.directory.upsertAll(
+    Array.from({ length: contacts }, (_, i) => ({ id: `c${i}`, name: `Contact ${i}`, company: `Company ${i % 100}`, url: '', phones: [`05${String(i).padStart(8, '0')}`] })),
+  );
   r.server.listen(0, '127.0.0.1', () => {
     const { port } = r.server.address() as AddressInfo;
     console.log(JSON.stringify({ url: `http://127.0.0.1:${port}`, popupUrl: `http://127.0.0.1:${port}/voicenter/${r.token}` }));

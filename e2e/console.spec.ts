@@ -98,7 +98,7 @@ test.describe('the supervisor console', () => {
     await page.getByRole('button', { name: 'Preview' }).click();
     await expect(page.getByText('1 rows ready to import; 1 bad rows will be left out.')).toBeVisible();
     await expect(page.getByRole('table', { name: 'Bad rows' })).toContainText('3no phone number');
-    expect(relay.directory.search('Noa')).toEqual([]);
+    expect(await relay.directory.search('Noa')).toEqual([]);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await expect(page.getByText('Imported: 1 new, 0 updated; 1 bad rows left out.')).toBeVisible();
     await expect(page.getByRole('table', { name: 'Contacts' })).toContainText('Noa Bar');

@@ -39,10 +39,10 @@ export async function serviceWorker(context: BrowserContext): Promise<Worker> {
 export async function seed(relay: TestRelay, crmUrl: string): Promise<void> {
   await relay.agents.add('KGpK4iWq', 'Dana Cohen', 'dana-pass');
   await relay.agents.add('Avi01', 'Avi Levi', 'avi-pass');
-  relay.directory.upsert({
+  await relay.directory.upsert({
     id: 'c-1', name: 'Nikita Karpushin', company: 'Voicenter', url: `${crmUrl}/contacts/1`, phones: ['0722776772'],
   });
-  relay.directory.upsert({ id: 'c-2', name: 'דנה כהן', company: 'חברה בע"מ', url: '', phones: ['0501234567'] });
+  await relay.directory.upsert({ id: 'c-2', name: 'דנה כהן', company: 'חברה בע"מ', url: '', phones: ['0501234567'] });
 }
 
 export const test = base.extend<Fixtures>({

@@ -53,7 +53,7 @@ test.describe('opening the CRM page', () => {
   });
 
   test('a URL that is not http(s) is never opened', async ({ context, extensionId, relay }) => {
-    relay.directory.upsert({ id: 'js', name: 'Evil', company: '', url: 'javascript:alert(1)', phones: ['0531111111'] });
+    await relay.directory.upsert({ id: 'js', name: 'Evil', company: '', url: 'javascript:alert(1)', phones: ['0531111111'] });
     const options = await signInThroughOptions(context, extensionId, relay);
     await expect(options.getByText('Connected', { exact: true })).toBeVisible();
     await ring(relay, { ivrid: 'e2e-js', phone: '0531111111' });

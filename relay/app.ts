@@ -75,8 +75,7 @@ export interface Relay {
 }
 
 /** Builds the relay (HTTP app, WebSocket server, database) without listening. */
-/** Builds the relay (HTTP app, WebSocket server, database) without listening. */
-export function createRelay(config: Config, options: RelayOptions = {}): Relay {
+export async function createRelay(config: Config, options: RelayOptions = {}): Promise<Relay> {
   const log = options.log ?? createLogger(config.LOG_LEVEL, { phones: config.RELAY_LOG_PHONES });
   const db = openDatabase(config.RELAY_DATA_DIR);
   const sql = new SqliteSql(db);
@@ -91,7 +90,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   const checkpointer = new Checkpointer(db.name, CHECKPOINT_MS, (message) => log.error({ err: message }, 'WAL checkpoint failed'));
   const commits = new GroupCommit(db);
   const outbox = new Outbox(REPLAY_WINDOW_MS);
-  const lines = new LineNames(db);
+  const lines = await LineNames.load(sql);
   const calls = new CallTracker(db, commits, lines.name);
   const lookup = options.lookup ?? loadLookupConfig(config.RELAY_CONFIG);
   // Read at scrape time, once the sockets and the chain below exist.
@@ -102,7 +101,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
     maxSocketsPerAgent: config.RELAY_MAX_SOCKETS_PER_AGENT, maxMessagesPerMinute: config.RELAY_MAX_MESSAGES_PER_MINUTE,
     onChange: live.changed, hello: resume.hello, resume: resume.resume,
   });
-  const { chain, cache, directory } = createChain(db, config, lookup, log, (step) =>
+  const { chain, cache, directory } = createChain(sql, config, lookup, log, (step) =>
     metrics.lookupSeconds.observe({ source: step.source, outcome: step.outcome }, step.ms / 1000),
   );
   const flow = new CallFlow({
@@ -128,7 +127,7 @@ export function createRelay(config: Config, options: RelayOptions = {}): Relay {
   const stopHousekeeping = startHousekeeping(
     [
       { every: 500, run: otherWriters },
-      { every: MINUTE, run: () => void sockets.revalidate() },
+      { every: MINUTE, run: () => sockets.revalidate() },
       { every: 30_000, run: () => flow.expireStale(Date.now(), stale) },
       // Agents who get nothing new still have their old messages dropped (each add drops its own).
       { every: 5_000, run: () => outbox.prune() },

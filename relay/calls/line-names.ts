@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DB } from '../platform/db';
+import type { Sql } from '../platform/sql';
 
 /** A line is the number a caller dialled (Voicenter's `did`): digits as Voicenter sends them. */
 export const lineNumberSchema = z.string().trim().regex(/^\+?\d{3,20}$/, 'a line is the number dialled: 3 to 20 digits');
@@ -14,12 +14,14 @@ const key = (did: string) => `${PREFIX}${did.replace(/\D/g, '')}`;
  * the notification. Kept in the database's `relay_settings`, read into memory (every call asks).
  */
 export class LineNames {
-  private readonly names = new Map<string, string>();
+  private constructor(
+    private readonly sql: Sql,
+    private readonly names: Map<string, string>,
+  ) {}
 
-  constructor(private readonly db: DB) {
-    for (const row of db.prepare<[string], { key: string; value: string }>('SELECT key, value FROM relay_settings WHERE key LIKE ?').all(`${PREFIX}%`)) {
-      this.names.set(row.key, row.value);
-    }
+  static async load(sql: Sql): Promise<LineNames> {
+    const rows = await sql.all<{ key: string; value: string }>('SELECT key, value FROM relay_settings WHERE key LIKE ?', [`${PREFIX}%`]);
+    return new LineNames(sql, new Map(rows.map((r) => [r.key, r.value])));
   }
 
   /** The line's name; '' when it has none. */
@@ -29,14 +31,14 @@ export class LineNames {
     return [...this.names].map(([k, name]) => ({ line: k.slice(PREFIX.length), name })).sort((a, b) => a.line.localeCompare(b.line));
   }
 
-  set(did: string, name: string): void {
-    this.db.prepare('INSERT INTO relay_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key(did), name);
+  async set(did: string, name: string): Promise<void> {
+    await this.sql.run('INSERT INTO relay_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key(did), name]);
     this.names.set(key(did), name);
   }
 
   /** Returns whether the line had a name. */
-  remove(did: string): boolean {
-    this.db.prepare('DELETE FROM relay_settings WHERE key = ?').run(key(did));
+  async remove(did: string): Promise<boolean> {
+    await this.sql.run('DELETE FROM relay_settings WHERE key = ?', [key(did)]);
     return this.names.delete(key(did));
   }
 }

@@ -16,7 +16,6 @@ import { loadLookupConfig } from '../lookup/config';
 import { ImportError, importContacts } from '../lookup/contacts-import';
 import { Directory } from '../lookup/directory';
 import { ConfigError, loadConfig, type Config } from '../platform/config';
-import { openDatabase } from '../platform/db';
 import { openStore } from '../platform/store';
 import { SchemaError } from '../platform/schema';
 import { dbCommand } from './db';
@@ -49,11 +48,10 @@ export interface CliIo {
 
 class UsageError extends Error {}
 
-/** Several relays on PostgreSQL and Redis (issue 12) are under way: these commands work on PostgreSQL already. */
-const ON_POSTGRES = new Set(['db', 'agents', 'admin']);
+/** Several relays on PostgreSQL and Redis (issue 12) are under way: every command but `start` works on PostgreSQL already. */
 export const CLUSTER_NOT_READY =
-  'RELAY_DATABASE_URL, RELAY_REDIS_URL: running several relays is not finished in this version. The PostgreSQL schema ' +
-  'and `db`, `agents` and `admin` commands work on it; unset both to run the embedded relay.';
+  'RELAY_DATABASE_URL, RELAY_REDIS_URL: running several relays is not finished in this version: every command but ' +
+  '`start` works on PostgreSQL; unset both to run the embedded relay.';
 
 async function agentsCommand(config: Config, args: string[], io: CliIo): Promise<number | void> {
   const { values, positionals } = parseArgs({
@@ -129,9 +127,9 @@ async function contactsCommand(config: Config, args: string[], io: CliIo): Promi
   if (action !== 'import' || !given) throw new UsageError('contacts import <file.csv>');
   const file = typedPath(given, io.env);
   if (!existsSync(file)) throw new UsageError(`no such file: ${given}`);
-  const db = openDatabase(config.RELAY_DATA_DIR);
+  const store = await openStore(config);
   try {
-    const report = await importContacts(file, new Directory(db, config.RELAY_DEFAULT_COUNTRY, config.RELAY_MATCH_SUFFIX_DIGITS));
+    const report = await importContacts(file, new Directory(store.sql, config.RELAY_DEFAULT_COUNTRY, config.RELAY_MATCH_SUFFIX_DIGITS));
     io.out(`Imported ${report.added} new and ${report.updated} updated contacts.`);
     for (const b of report.bad) io.out(`line ${b.line}: ${b.reason}`);
     if (report.bad.length > 0) {
@@ -139,7 +137,7 @@ async function contactsCommand(config: Config, args: string[], io: CliIo): Promi
       return 1;
     }
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -147,9 +145,9 @@ async function lookupCommand(config: Config, args: string[], io: CliIo): Promise
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'no-cache': { type: 'boolean' } } });
   const [number] = positionals;
   if (number === undefined) throw new UsageError('lookup <phone> [--no-cache]');
-  const db = openDatabase(config.RELAY_DATA_DIR);
+  const store = await openStore(config);
   try {
-    const { chain } = createChain(db, config, loadLookupConfig(config.RELAY_CONFIG, io.env), pino({ level: 'silent' }));
+    const { chain } = createChain(store.sql, config, loadLookupConfig(config.RELAY_CONFIG, io.env), pino({ level: 'silent' }));
     const phone = parsePhone(number, config.RELAY_DEFAULT_COUNTRY);
     const started = process.hrtime.bigint();
     const traced = await chain.trace(phone, !values['no-cache']);
@@ -164,7 +162,7 @@ async function lookupCommand(config: Config, args: string[], io: CliIo): Promise
       io.out(`  ${step.source.padEnd(20)} ${step.outcome.padEnd(10)} ${String(step.ms).padStart(5)} ms  ${step.detail}`);
     }
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -186,14 +184,14 @@ async function adminCommand(config: Config, args: string[], io: CliIo): Promise<
   }
 }
 
-function cacheCommand(config: Config, args: string[], io: CliIo): void {
+async function cacheCommand(config: Config, args: string[], io: CliIo): Promise<void> {
   if (args[0] !== 'clear') throw new UsageError('cache clear');
-  const db = openDatabase(config.RELAY_DATA_DIR);
+  const store = await openStore(config);
   try {
-    const removed = new LookupCache(db, loadLookupConfig(config.RELAY_CONFIG, io.env).cache).clear();
+    const removed = await new LookupCache(store.sql, loadLookupConfig(config.RELAY_CONFIG, io.env).cache).clear();
     io.out(`Cleared ${removed} cached lookups.`);
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -219,7 +217,6 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Cli
     if (!run) throw new UsageError(`unknown command: ${command}`);
     const { config, unknown } = loadConfig(env);
     for (const key of unknown) io.err(`warning: unknown setting ${key} is ignored`);
-    if (config.RELAY_DATABASE_URL && !ON_POSTGRES.has(command)) throw new ConfigError(CLUSTER_NOT_READY);
     return (await run(config, rest, { ...io, env })) ?? 0;
   } catch (err) {
     io.err(explain(err));

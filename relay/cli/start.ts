@@ -12,7 +12,7 @@ import { CLUSTER_NOT_READY } from './commands';
  */
 export async function startCommand(config: Config): Promise<void> {
   if (config.RELAY_DATABASE_URL) throw new ConfigError(CLUSTER_NOT_READY);
-  const relay = createRelay(config);
+  const relay = await createRelay(config);
   const { server, log } = relay;
   // Made before listening, printed last: the one secret of the first start must not hide between log lines.
   const firstPassword = await relay.admins.ensureFirst();

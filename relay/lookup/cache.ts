@@ -1,5 +1,5 @@
 import type { Identity } from '../../shared/messages';
-import type { DB } from '../platform/db';
+import { SqliteSql, type Sql } from '../platform/sql';
 
 export interface CacheSettings {
   /** How long a found caller is answered from the cache without asking again. */
@@ -17,50 +17,62 @@ export interface Cached {
   stale: boolean;
 }
 
+interface Row {
+  identity: string;
+  fresh_until: number;
+  stale_until: number;
+}
+
+const READ = 'SELECT identity, fresh_until, stale_until FROM lookup_cache WHERE key = ?';
+
 /**
- * The answers of remote sources, by number, in SQLite (so `npm run relay -- cache clear` works on
- * a running relay, and the cache survives restarts). Separate from the directory's contacts.
+ * The answers of remote sources, by number, in the relay's database (so `npm run relay -- cache
+ * clear` works on a running relay, the cache survives restarts, and several relays share it).
+ * Separate from the directory's contacts. On the embedded file a read answers at once.
  */
 export class LookupCache {
-  private readonly read;
-  private readonly write;
-  private readonly trim;
+  private readonly readNow: ((key: string) => Row | undefined) | null;
 
   constructor(
-    private readonly db: DB,
+    private readonly sql: Sql,
     private readonly settings: CacheSettings,
     private readonly now: () => number = Date.now,
   ) {
-    this.read = db.prepare<[string], { identity: string; fresh_until: number; stale_until: number }>(
-      'SELECT identity, fresh_until, stale_until FROM lookup_cache WHERE key = ?',
-    );
-    this.write = db.prepare(
-      'INSERT OR REPLACE INTO lookup_cache (key, identity, stored_at, fresh_until, stale_until) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.trim = db.prepare(
-      'DELETE FROM lookup_cache WHERE key IN (SELECT key FROM lookup_cache ORDER BY stored_at DESC LIMIT -1 OFFSET ?)',
-    );
+    const read = sql instanceof SqliteSql ? sql.db.prepare<[string], Row>(READ) : null;
+    this.readNow = read ? (key) => read.get(key) : null;
   }
 
-  get(key: string): Cached | null {
-    const row = this.read.get(key);
+  get(key: string): Cached | null | Promise<Cached | null> {
+    if (this.readNow) return this.cached(this.readNow(key));
+    return this.sql.get<Row>(READ, [key]).then((row) => this.cached(row));
+  }
+
+  private cached(row: Row | undefined): Cached | null {
     const now = this.now();
     if (!row || row.stale_until <= now) return null;
     return { identity: JSON.parse(row.identity) as Identity, stale: row.fresh_until <= now };
   }
 
-  set(key: string, identity: Identity): void {
+  async set(key: string, identity: Identity): Promise<void> {
     const now = this.now();
     const ttl = identity.status === 'unknown' ? this.settings.negativeTtlMs : this.settings.positiveTtlMs;
-    this.write.run(key, JSON.stringify(identity), now, now + ttl, now + ttl + this.settings.staleMs);
+    await this.sql.run(
+      `INSERT INTO lookup_cache (key, identity, stored_at, fresh_until, stale_until) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET identity = excluded.identity, stored_at = excluded.stored_at,
+         fresh_until = excluded.fresh_until, stale_until = excluded.stale_until`,
+      [key, JSON.stringify(identity), now, now + ttl, now + ttl + this.settings.staleMs],
+    );
   }
 
   /** Keeps the newest `maxEntries` answers. */
-  prune(): number {
-    return this.trim.run(this.settings.maxEntries).changes;
+  prune(): Promise<number> {
+    return this.sql.run(
+      `DELETE FROM lookup_cache WHERE stored_at < (SELECT stored_at FROM lookup_cache ORDER BY stored_at DESC LIMIT 1 OFFSET ?)`,
+      [this.settings.maxEntries - 1],
+    );
   }
 
-  clear(): number {
-    return this.db.prepare('DELETE FROM lookup_cache').run().changes;
+  clear(): Promise<number> {
+    return this.sql.run('DELETE FROM lookup_cache');
   }
 }

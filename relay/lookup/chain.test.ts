@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parsePhone } from '../../shared/phone';
 import { openDatabase, type DB } from '../platform/db';
+import { SqliteSql } from '../platform/sql';
 import { Directory } from './directory';
 import { LookupCache } from './cache';
 import { LookupChain } from './chain';
@@ -37,7 +38,7 @@ async function crm(handler: Parameters<typeof testServer>[0]): Promise<TestServe
 function chain(sources: Source[], cache = false): LookupChain {
   return new LookupChain({
     sources,
-    cache: cache ? new LookupCache(db, { positiveTtlMs: 60_000, negativeTtlMs: 10_000, staleMs: 600_000, maxEntries: 100 }, () => clock) : null,
+    cache: cache ? new LookupCache(new SqliteSql(db), { positiveTtlMs: 60_000, negativeTtlMs: 10_000, staleMs: 600_000, maxEntries: 100 }, () => clock) : null,
     searchUrl: 'https://search.example/?q={e164}',
     circuit: { failures: 3, cooldownMs: 30_000 },
     log,
@@ -108,8 +109,8 @@ describe('the chain', () => {
 
   it('asks no remote source when the directory knows the caller, and answers at once', async () => {
     const server = await crm(found('Remote'));
-    const directory = new Directory(db, 'IL', 9);
-    directory.upsert({ id: 'd1', name: 'Local Dana', company: '', url: '', phones: ['072-277-6772'] });
+    const directory = new Directory(new SqliteSql(db), 'IL', 9);
+    await directory.upsert({ id: 'd1', name: 'Local Dana', company: '', url: '', phones: ['072-277-6772'] });
     const c = chain([directorySource('directory', directory, { contact: '', search: '' }, 9), rest('crm', server.url)]);
     const identity = c.identify(phone);
     expect(identity).not.toBeInstanceOf(Promise);
@@ -231,14 +232,14 @@ describe('the cache', () => {
     expect((await c.trace(phone)).cache).toBe('stale');
   });
 
-  it('keeps at most maxEntries answers, and can be cleared', () => {
-    const cache = new LookupCache(db, { positiveTtlMs: 60_000, negativeTtlMs: 1, staleMs: 1, maxEntries: 2 }, () => clock++);
+  it('keeps at most maxEntries answers, and can be cleared', async () => {
+    const cache = new LookupCache(new SqliteSql(db), { positiveTtlMs: 60_000, negativeTtlMs: 1, staleMs: 1, maxEntries: 2 }, () => clock++);
     const id = { status: 'found', name: 'x', company: '', url: '', total: 1, id: '', source: 's', how: '' } as const;
-    for (const k of ['a', 'b', 'c']) cache.set(k, id);
-    expect(cache.prune()).toBe(1);
-    expect(cache.get('a')).toBeNull();
-    expect(cache.get('c')).not.toBeNull();
-    expect(cache.clear()).toBe(2);
+    for (const k of ['a', 'b', 'c']) await cache.set(k, id);
+    expect(await cache.prune()).toBe(1);
+    expect(await cache.get('a')).toBeNull();
+    expect(await cache.get('c')).not.toBeNull();
+    expect(await cache.clear()).toBe(2);
   });
 });
 

@@ -7,9 +7,9 @@ import { isHttpUrl } from '../../shared/url';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { SourceError } from './http-fetch';
 import type { Logger } from '../platform/log';
-import { LookupCache as LookupCacheImpl, type LookupCache } from './cache';
+import { LookupCache as LookupCacheImpl, type Cached, type LookupCache } from './cache';
 import type { Config } from '../platform/config';
-import type { DB } from '../platform/db';
+import type { Sql } from '../platform/sql';
 import { Directory } from './directory';
 import type { LookupConfig } from './config';
 import { sourcesFrom, type Source, type SourceOutcome } from './sources';
@@ -41,6 +41,14 @@ export interface ChainOptions {
   now?: () => number;
   /** Told of every source's outcome (metrics). */
   onStep?: (step: TraceStep) => void;
+}
+
+/** One lookup on its way through the chain. */
+interface Lookup {
+  phone: Phone;
+  event: CallEvent | undefined;
+  useCache: boolean;
+  steps: TraceStep[];
 }
 
 interface Running {
@@ -94,40 +102,89 @@ export class LookupChain {
 
   private run(phone: Phone, event: CallEvent | undefined, useCache: boolean): Traced | Promise<Traced> {
     if (phone.withheld) return { identity: this.unknown(phone), steps: [], cache: 'not used' };
-    const steps: TraceStep[] = [];
+    return this.askLocal({ phone, event, useCache, steps: [] }, 0);
+  }
+
+  /**
+   * Local sources from the i-th, while they lead the chain: no remote request when the directory
+   * knows. On the embedded file each answers at once and so does this; on PostgreSQL one answers
+   * later, within its timeout, and the rest follows then.
+   */
+  private askLocal(lookup: Lookup, from: number): Traced | Promise<Traced> {
     const { sources } = this.options;
-    // Local sources first, while they lead the chain: no remote request when the directory knows.
-    let i = 0;
+    let i = from;
     for (; i < sources.length && sources[i]!.local; i++) {
       const source = sources[i]!;
       const started = this.now();
+      let outcome: SourceOutcome | Promise<SourceOutcome>;
       try {
-        const outcome = source.lookup({ phone, event }, NEVER_ABORTED) as SourceOutcome;
-        this.note(steps, this.step(source, started, outcome));
-        if (outcome.kind === 'matched') return this.done(steps, source, outcome, 'not used');
+        outcome = source.lookup({ phone: lookup.phone, event: lookup.event }, NEVER_ABORTED);
       } catch (err) {
-        this.note(steps, this.failed(source, started, err));
+        this.note(lookup.steps, this.failed(source, started, err));
+        continue;
       }
+      if (outcome instanceof Promise) {
+        return withTimeout(outcome, source.timeoutMs).then(
+          (later) => this.localDone(lookup, source, started, later) ?? this.askLocal(lookup, i + 1),
+          (err: unknown) => {
+            this.note(lookup.steps, this.failed(source, started, err));
+            return this.askLocal(lookup, i + 1);
+          },
+        );
+      }
+      const done = this.localDone(lookup, source, started, outcome);
+      if (done) return done;
     }
-    if (i === sources.length) return { identity: this.unknown(phone), steps, cache: 'not used' };
-    const key = phone.e164 ?? phone.digits;
-    const cached = useCache && this.options.cache ? this.options.cache.get(key) : null;
+    if (i === sources.length) return { identity: this.unknown(lookup.phone), steps: lookup.steps, cache: 'not used' };
+    return this.askCache(lookup, sources.slice(i));
+  }
+
+  /** A local source's answer noted; the result when it matched. */
+  private localDone(lookup: Lookup, source: Source, started: number, outcome: SourceOutcome): Traced | undefined {
+    this.note(lookup.steps, this.step(source, started, outcome));
+    return outcome.kind === 'matched' ? this.done(lookup.steps, source, outcome, 'not used') : undefined;
+  }
+
+  /** The cache, then the remote sources; a cache that cannot be read (its database away) is a miss. */
+  private askCache(lookup: Lookup, remote: Source[]): Traced | Promise<Traced> {
+    const key = lookup.phone.e164 ?? lookup.phone.digits;
+    const cache = lookup.useCache ? this.options.cache : null;
+    let cached: Cached | null | Promise<Cached | null> = null;
+    try {
+      cached = cache ? cache.get(key) : null;
+    } catch (err) {
+      this.options.log.warn({ err: (err as Error).message }, 'lookup cache unreadable: asking the sources');
+    }
+    if (cached instanceof Promise) {
+      return cached.then(
+        (c) => this.afterCache(lookup, remote, key, c),
+        (err: unknown) => {
+          this.options.log.warn({ err: (err as Error).message }, 'lookup cache unreadable: asking the sources');
+          return this.afterCache(lookup, remote, key, null);
+        },
+      );
+    }
+    return this.afterCache(lookup, remote, key, cached);
+  }
+
+  private afterCache(lookup: Lookup, remote: Source[], key: string, cached: Cached | null): Traced | Promise<Traced> {
+    const { steps } = lookup;
     const fromCache = (state: Traced['cache']): Traced => ({
       identity: { ...cached!.identity, url: this.safeLink(cached!.identity.url, 'cache'), how: withCache(cached!.identity.how) },
       steps,
       cache: state,
     });
     if (cached && !cached.stale) return fromCache('fresh');
-    const lookup = this.askRemote(phone, event, sources.slice(i), steps, key);
+    const asked = this.askRemote(lookup.phone, lookup.event, remote, steps, key);
     if (cached) {
       // Stale: answer from the cache now, refresh behind (once per number at a time).
       if (!this.refreshing.has(key)) {
         this.refreshing.add(key);
-        void lookup.finally(() => this.refreshing.delete(key));
+        void asked.finally(() => this.refreshing.delete(key));
       }
       return fromCache('stale');
     }
-    return lookup.then((r) => ({ ...r, cache: useCache && this.options.cache ? 'miss' : 'not used' }));
+    return asked.then((r) => ({ ...r, cache: lookup.useCache && this.options.cache ? 'miss' : 'not used' }));
   }
 
   /** Every remaining source at once, each within its timeout; priority decides which answer wins. */
@@ -172,14 +229,19 @@ export class LookupChain {
           this.note(steps, { source: rest.source.name, outcome: 'not needed', ms: 0, detail: '' });
         }
         const traced = this.done(steps, r.source, outcome, 'miss');
-        this.options.cache?.set(key, traced.identity);
+        this.remember(key, traced.identity);
         return traced;
       }
     }
     const identity = this.unknown(phone);
     // "Nobody has this number" is remembered only when every source could answer.
-    if (errors === 0) this.options.cache?.set(key, identity);
+    if (errors === 0) this.remember(key, identity);
     return { identity, steps, cache: 'miss' };
+  }
+
+  /** Keeps a remote answer in the cache; a cache that cannot be written costs only a later lookup. */
+  private remember(key: string, identity: Identity): void {
+    this.options.cache?.set(key, identity).catch((err: unknown) => this.options.log.warn({ err: (err as Error).message }, 'lookup cache not written'));
   }
 
   /**
@@ -236,8 +298,16 @@ export class LookupChain {
   }
 }
 
-/** Local sources answer synchronously: no timeout can stop them, so they get no timer either. */
+/** Local sources are not cut short by a signal: one that answers later is bounded by withTimeout. */
 const NEVER_ABORTED = new AbortController().signal;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SourceError(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 const withCache = (how: string) => (how ? `${how}, from the cache` : 'from the cache');
 
@@ -249,14 +319,14 @@ function message(err: unknown): string {
 
 /** The chain as the configuration describes it, over this database (the relay and the CLI share it). */
 export function createChain(
-  db: DB,
+  sql: Sql,
   config: Config,
   lookup: LookupConfig,
   log: Logger,
   onStep?: (step: TraceStep) => void,
 ): { chain: LookupChain; cache: LookupCache; directory: Directory } {
-  const directory = new Directory(db, config.RELAY_DEFAULT_COUNTRY, config.RELAY_MATCH_SUFFIX_DIGITS);
-  const cache = new LookupCacheImpl(db, lookup.cache);
+  const directory = new Directory(sql, config.RELAY_DEFAULT_COUNTRY, config.RELAY_MATCH_SUFFIX_DIGITS);
+  const cache = new LookupCacheImpl(sql, lookup.cache);
   const chain = new LookupChain({
     sources: sourcesFrom(
       lookup.sources,

@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { parsePhone } from '../../shared/phone';
 import { importContacts, ImportError } from './contacts-import';
 import { openDatabase } from '../platform/db';
+import { SqliteSql } from '../platform/sql';
 import { Directory } from './directory';
 
 let dir: string;
@@ -17,7 +18,7 @@ const csv = (name: string, text: string) => {
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'import-'));
-  directory = new Directory(openDatabase(dir), 'IL', 9);
+  directory = new Directory(new SqliteSql(openDatabase(dir)), 'IL', 9);
 });
 
 describe('importContacts', () => {
@@ -29,10 +30,10 @@ describe('importContacts', () => {
         '2,אבי לוי,חברה בע"מ,+972 3 765 4321,,\r\n',
     );
     expect(await importContacts(file, directory)).toEqual({ good: 2, added: 2, updated: 0, bad: [] });
-    expect(directory.lookup(parsePhone('0501234567', 'IL')).contacts).toEqual([
+    expect((await directory.lookup(parsePhone('0501234567', 'IL'))).contacts).toEqual([
       { id: '1', name: 'Cohen, Dana', company: 'Acme', url: 'https://crm.example/1' },
     ]);
-    expect(directory.lookup(parsePhone('037654321', 'IL')).contacts[0]).toMatchObject({ name: 'אבי לוי', company: 'חברה בע"מ' });
+    expect((await directory.lookup(parsePhone('037654321', 'IL'))).contacts[0]).toMatchObject({ name: 'אבי לוי', company: 'חברה בע"מ' });
   });
 
   it('reports bad rows by line number and keeps the good ones', async () => {
@@ -63,7 +64,7 @@ describe('importContacts', () => {
     await importContacts(withoutIds, directory);
     expect(await importContacts(withIds, directory)).toEqual({ good: 1, added: 0, updated: 1, bad: [] });
     expect(await importContacts(withoutIds, directory)).toEqual({ good: 1, added: 0, updated: 1, bad: [] });
-    expect(directory.count()).toBe(2);
+    expect(await directory.count()).toBe(2);
   });
 
   it('refuses a file whose header lacks a required column', async () => {

@@ -32,24 +32,20 @@ export async function importContacts(
 ): Promise<ImportPreview> {
   const report: ImportPreview = { good: 0, added: 0, updated: 0, bad: [] };
   let batch: Contact[] = [];
-  const flush = () => {
+  const flush = async () => {
     report.good += batch.length;
-    if (dryRun) {
-      batch = [];
-      return;
-    }
-    directory.batch(() => {
-      for (const contact of batch) report[directory.upsert(contact) === 'added' ? 'added' : 'updated']++;
-    });
+    const contacts = batch;
     batch = [];
+    if (dryRun) return;
+    for (const outcome of await directory.upsertAll(contacts)) report[outcome]++;
   };
   for await (const { record, line } of csvRecords(input, REQUIRED, (at, reason) => report.bad.push({ line: at, reason }))) {
     const contact = contactFromRecord(record);
     if (typeof contact === 'string') report.bad.push({ line, reason: contact });
     else batch.push(contact);
-    if (batch.length >= BATCH) flush();
+    if (batch.length >= BATCH) await flush();
   }
-  flush();
+  await flush();
   report.bad.sort((a, b) => a.line - b.line);
   return report;
 }

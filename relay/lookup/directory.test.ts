@@ -1,69 +1,113 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parsePhone } from '../../shared/phone';
-import { openDatabase, type DB } from '../platform/db';
+import { SqliteSql } from '../platform/sql';
+import type { Store } from '../platform/store';
+import { emptyStore, ENGINES, freshPostgres } from '../tests/services';
 import { Directory } from './directory';
 
-let db: DB;
-let directory: Directory;
-const lookup = (n: string) => directory.lookup(parsePhone(n, 'IL'));
-
-beforeEach(() => {
-  db = openDatabase(mkdtempSync(join(tmpdir(), 'directory-')));
-  directory = new Directory(db, 'IL', 9);
+/** The directory behaves the same on the embedded file and on PostgreSQL. */
+const database = await freshPostgres();
+afterAll(async () => {
+  await database?.drop();
 });
 
-describe('Directory', () => {
-  it('uses WAL mode', () => {
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+describe.each(ENGINES)('Directory on %s', (engine) => {
+  let store: Store;
+  let directory: Directory;
+  const lookup = async (n: string) => directory.lookup(parsePhone(n, 'IL'));
+  afterEach(async () => {
+    await store?.close();
   });
+  const open = async (skip: (note: string) => void) => {
+    const opened = await emptyStore(engine, database);
+    if (!opened) skip('PostgreSQL is not reachable');
+    store = opened!;
+    directory = new Directory(store.sql, 'IL', 9);
+  };
 
-  it('finds a contact by any of its numbers, in any form', () => {
-    directory.upsert({ id: '7', name: 'Dana', company: 'Acme', url: '', phones: ['072-277-6772', '+972 50 123 4567'] });
+  it('finds a contact by any of its numbers, in any form', async ({ skip }) => {
+    await open(skip);
+    await directory.upsert({ id: '7', name: 'Dana', company: 'Acme', url: '', phones: ['072-277-6772', '+972 50 123 4567'] });
     for (const n of ['972722776772', '0722776772', '+972-72-277-6772', '0501234567']) {
-      expect(lookup(n)).toEqual({ how: 'exact', contacts: [{ id: '7', name: 'Dana', company: 'Acme', url: '' }] });
+      expect(await lookup(n)).toEqual({ how: 'exact', contacts: [{ id: '7', name: 'Dana', company: 'Acme', url: '' }] });
     }
   });
 
-  it('prefers an exact E.164 match to a last-digits match', () => {
-    directory.upsert({ id: 'il', name: 'Israel', company: '', url: '', phones: ['+972722776772'] });
-    directory.upsert({ id: 'us', name: 'Elsewhere', company: '', url: '', phones: ['+1 722776772'] });
-    expect(lookup('0722776772')).toMatchObject({ how: 'exact', contacts: [{ id: 'il' }] });
+  it('answers at once on the embedded file (the caller is in the first message), later on PostgreSQL', async ({ skip }) => {
+    await open(skip);
+    const answer = directory.lookup(parsePhone('0722776772', 'IL'));
+    expect(answer instanceof Promise).toBe(engine === 'postgres');
   });
 
-  it('falls back to the last 9 digits when no number matches exactly', () => {
-    directory.upsert({ id: 'x', name: 'Stored oddly', company: '', url: '', phones: ['*31#722776772'] });
-    expect(lookup('0722776772')).toMatchObject({ how: 'suffix', contacts: [{ id: 'x' }] });
+  it('prefers an exact E.164 match to a last-digits match', async ({ skip }) => {
+    await open(skip);
+    await directory.upsert({ id: 'il', name: 'Israel', company: '', url: '', phones: ['+972722776772'] });
+    await directory.upsert({ id: 'us', name: 'Elsewhere', company: '', url: '', phones: ['+1 722776772'] });
+    expect(await lookup('0722776772')).toMatchObject({ how: 'exact', contacts: [{ id: 'il' }] });
   });
 
-  it('returns every contact that shares a number', () => {
-    directory.upsert({ id: 'a', name: 'A', company: 'Acme', url: '', phones: ['037654321'] });
-    directory.upsert({ id: 'b', name: 'B', company: 'Acme', url: '', phones: ['03-765-4321'] });
-    expect(lookup('+97237654321').contacts.map((c) => c.id).sort()).toEqual(['a', 'b']);
+  it('falls back to the last 9 digits when no number matches exactly', async ({ skip }) => {
+    await open(skip);
+    await directory.upsert({ id: 'x', name: 'Stored oddly', company: '', url: '', phones: ['*31#722776772'] });
+    expect(await lookup('0722776772')).toMatchObject({ how: 'suffix', contacts: [{ id: 'x' }] });
   });
 
-  it('finds nobody for a withheld or short number', () => {
-    directory.upsert({ id: 'a', name: 'A', company: '', url: '', phones: ['0722776772'] });
-    expect(lookup('Anonymous')).toEqual({ how: 'none', contacts: [] });
-    expect(lookup('6772')).toEqual({ how: 'none', contacts: [] });
+  it('returns every contact that shares a number', async ({ skip }) => {
+    await open(skip);
+    await directory.upsertAll([
+      { id: 'a', name: 'A', company: 'Acme', url: '', phones: ['037654321'] },
+      { id: 'b', name: 'B', company: 'Acme', url: '', phones: ['03-765-4321'] },
+    ]);
+    expect((await lookup('+97237654321')).contacts.map((c) => c.id).sort()).toEqual(['a', 'b']);
   });
 
-  it('updates a contact with the same id instead of adding another', () => {
-    expect(directory.upsert({ id: '1', name: 'Old', company: '', url: '', phones: ['0722776772'] })).toBe('added');
-    expect(directory.upsert({ id: '1', name: 'New', company: '', url: '', phones: ['0501234567'] })).toBe('updated');
-    expect(directory.count()).toBe(1);
-    expect(lookup('0722776772').contacts).toEqual([]);
-    expect(lookup('0501234567').contacts[0]?.name).toBe('New');
+  it('finds nobody for a withheld or short number', async ({ skip }) => {
+    await open(skip);
+    await directory.upsert({ id: 'a', name: 'A', company: '', url: '', phones: ['0722776772'] });
+    expect(await lookup('Anonymous')).toEqual({ how: 'none', contacts: [] });
+    expect(await lookup('6772')).toEqual({ how: 'none', contacts: [] });
   });
 
-  it('answers with one query on an index', () => {
-    const plan = db
-      .prepare(
-        `EXPLAIN QUERY PLAN SELECT c.id FROM contact_phones p JOIN contacts c ON c.id = p.contact_id WHERE p.suffix = ?`,
-      )
-      .all('722776772') as { detail: string }[];
-    expect(plan.map((p) => p.detail).join(' ')).toMatch(/contact_phones_by_suffix|USING (COVERING )?INDEX/);
+  it('updates a contact with the same id instead of adding another', async ({ skip }) => {
+    await open(skip);
+    expect(await directory.upsert({ id: '1', name: 'Old', company: '', url: '', phones: ['0722776772'] })).toBe('added');
+    expect(await directory.upsert({ id: '1', name: 'New', company: '', url: '', phones: ['0501234567'] })).toBe('updated');
+    expect(await directory.count()).toBe(1);
+    expect((await lookup('0722776772')).contacts).toEqual([]);
+    expect((await lookup('0501234567')).contacts[0]?.name).toBe('New');
+  });
+
+  it('searches names and companies whatever their case, Hebrew too, and numbers by their digits', async ({ skip }) => {
+    await open(skip);
+    await directory.upsertAll([
+      { id: '1', name: 'Dana Cohen', company: 'Acme 100%', url: '', phones: ['072-277-6772'] },
+      { id: '2', name: 'אבי לוי', company: 'חברה בע"מ', url: '', phones: ['+972 3 765 4321', '050-123-4567'] },
+    ]);
+    const names = async (q: string) => (await directory.search(q)).map((c) => c.name);
+    expect(await names('dana')).toEqual(['Dana Cohen']);
+    expect(await names('ACME')).toEqual(['Dana Cohen']);
+    expect(await names('100%')).toEqual(['Dana Cohen']);
+    // A % typed is a percent sign, not "anything".
+    expect(await names('e%')).toEqual([]);
+    expect(await names('לוי')).toEqual(['אבי לוי']);
+    expect(await names('7654321')).toEqual(['אבי לוי']);
+    expect(await names('')).toEqual(['Dana Cohen', 'אבי לוי']);
+    const [avi] = await directory.search('לוי');
+    expect(avi!.phones.sort()).toEqual(['+972 3 765 4321', '050-123-4567']);
+    expect(await directory.update(avi!.key, { name: 'Avi Levi', company: '', url: 'https://crm.example/2', phones: ['050-123-4567'] })).toBe(true);
+    expect(await directory.get(avi!.key)).toMatchObject({ id: '2', name: 'Avi Levi', phones: ['050-123-4567'] });
+    expect(await directory.update(999_999, { name: 'x', company: '', url: '', phones: [] })).toBe(false);
+  });
+
+  it('answers with one query on an index', async ({ skip }) => {
+    await open(skip);
+    const explain = engine === 'sqlite' ? 'EXPLAIN QUERY PLAN' : 'EXPLAIN';
+    if (engine === 'postgres') await store.sql.run('SET enable_seqscan = off');
+    const plan = await store.sql.all<Record<string, string>>(
+      `${explain} SELECT c.id FROM contact_phones p JOIN contacts c ON c.id = p.contact_id WHERE p.suffix = ?`,
+      ['722776772'],
+    );
+    expect(plan.map((p) => Object.values(p).join(' ')).join(' ')).toMatch(/contact_phones_by_suffix|USING (COVERING )?INDEX/);
+    if (store.sql instanceof SqliteSql) expect(store.sqlite!.pragma('journal_mode', { simple: true })).toBe('wal');
   });
 });

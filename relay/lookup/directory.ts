@@ -1,6 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
 import type { DirectoryEntry } from '../../shared/console';
-import type { DB } from '../platform/db';
+import { SqliteSql, type Sql } from '../platform/sql';
 import { parsePhone, phoneSuffix, type Phone } from '../../shared/phone';
 
 export interface Contact {
@@ -48,55 +48,45 @@ const toEntry = (r: EntryRow): DirectoryEntry => ({
   phones: r.phones ? r.phones.split('\u001f') : [],
 });
 
-/** The built-in caller directory in SQLite: contacts with one or more numbers. */
+/** Every suffix match of a number, exact E.164 matches first; the same SQL on both engines. */
+const FIND = `
+  SELECT c.id, c.external_id, c.name, c.company, c.url, MAX(CASE WHEN p.e164 = ? THEN 1 ELSE 0 END) AS exact
+  FROM contact_phones p JOIN contacts c ON c.id = p.contact_id
+  WHERE p.suffix = ?
+  GROUP BY c.id
+  ORDER BY exact DESC, c.updated_at DESC
+  LIMIT 50`;
+
+/**
+ * The built-in caller directory: contacts with one or more numbers, in the relay's database.
+ * On the embedded file a lookup answers at once (no promise: the caller's name is in the first
+ * message to the agent); on PostgreSQL it is a query like any other.
+ */
 export class Directory {
-  private readonly find;
-  private readonly byExternalId;
-  private readonly byNameAndPhone;
-  private readonly insertContact;
-  private readonly updateContact;
-  private readonly clearPhones;
-  private readonly insertPhone;
+  private readonly findNow: ((e164: string | null, suffix: string) => Row[]) | null;
 
   constructor(
-    private readonly db: DB,
+    private readonly sql: Sql,
     private readonly country: CountryCode,
     private readonly suffixDigits: number,
   ) {
-    // One indexed query: every suffix match, exact E.164 matches first.
-    this.find = db.prepare<{ suffix: string; e164: string | null }, Row>(`
-      SELECT c.id, c.external_id, c.name, c.company, c.url, MAX(p.e164 IS @e164) AS exact
-      FROM contact_phones p JOIN contacts c ON c.id = p.contact_id
-      WHERE p.suffix = @suffix
-      GROUP BY c.id
-      ORDER BY exact DESC, c.updated_at DESC
-      LIMIT 50`);
-    this.byExternalId = db.prepare<[string], { id: number }>('SELECT id FROM contacts WHERE external_id = ?');
-    this.byNameAndPhone = db.prepare<[string, string], { id: number }>(
-      `SELECT c.id FROM contacts c JOIN contact_phones p ON p.contact_id = c.id
-       WHERE c.external_id IS NULL AND c.name = ? AND p.suffix = ? LIMIT 1`,
-    );
-    this.insertContact = db.prepare(
-      'INSERT INTO contacts (external_id, name, company, url, updated_at) VALUES (@id, @name, @company, @url, @now)',
-    );
-    this.updateContact = db.prepare(
-      'UPDATE contacts SET name = @name, company = @company, url = @url, updated_at = @now WHERE id = @rowid',
-    );
-    this.clearPhones = db.prepare('DELETE FROM contact_phones WHERE contact_id = ?');
-    this.insertPhone = db.prepare(
-      'INSERT OR IGNORE INTO contact_phones (contact_id, raw, e164, suffix) VALUES (?, ?, ?, ?)',
-    );
+    const find = sql instanceof SqliteSql ? sql.db.prepare<[string | null, string], Row>(FIND) : null;
+    this.findNow = find ? (e164, suffix) => find.all(e164, suffix) : null;
   }
 
   /** Finds who owns a number: exact E.164 first, else the last N digits. */
-  lookup(phone: Phone): DirectoryMatch {
+  lookup(phone: Phone): DirectoryMatch | Promise<DirectoryMatch> {
     const suffix = phoneSuffix(phone, this.suffixDigits);
     if (phone.withheld || suffix.length < this.suffixDigits) return { contacts: [], how: 'none' };
-    const rows = this.find.all({ suffix, e164: phone.e164 });
+    if (this.findNow) return this.match(this.findNow(phone.e164, suffix));
+    return this.sql.all<Row>(FIND, [phone.e164, suffix]).then((rows) => this.match(rows));
+  }
+
+  private match(rows: Row[]): DirectoryMatch {
     const exact = rows.filter((r) => r.exact === 1);
     const chosen = exact.length > 0 ? exact : rows;
     return {
-      contacts: chosen.map((r) => this.toContact(r)),
+      contacts: chosen.map((r) => ({ id: r.external_id ?? '', name: r.name, company: r.company, url: r.url })),
       how: chosen.length === 0 ? 'none' : exact.length > 0 ? 'exact' : 'suffix',
     };
   }
@@ -105,86 +95,100 @@ export class Directory {
    * Adds or updates a contact: by its `id` when it has one, else by name and first number,
    * so importing the same file twice updates instead of duplicating.
    */
-  upsert(contact: Contact, now = Date.now()): 'added' | 'updated' {
+  async upsert(contact: Contact, now = Date.now(), sql = this.sql): Promise<'added' | 'updated'> {
     const phones = this.parsePhones(contact.phones);
     const first = phones[0];
     const existing = contact.id
-      ? this.byExternalId.get(contact.id)
+      ? await sql.get<{ id: number }>('SELECT id FROM contacts WHERE external_id = ?', [contact.id])
       : first
-        ? this.byNameAndPhone.get(contact.name, phoneSuffix(first, this.suffixDigits))
+        ? await sql.get<{ id: number }>(
+            `SELECT c.id FROM contacts c JOIN contact_phones p ON p.contact_id = c.id
+             WHERE c.external_id IS NULL AND c.name = ? AND p.suffix = ? LIMIT 1`,
+            [contact.name, phoneSuffix(first, this.suffixDigits)],
+          )
         : undefined;
-    if (existing) this.write(existing.id, contact, phones, now);
-    else {
-      const rowid = Number(this.insertContact.run({ name: contact.name, company: contact.company, url: contact.url, now, id: contact.id || null }).lastInsertRowid);
-      this.writePhones(rowid, phones);
+    if (existing) {
+      await this.write(sql, existing.id, contact, phones, now);
+      return 'updated';
     }
-    return existing ? 'updated' : 'added';
+    const added = await sql.get<{ id: number }>(
+      'INSERT INTO contacts (external_id, name, company, url, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id',
+      [contact.id || null, contact.name, contact.company, contact.url, now],
+    );
+    await this.writePhones(sql, added!.id, phones);
+    return 'added';
+  }
+
+  /** Adds or updates many contacts in one transaction (an import is all-or-nothing per batch, and far faster). */
+  upsertAll(contacts: Contact[], now = Date.now()): Promise<('added' | 'updated')[]> {
+    return this.sql.transaction(async (tx) => {
+      const outcomes: ('added' | 'updated')[] = [];
+      for (const c of contacts) outcomes.push(await this.upsert(c, now, tx));
+      return outcomes;
+    });
   }
 
   /** Contacts whose name or company contains `text`, or whose number contains its digits; by name. */
-  search(text: string, limit = 100): DirectoryEntry[] {
+  async search(text: string, limit = 100): Promise<DirectoryEntry[]> {
     const q = text.trim();
     const digits = q.replace(/\D/g, '');
     const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    return this.db
-      .prepare<Record<string, string | number>, EntryRow>(
-        `SELECT c.id AS key, c.external_id, c.name, c.company, c.url,
-                (SELECT group_concat(p.raw, char(31)) FROM contact_phones p WHERE p.contact_id = c.id) AS phones
-         FROM contacts c
-         WHERE @q = '' OR c.name LIKE @like ESCAPE '\\' OR c.company LIKE @like ESCAPE '\\'
-            OR (length(@digits) >= 3 AND c.id IN (SELECT contact_id FROM contact_phones
-                WHERE coalesce(e164, '') LIKE '%' || @digits || '%' OR replace(replace(raw, '-', ''), ' ', '') LIKE '%' || @digits || '%'))
-         ORDER BY c.name, c.id
-         LIMIT @limit`,
-      )
-      .all({ q, like, digits, limit })
-      .map(toEntry);
+    const params: unknown[] = [];
+    let where = 'TRUE';
+    if (q !== '') {
+      // ILIKE on PostgreSQL is SQLite's LIKE: letters match whatever their case.
+      const op = this.sql.engine === 'postgres' ? 'ILIKE' : 'LIKE';
+      where = `c.name ${op} ? ESCAPE '\\' OR c.company ${op} ? ESCAPE '\\'`;
+      params.push(like, like);
+      if (digits.length >= 3) {
+        where += ` OR c.id IN (SELECT contact_id FROM contact_phones
+          WHERE coalesce(e164, '') LIKE ? OR replace(replace(raw, '-', ''), ' ', '') LIKE ?)`;
+        params.push(`%${digits}%`, `%${digits}%`);
+      }
+    }
+    const rows = await this.sql.all<EntryRow>(`${this.entries()} WHERE ${where} ORDER BY c.name, c.id LIMIT ?`, [...params, limit]);
+    return rows.map(toEntry);
   }
 
-  get(key: number): DirectoryEntry | undefined {
-    const row = this.db
-      .prepare<[number], EntryRow>(
-        `SELECT c.id AS key, c.external_id, c.name, c.company, c.url,
-                (SELECT group_concat(p.raw, char(31)) FROM contact_phones p WHERE p.contact_id = c.id) AS phones
-         FROM contacts c WHERE c.id = ?`,
-      )
-      .get(key);
+  async get(key: number, sql = this.sql): Promise<DirectoryEntry | undefined> {
+    const row = await sql.get<EntryRow>(`${this.entries()} WHERE c.id = ?`, [key]);
     return row ? toEntry(row) : undefined;
   }
 
   /** Changes a contact (by its key); false when there is no such contact. Its own id stays. */
-  update(key: number, contact: Omit<Contact, 'id'>, now = Date.now()): boolean {
-    return this.batch(() => {
-      if (!this.get(key)) return false;
-      this.write(key, contact, this.parsePhones(contact.phones), now);
+  update(key: number, contact: Omit<Contact, 'id'>, now = Date.now()): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      if (!(await this.get(key, tx))) return false;
+      await this.write(tx, key, contact, this.parsePhones(contact.phones), now);
       return true;
     });
+  }
+
+  async count(): Promise<number> {
+    return (await this.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM contacts'))!.n;
+  }
+
+  /** Contacts with their numbers in one column (joined by U+001F, which no number holds). */
+  private entries(): string {
+    const phones = this.sql.engine === 'postgres' ? 'string_agg(p.raw, chr(31))' : 'group_concat(p.raw, char(31))';
+    return `SELECT c.id AS key, c.external_id, c.name, c.company, c.url,
+              (SELECT ${phones} FROM contact_phones p WHERE p.contact_id = c.id) AS phones
+            FROM contacts c`;
   }
 
   private parsePhones(phones: string[]): Phone[] {
     return phones.map((p) => parsePhone(p, this.country)).filter((p) => !p.withheld && p.digits !== '');
   }
 
-  private write(rowid: number, contact: Omit<Contact, 'id'>, phones: Phone[], now: number): void {
-    this.updateContact.run({ name: contact.name, company: contact.company, url: contact.url, now, rowid });
-    this.clearPhones.run(rowid);
-    this.writePhones(rowid, phones);
+  private async write(sql: Sql, id: number, contact: Omit<Contact, 'id'>, phones: Phone[], now: number): Promise<void> {
+    await sql.run('UPDATE contacts SET name = ?, company = ?, url = ?, updated_at = ? WHERE id = ?', [contact.name, contact.company, contact.url, now, id]);
+    await sql.run('DELETE FROM contact_phones WHERE contact_id = ?', [id]);
+    await this.writePhones(sql, id, phones);
   }
 
-  private writePhones(rowid: number, phones: Phone[]): void {
-    for (const p of phones) this.insertPhone.run(rowid, p.raw, p.e164, phoneSuffix(p, this.suffixDigits));
-  }
-
-  /** Runs `fn` in one transaction (an import is all-or-nothing per batch and far faster). */
-  batch<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
-  }
-
-  count(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM contacts').get() as { n: number }).n;
-  }
-
-  private toContact(r: Row): MatchedContact {
-    return { id: r.external_id ?? '', name: r.name, company: r.company, url: r.url };
+  private async writePhones(sql: Sql, id: number, phones: Phone[]): Promise<void> {
+    for (const p of phones) {
+      await sql.run('INSERT INTO contact_phones (contact_id, raw, e164, suffix) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [id, p.raw, p.e164, phoneSuffix(p, this.suffixDigits)]);
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { JSONPath } from 'jsonpath-plus';
 import type { CallEvent } from '../../shared/call-event';
 import type { Phone } from '../../shared/phone';
-import type { Directory } from './directory';
+import type { Directory, DirectoryMatch } from './directory';
 import { fetchJson, SourceError, type FetchInit } from './http-fetch';
 import type { FieldPath, ForwardSpec, HttpSourceSpec, SourceConfig } from './source-spec';
 import { fill, phoneValues } from './template';
@@ -36,30 +36,33 @@ export interface Source {
   lookup(input: LookupInput, signal: AbortSignal): SourceOutcome | Promise<SourceOutcome>;
 }
 
-/** The built-in directory: exact E.164, else the last N digits. Answers at once. */
+/** The built-in directory: exact E.164, else the last N digits. Answers at once on the embedded file. */
 export function directorySource(name: string, directory: Directory, urls: { contact: string; search: string }, suffixDigits: number): Source {
+  const outcome = (phone: Phone, match: DirectoryMatch): SourceOutcome => {
+    const best = match.contacts[0];
+    if (!best) return { kind: 'none' };
+    const total = match.contacts.length;
+    const values = phoneValues(phone, suffixDigits, best.id);
+    return {
+      kind: 'matched',
+      match: {
+        name: best.name,
+        company: best.company,
+        url: total > 1 ? fill(urls.search, values) : best.url || fill(urls.contact, values),
+        id: total > 1 ? '' : best.id,
+        total,
+        how: match.how === 'exact' ? 'exact number' : `last ${suffixDigits} digits`,
+      },
+    };
+  };
   return {
     name,
     kind: 'directory',
     local: true,
     timeoutMs: 1_000,
     lookup({ phone }) {
-      const match = directory.lookup(phone);
-      const best = match.contacts[0];
-      if (!best) return { kind: 'none' };
-      const total = match.contacts.length;
-      const values = phoneValues(phone, suffixDigits, best.id);
-      return {
-        kind: 'matched',
-        match: {
-          name: best.name,
-          company: best.company,
-          url: total > 1 ? fill(urls.search, values) : best.url || fill(urls.contact, values),
-          id: total > 1 ? '' : best.id,
-          total,
-          how: match.how === 'exact' ? 'exact number' : `last ${suffixDigits} digits`,
-        },
-      };
+      const found = directory.lookup(phone);
+      return found instanceof Promise ? found.then((match) => outcome(phone, match)) : outcome(phone, found);
     },
   };
 }

@@ -20,7 +20,7 @@ export interface TestRelay extends Relay {
 export async function startRelay(overrides: Partial<Config> = {}, options: RelayOptions = {}): Promise<TestRelay> {
   const dataDir = overrides.RELAY_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'relay-test-'));
   const config = makeConfig({ HOST: '127.0.0.1', PORT: 0, RELAY_DATA_DIR: dataDir, ...overrides });
-  const relay = createRelay(config, { log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...options });
+  const relay = await createRelay(config, { log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...options });
   await new Promise<void>((resolve) => relay.server.listen(config.PORT, '127.0.0.1', resolve));
   const { port } = relay.server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

@@ -150,7 +150,7 @@ describe('connection exhaustion', () => {
       let timer: NodeJS.Timeout | undefined;
       const closed = await new Promise<string>((resolve) => {
         socket.once('close', () => resolve('closed'));
-        timer = setTimeout(() => resolve(`still ${socket.readyState} (connecting: ${socket.connecting}) at the deadline`), 10_000);
+        timer = setTimeout(() => resolve(`still ${socket.readyState} (connecting: ${socket.connecting}) at the deadline`), 5_000);
       });
       clearTimeout(timer);
       socket.destroy();

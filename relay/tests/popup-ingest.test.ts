@@ -21,10 +21,10 @@ beforeAll(async () => {
   });
   await relay.agents.add('KGpK4iWq', 'Dana', 'dana-pass');
   await relay.agents.add('Avi01', 'Avi', 'avi-pass');
-  relay.directory.upsert({ id: 'c-1', name: 'Nikita Karpushin', company: 'Voicenter', url: '', phones: ['0722776772'] });
-  relay.directory.upsert({ id: 'c-2', name: 'דנה כהן', company: 'חברה בע"מ', url: 'https://crm.example/own/2', phones: ['050-123-4567'] });
-  relay.directory.upsert({ id: 'c-3', name: 'Switchboard A', company: 'Acme', url: '', phones: ['03-7654321'] });
-  relay.directory.upsert({ id: 'c-4', name: 'Switchboard B', company: 'Acme', url: '', phones: ['+972 3 765 4321'] });
+  await relay.directory.upsert({ id: 'c-1', name: 'Nikita Karpushin', company: 'Voicenter', url: '', phones: ['0722776772'] });
+  await relay.directory.upsert({ id: 'c-2', name: 'דנה כהן', company: 'חברה בע"מ', url: 'https://crm.example/own/2', phones: ['050-123-4567'] });
+  await relay.directory.upsert({ id: 'c-3', name: 'Switchboard A', company: 'Acme', url: '', phones: ['03-7654321'] });
+  await relay.directory.upsert({ id: 'c-4', name: 'Switchboard B', company: 'Acme', url: '', phones: ['+972 3 765 4321'] });
   dana = await AgentClient.connect(relay, await signIn(relay, 'KGpK4iWq', 'dana-pass'));
   avi = await AgentClient.connect(relay, await signIn(relay, 'Avi01', 'avi-pass'));
 });

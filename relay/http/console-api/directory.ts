@@ -11,18 +11,19 @@ const MAX_UPLOAD = '20mb';
 /** The Directory page: search, edit one contact, upload a CSV (preview first with ?dryRun=1). */
 export function directoryRoutes(relay: ConsoleOptions, json: express.RequestHandler): express.Router {
   const router = express.Router();
-  router.get('/contacts', (req, res) => {
+  router.get('/contacts', async (req, res) => {
     const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 100) : '';
-    res.json({ total: relay.directory.count(), contacts: relay.directory.search(q) });
+    const [total, contacts] = await Promise.all([relay.directory.count(), relay.directory.search(q)]);
+    res.json({ total, contacts });
   });
-  router.put('/contacts/:key', json, (req, res) => {
+  router.put('/contacts/:key', json, async (req, res) => {
     const key = Number(req.params.key);
     if (!Number.isSafeInteger(key)) return invalid(res, 'no such contact');
     // The directory's own key names the contact: an id in the body is not read.
     const parsed = contactSchema.omit({ id: true }).safeParse(req.body);
     if (!parsed.success) return invalid(res, parsed.error);
-    if (!relay.directory.update(key, parsed.data)) return sendError(res, 'NOT_FOUND', 'no such contact');
-    res.json(relay.directory.get(key));
+    if (!(await relay.directory.update(key, parsed.data))) return sendError(res, 'NOT_FOUND', 'no such contact');
+    res.json(await relay.directory.get(key));
   });
   const csv = express.text({ type: ['text/csv', 'text/plain', 'application/vnd.ms-excel'], limit: MAX_UPLOAD });
   router.post('/contacts/import', csv, async (req, res) => {

@@ -19,17 +19,17 @@ export function settingsRoutes(relay: ConsoleOptions, json: express.RequestHandl
   router.get('/settings', (req, res) => void res.json(settings(req)));
   // Names for the lines calls come in on, shown to agents in the notification.
   router.get('/lines', (_req, res) => void res.json(relay.lines.list()));
-  router.put('/lines/:line', json, (req, res) => {
+  router.put('/lines/:line', json, async (req, res) => {
     const line = lineNumberSchema.safeParse(req.params.line);
     const name = lineNameSchema.safeParse((req.body as { name?: unknown } | undefined)?.name);
     if (!line.success) return invalid(res, line.error);
     if (!name.success) return invalid(res, name.error);
-    relay.lines.set(line.data, name.data);
+    await relay.lines.set(line.data, name.data);
     relay.log.info({ line: line.data, admin: adminOf(res).username }, 'line named in the console');
     res.json(relay.lines.list());
   });
-  router.delete('/lines/:line', (req, res) => {
-    if (!relay.lines.remove(String(req.params.line))) return sendError(res, 'NOT_FOUND', 'that line has no name');
+  router.delete('/lines/:line', async (req, res) => {
+    if (!(await relay.lines.remove(String(req.params.line)))) return sendError(res, 'NOT_FOUND', 'that line has no name');
     res.status(204).end();
   });
   router.post('/settings/rotate-token', (req, res) => {
