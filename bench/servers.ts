@@ -25,9 +25,10 @@ async function relay(agents: number, contacts: number): Promise<void> {
   // Seeded directly: signing in a thousand agents through scrypt would take a minute.
   const hash = await hashPassword('bench');
   const now = Date.now();
-  r.db.transaction(() => {
-    const addAgent = r.db.prepare('INSERT INTO agents (exten_user, name, password_hash, created_at) VALUES (?, ?, ?, ?)');
-    const addSession = r.db.prepare('INSERT INTO sessions (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)');
+  const db = r.db!;
+  db.transaction(() => {
+    const addAgent = db.prepare('INSERT INTO agents (exten_user, name, password_hash, created_at) VALUES (?, ?, ?, ?)');
+    const addSession = db.prepare('INSERT INTO sessions (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)');
     for (let i = 0; i < agents; i++) {
       const id = addAgent.run(benchAgent(i), `Agent ${i}`, hash, now).lastInsertRowid;
       addSession.run(sha256(benchToken(i)), id, now, now + 86_400_000);

@@ -7,6 +7,8 @@ import { PopupToken } from './accounts/secrets';
 import { SignInThrottle } from './accounts/sign-in-throttle';
 import { CallFlow, type Identify } from './calls/call-flow';
 import { CallLogSearch } from './calls/call-log-search';
+import { SqliteCallLog, type CallLogStore } from './calls/call-log-store';
+import { PostgresCallLog } from './calls/postgres-call-log';
 import { CallTracker } from './calls/call-tracker';
 import { LineNames } from './calls/line-names';
 import { LiveEvents } from './http/console-api/live-events';
@@ -18,9 +20,9 @@ import { loadLookupConfig, type LookupConfig } from './lookup/config';
 import type { Directory } from './lookup/directory';
 import { Checkpointer } from './platform/checkpointer';
 import type { Config } from './platform/config';
-import { openDatabase, type DB } from './platform/db';
-import { SqliteSql, type Sql } from './platform/sql';
-import { GroupCommit } from './platform/group-commit';
+import type { DB } from './platform/db';
+import type { Sql } from './platform/sql';
+import { openStore, type Store } from './platform/store';
 import { startHousekeeping } from './platform/housekeeping';
 import { createLogger, type Logger } from './platform/log';
 import { Metrics } from './platform/metrics';
@@ -53,8 +55,9 @@ export interface RelayOptions {
 export interface Relay {
   server: Server;
   app: express.Express;
-  db: DB;
-  /** The same database, as the stores speak to it. */
+  /** The embedded database; null on PostgreSQL. */
+  db: DB | null;
+  /** The database, as the stores speak to it (either engine). */
   sql: Sql;
   /** The pop-up URL's secret segment now (the console can rotate it). */
   readonly token: string;
@@ -77,21 +80,18 @@ export interface Relay {
 /** Builds the relay (HTTP app, WebSocket server, database) without listening. */
 export async function createRelay(config: Config, options: RelayOptions = {}): Promise<Relay> {
   const log = options.log ?? createLogger(config.LOG_LEVEL, { phones: config.RELAY_LOG_PHONES });
-  const db = openDatabase(config.RELAY_DATA_DIR);
-  const sql = new SqliteSql(db);
+  const store = await openStore(config);
+  const { sql, sqlite: db } = store;
   const token = new PopupToken(config.RELAY_DATA_DIR, config.RELAY_VOICENTER_TOKEN);
   // One throttle for agents and administrators: failures from one address count for both.
   const throttle = new SignInThrottle();
   const agents = new Agents(sql, config.RELAY_SESSION_TTL_HOURS * HOUR, throttle);
   const admins = new Admins(sql, ADMIN_SESSION_MS, throttle);
   const live = new LiveEvents();
-  // Checkpoints run in a worker thread; the relay's own connection never does one.
-  db.pragma('wal_autocheckpoint = 0');
-  const checkpointer = new Checkpointer(db.name, CHECKPOINT_MS, (message) => log.error({ err: message }, 'WAL checkpoint failed'));
-  const commits = new GroupCommit(db);
+  const { checkpointer, callLogStore } = callLogOn(store, log);
   const outbox = new Outbox(REPLAY_WINDOW_MS);
   const lines = await LineNames.load(sql);
-  const calls = new CallTracker(db, commits, lines.name);
+  const calls = new CallTracker(callLogStore, lines.name);
   const lookup = options.lookup ?? loadLookupConfig(config.RELAY_CONFIG);
   // Read at scrape time, once the sockets and the chain below exist.
   const metrics = new Metrics(() => sockets.stats(), () => chain.circuits(), () => outbox.size());
@@ -109,8 +109,8 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
     country: config.RELAY_DEFAULT_COUNTRY, answerBudgetMs: lookup.budgetMs, log,
     onDelivered: (seconds) => metrics.deliverySeconds.observe(seconds), onChange: live.changed,
   });
-  const callLog = new CallLogSearch(db, () => commits.flush(), { country: config.RELAY_DEFAULT_COUNTRY, suffixDigits: config.RELAY_MATCH_SUFFIX_DIGITS });
-  const app = createHttpApp({ config, log, db, token, admins, agents, sockets, calls, callLog, lines, directory, chain, flow, metrics, live });
+  const callLog = new CallLogSearch(sql, () => callLogStore.flush(), { country: config.RELAY_DEFAULT_COUNTRY, suffixDigits: config.RELAY_MATCH_SUFFIX_DIGITS });
+  const app = createHttpApp({ config, log, sql, token, admins, agents, sockets, calls, callLog, lines, directory, chain, flow, metrics, live });
   const server = createHttpServer(config, app, {
     isTrustedProxy: (address) => (app.get('trust proxy fn') as (addr: string, hop: number) => boolean)(address, 0),
     onRefused: (reason) => metrics.connectionsRefused.inc({ reason }),
@@ -120,10 +120,13 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
 
   const pruneLog = () => calls.prune(Date.now() - config.RELAY_CALL_RETENTION_DAYS * 24 * HOUR);
   const stale = { ringingMs: config.RELAY_RINGING_TIMEOUT_MINUTES * MINUTE, talkingMs: config.RELAY_TALKING_TIMEOUT_HOURS * HOUR };
-  const otherWriters = watchOtherWriters(db, () => {
-    agents.forget();
-    void sockets.revalidate();
-  });
+  // On PostgreSQL the CLI's changes reach the relays through Redis (issue 12, not yet): the minute's revalidation catches them.
+  const otherWriters = db
+    ? watchOtherWriters(db, () => {
+        agents.forget();
+        void sockets.revalidate();
+      })
+    : () => undefined;
   const stopHousekeeping = startHousekeeping(
     [
       { every: 500, run: otherWriters },
@@ -135,7 +138,7 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
     ],
     (err) => log.error({ err: (err as Error).message }, 'housekeeping failed'),
   );
-  pruneLog();
+  pruneLog().catch((err: unknown) => log.error({ err: (err as Error).message }, 'call log retention failed'));
 
   return {
     server, app, db, sql, admins, directory, agents, chain, cache, metrics, flow, sockets, outbox, log,
@@ -147,10 +150,20 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
       stopHousekeeping();
       live.shutdown();
       sockets.close();
-      commits.flush();
-      await checkpointer.stop();
+      await callLogStore.flush();
+      callLogStore.close?.();
+      await checkpointer?.stop();
       // The last connection to close checkpoints what is left and removes the WAL.
-      db.close();
+      await store.close();
     },
   };
+}
+
+/** Where the call log is written: group commits on the embedded file (its WAL copied back off the event loop), batches on PostgreSQL. */
+function callLogOn(store: Store, log: Logger): { checkpointer: Checkpointer | null; callLogStore: CallLogStore & { close?: () => void } } {
+  if (!store.sqlite) return { checkpointer: null, callLogStore: new PostgresCallLog(store.sql, { log }) };
+  // Checkpoints run in a worker thread; the relay's own connection never does one.
+  store.sqlite.pragma('wal_autocheckpoint = 0');
+  const checkpointer = new Checkpointer(store.sqlite.name, CHECKPOINT_MS, (message) => log.error({ err: message }, 'WAL checkpoint failed'));
+  return { checkpointer, callLogStore: new SqliteCallLog(store.sqlite) };
 }

@@ -2,7 +2,7 @@ import type { CallOutcome, LoggedCall } from '../../shared/console';
 import type { Identity } from '../../shared/messages';
 import type { CountryCode } from 'libphonenumber-js';
 import { parsePhone } from '../../shared/phone';
-import type { DB } from '../platform/db';
+import type { Sql } from '../platform/sql';
 
 /** What the console's call log may be filtered by; every field optional. */
 export interface CallLogFilter {
@@ -40,52 +40,53 @@ export const MAX_LOG_ROWS = 10_000;
  * missed when it came in, nobody answered, and it is over.
  */
 export class CallLogSearch {
-  private readonly query;
-
   constructor(
-    db: DB,
-    /** Writes still queued are committed first, so a call just handled is in the answer. */
-    private readonly flush: () => void,
+    private readonly sql: Sql,
+    /** Writes still queued are written first, so a call just handled is in the answer. */
+    private readonly flush: () => Promise<void>,
     /** How a number searched for is read (RELAY_DEFAULT_COUNTRY) and how many last digits must match (RELAY_MATCH_SUFFIX_DIGITS). */
     private readonly numbers: { country: CountryCode; suffixDigits: number } = { country: 'IL', suffixDigits: 9 },
-  ) {
-    this.query = db.prepare<Record<string, string | number>, Row>(`
-      SELECT c.ivrid, c.direction, c.phone_raw, c.e164, c.caller_name, c.identity, c.started_at,
-             c.answered_at, c.answered_by, c.ended_at,
-             EXISTS (SELECT 1 FROM call_events h WHERE h.ivrid = c.ivrid AND h.phase = 'hangup') AS hung_up,
-             (SELECT group_concat(DISTINCT s.exten_user) FROM call_events s WHERE s.ivrid = c.ivrid AND s.exten_user != '') AS stations
-      FROM calls c
-      WHERE c.started_at >= @from AND c.started_at < @to
-        AND (@digits = '' OR coalesce(c.e164, '') LIKE '%' || @digits || '%'
-             OR replace(replace(replace(c.phone_raw, '-', ''), ' ', ''), '+', '') LIKE '%' || @digits || '%'
-             OR (@e164 != '' AND (c.e164 = @e164
-                 OR replace(replace(replace(c.phone_raw, '-', ''), ' ', ''), '+', '') LIKE '%' || @suffix)))
-        AND (@agent = '' OR EXISTS (SELECT 1 FROM call_events a WHERE a.ivrid = c.ivrid AND a.exten_user = @agent))
-        AND (@missed = 0 OR (c.direction != 'outgoing' AND c.answered_at IS NULL
-             AND (c.ended_at IS NOT NULL OR EXISTS (SELECT 1 FROM call_events m WHERE m.ivrid = c.ivrid AND m.phase = 'hangup'))))
-      ORDER BY c.started_at DESC, c.ivrid
-      LIMIT @limit`);
-  }
+  ) {}
 
-  find(filter: CallLogFilter = {}): LoggedCall[] {
-    this.flush();
+  async find(filter: CallLogFilter = {}): Promise<LoggedCall[]> {
+    await this.flush();
+    const where = ['c.started_at >= ?', 'c.started_at < ?'];
+    const params: unknown[] = [filter.from ?? 0, filter.to ?? Number.MAX_SAFE_INTEGER];
     // A whole number in any form (054-778-8990, +972 54…, 972547788990) is matched on its E.164
     // form, or its last digits where a call's number could not be read; digits anywhere otherwise.
     const digits = (filter.number ?? '').replace(/\D/g, '');
-    const phone = digits ? parsePhone(filter.number, this.numbers.country) : null;
-    const e164 = phone?.e164 ?? '';
-    return this.query
-      .all({
-        from: filter.from ?? 0,
-        to: filter.to ?? Number.MAX_SAFE_INTEGER,
-        digits,
-        e164,
-        suffix: e164 ? phone!.digits.slice(-this.numbers.suffixDigits) : '',
-        agent: filter.agent ?? '',
-        missed: filter.missed ? 1 : 0,
-        limit: Math.min(filter.limit ?? 200, MAX_LOG_ROWS),
-      })
-      .map(toLogged);
+    if (digits) {
+      const phone = parsePhone(filter.number, this.numbers.country);
+      const bare = "replace(replace(replace(c.phone_raw, '-', ''), ' ', ''), '+', '')";
+      const any = [`coalesce(c.e164, '') LIKE ?`, `${bare} LIKE ?`];
+      params.push(`%${digits}%`, `%${digits}%`);
+      if (phone.e164) {
+        any.push(`c.e164 = ?`, `${bare} LIKE ?`);
+        params.push(phone.e164, `%${phone.digits.slice(-this.numbers.suffixDigits)}`);
+      }
+      where.push(`(${any.join(' OR ')})`);
+    }
+    if (filter.agent) {
+      where.push('EXISTS (SELECT 1 FROM call_events a WHERE a.ivrid = c.ivrid AND a.exten_user = ?)');
+      params.push(filter.agent);
+    }
+    if (filter.missed) {
+      where.push(`c.direction != 'outgoing' AND c.answered_at IS NULL
+        AND (c.ended_at IS NOT NULL OR EXISTS (SELECT 1 FROM call_events m WHERE m.ivrid = c.ivrid AND m.phase = 'hangup'))`);
+    }
+    const stations = this.sql.engine === 'postgres' ? "string_agg(DISTINCT s.exten_user, ',')" : 'group_concat(DISTINCT s.exten_user)';
+    const rows = await this.sql.all<Row>(
+      `SELECT c.ivrid, c.direction, c.phone_raw, c.e164, c.caller_name, c.identity, c.started_at,
+              c.answered_at, c.answered_by, c.ended_at,
+              CASE WHEN EXISTS (SELECT 1 FROM call_events h WHERE h.ivrid = c.ivrid AND h.phase = 'hangup') THEN 1 ELSE 0 END AS hung_up,
+              (SELECT ${stations} FROM call_events s WHERE s.ivrid = c.ivrid AND s.exten_user != '') AS stations
+       FROM calls c
+       WHERE ${where.join(' AND ')}
+       ORDER BY c.started_at DESC, c.ivrid
+       LIMIT ?`,
+      [...params, Math.min(filter.limit ?? 200, MAX_LOG_ROWS)],
+    );
+    return rows.map(toLogged);
   }
 }
 

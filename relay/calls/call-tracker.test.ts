@@ -5,12 +5,12 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { parseCallEvent, type CallEvent } from '../../shared/call-event';
 import { parsePhone } from '../../shared/phone';
 import { CallTracker } from './call-tracker';
-import { GroupCommit } from '../platform/group-commit';
 import { openDatabase, type DB } from '../platform/db';
+import { SqliteCallLog } from './call-log-store';
 
 let db: DB;
 let book: CallTracker;
-let commits: GroupCommit;
+let commits: SqliteCallLog;
 
 function event(fields: Record<string, unknown>): CallEvent {
   const r = parseCallEvent({ ivrid: 'c1', phone: '0722776772', ...fields });
@@ -21,14 +21,14 @@ const record = (fields: Record<string, unknown>, now = 1_000) => {
   const e = event(fields);
   const recorded = book.record(e, parsePhone(e.phone, 'IL'), 'json', now);
   // What the relay awaits before answering Voicenter: the log on disk.
-  commits.flush();
+  void commits.flush();
   return recorded;
 };
 
 beforeEach(() => {
   db = openDatabase(mkdtempSync(join(tmpdir(), 'calls-')));
-  commits = new GroupCommit(db);
-  book = new CallTracker(db, commits);
+  commits = new SqliteCallLog(db);
+  book = new CallTracker(commits);
 });
 
 describe('CallTracker', () => {
@@ -65,7 +65,7 @@ describe('CallTracker', () => {
   it('reads a call back from the log when it is no longer in memory', () => {
     record({ extenUser: 'A', status: 'Ringing' });
     record({ extenUser: 'A', status: 'Talking' });
-    const fresh = new CallTracker(db, commits);
+    const fresh = new CallTracker(commits);
     expect(fresh.views('c1').get('A')).toMatchObject({ state: 'talking', answeredBy: 'me' });
     expect(fresh.stations('c1')).toEqual(['A']);
   });
@@ -80,12 +80,12 @@ describe('CallTracker', () => {
     ]);
   });
 
-  it('keeps every call and phase in the log, and forgets calls past the retention', () => {
+  it('keeps every call and phase in the log, and forgets calls past the retention', async () => {
     record({ extenUser: 'A', status: 'Ringing', callStarted: 100 });
     record({ ivrid: 'c2', extenUser: 'A', status: 'Ringing', callStarted: 200 });
     record({ extenUser: 'A', status: 'Talking' });
     expect(db.prepare('SELECT COUNT(*) AS n FROM call_events').get()).toEqual({ n: 3 });
-    expect(book.prune(150_000)).toBe(1);
+    expect(await book.prune(150_000)).toBe(1);
     expect(db.prepare('SELECT ivrid FROM calls').all()).toEqual([{ ivrid: 'c2' }]);
     expect(db.prepare('SELECT COUNT(*) AS n FROM call_events').get()).toEqual({ n: 1 });
   });
@@ -100,7 +100,7 @@ describe('CallTracker', () => {
     record({ extenUser: 'B', status: 'Talking' }, 800_000);
     expect(book.expireStale(800_000 + 3_000_000, limits)).toEqual([]);
     expect(book.expireStale(800_000 + 3_700_000, limits)[0]!.changed).toMatchObject([{ extenUser: 'B', view: { state: 'ended', answeredBy: 'me' } }]);
-    commits.flush();
+    void commits.flush();
     expect(db.prepare("SELECT exten_user, phase, cause, format FROM call_events WHERE format = 'relay' ORDER BY id").all()).toEqual([
       { exten_user: 'A', phase: 'hangup', cause: 'no hang-up received', format: 'relay' },
       { exten_user: 'B', phase: 'hangup', cause: 'no hang-up received', format: 'relay' },

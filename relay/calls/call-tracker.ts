@@ -3,32 +3,7 @@ import type { CallEvent, CallPhase, RequestFormat } from '../../shared/call-even
 import type { LiveCallView } from '../../shared/console';
 import { PENDING, type CallState, type CallView, type Identity } from '../../shared/messages';
 import type { Phone } from '../../shared/phone';
-import type { DB } from '../platform/db';
-import type { GroupCommit } from '../platform/group-commit';
-
-interface CallRow {
-  ivrid: string;
-  direction: CallView['direction'];
-  phone_raw: string;
-  e164: string | null;
-  phone_local: string;
-  caller_name: string;
-  did: string;
-  started_at: number;
-  answered_at: number | null;
-  answered_by: string | null;
-  ended_at: number | null;
-  cause: string;
-  identity: string | null;
-  updated_at: number;
-}
-
-interface EventRow {
-  exten_user: string;
-  phase: CallPhase;
-  cause: string;
-  received_at: number;
-}
+import type { CallLogStore, CallRow, EventRow } from './call-log-store';
 
 export interface Recorded {
   /** The same phase for the same station again (a retry, or one request per ringing station). */
@@ -37,7 +12,7 @@ export interface Recorded {
   identity: Identity | null;
   /** Every station whose view of the call changed, with the new view. */
   changed: { extenUser: string; view: CallView }[];
-  /** Settles once the request is in the call log on disk. */
+  /** Settles once the request is in the call log (or kept to be written there, its database away). */
   committed: Promise<void>;
 }
 
@@ -65,44 +40,19 @@ const OPEN_LIMIT_MS = 12 * 3_600_000;
  * sends one request per station and phase; this turns them into per-station views.
  *
  * Calls being handled live in memory, so a request needs no read from the database; every
- * change is written to the log through group commits.
+ * change is written to the log (CallLogStore: group commits on the embedded file, batches on PostgreSQL).
  */
 export class CallTracker {
   /** The least recently used call is forgotten first (it is still in the log). */
   private readonly live = new LRUCache<string, LiveCall>({ max: LIVE_LIMIT });
   /** Calls that may still be ringing or talking somewhere (pruned lazily by openCalls()). */
   private readonly open = new Set<string>();
-  private readonly getCall;
-  private readonly eventsOf;
-  private readonly saveCall;
-  private readonly insertEvent;
-  private readonly deleteBefore;
 
   constructor(
-    private readonly db: DB,
-    private readonly commits: GroupCommit,
+    private readonly log: CallLogStore,
     /** The name a supervisor gave the line (Voicenter's did) a call came in on; '' when none. */
     private readonly lineName: (did: string) => string = () => '',
-  ) {
-    this.getCall = db.prepare<[string], CallRow>('SELECT * FROM calls WHERE ivrid = ?');
-    this.eventsOf = db.prepare<[string], EventRow>(
-      "SELECT exten_user, phase, cause, received_at FROM call_events WHERE ivrid = ? AND phase != 'unknown' ORDER BY id",
-    );
-    this.saveCall = db.prepare(`
-      INSERT INTO calls (ivrid, direction, phone_raw, e164, phone_local, caller_name, did, started_at,
-                         answered_at, answered_by, ended_at, cause, identity, updated_at)
-      VALUES (@ivrid, @direction, @phone_raw, @e164, @phone_local, @caller_name, @did, @started_at,
-              @answered_at, @answered_by, @ended_at, @cause, @identity, @updated_at)
-      ON CONFLICT (ivrid) DO UPDATE SET
-        direction = excluded.direction, phone_raw = excluded.phone_raw, e164 = excluded.e164,
-        phone_local = excluded.phone_local, caller_name = excluded.caller_name, did = excluded.did,
-        answered_at = excluded.answered_at, answered_by = excluded.answered_by, ended_at = excluded.ended_at,
-        cause = excluded.cause, identity = excluded.identity, updated_at = excluded.updated_at`);
-    this.insertEvent = db.prepare(`
-      INSERT INTO call_events (ivrid, exten_user, phase, status, cause, format, received_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`);
-    this.deleteBefore = db.prepare('DELETE FROM calls WHERE started_at < ?');
-  }
+  ) {}
 
   /** Records one request; tells whether it was new and which stations must be told what. */
   record(event: CallEvent, phone: Phone, format: RequestFormat, now = Date.now()): Recorded {
@@ -130,11 +80,9 @@ export class CallTracker {
     const logged = { ...row };
     // Unknown statuses are kept in the log, but change nobody's view.
     const writeEvent = event.phase === 'unknown' || !duplicate;
+    const newEvent = { exten_user: station, phase: event.phase, status: event.status, cause: event.cause, format, received_at: now };
     if (duplicate) {
-      const committed = this.commits.write(() => {
-        this.saveCall.run(logged);
-        if (writeEvent) this.insertEvent.run(event.ivrid, station, event.phase, event.status, event.cause, format, now);
-      });
+      const committed = this.log.write(logged, writeEvent ? [newEvent] : []);
       return { duplicate, identity: parseIdentity(row.identity), changed: [], committed };
     }
     const before = viewsOf(call, this.lineName);
@@ -149,10 +97,7 @@ export class CallTracker {
       if (station === '' || row.answered_by === station) row.ended_at ??= now;
     }
     const saved = { ...row };
-    const committed = this.commits.write(() => {
-      this.saveCall.run(saved);
-      this.insertEvent.run(event.ivrid, station, event.phase, event.status, event.cause, format, now);
-    });
+    const committed = this.log.write(saved, [newEvent]);
     const changed = [...viewsOf(call, this.lineName)]
       .filter(([user, view]) => user !== '' && !sameView(before.get(user), view))
       .map(([extenUser, view]) => ({ extenUser, view }));
@@ -165,7 +110,7 @@ export class CallTracker {
     if (!call) return Promise.resolve();
     call.row.identity = JSON.stringify(identity);
     const saved = { ...call.row };
-    return this.commits.write(() => this.saveCall.run(saved));
+    return this.log.write(saved, []);
   }
 
   /**
@@ -221,10 +166,10 @@ export class CallTracker {
       row.cause ||= NO_HANGUP;
       row.updated_at = now;
       const saved = { ...row };
-      void this.commits.write(() => {
-        this.saveCall.run(saved);
-        for (const [station] of stale) this.insertEvent.run(ivrid, station, 'hangup', 'NoHangupReceived', NO_HANGUP, 'relay', now);
-      });
+      void this.log.write(
+        saved,
+        stale.map(([station]) => ({ exten_user: station, phase: 'hangup', status: 'NoHangupReceived', cause: NO_HANGUP, format: 'relay', received_at: now })),
+      );
       const after = viewsOf(call, this.lineName);
       result.push({ ivrid, changed: stale.map(([extenUser]) => ({ extenUser, view: after.get(extenUser)! })) });
     }
@@ -243,31 +188,32 @@ export class CallTracker {
     return call ? viewsOf(call, this.lineName) : new Map<string, CallView>();
   }
 
-  /** This station's view of every call it took part in since `since` (ms), oldest first. */
+  /**
+   * This station's view of every call it took part in since `since` (ms), oldest first: from the
+   * log on the embedded file; from the calls in memory where the log cannot be read at once.
+   */
   recentFor(station: string, since: number): CallView[] {
-    this.commits.flush();
-    return this.db
-      .prepare<[string, number], { ivrid: string }>(
-        'SELECT ivrid FROM call_events WHERE exten_user = ? AND received_at >= ? GROUP BY ivrid ORDER BY MIN(id)',
-      )
-      .all(station, since)
-      .map((r) => this.views(r.ivrid).get(station))
-      .filter((v): v is CallView => v !== undefined);
+    const ivrids =
+      this.log.recentNow?.(station, since) ??
+      [...this.live.values()]
+        .filter((c) => c.events.some((e) => e.exten_user === station && e.received_at >= since))
+        .sort((a, b) => a.row.started_at - b.row.started_at)
+        .map((c) => c.row.ivrid);
+    return ivrids.map((ivrid) => this.views(ivrid).get(station)).filter((v): v is CallView => v !== undefined);
   }
 
   /** Deletes calls that started before `before` (the retention window), with their events. */
-  prune(before: number): number {
-    this.commits.flush();
+  prune(before: number): Promise<number> {
     for (const [ivrid, call] of [...this.live.entries()]) if (call.row.started_at < before) this.live.delete(ivrid);
-    return this.deleteBefore.run(before).changes;
+    return this.log.prune(before);
   }
 
   private load(ivrid: string): LiveCall | undefined {
     let call = this.live.get(ivrid);
     if (call) return call;
-    const row = this.getCall.get(ivrid);
-    if (!row) return undefined;
-    call = { row, events: this.eventsOf.all(ivrid) };
+    const read = this.log.readNow?.(ivrid);
+    if (!read) return undefined;
+    call = { row: read.row, events: read.events };
     this.keep(ivrid, call);
     return call;
   }

@@ -1,7 +1,7 @@
 // Room relay/http/: everything spoken over HTTP — the pop-up endpoint, the agents' and the console's APIs, static files, errors, limits.
 import express from 'express';
 import type { CallFlow } from '../calls/call-flow';
-import type { DB } from '../platform/db';
+import type { Sql } from '../platform/sql';
 import type { Metrics } from '../platform/metrics';
 import { apiRouter } from './agents-api';
 import { consoleApi, type ConsoleOptions } from './console-api';
@@ -15,7 +15,7 @@ import { requestLog } from './request-log';
 
 /** What the routes need: what the console's pages need, and the call flow, metrics and live events. */
 export interface HttpParts extends Omit<ConsoleOptions, 'on'> {
-  db: DB;
+  sql: Sql;
   flow: CallFlow;
   metrics: Metrics;
   live: LiveEvents;
@@ -37,7 +37,7 @@ export function createHttpApp(p: HttpParts): express.Express {
     });
   }
   app.use(requestLog(log));
-  app.use(opsRouter({ db: p.db, chain: p.chain, metrics: p.metrics, config }));
+  app.use(opsRouter({ sql: p.sql, chain: p.chain, metrics: p.metrics, config }));
   app.use(
     '/console/api',
     consoleApi({ admins: p.admins, agents: p.agents, sockets: p.sockets, calls: p.calls, callLog: p.callLog, lines: p.lines, directory: p.directory, chain: p.chain, token: p.token, config, log, on: p.live.on }),

@@ -75,7 +75,7 @@ describe('a link from a CRM that is not http(s)', () => {
     try {
       const answer = await popup(relay, { ivrid: 'link-1', phone: '0722776772', status: 'Ringing' });
       expect(answer.body).toEqual({ STATUS: 'OK', URL: '', CLIENTNAME: 'Legacy Dana', TOTAL: 1, COMPANY: 'Old Co' });
-      const logged = relay.db.prepare('SELECT identity FROM calls WHERE ivrid = ?').get('link-1') as { identity: string };
+      const logged = relay.db!.prepare('SELECT identity FROM calls WHERE ivrid = ?').get('link-1') as { identity: string };
       expect(JSON.parse(logged.identity)).toMatchObject({ name: 'Legacy Dana', url: '' });
     } finally {
       await relay.stop();

@@ -92,7 +92,7 @@ describe.skipIf(!database)('PostgreSQL (the machine\'s server, a fresh database)
       expect(before).toEqual([{ agents: '2', sessions: '1', calls: '1', events: '2', contacts: '1' }]);
       expect((await cli(['db', 'copy', '--to', url], env)).code).toBe(0);
       expect(await count()).toEqual(before);
-      const hash = relay.db.prepare("SELECT password_hash FROM agents WHERE exten_user = 'A1'").get() as { password_hash: string };
+      const hash = relay.db!.prepare("SELECT password_hash FROM agents WHERE exten_user = 'A1'").get() as { password_hash: string };
       expect(await rows(url, "SELECT password_hash FROM agents WHERE exten_user = 'A1'")).toEqual([hash]);
       expect(await rows(url, "SELECT value FROM relay_settings WHERE key = 'popup-token'")).toEqual([{ value: relay.token }]);
       // New rows made in PostgreSQL take ids after the copied ones.

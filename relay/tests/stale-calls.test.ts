@@ -31,7 +31,7 @@ describe('a call whose hang-up never came', () => {
     expect(relay.flow.expireStale(now + 11 * 60_000, LIMITS)).toBe(1);
     const view = await agent.next(ended('lost-1'));
     expect(view).toMatchObject({ call: { state: 'ended', answeredBy: null, cause: NO_HANGUP } });
-    const logged = new CallLogSearch(relay.db, () => undefined).find({}).find((c) => c.ivrid === 'lost-1');
+    const logged = (await new CallLogSearch(relay.sql, () => Promise.resolve()).find({})).find((c) => c.ivrid === 'lost-1');
     expect(logged).toMatchObject({ outcome: 'missed' });
     // Once ended, it is not ended again.
     expect(relay.flow.expireStale(now + 20 * 60_000, LIMITS)).toBe(0);
@@ -44,6 +44,6 @@ describe('a call whose hang-up never came', () => {
     expect(relay.flow.expireStale(now + 3 * 3_600_000, LIMITS)).toBe(0);
     expect(relay.flow.expireStale(now + 5 * 3_600_000, LIMITS)).toBe(1);
     expect(await agent.next(ended('long-1'))).toMatchObject({ call: { answeredBy: 'me', cause: NO_HANGUP } });
-    expect(new CallLogSearch(relay.db, () => undefined).find({}).find((c) => c.ivrid === 'long-1')).toMatchObject({ outcome: 'answered' });
+    expect((await new CallLogSearch(relay.sql, () => Promise.resolve()).find({})).find((c) => c.ivrid === 'long-1')).toMatchObject({ outcome: 'answered' });
   });
 });

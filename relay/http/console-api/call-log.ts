@@ -34,14 +34,14 @@ function filterOf(req: Request, res: Response): CallLogFilter | undefined {
 /** The Call log page: calls filtered, and the same as CSV. */
 export function callLogRoutes(relay: ConsoleOptions): express.Router {
   const router = express.Router();
-  router.get('/calls', (req, res) => {
+  router.get('/calls', async (req, res) => {
     const filter = filterOf(req, res);
-    if (filter) res.json(relay.callLog.find(filter));
+    if (filter) res.json(await relay.callLog.find(filter));
   });
-  router.get('/calls.csv', (req, res) => {
+  router.get('/calls.csv', async (req, res) => {
     const filter = filterOf(req, res);
     if (!filter) return;
-    const rows = relay.callLog.find({ ...filter, limit: filter.limit ?? MAX_LOG_ROWS });
+    const rows = await relay.callLog.find({ ...filter, limit: filter.limit ?? MAX_LOG_ROWS });
     res
       .type('text/csv; charset=utf-8')
       .attachment(`calls-${new Date().toISOString().slice(0, 10)}.csv`)

@@ -1,0 +1,150 @@
+import type { CallPhase } from '../../shared/call-event';
+import type { CallView } from '../../shared/messages';
+import type { DB } from '../platform/db';
+import { GroupCommit } from '../platform/group-commit';
+import type { Sql } from '../platform/sql';
+
+/** A call as the log keeps it (one row per ivrid). */
+export interface CallRow {
+  ivrid: string;
+  direction: CallView['direction'];
+  phone_raw: string;
+  e164: string | null;
+  phone_local: string;
+  caller_name: string;
+  did: string;
+  started_at: number;
+  answered_at: number | null;
+  answered_by: string | null;
+  ended_at: number | null;
+  cause: string;
+  identity: string | null;
+  updated_at: number;
+}
+
+/** One request as the log keeps it. */
+export interface EventRow {
+  exten_user: string;
+  phase: CallPhase;
+  cause: string;
+  received_at: number;
+}
+
+export interface NewEvent extends EventRow {
+  status: string;
+  format: string;
+}
+
+const CALL_COLUMNS = [
+  'ivrid', 'direction', 'phone_raw', 'e164', 'phone_local', 'caller_name', 'did', 'started_at',
+  'answered_at', 'answered_by', 'ended_at', 'cause', 'identity', 'updated_at',
+] as const;
+
+/**
+ * A call's row is written whole each time, and merged with what the log has: what one relay (or
+ * one request) did not know never erases what another wrote — an answer, an end, a caller found.
+ */
+const MERGE = `ON CONFLICT (ivrid) DO UPDATE SET
+  direction = CASE WHEN excluded.direction = 'unknown' THEN calls.direction ELSE excluded.direction END,
+  phone_raw = CASE WHEN excluded.phone_raw = '' THEN calls.phone_raw ELSE excluded.phone_raw END,
+  e164 = coalesce(excluded.e164, calls.e164),
+  phone_local = CASE WHEN excluded.phone_raw = '' THEN calls.phone_local ELSE excluded.phone_local END,
+  caller_name = CASE WHEN excluded.caller_name = '' THEN calls.caller_name ELSE excluded.caller_name END,
+  did = CASE WHEN excluded.did = '' THEN calls.did ELSE excluded.did END,
+  started_at = CASE WHEN excluded.started_at < calls.started_at THEN excluded.started_at ELSE calls.started_at END,
+  answered_at = coalesce(calls.answered_at, excluded.answered_at),
+  answered_by = coalesce(calls.answered_by, excluded.answered_by),
+  ended_at = coalesce(calls.ended_at, excluded.ended_at),
+  cause = CASE WHEN excluded.cause = '' THEN calls.cause ELSE excluded.cause END,
+  identity = coalesce(excluded.identity, calls.identity),
+  updated_at = excluded.updated_at`;
+
+const EVENT_COLUMNS = ['ivrid', 'exten_user', 'phase', 'status', 'cause', 'format', 'received_at'] as const;
+
+const placeholders = (rows: number, columns: number) => Array.from({ length: rows }, () => `(${Array(columns).fill('?').join(', ')})`).join(', ');
+
+/** The writes of many requests as two statements: the calls (the newest row of each) merged in, their events added. */
+export async function writeBatch(sql: Sql, entries: { call: CallRow; events: NewEvent[] }[]): Promise<void> {
+  const calls = new Map(entries.map((e) => [e.call.ivrid, e.call]));
+  await sql.run(
+    `INSERT INTO calls (${CALL_COLUMNS.join(', ')}) VALUES ${placeholders(calls.size, CALL_COLUMNS.length)} ${MERGE}`,
+    [...calls.values()].flatMap((c) => CALL_COLUMNS.map((k) => c[k])),
+  );
+  const events = entries.flatMap((e) => e.events.map((ev) => ({ ...ev, ivrid: e.call.ivrid })));
+  if (events.length === 0) return;
+  await sql.run(
+    `INSERT INTO call_events (${EVENT_COLUMNS.join(', ')}) VALUES ${placeholders(events.length, EVENT_COLUMNS.length)}`,
+    events.flatMap((ev) => EVENT_COLUMNS.map((k) => ev[k])),
+  );
+}
+
+/** Where the call log is written, and what can be read back from it at once. */
+export interface CallLogStore {
+  /**
+   * Queues a call's row and its new events. Settles once they are in the log — or, when the
+   * database cannot be reached, once they are kept to be written when it is back.
+   */
+  write(call: CallRow, events: NewEvent[]): Promise<void>;
+  /** Writes what is queued now. */
+  flush(): Promise<void>;
+  /** Writes waiting to be written (the metrics' gauge). */
+  pending(): number;
+  /** A call read back from the log at once; null where reads cannot be immediate (PostgreSQL). */
+  readonly readNow: ((ivrid: string) => { row: CallRow; events: EventRow[] } | undefined) | null;
+  /** The calls a station took part in since a time, oldest first, at once; null where not immediate. */
+  readonly recentNow: ((station: string, since: number) => string[]) | null;
+  /** Deletes calls that started before `before` (the retention window), with their events. */
+  prune(before: number): Promise<number>;
+}
+
+/** The embedded file: group commits (every write of one event-loop turn in one transaction), reads at once. */
+export class SqliteCallLog implements CallLogStore {
+  private readonly commits: GroupCommit;
+  private readonly saveCall;
+  private readonly insertEvent;
+  readonly readNow;
+  readonly recentNow;
+
+  constructor(private readonly db: DB) {
+    this.commits = new GroupCommit(db);
+    this.saveCall = db.prepare(`INSERT INTO calls (${CALL_COLUMNS.join(', ')}) VALUES (${CALL_COLUMNS.map((k) => `@${k}`).join(', ')}) ${MERGE}`);
+    this.insertEvent = db.prepare(`INSERT INTO call_events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`);
+    const getCall = db.prepare<[string], CallRow>('SELECT * FROM calls WHERE ivrid = ?');
+    const eventsOf = db.prepare<[string], EventRow>(
+      "SELECT exten_user, phase, cause, received_at FROM call_events WHERE ivrid = ? AND phase != 'unknown' ORDER BY id",
+    );
+    this.readNow = (ivrid: string) => {
+      this.commits.flush();
+      const row = getCall.get(ivrid);
+      return row ? { row, events: eventsOf.all(ivrid) } : undefined;
+    };
+    const recent = db.prepare<[string, number], { ivrid: string }>(
+      'SELECT ivrid FROM call_events WHERE exten_user = ? AND received_at >= ? GROUP BY ivrid ORDER BY MIN(id)',
+    );
+    this.recentNow = (station: string, since: number) => {
+      this.commits.flush();
+      return recent.all(station, since).map((r) => r.ivrid);
+    };
+  }
+
+  write(call: CallRow, events: NewEvent[]): Promise<void> {
+    return this.commits.write(() => {
+      this.saveCall.run(call);
+      for (const e of events) this.insertEvent.run(call.ivrid, e.exten_user, e.phase, e.status, e.cause, e.format, e.received_at);
+    });
+  }
+
+  flush(): Promise<void> {
+    this.commits.flush();
+    return Promise.resolve();
+  }
+
+  pending(): number {
+    return 0;
+  }
+
+  prune(before: number): Promise<number> {
+    this.commits.flush();
+    return Promise.resolve(this.db.prepare('DELETE FROM calls WHERE started_at < ?').run(before).changes);
+  }
+}

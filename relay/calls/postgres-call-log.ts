@@ -1,0 +1,158 @@
+import type { Logger } from '../platform/log';
+import type { Sql } from '../platform/sql';
+import { writeBatch, type CallLogStore, type CallRow, type NewEvent } from './call-log-store';
+
+/** Requests written per transaction. */
+const BATCH = 500;
+/** After a failed write, the next try waits this long, doubling up to the maximum. */
+const RETRY_MS = 250;
+const RETRY_MAX_MS = 5_000;
+
+export interface PostgresCallLogOptions {
+  /**
+   * Requests kept while PostgreSQL cannot be reached. Beyond it the oldest are dropped and
+   * counted (`onDropped`): a relay must never run out of memory because its database is away.
+   * 100,000 requests is ~20 minutes of a busy call centre's traffic (80 requests/s), ~60 MB.
+   */
+  maxPending?: number;
+  onDropped?: (count: number) => void;
+  log: Logger;
+}
+
+interface Entry {
+  call: CallRow;
+  events: NewEvent[];
+  /** Settles the request's promise (once written, or once kept after a failed try). */
+  settle?: () => void;
+}
+
+/**
+ * The call log on PostgreSQL: writes are queued and written in batches, one transaction each, as
+ * fast as the database takes them. When it cannot be reached the queue is kept (bounded, see
+ * maxPending) and written when it is back, oldest first: Voicenter is answered meanwhile, and no
+ * call goes missing from the log. Reads are not immediate: a call is read back through the live
+ * call state instead.
+ */
+export class PostgresCallLog implements CallLogStore {
+  readonly readNow = null;
+  readonly recentNow = null;
+  private queue: Entry[] = [];
+  private writing: Promise<void> | null = null;
+  private retryMs = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly maxPending: number;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly options: PostgresCallLogOptions,
+  ) {
+    this.maxPending = options.maxPending ?? 100_000;
+  }
+
+  write(call: CallRow, events: NewEvent[]): Promise<void> {
+    return new Promise((resolve) => {
+      this.queue.push({ call, events, settle: resolve });
+      if (this.queue.length > this.maxPending) this.drop(this.queue.length - this.maxPending);
+      if (!this.retryTimer) void this.drain();
+    });
+  }
+
+  pending(): number {
+    return this.queue.length;
+  }
+
+  /** Writes everything queued now (resolves when written, or when the database refused: it stays queued). */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (this.queue.length > 0) await this.drain();
+  }
+
+  async prune(before: number): Promise<number> {
+    return this.sql.run('DELETE FROM calls WHERE started_at < ?', [before]);
+  }
+
+  /** Stops retrying (the relay is closing); what is still queued is lost with the process. */
+  close(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  private drop(count: number): void {
+    const dropped = this.queue.splice(0, count);
+    for (const e of dropped) e.settle?.();
+    this.options.onDropped?.(dropped.length);
+    this.options.log.error({ dropped: dropped.length, kept: this.queue.length }, 'call log: PostgreSQL away too long, oldest requests dropped');
+  }
+
+  /** One writer at a time, batch after batch until the queue is empty or a write fails. */
+  private drain(): Promise<void> {
+    this.writing ??= (async () => {
+      // Requests of the same event-loop turn go in one transaction.
+      await new Promise((resolve) => setImmediate(resolve));
+      while (this.queue.length > 0) {
+        const batch = this.queue.slice(0, BATCH);
+        try {
+          await this.sql.transaction((tx) => writeBatch(tx, batch));
+        } catch (err) {
+          if (isDataError(err)) {
+            if (await this.oneByOne(batch)) continue;
+            return;
+          }
+          this.failed(batch, err);
+          return;
+        }
+        // By identity: the oldest may have been dropped meanwhile (the queue over its bound).
+        const written = new Set(batch);
+        this.queue = this.queue.filter((e) => !written.has(e));
+        for (const e of batch) e.settle?.();
+        if (this.retryMs > 0) this.options.log.info({ left: this.queue.length }, 'call log: PostgreSQL is back, writing what was kept');
+        this.retryMs = 0;
+      }
+    })().finally(() => (this.writing = null));
+    return this.writing;
+  }
+
+  /**
+   * A batch PostgreSQL refused for what it holds (a value it cannot store), not for being away:
+   * each request alone, so one bad request costs only itself, logged and counted as dropped.
+   */
+  private async oneByOne(batch: Entry[]): Promise<boolean> {
+    for (const [i, entry] of batch.entries()) {
+      try {
+        await this.sql.transaction((tx) => writeBatch(tx, [entry]));
+      } catch (err) {
+        if (!isDataError(err)) {
+          this.failed(batch.slice(i), err);
+          return false;
+        }
+        this.options.log.error({ ivrid: entry.call.ivrid, err: (err as Error).message }, 'call log: a request PostgreSQL cannot store was dropped');
+        this.options.onDropped?.(1);
+      }
+      const at = this.queue.indexOf(entry);
+      if (at >= 0) this.queue.splice(at, 1);
+      entry.settle?.();
+    }
+    return true;
+  }
+
+  private failed(batch: Entry[], err: unknown): void {
+    if (this.retryMs === 0) this.options.log.error({ err: (err as Error).message, pending: this.queue.length }, 'call log: PostgreSQL write failed, keeping the calls to write later');
+    // Kept: Voicenter may be answered now; the writes stay queued, first in line.
+    for (const e of batch) {
+      e.settle?.();
+      delete e.settle;
+    }
+    this.retryMs = Math.min(this.retryMs === 0 ? RETRY_MS : this.retryMs * 2, RETRY_MAX_MS);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.drain();
+    }, this.retryMs);
+    this.retryTimer.unref();
+  }
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity): the request's fault, not the connection's. */
+const isDataError = (err: unknown) => {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+};
