@@ -88,13 +88,13 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
   const agents = new Agents(sql, config.RELAY_SESSION_TTL_HOURS * HOUR, throttle);
   const admins = new Admins(sql, ADMIN_SESSION_MS, throttle);
   const live = new LiveEvents();
-  const { checkpointer, callLogStore } = callLogOn(store, log);
+  const { checkpointer, callLogStore } = callLogOn(store, log, (n) => metrics.callLogDropped.inc(n));
   const outbox = new Outbox(REPLAY_WINDOW_MS);
   const lines = await LineNames.load(sql);
   const calls = new CallTracker(callLogStore, lines.name);
   const lookup = options.lookup ?? loadLookupConfig(config.RELAY_CONFIG);
   // Read at scrape time, once the sockets and the chain below exist.
-  const metrics = new Metrics(() => sockets.stats(), () => chain.circuits(), () => outbox.size());
+  const metrics = new Metrics(() => sockets.stats(), () => chain.circuits(), () => outbox.size(), () => callLogStore.pending());
   const resume = resumption({ outbox, calls, windowMs: REPLAY_WINDOW_MS, heartbeatMs: config.RELAY_HEARTBEAT_MS, onResume: (kind) => metrics.resumes.inc({ kind }), log });
   const sockets = new AgentSockets({
     agents, log, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, heartbeatMs: config.RELAY_HEARTBEAT_MS,
@@ -160,8 +160,8 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
 }
 
 /** Where the call log is written: group commits on the embedded file (its WAL copied back off the event loop), batches on PostgreSQL. */
-function callLogOn(store: Store, log: Logger): { checkpointer: Checkpointer | null; callLogStore: CallLogStore & { close?: () => void } } {
-  if (!store.sqlite) return { checkpointer: null, callLogStore: new PostgresCallLog(store.sql, { log }) };
+function callLogOn(store: Store, log: Logger, onDropped: (count: number) => void): { checkpointer: Checkpointer | null; callLogStore: CallLogStore & { close?: () => void } } {
+  if (!store.sqlite) return { checkpointer: null, callLogStore: new PostgresCallLog(store.sql, { log, onDropped }) };
   // Checkpoints run in a worker thread; the relay's own connection never does one.
   store.sqlite.pragma('wal_autocheckpoint = 0');
   const checkpointer = new Checkpointer(store.sqlite.name, CHECKPOINT_MS, (message) => log.error({ err: message }, 'WAL checkpoint failed'));

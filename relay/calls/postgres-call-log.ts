@@ -108,7 +108,11 @@ export class PostgresCallLog implements CallLogStore {
         if (this.retryMs > 0) this.options.log.info({ left: this.queue.length }, 'call log: PostgreSQL is back, writing what was kept');
         this.retryMs = 0;
       }
-    })().finally(() => (this.writing = null));
+    })().finally(() => {
+      this.writing = null;
+      // Queued while this writer was finishing: it would not have seen them.
+      if (this.queue.length > 0 && !this.retryTimer) void this.drain();
+    });
     return this.writing;
   }
 

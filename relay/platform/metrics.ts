@@ -41,10 +41,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly callLogDropped = new Counter({
+    name: 'screenpop_call_log_dropped_total',
+    help: 'Requests left out of the call log: its database away past the bound of kept writes (oldest first), or a value it cannot store',
+    registers: [this.registry],
+  });
+
   constructor(
     sockets: () => { agents: number; sockets: number },
     circuits: () => Record<string, CircuitState>,
     replayKept: () => number = () => 0,
+    callLogPending: () => number = () => 0,
   ) {
     const registers = [this.registry];
     new Gauge({
@@ -80,6 +87,14 @@ export class Metrics {
       registers,
       collect() {
         this.set(replayKept());
+      },
+    });
+    new Gauge({
+      name: 'screenpop_call_log_pending',
+      help: 'Requests waiting to be written to the call log (kept while its database cannot be reached)',
+      registers,
+      collect() {
+        this.set(callLogPending());
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'screenpop_' });

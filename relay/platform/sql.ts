@@ -140,6 +140,10 @@ export class PostgresSql implements Sql {
   async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this);
     const client = await (this.client as pg.Pool).connect();
+    // A connection lost mid-transaction is an error event on the client as well as a failed
+    // query: without a listener it would end the process. The failed query says it.
+    const lost = () => undefined;
+    client.on('error', lost);
     try {
       await client.query('BEGIN');
       const result = await fn(new PostgresSql(client, true));
@@ -149,6 +153,7 @@ export class PostgresSql implements Sql {
       await client.query('ROLLBACK').catch(() => undefined);
       throw translated(err);
     } finally {
+      client.off('error', lost);
       client.release();
     }
   }
