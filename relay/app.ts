@@ -2,8 +2,8 @@ import type { Server } from 'node:http';
 import type express from 'express';
 import { Admins } from './accounts/admins';
 import { Agents } from './accounts/agents';
-import { watchOtherWriters } from './accounts/revocation-watch';
-import { PopupToken } from './accounts/secrets';
+import { watchOtherWriters, watchRoster } from './accounts/revocation-watch';
+import { PopupToken, tokenFile, tokenSetting } from './accounts/secrets';
 import { SignInThrottle } from './accounts/sign-in-throttle';
 import { CallFlow, type Identify } from './calls/call-flow';
 import { CallLogSearch } from './calls/call-log-search';
@@ -27,8 +27,9 @@ import { startHousekeeping } from './platform/housekeeping';
 import { createLogger, type Logger } from './platform/log';
 import { Metrics } from './platform/metrics';
 import { AgentSockets } from './push/agent-sockets';
-import { Outbox } from './push/outbox';
-import { resumption } from './push/resume';
+import { localDelivery, type Delivery } from './push/delivery';
+import { clusterDelivery } from './cluster/cluster-delivery';
+import { connectRedis } from './cluster/redis';
 
 /**
  * The wiring room: builds every part of the relay and connects them. It decides nothing; each
@@ -69,7 +70,7 @@ export interface Relay {
   metrics: Metrics;
   flow: CallFlow;
   sockets: AgentSockets;
-  outbox: Outbox;
+  delivery: Delivery;
   log: Logger;
   /** Ends the console's live views (long-lived responses): call before closing the server. */
   endLiveViews(): void;
@@ -82,30 +83,32 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
   const log = options.log ?? createLogger(config.LOG_LEVEL, { phones: config.RELAY_LOG_PHONES });
   const store = await openStore(config);
   const { sql, sqlite: db } = store;
-  const token = new PopupToken(config.RELAY_DATA_DIR, config.RELAY_VOICENTER_TOKEN);
+  const token = await PopupToken.open(db ? tokenFile(config.RELAY_DATA_DIR) : tokenSetting(sql), config.RELAY_VOICENTER_TOKEN);
   // One throttle for agents and administrators: failures from one address count for both.
   const throttle = new SignInThrottle();
   const agents = new Agents(sql, config.RELAY_SESSION_TTL_HOURS * HOUR, throttle);
   const admins = new Admins(sql, ADMIN_SESSION_MS, throttle);
   const live = new LiveEvents();
   const { checkpointer, callLogStore } = callLogOn(store, log, (n) => metrics.callLogDropped.inc(n));
-  const outbox = new Outbox(REPLAY_WINDOW_MS);
   const lines = await LineNames.load(sql);
   const calls = new CallTracker(callLogStore, lines.name);
   const lookup = options.lookup ?? loadLookupConfig(config.RELAY_CONFIG);
   // Read at scrape time, once the sockets and the chain below exist.
-  const metrics = new Metrics(() => sockets.stats(), () => chain.circuits(), () => outbox.size(), () => callLogStore.pending());
-  const resume = resumption({ outbox, calls, windowMs: REPLAY_WINDOW_MS, heartbeatMs: config.RELAY_HEARTBEAT_MS, onResume: (kind) => metrics.resumes.inc({ kind }), log });
+  const metrics = new Metrics(() => sockets.stats(), () => chain.circuits(), () => delivery.kept(), () => callLogStore.pending());
+  const deliveryOptions = { calls, windowMs: REPLAY_WINDOW_MS, heartbeatMs: config.RELAY_HEARTBEAT_MS, onResume: (kind: 'replay' | 'resync') => metrics.resumes.inc({ kind }), log };
+  const redis = config.RELAY_REDIS_URL ? await connectRedis(config.RELAY_REDIS_URL, config.RELAY_REDIS_PREFIX, log) : null;
+  const delivery = redis ? await clusterDelivery(redis, deliveryOptions) : localDelivery(deliveryOptions);
   const sockets = new AgentSockets({
     agents, log, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, heartbeatMs: config.RELAY_HEARTBEAT_MS,
     maxSocketsPerAgent: config.RELAY_MAX_SOCKETS_PER_AGENT, maxMessagesPerMinute: config.RELAY_MAX_MESSAGES_PER_MINUTE,
-    onChange: live.changed, hello: resume.hello, resume: resume.resume,
+    onChange: live.changed, hello: (agent) => delivery.hello(agent), resume: (agent, m) => delivery.resume(agent, m),
   });
+  delivery.attach(sockets);
   const { chain, cache, directory } = createChain(sql, config, lookup, log, (step) =>
     metrics.lookupSeconds.observe({ source: step.source, outcome: step.outcome }, step.ms / 1000),
   );
   const flow = new CallFlow({
-    calls, agents, deliver: (agentId, message) => void sockets.send(agentId, outbox.add(agentId, message)), identify: options.identify ?? chain.identify,
+    calls, agents, deliver: (agentId, message) => delivery.deliver(agentId, message), identify: options.identify ?? chain.identify,
     country: config.RELAY_DEFAULT_COUNTRY, answerBudgetMs: lookup.budgetMs, log,
     onDelivered: (seconds) => metrics.deliverySeconds.observe(seconds), onChange: live.changed,
   });
@@ -120,20 +123,21 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
 
   const pruneLog = () => calls.prune(Date.now() - config.RELAY_CALL_RETENTION_DAYS * 24 * HOUR);
   const stale = { ringingMs: config.RELAY_RINGING_TIMEOUT_MINUTES * MINUTE, talkingMs: config.RELAY_TALKING_TIMEOUT_HOURS * HOUR };
-  // On PostgreSQL the CLI's changes reach the relays through Redis (issue 12, not yet): the minute's revalidation catches them.
-  const otherWriters = db
-    ? watchOtherWriters(db, () => {
-        agents.forget();
-        void sockets.revalidate();
-      })
-    : () => undefined;
+  const rosterChanged = () => {
+    agents.forget();
+    void sockets.revalidate();
+  };
+  // Sessions ended and agents changed elsewhere (the CLI; on PostgreSQL, other relays too).
+  const otherWriters = db ? watchOtherWriters(db, rosterChanged) : await watchRoster(agents, rosterChanged);
   const stopHousekeeping = startHousekeeping(
     [
       { every: 500, run: otherWriters },
       { every: MINUTE, run: () => sockets.revalidate() },
       { every: 30_000, run: () => flow.expireStale(Date.now(), stale) },
       // Agents who get nothing new still have their old messages dropped (each add drops its own).
-      { every: 5_000, run: () => outbox.prune() },
+      { every: 5_000, run: () => delivery.prune() },
+      // Another relay may have rotated the pop-up token.
+      ...(db ? [] : [{ every: 1_000, run: () => token.refresh() }]),
       { every: HOUR, run: () => (pruneLog(), cache.prune()) },
     ],
     (err) => log.error({ err: (err as Error).message }, 'housekeeping failed'),
@@ -141,7 +145,7 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
   pruneLog().catch((err: unknown) => log.error({ err: (err as Error).message }, 'call log retention failed'));
 
   return {
-    server, app, db, sql, admins, directory, agents, chain, cache, metrics, flow, sockets, outbox, log,
+    server, app, db, sql, admins, directory, agents, chain, cache, metrics, flow, sockets, delivery, log,
     get token() {
       return token.value;
     },
@@ -150,11 +154,13 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
       stopHousekeeping();
       live.shutdown();
       sockets.close();
+      delivery.close();
       await callLogStore.flush();
       callLogStore.close?.();
       await checkpointer?.stop();
       // The last connection to close checkpoints what is left and removes the WAL.
       await store.close();
+      redis?.disconnect();
     },
   };
 }

@@ -94,7 +94,11 @@ export class Agents {
 
   /** Removes the agent; its sessions go with it (the relay closes their sockets at once). */
   async remove(extenUser: string): Promise<void> {
-    const changes = await this.sql.run('DELETE FROM agents WHERE exten_user = ?', [extenUser]);
+    const changes = await this.sql.transaction(async (tx) => {
+      const removed = await tx.run('DELETE FROM agents WHERE exten_user = ?', [extenUser]);
+      await rosterChanged(tx);
+      return removed;
+    });
     this.forget();
     if (changes === 0) throw new NoSuchAgentError(`no agent ${extenUser}`);
   }
@@ -109,6 +113,7 @@ export class Agents {
         await tx.run('UPDATE agents SET enabled = ? WHERE id = ?', [change.enabled ? 1 : 0, agent.id]);
         if (!change.enabled) await tx.run('DELETE FROM sessions WHERE agent_id = ?', [agent.id]);
       }
+      await rosterChanged(tx);
       return (await this.row(extenUser, tx))!;
     });
     this.forget();
@@ -123,6 +128,7 @@ export class Agents {
       if (!agent) throw new NoSuchAgentError(`no agent ${extenUser}`);
       await tx.run('UPDATE agents SET password_hash = ? WHERE id = ?', [hash, agent.id]);
       await tx.run('DELETE FROM sessions WHERE agent_id = ?', [agent.id]);
+      await rosterChanged(tx);
     });
     this.throttle.forgetAccount(`agent:${extenUser}`);
   }
@@ -153,6 +159,18 @@ export class Agents {
   }
 
   async signOut(tokenHash: string, now = Date.now()): Promise<void> {
-    await this.sql.run('UPDATE sessions SET revoked_at = ? WHERE token_hash = ?', [now, tokenHash]);
+    await this.sql.transaction(async (tx) => {
+      await tx.run('UPDATE sessions SET revoked_at = ? WHERE token_hash = ?', [now, tokenHash]);
+      await rosterChanged(tx);
+    });
   }
+
+  /** Changes with every session ended and every agent changed, by any relay or the CLI: relays watch it (revocation-watch). */
+  rosterVersion(): Promise<string> {
+    return this.sql.get<{ value: string }>("SELECT value FROM relay_settings WHERE key = 'roster-version'").then((r) => r?.value ?? '');
+  }
+}
+
+async function rosterChanged(tx: Sql): Promise<void> {
+  await tx.run("INSERT INTO relay_settings (key, value) VALUES ('roster-version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [randomToken(8)]);
 }

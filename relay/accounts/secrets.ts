@@ -1,6 +1,7 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Sql } from '../platform/sql';
 
 /** A random secret, URL-safe. 32 bytes = 256 bits. */
 export function randomToken(bytes = 32): string {
@@ -51,29 +52,51 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
+/** Where a generated pop-up token is kept: a file in the data directory (embedded), or the database's settings (several relays). */
+export interface TokenPlace {
+  read(): Promise<string | undefined>;
+  /** Keeps the first token made; resolves to the one kept (another relay's, when it was first). */
+  create(token: string): Promise<string>;
+  replace(token: string): Promise<void>;
+}
+
+/** The embedded relay's place: `voicenter-token` in the data directory, readable by its owner only. */
+export function tokenFile(dataDir: string): TokenPlace {
+  const file = join(dataDir, 'voicenter-token');
+  return {
+    read: () => Promise.resolve(existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined),
+    create: (token) => {
+      writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
+      return Promise.resolve(token);
+    },
+    replace: (token) => {
+      // Written first to a temporary file, then renamed: never half a token.
+      writeFileSync(`${file}.new`, `${token}\n`, { mode: 0o600 });
+      renameSync(`${file}.new`, file);
+      return Promise.resolve();
+    },
+  };
+}
+
 /**
  * The secret path segment of the pop-up URL: RELAY_VOICENTER_TOKEN when set, else the one
- * generated on first start and kept (readable by the owner only) in the data directory. The
- * console can rotate a generated one; one set in the environment is the environment's to change.
+ * generated on first start and kept (see TokenPlace). The console can rotate a generated one;
+ * one set in the environment is the environment's to change.
  */
 export class PopupToken {
-  readonly fromEnvironment: boolean;
-  private current: string;
   private matches_: (given: string) => boolean;
 
-  constructor(
-    private readonly dataDir: string,
-    fromEnv: string | undefined,
+  private constructor(
+    private readonly place: TokenPlace,
+    private current: string,
+    readonly fromEnvironment: boolean,
   ) {
-    this.fromEnvironment = Boolean(fromEnv);
-    const file = this.file();
-    if (fromEnv) this.current = fromEnv;
-    else if (existsSync(file)) this.current = readFileSync(file, 'utf8').trim();
-    else {
-      this.current = randomToken(24);
-      writeFileSync(file, `${this.current}\n`, { mode: 0o600, flag: 'wx' });
-    }
-    this.matches_ = secretMatcher(this.current);
+    this.matches_ = secretMatcher(current);
+  }
+
+  static async open(place: TokenPlace, fromEnv: string | undefined): Promise<PopupToken> {
+    if (fromEnv) return new PopupToken(place, fromEnv, true);
+    return new PopupToken(place, (await place.read()) ?? (await place.create(randomToken(24))), false);
   }
 
   get value(): string {
@@ -84,19 +107,39 @@ export class PopupToken {
     return this.matches_(given);
   }
 
-  /** A new token; the old one stops working at once. Written first to a temporary file, then renamed. */
-  rotate(): string {
+  /** A new token; the old one stops working at once (on other relays at their next refresh()). */
+  async rotate(): Promise<string> {
     if (this.fromEnvironment) throw new Error('the pop-up token is set by RELAY_VOICENTER_TOKEN: change it there');
     const next = randomToken(24);
-    const temp = `${this.file()}.new`;
-    writeFileSync(temp, `${next}\n`, { mode: 0o600 });
-    renameSync(temp, this.file());
-    this.current = next;
-    this.matches_ = secretMatcher(next);
+    await this.place.replace(next);
+    this.use(next);
     return next;
   }
 
-  private file(): string {
-    return join(this.dataDir, 'voicenter-token');
+  /** Reads the kept token again: another relay may have rotated it. */
+  async refresh(): Promise<void> {
+    if (this.fromEnvironment) return;
+    const kept = await this.place.read();
+    if (kept && kept !== this.current) this.use(kept);
   }
+
+  private use(token: string): void {
+    this.current = token;
+    this.matches_ = secretMatcher(token);
+  }
+}
+
+/** Several relays' place: the database's settings (`popup-token`), where `db copy` puts an embedded relay's token too. */
+export function tokenSetting(sql: Sql): TokenPlace {
+  const read = () => sql.get<{ value: string }>("SELECT value FROM relay_settings WHERE key = 'popup-token'").then((r) => r?.value);
+  return {
+    read,
+    create: async (token) => {
+      await sql.run("INSERT INTO relay_settings (key, value) VALUES ('popup-token', ?) ON CONFLICT (key) DO NOTHING", [token]);
+      return (await read())!;
+    },
+    replace: async (token) => {
+      await sql.run("INSERT INTO relay_settings (key, value) VALUES ('popup-token', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [token]);
+    },
+  };
 }

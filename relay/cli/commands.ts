@@ -48,11 +48,6 @@ export interface CliIo {
 
 class UsageError extends Error {}
 
-/** Several relays on PostgreSQL and Redis (issue 12) are under way: every command but `start` works on PostgreSQL already. */
-export const CLUSTER_NOT_READY =
-  'RELAY_DATABASE_URL, RELAY_REDIS_URL: running several relays is not finished in this version: every command but ' +
-  '`start` works on PostgreSQL; unset both to run the embedded relay.';
-
 async function agentsCommand(config: Config, args: string[], io: CliIo): Promise<number | void> {
   const { values, positionals } = parseArgs({
     args,

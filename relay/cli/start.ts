@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { FIRST_ADMIN } from '../accounts/admins';
 import { createRelay } from '../app';
 import { ConfigError, EXTENSION_ID, type Config } from '../platform/config';
-import { CLUSTER_NOT_READY } from './commands';
 
 /**
  * `npm start`: listens, prints what a supervisor needs (addresses, the pop-up URL, the
@@ -11,7 +10,6 @@ import { CLUSTER_NOT_READY } from './commands';
  * cleanly on SIGTERM/SIGINT.
  */
 export async function startCommand(config: Config): Promise<void> {
-  if (config.RELAY_DATABASE_URL) throw new ConfigError(CLUSTER_NOT_READY);
   const relay = await createRelay(config);
   const { server, log } = relay;
   // Made before listening, printed last: the one secret of the first start must not hide between log lines.

@@ -89,6 +89,8 @@ const schema = z.object({
     .string()
     .refine((u) => /^rediss?:\/\/\S+$/i.test(u), 'must be a redis:// or rediss:// URL')
     .optional(),
+  /** Several relays: the start of every key the relays keep in Redis (installations, or tests, sharing one server each have theirs). */
+  RELAY_REDIS_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits and _ : . - (up to 64)').default('screenpop:'),
   /** The caller-lookup file (JSON or YAML): sources, budget, cache. Without it: the directory alone. */
   RELAY_CONFIG: z.string().optional(),
   /** masked: logs show only a phone number's last three digits; full: whole numbers (tracing one caller). */

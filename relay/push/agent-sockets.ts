@@ -17,6 +17,8 @@ const MAX_RESUMES_PER_CONNECTION = 3;
  * that does not read is cut off beyond it, not allowed to grow the relay's memory.
  */
 export const MAX_UNSENT_BYTES = 1024 * 1024;
+/** Messages held for one socket while its hello or resume is worked out (see answer()). */
+const MAX_HELD = 1_000;
 /** After the close frame, how long a client that does not read has before the connection is cut. */
 const SLOW_CLOSE_GRACE_MS = 1_000;
 
@@ -30,7 +32,14 @@ interface Connection {
   received: number;
   windowStart: number;
   resumes: number;
+  /** While a hello or resume is being worked out elsewhere (Redis), what came meanwhile waits here, to follow it. */
+  held: string[] | null;
+  /** Hellos and resumes still being worked out. */
+  answering: number;
 }
+
+/** An answer at once (this relay's memory), or later (from Redis). */
+type Later<T> = T | Promise<T>;
 
 export interface SocketOptions {
   agents: Agents;
@@ -43,9 +52,9 @@ export interface SocketOptions {
   /** Unsent bytes one socket may hold before it is cut off (default MAX_UNSENT_BYTES). */
   maxUnsentBytes?: number;
   /** The first message on each new connection. */
-  hello: (agent: Agent) => ServerMessage;
+  hello: (agent: Agent) => Later<ServerMessage>;
   /** What to send a socket that resumes after a gap (replayed messages, or a resync). */
-  resume: (agent: Agent, message: Extract<ClientMessage, { type: 'resume' }>) => (ServerMessage | string)[];
+  resume: (agent: Agent, message: Extract<ClientMessage, { type: 'resume' }>) => Later<(ServerMessage | string)[]>;
   /** Told whenever an agent's sockets open or close (the console's live view). */
   onChange?: () => void;
 }
@@ -115,7 +124,7 @@ export class AgentSockets {
   }
 
   private accept(ws: WebSocket, agent: Agent, tokenHash: string): void {
-    const conn: Connection = { agent, tokenHash, alive: true, acked: 0, received: 0, windowStart: Date.now(), resumes: 0 };
+    const conn: Connection = { agent, tokenHash, alive: true, acked: 0, received: 0, windowStart: Date.now(), resumes: 0, held: null, answering: 0 };
     this.connections.set(ws, conn);
     let set = this.byAgent.get(agent.id);
     if (!set) {
@@ -149,7 +158,7 @@ export class AgentSockets {
           ws.close(ERRORS.TOO_MANY.close, 'too many resumes');
           return;
         }
-        for (const m of this.options.resume(agent, message)) this.write(ws, m);
+        this.answer(ws, conn, this.options.resume(agent, message));
       }
     });
     ws.on('error', (err) => this.options.log.warn({ agent: agent.extenUser, err: err.message }, 'websocket error'));
@@ -162,7 +171,32 @@ export class AgentSockets {
       this.options.onChange?.();
       this.options.log.info({ agent: agent.extenUser, sockets: set.size }, 'agent disconnected');
     });
-    this.write(ws, this.options.hello(agent));
+    this.answer(ws, conn, this.options.hello(agent));
+  }
+
+  /** Writes a hello or a resume's messages; one that comes later goes first, before what arrived meanwhile. */
+  private answer(ws: WebSocket, conn: Connection, messages: Later<ServerMessage | (ServerMessage | string)[]>): void {
+    if (!(messages instanceof Promise)) {
+      for (const m of [messages].flat()) this.write(ws, m);
+      return;
+    }
+    conn.held ??= [];
+    conn.answering++;
+    messages.then(
+      (later) => {
+        for (const m of [later].flat()) this.send1(ws, m);
+      },
+      (err: unknown) => {
+        this.options.log.warn({ agent: conn.agent.extenUser, err: (err as Error).message }, 'could not catch the extension up: it reconnects');
+        ws.close(ERRORS.UNAVAILABLE.close, 'try again');
+      },
+    ).finally(() => {
+      // Another answer may still be on its way: the held messages wait for the last one.
+      if (--conn.answering > 0) return;
+      const held = conn.held ?? [];
+      conn.held = null;
+      for (const json of held) this.send1(ws, json);
+    });
   }
 
   /** Sends a message (or one already serialised) to every open socket of the agent; returns how many. */
@@ -211,7 +245,16 @@ export class AgentSockets {
     this.wss.close();
   }
 
+  /** Writes to the socket, or holds the message while an earlier answer is still being worked out. */
   private write(ws: WebSocket, message: ServerMessage | string): void {
+    const conn = this.connections.get(ws);
+    if (!conn?.held) return this.send1(ws, message);
+    conn.held.push(typeof message === 'string' ? message : JSON.stringify(message));
+    // Redis too slow to answer: the extension reconnects (and resumes) rather than the relay holding without end.
+    if (conn.held.length > MAX_HELD) ws.close(ERRORS.UNAVAILABLE.close, 'try again');
+  }
+
+  private send1(ws: WebSocket, message: ServerMessage | string): void {
     if (ws.readyState !== ws.OPEN) return;
     ws.send(typeof message === 'string' ? message : JSON.stringify(message));
     if (ws.bufferedAmount > (this.options.maxUnsentBytes ?? MAX_UNSENT_BYTES)) {

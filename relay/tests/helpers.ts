@@ -24,7 +24,8 @@ export async function startRelay(overrides: Partial<Config> = {}, options: Relay
   await new Promise<void>((resolve) => relay.server.listen(config.PORT, '127.0.0.1', resolve));
   const { port } = relay.server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
-  return {
+  // The token getter kept live (a spread would copy its value once): the console can rotate it.
+  return Object.defineProperty<TestRelay>({
     ...relay,
     url,
     popupUrl: `${url}/voicenter/${relay.token}`,
@@ -36,7 +37,7 @@ export async function startRelay(overrides: Partial<Config> = {}, options: Relay
       await relay.close();
       if (!overrides.RELAY_DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
     },
-  };
+  }, 'token', { get: () => relay.token });
 }
 
 export async function signIn(relay: { url: string }, extenUser: string, password: string): Promise<string> {

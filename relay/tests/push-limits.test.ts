@@ -33,7 +33,7 @@ describe('an agent flooding resumes', () => {
     for (const c of clients) for (let i = 0; i < 600; i++) c.ws.send(resume);
     const codes = await Promise.all(clients.map((c) => c.closed(15_000)));
     expect(codes).toEqual(Array(10).fill(ERRORS.TOO_MANY.close));
-    expect(relay.outbox.size()).toBeLessThanOrEqual(MAX_KEPT_PER_AGENT);
+    expect(relay.delivery.kept()).toBeLessThanOrEqual(MAX_KEPT_PER_AGENT);
     // The relay goes on serving Voicenter and the agent.
     expect((await popup(relay, { ivrid: 'after-flood', phone: '0501234567', extenUser: 'A1', status: 'Ringing' })).status).toBe(200);
     const again = await AgentClient.connect(relay, token);

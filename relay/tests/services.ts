@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { openStore, type Store } from '../platform/store';
 
@@ -58,4 +59,38 @@ export async function emptyStore(engine: (typeof ENGINES)[number], database: Tes
   const tables = await store.sql.all<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'relay_schema'");
   await store.sql.run(`TRUNCATE ${tables.map((t) => t.name).join(', ')} RESTART IDENTITY CASCADE`);
   return store;
+}
+
+const REDIS_URL = process.env.SCREENPOP_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestRedis {
+  url: string;
+  /** This test file's own key prefix: nothing else on the server is read or removed. */
+  prefix: string;
+  drop(): Promise<void>;
+}
+
+/** The machine's Redis for cluster tests: a fresh key prefix per test file, its keys removed after. */
+export async function freshRedis(): Promise<TestRedis | null> {
+  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    client.disconnect();
+    const why = `Redis is not reachable at ${REDIS_URL} (${(err as Error).message})`;
+    if (SERVICES_REQUIRED) throw new Error(`${why}: SCREENPOP_REQUIRE_SERVICES=1 makes this a failure`, { cause: err });
+    console.warn(`Skipping the Redis tests: ${why}. Start Redis (or set SCREENPOP_TEST_REDIS_URL) to run them.`);
+    return null;
+  }
+  const prefix = `screenpop-test-${randomBytes(6).toString('hex')}:`;
+  return {
+    url: REDIS_URL,
+    prefix,
+    async drop() {
+      const keys = await client.keys(`${prefix}*`);
+      if (keys.length > 0) await client.del(...keys);
+      client.disconnect();
+    },
+  };
 }

@@ -32,9 +32,9 @@ export function settingsRoutes(relay: ConsoleOptions, json: express.RequestHandl
     if (!(await relay.lines.remove(String(req.params.line)))) return sendError(res, 'NOT_FOUND', 'that line has no name');
     res.status(204).end();
   });
-  router.post('/settings/rotate-token', (req, res) => {
+  router.post('/settings/rotate-token', async (req, res) => {
     if (relay.token.fromEnvironment) return sendError(res, 'CONFLICT', 'the pop-up token is set by RELAY_VOICENTER_TOKEN: change it there');
-    relay.token.rotate();
+    await relay.token.rotate();
     relay.log.warn({ admin: adminOf(res).username }, 'pop-up token rotated: update the URL in Voicenter');
     res.json(settings(req));
   });

@@ -1,0 +1,49 @@
+// Room relay/cluster/: what moves between relays through Redis — deliveries, sequence numbers and replay, revocations.
+import { Redis } from 'ioredis';
+import { SchemaError } from '../platform/schema';
+import type { Logger } from '../platform/log';
+
+/** The Redis URL with its password hidden, for messages and logs. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(a URL that cannot be read)';
+  }
+}
+
+/**
+ * A connection to RELAY_REDIS_URL, every key under `prefix` (several installations, or tests, can
+ * share one server). Commands fail at once while Redis is away (no queue growing in memory): the
+ * callers decide what to do without it. Failing to reach it at start names the setting.
+ */
+export async function connectRedis(url: string, prefix: string, log: Logger): Promise<Redis> {
+  const redis = new Redis(url, {
+    keyPrefix: prefix,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5_000,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+  let warned = false;
+  redis.on('error', (err: Error) => {
+    // Reconnecting is ioredis's work; one line per outage, not one per attempt.
+    if (warned) return;
+    warned = true;
+    log.error({ err: err.message }, 'Redis unreachable: deliveries between relays wait for it');
+  });
+  redis.on('ready', () => {
+    if (warned) log.info('Redis is back');
+    warned = false;
+  });
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw new SchemaError(`RELAY_REDIS_URL: cannot reach Redis at ${redactRedisUrl(url)}: ${(err as Error).message}`);
+  }
+  return redis;
+}

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SequencedMessage, ServerMessage } from '../../shared/messages';
+import { CONSOLE_HEADER } from '../../shared/console';
+import { AgentClient, popup, signIn, startRelay, type TestRelay } from './helpers';
+import { freshPostgres, freshRedis } from './services';
+
+/**
+ * Two relays on the machine's PostgreSQL and Redis (a fresh database and key prefix): what one
+ * relay receives reaches the agents connected to the other; a browser resumes on either; a
+ * session ended on one ends on both.
+ */
+const database = await freshPostgres();
+const redis = await freshRedis();
+const ready = database !== null && redis !== null;
+let a: TestRelay;
+let b: TestRelay;
+
+beforeAll(async () => {
+  if (!ready) return;
+  const env = { RELAY_DATABASE_URL: database.url, RELAY_REDIS_URL: redis.url, RELAY_REDIS_PREFIX: redis.prefix, RELAY_HEARTBEAT_MS: 60_000 };
+  a = await startRelay(env);
+  b = await startRelay(env);
+  await a.agents.add('C1', 'Dana', 'pw-one');
+  await a.agents.add('C2', 'Avi', 'pw-two');
+});
+afterAll(async () => {
+  await a?.stop();
+  await b?.stop();
+  await redis?.drop();
+  await database?.drop();
+});
+
+type Hello = Extract<ServerMessage, { type: 'hello' }>;
+
+const isCall = (ivrid: string, state?: string) => (m: ServerMessage): m is Extract<ServerMessage, { type: 'call' }> =>
+  m.type === 'call' && m.call.ivrid === ivrid && (state === undefined || m.call.state === state);
+
+describe.skipIf(!ready)('several relays on PostgreSQL and Redis', () => {
+  it('share one pop-up URL, and a request to one pops on the browser connected to the other', async () => {
+    expect(a.token).toBe(b.token);
+    const agent = await AgentClient.connect(b, await signIn(b, 'C1', 'pw-one'));
+    try {
+      const hello = await agent.next((m) => m.type === 'hello');
+      const answer = await popup(a, { ivrid: 'x-1', extenUser: 'C1', phone: '0722776772', status: 'Ringing' });
+      expect(answer.status).toBe(200);
+      const rang = await agent.next(isCall('x-1', 'ringing'));
+      expect(rang.seq).toBe((hello).seq + 1);
+      // Another agent's call reaches nobody else.
+      await popup(a, { ivrid: 'x-2', extenUser: 'C2', phone: '0722776772', status: 'Ringing' });
+      await popup(b, { ivrid: 'x-3', extenUser: 'C1', phone: '0501234567', status: 'Ringing' });
+      await agent.next(isCall('x-3'));
+      expect(agent.messages.some((m) => m.type === 'call' && m.call.ivrid === 'x-2')).toBe(false);
+      // Each message once, numbered in order, whichever relay took the request.
+      const seqs = agent.messages.filter((m): m is SequencedMessage => m.type === 'call' || m.type === 'identity').map((m) => m.seq);
+      expect(seqs).toEqual([...new Set(seqs)].sort((x, y) => x - y));
+    } finally {
+      agent.close();
+    }
+  });
+
+  it('a browser that reconnects to the other relay gets what it missed, replayed', async () => {
+    const token = await signIn(a, 'C2', 'pw-two');
+    const first = await AgentClient.connect(a, token);
+    const hello = await first.next((m): m is Hello => m.type === 'hello');
+    first.close();
+    await first.closed();
+    // While it is away, calls come in through both relays.
+    await popup(a, { ivrid: 'away-1', extenUser: 'C2', phone: '0722776772', status: 'Ringing' });
+    await popup(b, { ivrid: 'away-1', extenUser: 'C2', phone: '0722776772', status: 'Hangup', cause: 'Normal hangup' });
+    const again = await AgentClient.connect(b, token);
+    try {
+      const back = await again.next((m): m is Hello => m.type === 'hello');
+      expect(back.epoch).toBe(hello.epoch);
+      again.ws.send(JSON.stringify({ type: 'resume', epoch: hello.epoch, seq: hello.seq, since: Date.now() - 1_000 }));
+      await again.next(isCall('away-1', 'ringing'));
+      await again.next(isCall('away-1', 'ended'));
+      expect(again.messages.some((m) => m.type === 'resync')).toBe(false);
+    } finally {
+      again.close();
+    }
+  });
+
+  it('a sign-out on one relay closes the session\'s sockets on the other within a second', async () => {
+    const token = await signIn(a, 'C1', 'pw-one');
+    const onB = await AgentClient.connect(b, token);
+    await onB.next((m) => m.type === 'hello');
+    const out = await fetch(`${a.url}/api/sessions/current`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(out.status).toBe(204);
+    expect(await onB.closed(2_000)).toBe(4001);
+  });
+
+  it('a pop-up token rotated in one relay\'s console is the one both take, within a second or two', async () => {
+    await a.admins.setPassword('admin', 'console-pw');
+    const signedIn = await fetch(`${a.url}/console/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [CONSOLE_HEADER]: '1' },
+      body: JSON.stringify({ username: 'admin', password: 'console-pw' }),
+    });
+    const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
+    const old = b.token;
+    const rotated = await fetch(`${a.url}/console/api/settings/rotate-token`, { method: 'POST', headers: { cookie, [CONSOLE_HEADER]: '1' } });
+    expect(rotated.status).toBe(200);
+    expect(a.token).not.toBe(old);
+    const until = Date.now() + 5_000;
+    while (b.token !== a.token && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(b.token).toBe(a.token);
+    const refused = await fetch(`${b.url}/voicenter/${old}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(refused.status).toBe(404);
+  });
+});
