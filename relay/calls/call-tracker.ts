@@ -1,9 +1,10 @@
 import { LRUCache } from 'lru-cache';
-import type { CallEvent, CallPhase, RequestFormat } from '../../shared/call-event';
+import type { CallEvent, RequestFormat } from '../../shared/call-event';
 import type { LiveCallView } from '../../shared/console';
-import { PENDING, type CallState, type CallView, type Identity } from '../../shared/messages';
+import type { CallView, Identity } from '../../shared/messages';
 import type { Phone } from '../../shared/phone';
-import type { CallLogStore, CallRow, EventRow } from './call-log-store';
+import type { CallLogStore } from './call-log-store';
+import { applyRequest, changedViews, expireStations, newCall, openView, parseIdentity, staleStations, viewsOf, type Expired, type LiveCall, type StaleLimits } from './call-state';
 
 export interface Recorded {
   /** The same phase for the same station again (a retry, or one request per ringing station). */
@@ -16,20 +17,6 @@ export interface Recorded {
   committed: Promise<void>;
 }
 
-const STATE_OF_PHASE: Partial<Record<CallPhase, CallState>> = {
-  ringing: 'ringing',
-  dialing: 'dialing',
-  talking: 'talking',
-  hold: 'hold',
-};
-
-interface LiveCall {
-  row: CallRow;
-  events: EventRow[];
-}
-
-/** The cause of a call the relay ended itself, having heard nothing more from Voicenter. */
-export const NO_HANGUP = 'no hang-up received';
 /** Calls kept in memory; older ones are read back from the log when a late request comes. */
 const LIVE_LIMIT = 20_000;
 /** A call still "ringing" after this long lost its hang-up somewhere: the console stops showing it. */
@@ -56,52 +43,14 @@ export class CallTracker {
 
   /** Records one request; tells whether it was new and which stations must be told what. */
   record(event: CallEvent, phone: Phone, format: RequestFormat, now = Date.now()): Recorded {
-    const call = this.load(event.ivrid) ?? this.create(event, now);
-    const row = call.row;
-    // Later requests fill in what earlier ones lacked.
-    if (row.direction === 'unknown') row.direction = event.direction;
-    if (row.phone_raw === '' && !phone.withheld) {
-      row.phone_raw = phone.raw;
-      row.e164 = phone.e164;
-      row.phone_local = phone.local;
-    }
-    row.caller_name ||= event.callerName || event.originalCallerName;
-    row.did ||= event.did;
-    row.updated_at = now;
-
-    const station = event.extenUser ?? '';
-    const mine = call.events.filter((e) => e.exten_user === station);
-    const last = mine.at(-1);
-    const duplicate =
-      event.phase === 'unknown' ||
-      mine.some((e) => e.phase === 'hangup') ||
-      last?.phase === event.phase ||
-      (last !== undefined && (event.phase === 'ringing' || event.phase === 'dialing'));
-    const logged = { ...row };
-    // Unknown statuses are kept in the log, but change nobody's view.
-    const writeEvent = event.phase === 'unknown' || !duplicate;
-    const newEvent = { exten_user: station, phase: event.phase, status: event.status, cause: event.cause, format, received_at: now };
-    if (duplicate) {
-      const committed = this.log.write(logged, writeEvent ? [newEvent] : []);
-      return { duplicate, identity: parseIdentity(row.identity), changed: [], committed };
-    }
+    let call = this.load(event.ivrid);
+    if (!call) this.keep(event.ivrid, (call = newCall(event, now)));
     const before = viewsOf(call, this.lineName);
-    this.open.add(event.ivrid);
-    call.events.push({ exten_user: station, phase: event.phase, cause: event.cause, received_at: now });
-    if (event.phase === 'talking') {
-      row.answered_at ??= event.callAnswered ? event.callAnswered * 1000 : now;
-      if (row.answered_by === null && station !== '') row.answered_by = station;
-    } else if (event.phase === 'hangup') {
-      row.cause = event.cause;
-      // A hang-up for no station, or for the one that answered, ends the call for everyone.
-      if (station === '' || row.answered_by === station) row.ended_at ??= now;
-    }
-    const saved = { ...row };
-    const committed = this.log.write(saved, [newEvent]);
-    const changed = [...viewsOf(call, this.lineName)]
-      .filter(([user, view]) => user !== '' && !sameView(before.get(user), view))
-      .map(([extenUser, view]) => ({ extenUser, view }));
-    return { duplicate, identity: parseIdentity(row.identity), changed, committed };
+    const applied = applyRequest(call, { event, phone, format, now });
+    if (!applied.duplicate) this.open.add(event.ivrid);
+    const committed = this.log.write({ ...call.row }, applied.logged);
+    const changed = applied.duplicate ? [] : changedViews(before, viewsOf(call, this.lineName));
+    return { duplicate: applied.duplicate, identity: parseIdentity(call.row.identity), changed, committed };
   }
 
   /** Stores the identity found for a call. */
@@ -121,22 +70,9 @@ export class CallTracker {
     const result: LiveCallView[] = [];
     for (const ivrid of this.open) {
       const call = this.live.peek(ivrid);
-      const views = call && call.row.started_at >= now - OPEN_LIMIT_MS ? [...viewsOf(call, this.lineName)] : [];
-      const going = views.filter(([, v]) => v.state !== 'ended');
-      if (!call || going.length === 0) {
-        this.open.delete(ivrid);
-        continue;
-      }
-      const stations = going.filter(([user]) => user !== '');
-      const states = stations.map(([, v]) => v.state);
-      result.push({
-        ...going[0]![1],
-        state: states.includes('talking') ? 'talking' : states.includes('hold') ? 'hold' : (states[0] ?? going[0]![1].state),
-        answeredBy: null,
-        answeredAt: call.row.answered_at,
-        answeredByStation: call.row.answered_by,
-        stations: stations.map(([extenUser, v]) => ({ extenUser, state: v.state })),
-      });
+      const view = call && call.row.started_at >= now - OPEN_LIMIT_MS ? openView(call, this.lineName) : null;
+      if (view) result.push(view);
+      else this.open.delete(ivrid);
     }
     return result.sort((a, b) => b.startedAt - a.startedAt);
   }
@@ -146,32 +82,17 @@ export class CallTracker {
    * long: still ringing after `ringingMs`, talking or on hold after `talkingMs` (a lost request).
    * The call is then missed unless someone answered it. Returns the views that changed.
    */
-  expireStale(now: number, limits: { ringingMs: number; talkingMs: number }): { ivrid: string; changed: { extenUser: string; view: CallView }[] }[] {
-    const result: { ivrid: string; changed: { extenUser: string; view: CallView }[] }[] = [];
+  expireStale(now: number, limits: StaleLimits): Expired[] {
+    const result: Expired[] = [];
     for (const ivrid of this.open) {
       const call = this.live.peek(ivrid);
       if (!call) continue;
-      const before = viewsOf(call, this.lineName);
-      const stale = [...before].filter(([station, view]) => {
-        if (station === '' || view.state === 'ended') return false;
-        const last = call.events.filter((e) => e.exten_user === station).at(-1)!;
-        return now - last.received_at > (view.state === 'ringing' || view.state === 'dialing' ? limits.ringingMs : limits.talkingMs);
-      });
+      const stale = staleStations(call, now, limits);
       if (stale.length === 0) continue;
-      const row = call.row;
-      for (const [station] of stale) {
-        call.events.push({ exten_user: station, phase: 'hangup', cause: NO_HANGUP, received_at: now });
-        if (row.answered_by === station) row.ended_at ??= now;
-      }
-      row.cause ||= NO_HANGUP;
-      row.updated_at = now;
-      const saved = { ...row };
-      void this.log.write(
-        saved,
-        stale.map(([station]) => ({ exten_user: station, phase: 'hangup', status: 'NoHangupReceived', cause: NO_HANGUP, format: 'relay', received_at: now })),
-      );
+      const logged = expireStations(call, stale, now);
+      void this.log.write({ ...call.row }, logged);
       const after = viewsOf(call, this.lineName);
-      result.push({ ivrid, changed: stale.map(([extenUser]) => ({ extenUser, view: after.get(extenUser)! })) });
+      result.push({ ivrid, changed: stale.map((extenUser) => ({ extenUser, view: after.get(extenUser)! })) });
     }
     return result;
   }
@@ -247,38 +168,3 @@ export class CallTracker {
   }
 }
 
-function viewsOf(call: LiveCall, lineName: (did: string) => string): Map<string, CallView> {
-  const line = call.row.did ? lineName(call.row.did) : '';
-  const result = new Map<string, CallView>();
-  for (const station of new Set(call.events.map((e) => e.exten_user))) {
-    result.set(station, { ...viewFor(call.row, call.events.filter((e) => e.exten_user === station), station), line });
-  }
-  return result;
-}
-
-const parseIdentity = (json: string | null): Identity | null => (json ? (JSON.parse(json) as Identity) : null);
-
-function viewFor(call: CallRow, events: EventRow[], station: string): Omit<CallView, 'line'> {
-  const hangup = events.find((e) => e.phase === 'hangup');
-  const answeredBy = call.answered_by === null ? null : call.answered_by === station ? 'me' : 'other';
-  const last = events.filter((e) => e.phase !== 'hangup').at(-1);
-  const endedAt = hangup?.received_at ?? call.ended_at ?? (answeredBy === 'other' ? call.answered_at : null);
-  return {
-    ivrid: call.ivrid,
-    direction: call.direction,
-    state: endedAt !== null ? 'ended' : (STATE_OF_PHASE[last?.phase ?? 'ringing'] ?? 'ringing'),
-    phone: { raw: call.phone_raw, e164: call.e164, local: call.phone_local, withheld: call.phone_raw === '' },
-    callerName: call.caller_name,
-    did: call.did,
-    startedAt: call.started_at,
-    answeredAt: answeredBy === 'me' ? call.answered_at : null,
-    endedAt,
-    cause: hangup?.cause || call.cause,
-    answeredBy,
-    identity: call.identity ? (JSON.parse(call.identity) as Identity) : PENDING,
-  };
-}
-
-function sameView(a: CallView | undefined, b: CallView): boolean {
-  return a !== undefined && a.state === b.state && a.answeredBy === b.answeredBy && a.endedAt === b.endedAt;
-}

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../shared/messages';
 import { CallLogSearch } from '../calls/call-log-search';
-import { NO_HANGUP } from '../calls/call-tracker';
+import { NO_HANGUP } from '../calls/call-state';
 import { AgentClient, popup, signIn, startRelay, type TestRelay } from './helpers';
 
 let relay: TestRelay;
