@@ -9,7 +9,7 @@ import { CallFlow, type Identify } from './calls/call-flow';
 import { CallLogSearch } from './calls/call-log-search';
 import { SqliteCallLog, type CallLogStore } from './calls/call-log-store';
 import { PostgresCallLog } from './calls/postgres-call-log';
-import { CallTracker } from './calls/call-tracker';
+import { CallTracker, type Calls } from './calls/call-tracker';
 import { LineNames } from './calls/line-names';
 import { LiveEvents } from './http/console-api/live-events';
 import { createHttpApp } from './http/routes';
@@ -30,6 +30,7 @@ import { AgentSockets } from './push/agent-sockets';
 import { localDelivery, type Delivery } from './push/delivery';
 import { clusterDelivery } from './cluster/cluster-delivery';
 import { connectRedis } from './cluster/redis';
+import { SharedCalls } from './cluster/shared-calls';
 
 /**
  * The wiring room: builds every part of the relay and connects them. It decides nothing; each
@@ -69,6 +70,8 @@ export interface Relay {
   cache: LookupCache;
   metrics: Metrics;
   flow: CallFlow;
+  /** The calls being handled (this relay's, or every relay's through Redis). */
+  calls: Calls;
   sockets: AgentSockets;
   delivery: Delivery;
   log: Logger;
@@ -91,12 +94,12 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
   const live = new LiveEvents();
   const { checkpointer, callLogStore } = callLogOn(store, log, (n) => metrics.callLogDropped.inc(n));
   const lines = await LineNames.load(sql);
-  const calls = new CallTracker(callLogStore, lines.name);
+  const redis = config.RELAY_REDIS_URL ? await connectRedis(config.RELAY_REDIS_URL, config.RELAY_REDIS_PREFIX, log) : null;
+  const calls = redis ? new SharedCalls(redis, callLogStore, lines.name, log) : new CallTracker(callLogStore, lines.name);
   const lookup = options.lookup ?? loadLookupConfig(config.RELAY_CONFIG);
   // Read at scrape time, once the sockets and the chain below exist.
   const metrics = new Metrics(() => sockets.stats(), () => chain.circuits(), () => delivery.kept(), () => callLogStore.pending());
   const deliveryOptions = { calls, windowMs: REPLAY_WINDOW_MS, heartbeatMs: config.RELAY_HEARTBEAT_MS, onResume: (kind: 'replay' | 'resync') => metrics.resumes.inc({ kind }), log };
-  const redis = config.RELAY_REDIS_URL ? await connectRedis(config.RELAY_REDIS_URL, config.RELAY_REDIS_PREFIX, log) : null;
   const delivery = redis ? await clusterDelivery(redis, deliveryOptions) : localDelivery(deliveryOptions);
   const sockets = new AgentSockets({
     agents, log, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, heartbeatMs: config.RELAY_HEARTBEAT_MS,
@@ -145,7 +148,7 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
   pruneLog().catch((err: unknown) => log.error({ err: (err as Error).message }, 'call log retention failed'));
 
   return {
-    server, app, db, sql, admins, directory, agents, chain, cache, metrics, flow, sockets, delivery, log,
+    server, app, db, sql, admins, directory, agents, chain, cache, metrics, flow, calls, sockets, delivery, log,
     get token() {
       return token.value;
     },

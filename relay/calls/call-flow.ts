@@ -4,7 +4,8 @@ import type { CallEvent, RequestFormat } from '../../shared/call-event';
 import { PENDING, UNKNOWN, type Identity, type SequencedMessage, type Unsequenced } from '../../shared/messages';
 import { parsePhone, type Phone } from '../../shared/phone';
 import type { Agents } from '../accounts/agents';
-import type { CallTracker } from './call-tracker';
+import type { Calls } from './call-tracker';
+import type { StaleLimits } from './call-state';
 import { voicenterAnswer, type VoicenterAnswer } from './voicenter-answer';
 import type { Logger } from '../platform/log';
 
@@ -12,7 +13,7 @@ import type { Logger } from '../platform/log';
 export type Identify = (phone: Phone, event?: CallEvent) => Identity | Promise<Identity>;
 
 export interface CallFlowOptions {
-  calls: CallTracker;
+  calls: Calls;
   agents: Agents;
   /** Numbers a message for an agent, keeps it for replay and sends it to the agent's sockets (the push room). */
   deliver: (agentId: number, message: Unsequenced<SequencedMessage>) => void;
@@ -43,7 +44,7 @@ export class CallFlow {
     if (event.phase === 'unknown') {
       log.warn({ ivrid: event.ivrid, status: event.status, phone: event.phone }, 'unknown call status: recorded, nothing delivered');
     }
-    const recorded = this.options.calls.record(event, phone, format);
+    const recorded = await this.options.calls.record(event, phone, format);
     let identity = recorded.identity;
     let later = this.inflight.get(event.ivrid);
     if (!identity && !later) {
@@ -72,8 +73,8 @@ export class CallFlow {
    * Ends calls Voicenter never sent a hang-up for (a lost request), for the agents and the
    * console alike: each affected agent gets the ended view, as for a real hang-up.
    */
-  expireStale(now: number, limits: { ringingMs: number; talkingMs: number }): number {
-    const expired = this.options.calls.expireStale(now, limits);
+  async expireStale(now: number, limits: StaleLimits): Promise<number> {
+    const expired = await this.options.calls.expireStale(now, limits);
     for (const { ivrid, changed } of expired) {
       this.options.log.info({ ivrid, stations: changed.length }, 'call ended: no hang-up received');
       for (const { extenUser, view } of changed) this.deliver(extenUser, { type: 'call', call: view });
@@ -100,8 +101,13 @@ export class CallFlow {
       .then((identity) => {
         this.inflight.delete(ivrid);
         this.options.calls.setIdentity(ivrid, identity).catch((err: unknown) => this.logWriteFailure(err));
-        for (const extenUser of this.options.calls.stations(ivrid)) this.deliver(extenUser, { type: 'identity', ivrid, identity });
-        this.options.onChange?.();
+        void Promise.resolve(this.options.calls.stations(ivrid)).then(
+          (stations) => {
+            for (const extenUser of stations) this.deliver(extenUser, { type: 'identity', ivrid, identity });
+            this.options.onChange?.();
+          },
+          (err: unknown) => this.options.log.error({ ivrid, err: (err as Error).message }, 'could not read the call: its caller not sent'),
+        );
         return identity;
       });
     this.inflight.set(ivrid, later);

@@ -23,13 +23,28 @@ const LIVE_LIMIT = 20_000;
 const OPEN_LIMIT_MS = 12 * 3_600_000;
 
 /**
+ * What the call flow, the console and the push room need of the calls being handled: one relay
+ * keeps them in memory (CallTracker); several share them through Redis (relay/cluster/shared-calls.ts).
+ */
+export interface Calls {
+  record(event: CallEvent, phone: Phone, format: RequestFormat, now?: number): Recorded | Promise<Recorded>;
+  setIdentity(ivrid: string, identity: Identity): Promise<void>;
+  stations(ivrid: string): string[] | Promise<string[]>;
+  expireStale(now: number, limits: StaleLimits): Expired[] | Promise<Expired[]>;
+  openCalls(now?: number): LiveCallView[] | Promise<LiveCallView[]>;
+  /** A station's view of the calls it took part in since `since`, oldest first (a resync). */
+  recentFor(station: string, since: number): CallView[];
+  prune(before: number): Promise<number>;
+}
+
+/**
  * The call log, and what each station (extension user) should see of each call. Voicenter
  * sends one request per station and phase; this turns them into per-station views.
  *
  * Calls being handled live in memory, so a request needs no read from the database; every
  * change is written to the log (CallLogStore: group commits on the embedded file, batches on PostgreSQL).
  */
-export class CallTracker {
+export class CallTracker implements Calls {
   /** The least recently used call is forgotten first (it is still in the log). */
   private readonly live = new LRUCache<string, LiveCall>({ max: LIVE_LIMIT });
   /** Calls that may still be ringing or talking somewhere (pruned lazily by openCalls()). */

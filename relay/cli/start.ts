@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FIRST_ADMIN } from '../accounts/admins';
 import { createRelay } from '../app';
-import { ConfigError, EXTENSION_ID, type Config } from '../platform/config';
+import { EXTENSION_ID, type Config } from '../platform/config';
 
 /**
  * `npm start`: listens, prints what a supervisor needs (addresses, the pop-up URL, the

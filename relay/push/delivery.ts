@@ -1,6 +1,6 @@
 import type { SequencedMessage, ServerMessage, ClientMessage, Unsequenced } from '../../shared/messages';
 import type { Agent } from '../accounts/agents';
-import type { CallTracker } from '../calls/call-tracker';
+import type { Calls } from '../calls/call-tracker';
 import type { Logger } from '../platform/log';
 import type { AgentSockets } from './agent-sockets';
 import { Outbox } from './outbox';
@@ -28,7 +28,7 @@ export interface Delivery {
 }
 
 export interface DeliveryOptions {
-  calls: CallTracker;
+  calls: Calls;
   windowMs: number;
   heartbeatMs: number;
   onResume?: (kind: 'replay' | 'resync') => void;

@@ -58,6 +58,59 @@ describe.skipIf(!ready)('several relays on PostgreSQL and Redis', () => {
     }
   });
 
+  it('works a call out the same whichever relay each of its phases reaches', async () => {
+    const dana = await AgentClient.connect(a, await signIn(a, 'C1', 'pw-one'));
+    const avi = await AgentClient.connect(b, await signIn(b, 'C2', 'pw-two'));
+    try {
+      await popup(a, { ivrid: 'q-1', extenUser: 'C1', phone: '0722776772', status: 'Ringing' });
+      await popup(b, { ivrid: 'q-1', extenUser: 'C2', phone: '0722776772', status: 'Ringing' });
+      await dana.next(isCall('q-1', 'ringing'));
+      await avi.next(isCall('q-1', 'ringing'));
+      // The floor is the same from both relays while the call goes on.
+      const floorOf = async (relay: TestRelay) => (await relay.calls.openCalls()).find((c) => c.ivrid === 'q-1');
+      expect((await floorOf(a))?.stations).toEqual([{ extenUser: 'C1', state: 'ringing' }, { extenUser: 'C2', state: 'ringing' }]);
+      expect(await floorOf(b)).toEqual(await floorOf(a));
+      // Dana answers (the request reaches B); the queue's other station is told the call is gone.
+      await popup(b, { ivrid: 'q-1', extenUser: 'C1', phone: '0722776772', status: 'Talking' });
+      await dana.next(isCall('q-1', 'talking'));
+      const gone = await avi.next(isCall('q-1', 'ended'));
+      expect(gone.call.answeredBy).toBe('other');
+      // Her hang-up reaches A: the call ends for her too, and leaves the floor.
+      await popup(a, { ivrid: 'q-1', extenUser: 'C1', phone: '0722776772', status: 'Hangup', cause: 'Normal hangup' });
+      const ended = await dana.next(isCall('q-1', 'ended'));
+      expect(ended.call.answeredBy).toBe('me');
+      expect(await floorOf(b)).toBeUndefined();
+      // One row in the call log, answered by Dana, whichever relay wrote which phase.
+      const [row] = await a.sql.all<{ answered_by: string; ended_at: number | null }>("SELECT answered_by, ended_at FROM calls WHERE ivrid = 'q-1'");
+      expect(row).toMatchObject({ answered_by: 'C1' });
+      expect(row!.ended_at).not.toBeNull();
+    } finally {
+      dana.close();
+      avi.close();
+    }
+  });
+
+  it('ends a call whose hang-up never came once, though every relay looks for such calls', async () => {
+    const avi = await AgentClient.connect(b, await signIn(b, 'C2', 'pw-two'));
+    try {
+      const rang = Date.now();
+      await popup(a, { ivrid: 'lost-1', extenUser: 'C2', phone: '0722776772', status: 'Ringing' });
+      await avi.next(isCall('lost-1', 'ringing'));
+      const limits = { ringingMs: 60_000, talkingMs: 3_600_000 };
+      const later = rang + 120_000;
+      // Both relays at once (other tests' calls that never ended go too).
+      await Promise.all([a.flow.expireStale(later, limits), b.flow.expireStale(later, limits)]);
+      await avi.next(isCall('lost-1', 'ended'));
+      expect(await b.flow.expireStale(later + 1, limits)).toBe(0);
+      // The ended view came once.
+      await popup(a, { ivrid: 'after-lost', extenUser: 'C2', phone: '0722776772', status: 'Ringing' });
+      await avi.next(isCall('after-lost'));
+      expect(avi.messages.filter((m) => m.type === 'call' && m.call.ivrid === 'lost-1' && m.call.state === 'ended')).toHaveLength(1);
+    } finally {
+      avi.close();
+    }
+  });
+
   it('a browser that reconnects to the other relay gets what it missed, replayed', async () => {
     const token = await signIn(a, 'C2', 'pw-two');
     const first = await AgentClient.connect(a, token);

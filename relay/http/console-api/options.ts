@@ -5,7 +5,7 @@ import type { Admin, Admins } from '../../accounts/admins';
 import type { Agents } from '../../accounts/agents';
 import type { PopupToken } from '../../accounts/secrets';
 import type { CallLogSearch } from '../../calls/call-log-search';
-import type { CallTracker } from '../../calls/call-tracker';
+import type { Calls } from '../../calls/call-tracker';
 import type { LineNames } from '../../calls/line-names';
 import type { LookupChain } from '../../lookup/chain';
 import type { Directory } from '../../lookup/directory';
@@ -19,7 +19,7 @@ export interface ConsoleOptions {
   admins: Admins;
   agents: Agents;
   sockets: AgentSockets;
-  calls: CallTracker;
+  calls: Calls;
   callLog: CallLogSearch;
   lines: LineNames;
   directory: Directory;
