@@ -29,7 +29,7 @@ import { Metrics } from './platform/metrics';
 import { AgentSockets } from './push/agent-sockets';
 import { localDelivery, type Delivery } from './push/delivery';
 import { clusterDelivery } from './cluster/cluster-delivery';
-import { connectRedis } from './cluster/redis';
+import { connectRedis, redisAnswers } from './cluster/redis';
 import { SharedCalls } from './cluster/shared-calls';
 
 /**
@@ -116,7 +116,7 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
     onDelivered: (seconds) => metrics.deliverySeconds.observe(seconds), onChange: live.changed,
   });
   const callLog = new CallLogSearch(sql, () => callLogStore.flush(), { country: config.RELAY_DEFAULT_COUNTRY, suffixDigits: config.RELAY_MATCH_SUFFIX_DIGITS });
-  const app = createHttpApp({ config, log, sql, token, admins, agents, sockets, calls, callLog, lines, directory, chain, flow, metrics, live });
+  const app = createHttpApp({ config, log, sql, redisAnswers: redis ? () => redisAnswers(redis) : undefined, token, admins, agents, sockets, calls, callLog, lines, directory, chain, flow, metrics, live });
   const server = createHttpServer(config, app, {
     isTrustedProxy: (address) => (app.get('trust proxy fn') as (addr: string, hop: number) => boolean)(address, 0),
     onRefused: (reason) => metrics.connectionsRefused.inc({ reason }),

@@ -47,3 +47,16 @@ export async function connectRedis(url: string, prefix: string, log: Logger): Pr
   }
   return redis;
 }
+
+/** Whether Redis answers a PING within a second. */
+export async function redisAnswers(redis: Redis): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 1_000)));
+  try {
+    return await Promise.race([redis.ping().then(() => true), late]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -102,7 +102,11 @@ export class SharedOutbox {
           const read = (await this.reader.xread('COUNT', 1000, 'BLOCK', BLOCK_MS, 'STREAMS', 'deliveries', from));
           for (const [id, fields] of read?.[0]?.[1] ?? []) {
             from = id;
-            deliver(Number(field(fields, 'a')), field(fields, 'm')!);
+            const agentId = Number(field(fields, 'a'));
+            const json = field(fields, 'm');
+            // Not one of ours (another program, or a damaged entry): said once and left.
+            if (!Number.isSafeInteger(agentId) || !json?.startsWith('{"seq":')) this.log.warn({ id }, 'a delivery in Redis that cannot be read was dropped');
+            else deliver(agentId, json);
           }
         } catch (err) {
           if (stopped) return;

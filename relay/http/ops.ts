@@ -25,13 +25,15 @@ export function opsAccess(allowIps: string[], token: string | undefined): Reques
 
 export interface OpsOptions {
   sql: Sql;
+  /** Several relays: whether Redis answers (PING). */
+  redisAnswers?: () => Promise<boolean>;
   chain: LookupChain;
   metrics: Metrics;
   config: Config;
 }
 
 /** /healthz (open to all, says only "ok"), /readyz and /metrics (allowed addresses or a token). */
-export function opsRouter({ sql, chain, metrics, config }: OpsOptions): express.Router {
+export function opsRouter({ sql, redisAnswers, chain, metrics, config }: OpsOptions): express.Router {
   const router = express.Router();
   /** Whether the database answers within a second (the embedded file at once). */
   const databaseAnswers = async () => {
@@ -51,12 +53,15 @@ export function opsRouter({ sql, chain, metrics, config }: OpsOptions): express.
   });
   const access = opsAccess(config.RELAY_METRICS_ALLOW_IPS, config.RELAY_METRICS_TOKEN);
   // Readiness: the database answers, and not every remote lookup source is cut off.
+  // Several relays name what they depend on: PostgreSQL and Redis.
   router.get('/readyz', access, async (_req, res) => {
     const circuits = chain.circuits();
-    const database = await databaseAnswers();
+    const [database, redis] = await Promise.all([databaseAnswers(), redisAnswers?.()]);
     const states = Object.values(circuits);
     const sourcesReady = states.length === 0 || states.some((s) => s !== 'open');
-    res.status(database && sourcesReady ? 200 : 503).json({ status: database && sourcesReady ? 'ready' : 'not ready', database, sources: circuits });
+    const ready = database && redis !== false && sourcesReady;
+    const parts = redisAnswers ? { postgresql: database, redis } : { database };
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...parts, sources: circuits });
   });
   router.get('/metrics', access, async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

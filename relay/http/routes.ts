@@ -16,6 +16,8 @@ import { requestLog } from './request-log';
 /** What the routes need: what the console's pages need, and the call flow, metrics and live events. */
 export interface HttpParts extends Omit<ConsoleOptions, 'on'> {
   sql: Sql;
+  /** Several relays: whether Redis answers. */
+  redisAnswers?: () => Promise<boolean>;
   flow: CallFlow;
   metrics: Metrics;
   live: LiveEvents;
@@ -37,7 +39,7 @@ export function createHttpApp(p: HttpParts): express.Express {
     });
   }
   app.use(requestLog(log));
-  app.use(opsRouter({ sql: p.sql, chain: p.chain, metrics: p.metrics, config }));
+  app.use(opsRouter({ sql: p.sql, redisAnswers: p.redisAnswers, chain: p.chain, metrics: p.metrics, config }));
   app.use(
     '/console/api',
     consoleApi({ admins: p.admins, agents: p.agents, sockets: p.sockets, calls: p.calls, callLog: p.callLog, lines: p.lines, directory: p.directory, chain: p.chain, token: p.token, config, log, on: p.live.on }),

@@ -1,0 +1,109 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ServerMessage } from '../../shared/messages';
+import { AgentClient, popup, signIn, startRelay } from './helpers';
+import { freshPostgres, freshRedis } from './services';
+import { tcpProxy } from './tcp-proxy';
+
+/**
+ * A relay of several whose Redis or PostgreSQL goes away: cut with a TCP proxy in front of the
+ * machine's real servers (never by stopping them). Voicenter is answered all along, the agents
+ * it holds still get their calls, it says it is not ready, and it catches up when they are back.
+ */
+const database = await freshPostgres();
+const redis = await freshRedis();
+const ready = database !== null && redis !== null;
+afterAll(async () => {
+  await redis?.drop();
+  await database?.drop();
+});
+
+const isCall = (ivrid: string) => (m: ServerMessage): m is Extract<ServerMessage, { type: 'call' }> => m.type === 'call' && m.call.ivrid === ivrid;
+
+async function until<T>(read: () => Promise<T>, check: (v: T) => boolean, what: string, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (check(v)) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not by the deadline (last: ${JSON.stringify(v)})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const readyz = async (url: string) => {
+  const res = await fetch(`${url}/readyz`);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+describe.skipIf(!ready)('a relay of several, its servers cut off', () => {
+  it('Redis away: Voicenter answered, its own agents still pop, not ready; numbering goes on past what it gave when Redis is back', async () => {
+    const proxy = await tcpProxy('127.0.0.1', Number(new URL(redis!.url).port || 6379));
+    const relay = await startRelay({ RELAY_DATABASE_URL: database!.url, RELAY_REDIS_URL: proxy.url(redis!.url), RELAY_REDIS_PREFIX: `${redis!.prefix}r:` });
+    try {
+      await relay.agents.add('R1', 'Dana', 'pw');
+      const agent = await AgentClient.connect(relay, await signIn(relay, 'R1', 'pw'));
+      await popup(relay, { ivrid: 'r-0', extenUser: 'R1', phone: '0722776772', status: 'Ringing' });
+      await agent.next(isCall('r-0'));
+      // On PostgreSQL the directory answers a moment later: the caller follows as its own message.
+      await agent.next((m) => m.type === 'identity' && m.ivrid === 'r-0');
+      const last = Math.max(...agent.messages.map((m) => ('seq' in m && m.type !== 'hello' ? m.seq : 0)));
+      expect(await readyz(relay.url)).toMatchObject({ status: 200, body: { status: 'ready', postgresql: true, redis: true } });
+
+      proxy.cut();
+      const answered = await popup(relay, { ivrid: 'r-1', extenUser: 'R1', phone: '0722776772', status: 'Ringing' });
+      expect(answered.status).toBe(200);
+      const during = await agent.next(isCall('r-1'));
+      expect(during.seq).toBe(last + 1);
+      expect(await readyz(relay.url)).toMatchObject({ status: 503, body: { status: 'not ready', redis: false } });
+
+      proxy.restore();
+      await until(() => readyz(relay.url), (r) => r.status === 200, 'ready again');
+      await until(
+        async () => {
+          await popup(relay, { ivrid: `r-2-${Date.now()}`, extenUser: 'R1', phone: '0722776772', status: 'Ringing' });
+          return agent.messages.filter((m): m is Extract<ServerMessage, { type: 'call' }> => m.type === 'call' && m.call.ivrid.startsWith('r-2-'));
+        },
+        (after) => after.length > 0,
+        'a call through Redis again',
+      );
+      const after = agent.messages.filter((m): m is Extract<ServerMessage, { type: 'call' }> => m.type === 'call' && m.call.ivrid.startsWith('r-2-'));
+      // Never a number the browser already has: it would take the new call for an old one.
+      expect(after[0]!.seq).toBeGreaterThan(during.seq);
+      agent.close();
+    } finally {
+      await relay.stop();
+      await proxy.close();
+    }
+  });
+
+  it('PostgreSQL away: Voicenter answered, the agent pops, the call log kept and written when it is back', async () => {
+    const target = new URL(database!.url);
+    const proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
+    const relay = await startRelay({ RELAY_DATABASE_URL: proxy.url(database!.url), RELAY_REDIS_URL: redis!.url, RELAY_REDIS_PREFIX: `${redis!.prefix}p:` });
+    try {
+      await relay.agents.add('P1', 'Avi', 'pw');
+      const agent = await AgentClient.connect(relay, await signIn(relay, 'P1', 'pw'));
+      await popup(relay, { ivrid: 'p-0', extenUser: 'P1', phone: '0722776772', status: 'Ringing' });
+      await agent.next(isCall('p-0'));
+
+      proxy.cut();
+      const answered = await popup(relay, { ivrid: 'p-1', extenUser: 'P1', phone: '0501234567', status: 'Ringing' });
+      expect(answered.status).toBe(200);
+      await agent.next(isCall('p-1'));
+      expect(await readyz(relay.url)).toMatchObject({ status: 503, body: { postgresql: false, redis: true } });
+      const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+      expect(Number(/^screenpop_call_log_pending (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+
+      proxy.restore();
+      const logged = await until(
+        () => relay.sql.all<{ ivrid: string }>("SELECT ivrid FROM calls WHERE ivrid LIKE 'p-%' ORDER BY ivrid").catch(() => []),
+        (rows) => rows.length === 2,
+        'the kept call written',
+      );
+      expect(logged).toEqual([{ ivrid: 'p-0' }, { ivrid: 'p-1' }]);
+      agent.close();
+    } finally {
+      await relay.stop();
+      await proxy.close();
+    }
+  });
+});
