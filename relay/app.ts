@@ -4,7 +4,7 @@ import { Admins } from './accounts/admins';
 import { Agents } from './accounts/agents';
 import { watchOtherWriters, watchRoster } from './accounts/revocation-watch';
 import { PopupToken, tokenFile, tokenSetting } from './accounts/secrets';
-import { SignInThrottle } from './accounts/sign-in-throttle';
+import { SignInThrottle, THROTTLE } from './accounts/sign-in-throttle';
 import { CallFlow, type Identify } from './calls/call-flow';
 import { CallLogSearch } from './calls/call-log-search';
 import { SqliteCallLog, type CallLogStore } from './calls/call-log-store';
@@ -31,6 +31,7 @@ import { localDelivery, type Delivery } from './push/delivery';
 import { clusterDelivery } from './cluster/cluster-delivery';
 import { connectRedis, redisAnswers } from './cluster/redis';
 import { SharedCalls } from './cluster/shared-calls';
+import { RedisThrottleState } from './cluster/redis-throttle';
 
 /**
  * The wiring room: builds every part of the relay and connects them. It decides nothing; each
@@ -87,14 +88,14 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
   const store = await openStore(config);
   const { sql, sqlite: db } = store;
   const token = await PopupToken.open(db ? tokenFile(config.RELAY_DATA_DIR) : tokenSetting(sql), config.RELAY_VOICENTER_TOKEN);
-  // One throttle for agents and administrators: failures from one address count for both.
-  const throttle = new SignInThrottle();
+  const redis = config.RELAY_REDIS_URL ? await connectRedis(config.RELAY_REDIS_URL, config.RELAY_REDIS_PREFIX, log) : null;
+  // One throttle for agents and administrators: failures from one address count for both (on every relay, with Redis).
+  const throttle = new SignInThrottle(THROTTLE, Date.now, redis ? new RedisThrottleState(redis) : undefined);
   const agents = new Agents(sql, config.RELAY_SESSION_TTL_HOURS * HOUR, throttle);
   const admins = new Admins(sql, ADMIN_SESSION_MS, throttle);
   const live = new LiveEvents();
   const { checkpointer, callLogStore } = callLogOn(store, log, (n) => metrics.callLogDropped.inc(n));
   const lines = await LineNames.load(sql);
-  const redis = config.RELAY_REDIS_URL ? await connectRedis(config.RELAY_REDIS_URL, config.RELAY_REDIS_PREFIX, log) : null;
   const calls = redis ? new SharedCalls(redis, callLogStore, lines.name, log) : new CallTracker(callLogStore, lines.name);
   const lookup = options.lookup ?? loadLookupConfig(config.RELAY_CONFIG);
   // Read at scrape time, once the sockets and the chain below exist.
@@ -124,28 +125,7 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
   });
   server.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head));
 
-  const pruneLog = () => calls.prune(Date.now() - config.RELAY_CALL_RETENTION_DAYS * 24 * HOUR);
-  const stale = { ringingMs: config.RELAY_RINGING_TIMEOUT_MINUTES * MINUTE, talkingMs: config.RELAY_TALKING_TIMEOUT_HOURS * HOUR };
-  const rosterChanged = () => {
-    agents.forget();
-    void sockets.revalidate();
-  };
-  // Sessions ended and agents changed elsewhere (the CLI; on PostgreSQL, other relays too).
-  const otherWriters = db ? watchOtherWriters(db, rosterChanged) : await watchRoster(agents, rosterChanged);
-  const stopHousekeeping = startHousekeeping(
-    [
-      { every: 500, run: otherWriters },
-      { every: MINUTE, run: () => sockets.revalidate() },
-      { every: 30_000, run: () => flow.expireStale(Date.now(), stale) },
-      // Agents who get nothing new still have their old messages dropped (each add drops its own).
-      { every: 5_000, run: () => delivery.prune() },
-      // Another relay may have rotated the pop-up token.
-      ...(db ? [] : [{ every: 1_000, run: () => token.refresh() }]),
-      { every: HOUR, run: () => (pruneLog(), cache.prune()) },
-    ],
-    (err) => log.error({ err: (err as Error).message }, 'housekeeping failed'),
-  );
-  pruneLog().catch((err: unknown) => log.error({ err: (err as Error).message }, 'call log retention failed'));
+  const stopHousekeeping = await startChores({ config, db, agents, sockets, flow, calls, delivery, token, cache, log });
 
   return {
     server, app, db, sql, admins, directory, agents, chain, cache, metrics, flow, calls, sockets, delivery, log,
@@ -175,4 +155,34 @@ function callLogOn(store: Store, log: Logger, onDropped: (count: number) => void
   store.sqlite.pragma('wal_autocheckpoint = 0');
   const checkpointer = new Checkpointer(store.sqlite.name, CHECKPOINT_MS, (message) => log.error({ err: message }, 'WAL checkpoint failed'));
   return { checkpointer, callLogStore: new SqliteCallLog(store.sqlite) };
+}
+
+/** The relay's repeated chores; returns their stop. */
+async function startChores(p: {
+  config: Config; db: DB | null; agents: Agents; sockets: AgentSockets; flow: CallFlow; calls: Calls; delivery: Delivery; token: PopupToken; cache: LookupCache; log: Logger;
+}): Promise<() => void> {
+  const { config, db, agents, sockets, flow, calls, delivery, token, cache, log } = p;
+  const pruneLog = () => calls.prune(Date.now() - config.RELAY_CALL_RETENTION_DAYS * 24 * HOUR);
+  const stale = { ringingMs: config.RELAY_RINGING_TIMEOUT_MINUTES * MINUTE, talkingMs: config.RELAY_TALKING_TIMEOUT_HOURS * HOUR };
+  const rosterChanged = () => {
+    agents.forget();
+    void sockets.revalidate();
+  };
+  // Sessions ended and agents changed elsewhere (the CLI; on PostgreSQL, other relays too).
+  const otherWriters = db ? watchOtherWriters(db, rosterChanged) : await watchRoster(agents, rosterChanged);
+  const stop = startHousekeeping(
+    [
+      { every: 500, run: otherWriters },
+      { every: MINUTE, run: () => sockets.revalidate() },
+      { every: 30_000, run: () => flow.expireStale(Date.now(), stale) },
+      // Agents who get nothing new still have their old messages dropped (each add drops its own).
+      { every: 5_000, run: () => delivery.prune() },
+      // Another relay may have rotated the pop-up token.
+      ...(db ? [] : [{ every: 1_000, run: () => token.refresh() }]),
+      { every: HOUR, run: () => (pruneLog(), cache.prune()) },
+    ],
+    (err) => log.error({ err: (err as Error).message }, 'housekeeping failed'),
+  );
+  pruneLog().catch((err: unknown) => log.error({ err: (err as Error).message }, 'call log retention failed'));
+  return stop;
 }

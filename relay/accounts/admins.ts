@@ -64,7 +64,7 @@ export class Admins {
       );
       await tx.run('DELETE FROM admin_sessions WHERE admin_id = (SELECT id FROM admins WHERE username = ?)', [username]);
     });
-    this.throttle.forgetAccount(`admin:${username}`);
+    await this.throttle.forgetAccount(`admin:${username}`);
   }
 
   /** Failures from `ip` slow it down (SignInThrottle). */

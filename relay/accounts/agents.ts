@@ -130,7 +130,7 @@ export class Agents {
       await tx.run('DELETE FROM sessions WHERE agent_id = ?', [agent.id]);
       await rosterChanged(tx);
     });
-    this.throttle.forgetAccount(`agent:${extenUser}`);
+    await this.throttle.forgetAccount(`agent:${extenUser}`);
   }
 
   /** Trades extension user and password for a session token. Failures from `ip` slow it down (SignInThrottle). */

@@ -1,18 +1,43 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RedisThrottleState } from '../cluster/redis-throttle';
+import { freshRedis } from '../tests/services';
 import { addressKey, SignInThrottle, THROTTLE } from './sign-in-throttle';
 import { startRelay, type TestRelay } from '../tests/helpers';
 
 const right = () => Promise.resolve(true);
 const wrong = () => Promise.resolve(false);
 
-describe('SignInThrottle', () => {
+const redis = await freshRedis();
+const clients: Redis[] = [];
+afterAll(async () => {
+  for (const c of clients) c.disconnect();
+  await redis?.drop();
+});
+let fresh = 0;
+/** Failures in this relay's memory, or in Redis shared by several relays (each test its own keys). */
+const STATES = {
+  memory: () => undefined,
+  redis: () => {
+    const client = new Redis(redis!.url, { keyPrefix: `${redis!.prefix}${fresh++}:` });
+    clients.push(client);
+    return new RedisThrottleState(client);
+  },
+};
+
+describe.each(['memory', 'redis'] as const)('SignInThrottle, failures kept in %s', (kept) => {
+  const throttleAt = (now: () => number) => new SignInThrottle(THROTTLE, now, STATES[kept]());
+  beforeEach(({ skip }) => {
+    if (kept === 'redis' && !redis) skip('Redis is not reachable');
+  });
+
   it('doubles the wait of one (account, address) after five failures, up to 15 minutes, never for good', async () => {
     let now = 0;
-    const throttle = new SignInThrottle(THROTTLE, () => now);
+    const throttle = throttleAt(() => now);
     const waits: number[] = [];
     for (let i = 0; i < 16; i++) {
       expect(await throttle.attempt('agent:A1', '10.0.0.1', wrong)).toEqual({ ok: false, code: 'UNAUTHORIZED' });
-      const wait = throttle.pairWait('agent:A1', '10.0.0.1');
+      const wait = await throttle.pairWait('agent:A1', '10.0.0.1');
       if (wait > 0) {
         // Within the wait even the right password is refused.
         expect(await throttle.attempt('agent:A1', '10.0.0.1', right)).toEqual({ ok: false, code: 'RATE_LIMITED', retryAfterMs: wait });
@@ -24,12 +49,12 @@ describe('SignInThrottle', () => {
     expect(Math.max(...waits)).toBe(15 * 60_000);
     // Once the wait is over the right password works, and the count starts again.
     expect(await throttle.attempt('agent:A1', '10.0.0.1', right)).toEqual({ ok: true });
-    expect(throttle.pairWait('agent:A1', '10.0.0.1')).toBe(0);
+    expect(await throttle.pairWait('agent:A1', '10.0.0.1')).toBe(0);
   });
 
   it('lets the right password in from another address while one address is throttled on that account', async () => {
     let now = 0;
-    const throttle = new SignInThrottle(THROTTLE, () => now);
+    const throttle = throttleAt(() => now);
     // One wrong try every 15 minutes, forever, from the attacker's address.
     for (let i = 0; i < 40; i++) {
       await throttle.attempt('admin:admin', '198.51.100.7', wrong);
@@ -41,7 +66,7 @@ describe('SignInThrottle', () => {
   });
 
   it('answers an unknown name exactly as a real one, try for try', async () => {
-    const throttle = new SignInThrottle(THROTTLE, () => 0);
+    const throttle = throttleAt(() => 0);
     const real: unknown[] = [];
     const madeUp: unknown[] = [];
     for (let i = 0; i < 8; i++) real.push(await throttle.attempt('agent:A1', '10.0.0.1', wrong));
@@ -51,7 +76,7 @@ describe('SignInThrottle', () => {
 
   it('slows an account past 100 failures only for addresses that never signed in to it', async () => {
     let now = 0;
-    const throttle = new SignInThrottle(THROTTLE, () => now);
+    const throttle = throttleAt(() => now);
     expect(await throttle.attempt('agent:A1', '10.9.9.9', right)).toEqual({ ok: true });
     for (let i = 0; i < 100; i++) await throttle.attempt('agent:A1', `10.0.${i >> 8}.${i & 255}`, wrong);
     now += 1;
@@ -61,6 +86,9 @@ describe('SignInThrottle', () => {
     expect(await throttle.attempt('agent:A1', '10.9.9.9', right)).toEqual({ ok: true });
   });
 
+});
+
+describe('SignInThrottle', () => {
   it('bounds the password hashes computed at once overall, and refuses past its queue', async () => {
     const throttle = new SignInThrottle({ ...THROTTLE, hashing: 1, hashQueue: 2 });
     let running = 0;
@@ -176,5 +204,34 @@ describe('sign-in under attack (a real relay)', () => {
     // An IPv6 client cannot step around the limit by changing the low bits of its address.
     for (let i = 0; i < 20; i++) await agentSignIn(`v6guess${i}`, 'p', `2001:db8:5:6::${i + 1}`);
     expect((await agentSignIn('A1', 'right-password', '2001:db8:5:6:ffff::1')).status).toBe(429);
+  });
+});
+
+describe('SignInThrottle on several relays (Redis)', () => {
+  it('gives guesses spread over two relays at once no more password checks than one relay would', async ({ skip }) => {
+    if (!redis) return skip('Redis is not reachable');
+    const prefix = `${redis.prefix}${fresh++}:`;
+    const relays = [0, 1].map(() => {
+      const client = new Redis(redis.url, { keyPrefix: prefix });
+      clients.push(client);
+      return new SignInThrottle(THROTTLE, Date.now, new RedisThrottleState(client));
+    });
+    let checks = 0;
+    const counted = () => {
+      checks++;
+      return Promise.resolve(false);
+    };
+    // Each relay guessing as fast as it is let, both at once: 20 tries in all.
+    const answers = (await Promise.all(relays.map(async (relay) => {
+      const got = [];
+      for (let i = 0; i < 10; i++) got.push(await relay.attempt('agent:A1', '203.0.113.5', counted));
+      return got;
+    }))).flat();
+    // Five free failures for the (account, address) in all, not five per relay: the rest wait.
+    expect(checks).toBe(THROTTLE.pairFreeFailures);
+    expect(answers.filter((a) => a.ok === false && a.code === 'UNAUTHORIZED')).toHaveLength(checks);
+    expect(await relays[0]!.attempt('agent:A1', '203.0.113.5', right)).toMatchObject({ ok: false, code: 'RATE_LIMITED' });
+    // Another address still gets in, on either relay.
+    expect(await relays[1]!.attempt('agent:A1', '198.51.100.20', right)).toEqual({ ok: true });
   });
 });

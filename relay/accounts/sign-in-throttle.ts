@@ -56,22 +56,35 @@ interface PairState {
   waitUntil: number;
 }
 
+/** Takes back an attempt counted as a failure: the password was right, or it was never checked. */
+export interface Undo {
+  succeeded(): Promise<void>;
+  notTried(): Promise<void>;
+}
+
 /**
- * Sign-in throttling for agents and administrators, in memory (a restart forgets it). Every
- * attempt is counted as a failure *before* its password is hashed and only taken back when the
- * password was right, so attempts sent in parallel get no more tries than attempts sent one by
- * one; concurrent checks are bounded per address, per account and overall, so a flood from one
+ * Where failures are remembered: this relay's memory (MemoryThrottleState), or Redis, shared by
+ * several relays (relay/cluster/redis-throttle.ts). `take` decides and counts in one step, so
+ * attempts on several relays at once get no more tries than attempts one after another.
+ */
+export interface ThrottleState {
+  /** The wait before this attempt may go on (ms); when none, the attempt is counted as a failure now. */
+  take(account: string, address: string, now: number): Promise<{ wait: number; undo?: Undo }>;
+  /** How long the (account, address) pair must wait because of its own failures. */
+  pairWait(account: string, address: string, now: number): Promise<number>;
+  /** Forgets an account's failures (a new password was set). */
+  forgetAccount(account: string): Promise<void>;
+}
+
+/**
+ * Sign-in throttling for agents and administrators. Every attempt is counted as a failure
+ * *before* its password is hashed and only taken back when the password was right, so attempts
+ * sent in parallel get no more tries than attempts sent one by one; concurrent checks are bounded
+ * per address, per account and overall (on this relay: they are its CPU), so a flood from one
  * address cannot slow other people's sign-ins. Unknown names are throttled exactly like real
  * ones: the answers never tell which exist.
  */
 export class SignInThrottle {
-  private readonly pairs: LRUCache<string, PairState>;
-  private readonly addressFailures: LRUCache<string, number[]>;
-  private readonly accountFailures: LRUCache<string, number[]>;
-  /** Per account: the next time an address that never signed in to it may try, once it is slowed. */
-  private readonly accountSlowUntil: LRUCache<string, number>;
-  /** Addresses that signed in to an account before, by `account|address`. */
-  private readonly trusted: LRUCache<string, true>;
   private readonly inFlight = new Map<string, number>();
   private hashing = 0;
   private readonly waiting: (() => void)[] = [];
@@ -79,14 +92,8 @@ export class SignInThrottle {
   constructor(
     private readonly limits: ThrottleLimits = THROTTLE,
     private readonly now: () => number = Date.now,
-  ) {
-    const max = limits.capacity;
-    this.pairs = new LRUCache({ max, ttl: limits.pairMemoryMs + limits.pairMaxWaitMs });
-    this.addressFailures = new LRUCache({ max, ttl: limits.addressWindowMs });
-    this.accountFailures = new LRUCache({ max, ttl: limits.accountWindowMs });
-    this.accountSlowUntil = new LRUCache({ max, ttl: limits.accountSlowIntervalMs });
-    this.trusted = new LRUCache({ max });
-  }
+    private readonly state: ThrottleState = new MemoryThrottleState(limits),
+  ) {}
 
   /**
    * Runs `verify` (the password hash) for `account` (e.g. `agent:A1`, `admin:admin`, whether or
@@ -94,17 +101,19 @@ export class SignInThrottle {
    */
   async attempt(account: string, ip: string | undefined, verify: () => Promise<boolean>): Promise<ThrottledCheck> {
     const address = addressKey(ip);
-    const pairKey = `${account}|${address}`;
-    const wait = this.waitFor(account, address, pairKey);
-    if (wait > 0) return { ok: false, code: 'RATE_LIMITED', retryAfterMs: wait };
-    const now = this.now();
-    const recorded = this.recordFailure(account, address, pairKey, now);
+    const l = this.limits;
     const slots = [`a|${address}`, `n|${account}`];
+    // Counted before anything is awaited: parallel attempts see each other.
+    if ((this.inFlight.get(slots[0]!) ?? 0) >= l.addressInFlight || (this.inFlight.get(slots[1]!) ?? 0) >= l.accountInFlight) {
+      return { ok: false, code: 'RATE_LIMITED', retryAfterMs: 1_000 };
+    }
     for (const s of slots) this.inFlight.set(s, (this.inFlight.get(s) ?? 0) + 1);
     try {
+      const { wait, undo } = await this.state.take(account, address, this.now());
+      if (wait > 0 || !undo) return { ok: false, code: 'RATE_LIMITED', retryAfterMs: wait };
       if (!(await this.hashTurn())) {
         // Refused for the relay's load, not checked: the attempt does not count.
-        recorded.notTried();
+        await undo.notTried();
         return { ok: false, code: 'RATE_LIMITED', retryAfterMs: 1_000 };
       }
       let right: boolean;
@@ -114,8 +123,7 @@ export class SignInThrottle {
         this.hashDone();
       }
       if (!right) return { ok: false, code: 'UNAUTHORIZED' };
-      recorded.succeeded();
-      this.trusted.set(pairKey, true);
+      await undo.succeeded();
       return { ok: true };
     } finally {
       for (const s of slots) {
@@ -127,62 +135,13 @@ export class SignInThrottle {
   }
 
   /** How long `account` must wait at `ip` because of its own failures there (ms; 0: it may try). */
-  pairWait(account: string, ip: string | undefined): number {
-    const pair = this.pairs.get(`${account}|${addressKey(ip)}`);
-    return pair ? Math.max(0, pair.waitUntil - this.now()) : 0;
+  pairWait(account: string, ip: string | undefined): Promise<number> {
+    return this.state.pairWait(account, addressKey(ip), this.now());
   }
 
   /** Forgets an account's failures (a new password was set). */
-  forgetAccount(account: string): void {
-    for (const key of this.pairs.keys()) if (key.startsWith(`${account}|`)) this.pairs.delete(key);
-    this.accountFailures.delete(account);
-    this.accountSlowUntil.delete(account);
-  }
-
-  /** Milliseconds this attempt must wait; 0 when it may go on. */
-  private waitFor(account: string, address: string, pairKey: string): number {
-    const now = this.now();
-    const l = this.limits;
-    if ((this.inFlight.get(`a|${address}`) ?? 0) >= l.addressInFlight) return 1_000;
-    const pair = this.pairs.get(pairKey);
-    if (pair && pair.waitUntil > now) return pair.waitUntil - now;
-    const byAddress = recent(this.addressFailures.get(address), now - l.addressWindowMs);
-    if (byAddress.length >= l.addressMaxFailures) return byAddress[0]! + l.addressWindowMs - now;
-    if ((this.inFlight.get(`n|${account}`) ?? 0) >= l.accountInFlight) return 1_000;
-    const byAccount = recent(this.accountFailures.get(account), now - l.accountWindowMs);
-    if (byAccount.length >= l.accountMaxFailures && !this.trusted.has(pairKey)) {
-      const until = this.accountSlowUntil.get(account) ?? 0;
-      if (until > now) return until - now;
-      this.accountSlowUntil.set(account, now + l.accountSlowIntervalMs);
-    }
-    return 0;
-  }
-
-  /** Counts the attempt as failed now; returns how to take that back (the password was right, or it was never checked). */
-  private recordFailure(account: string, address: string, pairKey: string, now: number): { succeeded(): void; notTried(): void } {
-    const l = this.limits;
-    const before = this.pairs.get(pairKey);
-    const failures = (before?.failures ?? 0) + 1;
-    const wait = failures >= l.pairFreeFailures ? Math.min(l.pairBaseWaitMs * 2 ** (failures - l.pairFreeFailures), l.pairMaxWaitMs) : 0;
-    this.pairs.set(pairKey, { failures, waitUntil: now + wait });
-    const byAddress = push(this.addressFailures, address, now, now - l.addressWindowMs);
-    const byAccount = push(this.accountFailures, account, now, now - l.accountWindowMs);
-    const forget = () => {
-      drop(byAddress, now);
-      drop(byAccount, now);
-    };
-    return {
-      succeeded: () => {
-        // This address starts afresh on this account (NIST: disregard its earlier failures).
-        this.pairs.delete(pairKey);
-        forget();
-      },
-      notTried: () => {
-        if (before) this.pairs.set(pairKey, before);
-        else this.pairs.delete(pairKey);
-        forget();
-      },
-    };
+  forgetAccount(account: string): Promise<void> {
+    return this.state.forgetAccount(account);
   }
 
   private hashTurn(): Promise<boolean> {
@@ -199,6 +158,91 @@ export class SignInThrottle {
     const next = this.waiting.shift();
     if (next) next();
     else this.hashing--;
+  }
+}
+
+/** One relay's failures, in memory (a restart forgets them). */
+export class MemoryThrottleState implements ThrottleState {
+  private readonly pairs: LRUCache<string, PairState>;
+  private readonly addressFailures: LRUCache<string, number[]>;
+  private readonly accountFailures: LRUCache<string, number[]>;
+  /** Per account: the next time an address that never signed in to it may try, once it is slowed. */
+  private readonly accountSlowUntil: LRUCache<string, number>;
+  /** Addresses that signed in to an account before, by `account|address`. */
+  private readonly trusted: LRUCache<string, true>;
+
+  constructor(private readonly limits: ThrottleLimits = THROTTLE) {
+    const max = limits.capacity;
+    this.pairs = new LRUCache({ max, ttl: limits.pairMemoryMs + limits.pairMaxWaitMs });
+    this.addressFailures = new LRUCache({ max, ttl: limits.addressWindowMs });
+    this.accountFailures = new LRUCache({ max, ttl: limits.accountWindowMs });
+    this.accountSlowUntil = new LRUCache({ max, ttl: limits.accountSlowIntervalMs });
+    this.trusted = new LRUCache({ max });
+  }
+
+  take(account: string, address: string, now: number): Promise<{ wait: number; undo?: Undo }> {
+    const pairKey = `${account}|${address}`;
+    const wait = this.waitFor(account, address, pairKey, now);
+    if (wait > 0) return Promise.resolve({ wait });
+    return Promise.resolve({ wait: 0, undo: this.recordFailure(account, address, pairKey, now) });
+  }
+
+  pairWait(account: string, address: string, now: number): Promise<number> {
+    const pair = this.pairs.get(`${account}|${address}`);
+    return Promise.resolve(pair ? Math.max(0, pair.waitUntil - now) : 0);
+  }
+
+  forgetAccount(account: string): Promise<void> {
+    for (const key of this.pairs.keys()) if (key.startsWith(`${account}|`)) this.pairs.delete(key);
+    this.accountFailures.delete(account);
+    this.accountSlowUntil.delete(account);
+    return Promise.resolve();
+  }
+
+  /** Milliseconds this attempt must wait; 0 when it may go on. */
+  private waitFor(account: string, address: string, pairKey: string, now: number): number {
+    const l = this.limits;
+    const pair = this.pairs.get(pairKey);
+    if (pair && pair.waitUntil > now) return pair.waitUntil - now;
+    const byAddress = recent(this.addressFailures.get(address), now - l.addressWindowMs);
+    if (byAddress.length >= l.addressMaxFailures) return byAddress[0]! + l.addressWindowMs - now;
+    const byAccount = recent(this.accountFailures.get(account), now - l.accountWindowMs);
+    if (byAccount.length >= l.accountMaxFailures && !this.trusted.has(pairKey)) {
+      const until = this.accountSlowUntil.get(account) ?? 0;
+      if (until > now) return until - now;
+      this.accountSlowUntil.set(account, now + l.accountSlowIntervalMs);
+    }
+    return 0;
+  }
+
+  /** Counts the attempt as failed now; returns how to take that back. */
+  private recordFailure(account: string, address: string, pairKey: string, now: number): Undo {
+    const l = this.limits;
+    const before = this.pairs.get(pairKey);
+    const failures = (before?.failures ?? 0) + 1;
+    const wait = failures >= l.pairFreeFailures ? Math.min(l.pairBaseWaitMs * 2 ** (failures - l.pairFreeFailures), l.pairMaxWaitMs) : 0;
+    this.pairs.set(pairKey, { failures, waitUntil: now + wait });
+    const byAddress = push(this.addressFailures, address, now, now - l.addressWindowMs);
+    const byAccount = push(this.accountFailures, account, now, now - l.accountWindowMs);
+    const forget = () => {
+      drop(byAddress, now);
+      drop(byAccount, now);
+    };
+    return {
+      succeeded: () => {
+        // This address starts afresh on this account (NIST: disregard its earlier failures).
+        this.pairs.delete(pairKey);
+        forget();
+        this.trusted.set(pairKey, true);
+        return Promise.resolve();
+      },
+      notTried: () => {
+        if (before) this.pairs.set(pairKey, before);
+        else this.pairs.delete(pairKey);
+        forget();
+        return Promise.resolve();
+      },
+    };
   }
 }
 

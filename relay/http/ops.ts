@@ -60,7 +60,7 @@ export function opsRouter({ sql, redisAnswers, chain, metrics, config }: OpsOpti
     const states = Object.values(circuits);
     const sourcesReady = states.length === 0 || states.some((s) => s !== 'open');
     const ready = database && redis !== false && sourcesReady;
-    const parts = redisAnswers ? { postgresql: database, redis } : { database };
+    const parts = redisAnswers ? { database, postgresql: database, redis } : { database };
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...parts, sources: circuits });
   });
   router.get('/metrics', access, async (_req, res) => {
