@@ -18,7 +18,8 @@ async function connect(i: number): Promise<WebSocket> {
   ws.on('message', (data) => {
     const text = (data as Buffer).toString();
     const at = text.indexOf('"ivrid":"lat-');
-    if (at < 0 || !text.startsWith('{"type":"call"')) return;
+    // One relay writes "type" first; several put the shared "seq" first.
+    if (at < 0 || !text.slice(0, 40).includes('"type":"call"')) return;
     const id = text.slice(at + 9, text.indexOf('"', at + 9));
     const state = /"state":"(\w+)"/.exec(text)?.[1] ?? '';
     const key = `${id}/${state}`;

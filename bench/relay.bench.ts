@@ -41,13 +41,13 @@ const ringing = (ivrid: string, agent: number) =>
     callerName: 'Bench caller',
   });
 
-async function throughput(server: Server, label: string): Promise<autocannon.Result> {
+export async function throughput(server: Server, label: string, connections = CONNECTIONS): Promise<autocannon.Result> {
   let n = 0;
   const result = await autocannon({
     url: server.popupUrl,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    connections: CONNECTIONS,
+    connections,
     duration: DURATION_S,
     requests: [
       {
@@ -107,10 +107,10 @@ async function latencies(agents: ChildProcess): Promise<number[]> {
 }
 
 /** Requests at a fixed overall rate (open loop), each stamped with its send time for the agents to time. */
-async function paced(server: Server): Promise<{ p50: number; p99: number }> {
+export async function paced(server: Server, rate = RATE): Promise<{ p50: number; p99: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   const url = new URL(server.popupUrl);
-  const total = RATE * DURATION_S;
+  const total = rate * DURATION_S;
   const times: number[] = [];
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {
@@ -118,7 +118,7 @@ async function paced(server: Server): Promise<{ p50: number; p99: number }> {
     let done = 0;
     const tick = () => {
       // Send what is due by now: a steady RATE per second whatever the timer's granularity.
-      const due = Math.min(total, Math.floor(((performance.now() - started) * RATE) / 1000));
+      const due = Math.min(total, Math.floor(((performance.now() - started) * rate) / 1000));
       for (; sent < due; sent++) {
         const at = performance.now();
         const body = ringing(`lat-${sent}-${Math.round((performance.timeOrigin + at) * 1000)}`, sent % AGENTS);

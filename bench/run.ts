@@ -5,6 +5,7 @@ import { lookupBench } from './lookup.bench';
 import { soak } from './soak';
 import { fuzz } from './fuzz';
 import { relayBench } from './relay.bench';
+import { clusterBench } from './cluster.bench';
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 console.log(`Machine: ${machine}\n`);
@@ -17,6 +18,10 @@ if (only === 'fuzz') {
 if (only === 'soak') {
   console.log('Soak');
   for (const [k, v] of Object.entries(await soak())) console.log(`  ${k}: ${v}`);
+}
+if (only === 'cluster') {
+  console.log('Several relays (PostgreSQL and Redis)');
+  for (const [k, v] of Object.entries(await clusterBench())) console.log(`  ${k}: ${v}`);
 }
 if (!only || only === 'relay') {
   console.log('Relay pop-up endpoint and delivery');

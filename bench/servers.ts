@@ -3,6 +3,7 @@
  * generator does not share its event loop:
  *   relay  — the real relay, seeded with N agents (with sessions) and a directory
  *   bare   — a bare Express 5 JSON endpoint answering the same shape, the baseline
+ *   cluster — one of several relays on PostgreSQL and Redis (see clusterRelay)
  * Prints one JSON line {url, ...} on stdout once listening.
  */
 import { mkdtempSync } from 'node:fs';
@@ -55,8 +56,36 @@ function bare(): void {
   });
 }
 
+/**
+ * One of several relays on PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL,
+ * BENCH_REDIS_PREFIX); the first (BENCH_SEED=1) seeds the agents, their sessions and a directory.
+ */
+async function clusterRelay(agents: number, contacts: number): Promise<void> {
+  const config = makeConfig({
+    HOST: '127.0.0.1', PORT: 0, RELAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-cluster-')), RELAY_MAX_CONNECTIONS_PER_IP: 1_000_000,
+    RELAY_DATABASE_URL: process.env.BENCH_DATABASE_URL, RELAY_REDIS_URL: process.env.BENCH_REDIS_URL, RELAY_REDIS_PREFIX: process.env.BENCH_REDIS_PREFIX,
+  });
+  const r = await createRelay(config, { log: pino({ level: 'silent' }) });
+  if (process.env.BENCH_SEED === '1') {
+    const hash = await hashPassword('bench');
+    const now = Date.now();
+    for (let i = 0; i < agents; i++) {
+      const row = await r.sql.get<{ id: number }>('INSERT INTO agents (exten_user, name, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id', [benchAgent(i), `Agent ${i}`, hash, now]);
+      await r.sql.run('INSERT INTO sessions (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)', [sha256(benchToken(i)), row!.id, now, now + 86_400_000]);
+    }
+    await r.directory.upsertAll(
+      Array.from({ length: contacts }, (_, i) => ({ id: `c${i}`, name: `Contact ${i}`, company: `Company ${i % 100}`, url: '', phones: [`05${String(i).padStart(8, '0')}`] })),
+    );
+  }
+  r.server.listen(0, '127.0.0.1', () => {
+    const { port } = r.server.address() as AddressInfo;
+    console.log(JSON.stringify({ url: `http://127.0.0.1:${port}`, popupUrl: `http://127.0.0.1:${port}/voicenter/${r.token}` }));
+  });
+}
+
 const [kind, agents = '1000', contacts = '10000'] = process.argv.slice(2);
 if (kind === 'relay') void relay(Number(agents), Number(contacts));
+else if (kind === 'cluster') void clusterRelay(Number(agents), Number(contacts));
 else if (kind === 'bare') bare();
 // A clean exit on SIGTERM, so `node --cpu-prof` can write its profile.
 process.on('SIGTERM', () => process.exit(0));

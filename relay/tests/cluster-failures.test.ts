@@ -1,3 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../shared/messages';
 import { AgentClient, popup, signIn, startRelay } from './helpers';
@@ -33,6 +37,56 @@ const readyz = async (url: string) => {
   const res = await fetch(`${url}/readyz`);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 };
+
+/** `npm run relay -- start` as a process of its own, on these settings; resolves once it listens. */
+function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts', 'start'], {
+    env: { ...process.env, RELAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'cluster-proc-')), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const url = /Voicenter pop-up URL: (\S+)/.exec(out)?.[1];
+      if (url) resolve({ child, base: new URL(url).origin });
+    });
+    child.once('exit', (code) => reject(new Error(`relay exited with ${code}: ${out}`)));
+  });
+}
+
+describe.skipIf(!ready)('a relay of several killed with kill -9', () => {
+  it('its agents reconnect to another relay and lose nothing: what came meanwhile is replayed', async () => {
+    const env = { RELAY_DATABASE_URL: database!.url, RELAY_REDIS_URL: redis!.url, RELAY_REDIS_PREFIX: `${redis!.prefix}k:` };
+    const other = await startRelay(env);
+    const doomed = await startProcess(env);
+    try {
+      await other.agents.add('K1', 'Dana', 'pw');
+      const token = await signIn(other, 'K1', 'pw');
+      const first = await AgentClient.connect({ url: doomed.base }, token);
+      const hello = await first.next((m): m is Extract<ServerMessage, { type: 'hello' }> => m.type === 'hello');
+      await popup({ popupUrl: `${doomed.base}/voicenter/${other.token}` }, { ivrid: 'k-1', extenUser: 'K1', phone: '0722776772', status: 'Ringing' });
+      const before = await first.next(isCall('k-1'));
+      doomed.child.kill('SIGKILL');
+      await first.closed();
+      // Calls keep coming through the relay that is left while the browser finds it.
+      await popup(other, { ivrid: 'k-2', extenUser: 'K1', phone: '0722776772', status: 'Ringing' });
+      await popup(other, { ivrid: 'k-1', extenUser: 'K1', phone: '0722776772', status: 'Hangup', cause: 'Normal hangup' });
+      const again = await AgentClient.connect(other, token);
+      const back = await again.next((m): m is Extract<ServerMessage, { type: 'hello' }> => m.type === 'hello');
+      expect(back.epoch).toBe(hello.epoch);
+      again.ws.send(JSON.stringify({ type: 'resume', epoch: back.epoch, seq: before.seq, since: Date.now() - 5_000 }));
+      await again.next(isCall('k-2'));
+      const ended = await again.next((m): m is Extract<ServerMessage, { type: 'call' }> => m.type === 'call' && m.call.ivrid === 'k-1' && m.call.state === 'ended');
+      expect(ended.seq).toBeGreaterThan(before.seq);
+      expect(again.messages.some((m) => m.type === 'resync')).toBe(false);
+      again.close();
+    } finally {
+      doomed.child.kill('SIGKILL');
+      await other.stop();
+    }
+  });
+});
 
 describe.skipIf(!ready)('a relay of several, its servers cut off', () => {
   it('Redis away: Voicenter answered, its own agents still pop, not ready; numbering goes on past what it gave when Redis is back', async () => {
