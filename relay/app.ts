@@ -27,7 +27,8 @@ import { startHousekeeping } from './platform/housekeeping';
 import { createLogger, type Logger } from './platform/log';
 import { Metrics } from './platform/metrics';
 import { AgentSockets } from './push/agent-sockets';
-import { localDelivery, type Delivery } from './push/delivery';
+import { localDelivery, type Delivery, type DeliveryOptions } from './push/delivery';
+import type { Redis } from 'ioredis';
 import { clusterDelivery } from './cluster/cluster-delivery';
 import { connectRedis, redisAnswers } from './cluster/redis';
 import { SharedCalls } from './cluster/shared-calls';
@@ -96,12 +97,11 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
   const live = new LiveEvents();
   const { checkpointer, callLogStore } = callLogOn(store, log, (n) => metrics.callLogDropped.inc(n));
   const lines = await LineNames.load(sql);
-  const calls = redis ? new SharedCalls(redis, callLogStore, lines.name, log) : new CallTracker(callLogStore, lines.name);
   const lookup = options.lookup ?? loadLookupConfig(config.RELAY_CONFIG);
   // Read at scrape time, once the sockets and the chain below exist.
   const metrics = new Metrics(() => sockets.stats(), () => chain.circuits(), () => delivery.kept(), () => callLogStore.pending());
-  const deliveryOptions = { calls, windowMs: REPLAY_WINDOW_MS, heartbeatMs: config.RELAY_HEARTBEAT_MS, onResume: (kind: 'replay' | 'resync') => metrics.resumes.inc({ kind }), log };
-  const delivery = redis ? await clusterDelivery(redis, deliveryOptions) : localDelivery(deliveryOptions);
+  const deliveryOptions = { windowMs: REPLAY_WINDOW_MS, heartbeatMs: config.RELAY_HEARTBEAT_MS, onResume: (kind: 'replay' | 'resync') => metrics.resumes.inc({ kind }), log };
+  const { calls, delivery } = await callsAndDelivery(redis, callLogStore, lines, deliveryOptions);
   const sockets = new AgentSockets({
     agents, log, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, heartbeatMs: config.RELAY_HEARTBEAT_MS,
     maxSocketsPerAgent: config.RELAY_MAX_SOCKETS_PER_AGENT, maxMessagesPerMinute: config.RELAY_MAX_MESSAGES_PER_MINUTE,
@@ -185,4 +185,16 @@ async function startChores(p: {
   );
   pruneLog().catch((err: unknown) => log.error({ err: (err as Error).message }, 'call log retention failed'));
   return stop;
+}
+
+/** One relay: calls and messages in memory. Several: both shared through Redis. */
+async function callsAndDelivery(
+  redis: Redis | null, callLogStore: CallLogStore, lines: LineNames, options: Omit<DeliveryOptions, 'calls'>,
+): Promise<{ calls: Calls; delivery: Delivery }> {
+  if (!redis) {
+    const calls = new CallTracker(callLogStore, lines.name);
+    return { calls, delivery: localDelivery({ ...options, calls }) };
+  }
+  const calls = new SharedCalls(redis, callLogStore, lines.name, options.log);
+  return { calls, delivery: await clusterDelivery(redis, { ...options, calls }) };
 }

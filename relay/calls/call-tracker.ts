@@ -33,7 +33,7 @@ export interface Calls {
   expireStale(now: number, limits: StaleLimits): Expired[] | Promise<Expired[]>;
   openCalls(now?: number): LiveCallView[] | Promise<LiveCallView[]>;
   /** A station's view of the calls it took part in since `since`, oldest first (a resync). */
-  recentFor(station: string, since: number): CallView[];
+  recentFor(station: string, since: number): CallView[] | Promise<CallView[]>;
   prune(before: number): Promise<number>;
 }
 

@@ -74,7 +74,7 @@ export async function clusterDelivery(redis: Redis, options: DeliveryOptions): P
       const from = complete ? since : now - windowMs;
       log.info({ agent: agent.extenUser, complete }, 'resync');
       // Numbered and published like any message: they reach this socket (and the agent's others) after the resync line.
-      for (const call of calls.recentFor(agent.extenUser, from)) deliver(agent.id, { type: 'call', call });
+      for (const call of await calls.recentFor(agent.extenUser, from)) deliver(agent.id, { type: 'call', call });
       const header: ServerMessage = { type: 'resync', complete, since: from };
       return [header];
     },

@@ -49,7 +49,10 @@ export class SharedCalls implements Calls {
     const applied = applyRequest(call, request);
     this.known.set(event.ivrid, call);
     const committed = this.log.write({ ...call.row }, applied.logged);
-    if (!applied.duplicate) void this.markOpen(call);
+    if (!applied.duplicate) {
+      void this.markOpen(call);
+      if (event.extenUser) void this.index(event.extenUser, event.ivrid, now);
+    }
     const changed = applied.duplicate ? [] : changedViews(before, viewsOf(call, this.lineName));
     return { duplicate: applied.duplicate, identity: parseIdentity(call.row.identity), changed, committed };
   }
@@ -100,10 +103,17 @@ export class SharedCalls implements Calls {
     return result.sort((a, b) => b.startedAt - a.startedAt);
   }
 
-  /** From the calls this relay has worked out (a resync is rare, and the replay window covers most gaps). */
-  recentFor(station: string, since: number): CallView[] {
-    return [...this.known.values()]
-      .filter((c) => c.events.some((e) => e.exten_user === station && e.received_at >= since))
+  /** Every relay's calls of this station since `since` (its index in Redis); this relay's own while Redis is away. */
+  async recentFor(station: string, since: number): Promise<CallView[]> {
+    let calls: LiveCall[];
+    try {
+      const ivrids = await this.redis.zrangebyscore(`station:${station}`, since, '+inf');
+      calls = (await Promise.all(ivrids.map((ivrid) => this.read(ivrid)))).filter((c): c is LiveCall => c !== undefined);
+    } catch (err) {
+      this.away(err);
+      calls = [...this.known.values()].filter((c) => c.events.some((e) => e.exten_user === station && e.received_at >= since));
+    }
+    return calls
       .sort((a, b) => a.row.started_at - b.row.started_at)
       .map((c) => viewsOf(c, this.lineName).get(station))
       .filter((v): v is CallView => v !== undefined);
@@ -178,6 +188,12 @@ export class SharedCalls implements Calls {
     await (going ? this.redis.zadd('calls:open', call.row.started_at, call.row.ivrid) : this.redis.zrem('calls:open', call.row.ivrid)).catch((err: unknown) =>
       this.away(err),
     );
+  }
+
+  /** The station's calls by time, for a resync on any relay; kept as long as a call is. */
+  private async index(station: string, ivrid: string, now: number): Promise<void> {
+    const key = `station:${station}`;
+    await this.redis.multi().zadd(key, now, ivrid).zremrangebyscore(key, '-inf', now - CALL_TTL_MS).pexpire(key, CALL_TTL_MS).exec().catch((err: unknown) => this.away(err));
   }
 
   private away(err: unknown): void {

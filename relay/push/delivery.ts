@@ -1,6 +1,6 @@
 import type { SequencedMessage, ServerMessage, ClientMessage, Unsequenced } from '../../shared/messages';
 import type { Agent } from '../accounts/agents';
-import type { Calls } from '../calls/call-tracker';
+import type { CallTracker, Calls } from '../calls/call-tracker';
 import type { Logger } from '../platform/log';
 import type { AgentSockets } from './agent-sockets';
 import { Outbox } from './outbox';
@@ -36,7 +36,7 @@ export interface DeliveryOptions {
 }
 
 /** One relay: the outbox in memory, replay and resync answered at once. */
-export function localDelivery(options: DeliveryOptions): Delivery & { outbox: Outbox } {
+export function localDelivery(options: DeliveryOptions & { calls: CallTracker }): Delivery & { outbox: Outbox } {
   const outbox = new Outbox(options.windowMs);
   const resume = resumption({ outbox, ...options });
   let sockets: AgentSockets | undefined;

@@ -1,12 +1,12 @@
 import type { ServerMessage } from '../../shared/messages';
 import type { Agent } from '../accounts/agents';
-import type { Calls } from '../calls/call-tracker';
+import type { CallTracker } from '../calls/call-tracker';
 import type { Logger } from '../platform/log';
 import type { Outbox } from './outbox';
 
 export interface ResumeOptions {
   outbox: Outbox;
-  calls: Calls;
+  calls: Pick<CallTracker, 'recentFor'>;
   /** How long messages are kept for replay, and how far back a resync looks (ms). */
   windowMs: number;
   heartbeatMs: number;

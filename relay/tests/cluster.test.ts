@@ -133,6 +133,21 @@ describe.skipIf(!ready)('several relays on PostgreSQL and Redis', () => {
     }
   });
 
+  it('a browser too long away is resynced on any relay with the calls every relay took', async () => {
+    // Taken by relay B only; the browser comes back on relay A, past what replay can give.
+    await popup(b, { ivrid: 'resync-1', extenUser: 'C1', phone: '0722776772', status: 'Ringing' });
+    const agent = await AgentClient.connect(a, await signIn(a, 'C1', 'pw-one'));
+    try {
+      await agent.next((m) => m.type === 'hello');
+      agent.ws.send(JSON.stringify({ type: 'resume', epoch: 'an-epoch-long-gone', seq: 1, since: Date.now() - 60_000 }));
+      await agent.next((m) => m.type === 'resync');
+      const again = await agent.next(isCall('resync-1', 'ringing'));
+      expect(again.call.phone.local).toBe('072-277-6772');
+    } finally {
+      agent.close();
+    }
+  });
+
   it('a sign-out on one relay closes the session\'s sockets on the other within a second', async () => {
     const token = await signIn(a, 'C1', 'pw-one');
     const onB = await AgentClient.connect(b, token);
