@@ -32,6 +32,7 @@ import type { Redis } from 'ioredis';
 import { clusterDelivery } from './cluster/cluster-delivery';
 import { connectRedis, redisAnswers } from './cluster/redis';
 import { SharedCalls } from './cluster/shared-calls';
+import { sharedIdentify } from './cluster/shared-lookup';
 import { RedisThrottleState } from './cluster/redis-throttle';
 
 /**
@@ -112,7 +113,7 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
     metrics.lookupSeconds.observe({ source: step.source, outcome: step.outcome }, step.ms / 1000),
   );
   const flow = new CallFlow({
-    calls, agents, deliver: (agentId, message) => delivery.deliver(agentId, message), identify: options.identify ?? chain.identify,
+    calls, agents, deliver: (agentId, message) => delivery.deliver(agentId, message), identify: redis ? sharedIdentify(redis, options.identify ?? chain.identify, lookup.budgetMs) : (options.identify ?? chain.identify),
     country: config.RELAY_DEFAULT_COUNTRY, answerBudgetMs: lookup.budgetMs, log,
     onDelivered: (seconds) => metrics.deliverySeconds.observe(seconds), onChange: live.changed,
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SequencedMessage, ServerMessage } from '../../shared/messages';
+import type { Identity, SequencedMessage, ServerMessage } from '../../shared/messages';
 import { CONSOLE_HEADER } from '../../shared/console';
 import { AgentClient, popup, signIn, startRelay, type TestRelay } from './helpers';
 import { freshPostgres, freshRedis } from './services';
@@ -174,5 +174,29 @@ describe.skipIf(!ready)('several relays on PostgreSQL and Redis', () => {
     expect(b.token).toBe(a.token);
     const refused = await fetch(`${b.url}/voicenter/${old}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(refused.status).toBe(404);
+  });
+});
+
+describe.skipIf(!ready)('one caller lookup per call across relays', () => {
+  it('a queue call whose stations\' requests reach two relays at once asks the CRM once, and both answer Voicenter with the caller', async () => {
+    let asked = 0;
+    const identify = async (): Promise<Identity> => {
+      asked++;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      return { status: 'found', name: 'Dana from the CRM', company: 'Acme', url: '', total: 1, id: 'crm-1', source: 'crm', how: 'exact number' };
+    };
+    const env = { RELAY_DATABASE_URL: database!.url, RELAY_REDIS_URL: redis!.url, RELAY_REDIS_PREFIX: `${redis!.prefix}lookup:` };
+    const [one, two] = await Promise.all([startRelay(env, { identify }), startRelay(env, { identify })]);
+    try {
+      const answers = await Promise.all([
+        popup(one, { ivrid: 'once-1', extenUser: 'Q1', phone: '0722776772', status: 'Ringing' }),
+        popup(two, { ivrid: 'once-1', extenUser: 'Q2', phone: '0722776772', status: 'Ringing' }),
+      ]);
+      expect(answers.map((a) => a.body.CLIENTNAME)).toEqual(['Dana from the CRM', 'Dana from the CRM']);
+      expect(asked).toBe(1);
+    } finally {
+      await one.stop();
+      await two.stop();
+    }
   });
 });
