@@ -11,7 +11,7 @@ import { paced, percentile, report, startAgents, throughput, type Server } from 
 
 const CROSS_RATE = 500;
 
-function startCluster(env: Record<string, string>): Promise<Server> {
+export function startCluster(env: Record<string, string>): Promise<Server> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/servers.ts', 'cluster', '1000', '1000'], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...env },

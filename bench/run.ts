@@ -6,6 +6,7 @@ import { soak } from './soak';
 import { fuzz } from './fuzz';
 import { relayBench } from './relay.bench';
 import { clusterBench } from './cluster.bench';
+import { clusterSoak } from './cluster-soak';
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 console.log(`Machine: ${machine}\n`);
@@ -18,6 +19,10 @@ if (only === 'fuzz') {
 if (only === 'soak') {
   console.log('Soak');
   for (const [k, v] of Object.entries(await soak())) console.log(`  ${k}: ${v}`);
+}
+if (only === 'cluster-soak') {
+  console.log('Soak of several relays, one killed every minute');
+  for (const [k, v] of Object.entries(await clusterSoak())) console.log(`  ${k}: ${v}`);
 }
 if (only === 'cluster') {
   console.log('Several relays (PostgreSQL and Redis)');

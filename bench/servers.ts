@@ -62,7 +62,7 @@ function bare(): void {
  */
 async function clusterRelay(agents: number, contacts: number): Promise<void> {
   const config = makeConfig({
-    HOST: '127.0.0.1', PORT: 0, RELAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-cluster-')), RELAY_MAX_CONNECTIONS_PER_IP: 1_000_000,
+    HOST: '127.0.0.1', PORT: Number(process.env.BENCH_PORT ?? 0), RELAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-cluster-')), RELAY_MAX_CONNECTIONS_PER_IP: 1_000_000,
     RELAY_DATABASE_URL: process.env.BENCH_DATABASE_URL, RELAY_REDIS_URL: process.env.BENCH_REDIS_URL, RELAY_REDIS_PREFIX: process.env.BENCH_REDIS_PREFIX,
   });
   const r = await createRelay(config, { log: pino({ level: 'silent' }) });
@@ -77,7 +77,7 @@ async function clusterRelay(agents: number, contacts: number): Promise<void> {
       Array.from({ length: contacts }, (_, i) => ({ id: `c${i}`, name: `Contact ${i}`, company: `Company ${i % 100}`, url: '', phones: [`05${String(i).padStart(8, '0')}`] })),
     );
   }
-  r.server.listen(0, '127.0.0.1', () => {
+  r.server.listen(config.PORT, '127.0.0.1', () => {
     const { port } = r.server.address() as AddressInfo;
     console.log(JSON.stringify({ url: `http://127.0.0.1:${port}`, popupUrl: `http://127.0.0.1:${port}/voicenter/${r.token}` }));
   });
