@@ -16,7 +16,7 @@ export interface CallFlowOptions {
   calls: Calls;
   agents: Agents;
   /** Numbers a message for an agent, keeps it for replay and sends it to the agent's sockets (the push room). */
-  deliver: (agentId: number, message: Unsequenced<SequencedMessage>) => void;
+  deliver: (agentId: number, message: Unsequenced<SequencedMessage>) => void | Promise<void>;
   identify: Identify;
   country: CountryCode;
   /** Voicenter drops the pop-up after about 3 s: answer with what is known by then. */
@@ -55,16 +55,16 @@ export class CallFlow {
         this.options.calls.setIdentity(event.ivrid, found).catch((err: unknown) => this.logWriteFailure(err));
       }
     }
-    // Agents hear of it at once; Voicenter's answer waits until the call log has it on disk.
-    for (const { extenUser, view } of recorded.changed) {
-      this.deliver(extenUser, { type: 'call', call: { ...view, identity: identity ?? PENDING } });
-    }
+    // Agents hear of it at once; Voicenter's answer waits until the call log has it on disk and
+    // the messages are handed over (with several relays, in Redis: a relay that dies after
+    // answering has lost nothing; one that dies before is asked again, through another).
+    const handedOver = recorded.changed.map(({ extenUser, view }) => this.deliver(extenUser, { type: 'call', call: { ...view, identity: identity ?? PENDING } }));
     if (recorded.changed.length > 0) {
       this.options.onDelivered?.((performance.now() - arrived) / 1000);
       this.options.onChange?.();
     }
     log.debug({ ivrid: event.ivrid, phase: event.phase, format, phone: event.phone, duplicate: recorded.duplicate }, 'call event');
-    await recorded.committed;
+    await Promise.all([recorded.committed, this.withinBudget(Promise.all(handedOver))]);
     if (identity) return voicenterAnswer(identity);
     return voicenterAnswer((await this.withinBudget(later!)) ?? UNKNOWN);
   }
@@ -77,7 +77,7 @@ export class CallFlow {
     const expired = await this.options.calls.expireStale(now, limits);
     for (const { ivrid, changed } of expired) {
       this.options.log.info({ ivrid, stations: changed.length }, 'call ended: no hang-up received');
-      for (const { extenUser, view } of changed) this.deliver(extenUser, { type: 'call', call: view });
+      for (const { extenUser, view } of changed) void this.deliver(extenUser, { type: 'call', call: view });
     }
     if (expired.length > 0) this.options.onChange?.();
     return expired.length;
@@ -103,7 +103,7 @@ export class CallFlow {
         this.options.calls.setIdentity(ivrid, identity).catch((err: unknown) => this.logWriteFailure(err));
         void Promise.resolve(this.options.calls.stations(ivrid)).then(
           (stations) => {
-            for (const extenUser of stations) this.deliver(extenUser, { type: 'identity', ivrid, identity });
+            for (const extenUser of stations) void this.deliver(extenUser, { type: 'identity', ivrid, identity });
             this.options.onChange?.();
           },
           (err: unknown) => this.options.log.error({ ivrid, err: (err as Error).message }, 'could not read the call: its caller not sent'),
@@ -118,23 +118,21 @@ export class CallFlow {
     this.options.log.error({ err: (err as Error).message }, 'could not write the call log');
   }
 
-  private withinBudget(lookup: Promise<Identity>): Promise<Identity | undefined> {
+  private withinBudget<T>(work: Promise<T>): Promise<T | undefined> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), this.options.answerBudgetMs);
     });
-    return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }
 
   /**
    * Hands the message to the push room for the agent of this extension user; unknown and disabled
    * agents get nothing. Messages for one agent keep their order (Agents.get shares one lookup).
    */
-  private deliver(extenUser: string, message: Unsequenced<SequencedMessage>): void {
-    this.options.agents.get(extenUser).then(
-      (agent) => {
-        if (agent?.enabled) this.options.deliver(agent.id, message);
-      },
+  private deliver(extenUser: string, message: Unsequenced<SequencedMessage>): Promise<void> {
+    return this.options.agents.get(extenUser).then(
+      (agent) => (agent?.enabled ? this.options.deliver(agent.id, message) : undefined),
       (err: unknown) => this.options.log.error({ agent: extenUser, err: (err as Error).message }, 'could not read the agent: message not delivered'),
     );
   }

@@ -154,30 +154,6 @@ export class CallTracker implements Calls {
     return call;
   }
 
-  private create(event: CallEvent, now: number): LiveCall {
-    const call: LiveCall = {
-      row: {
-        ivrid: event.ivrid,
-        direction: event.direction,
-        phone_raw: '',
-        e164: null,
-        phone_local: '',
-        caller_name: '',
-        did: '',
-        started_at: event.callStarted ? event.callStarted * 1000 : now,
-        answered_at: null,
-        answered_by: null,
-        ended_at: null,
-        cause: '',
-        identity: null,
-        updated_at: now,
-      },
-      events: [],
-    };
-    this.keep(event.ivrid, call);
-    return call;
-  }
-
   private keep(ivrid: string, call: LiveCall): void {
     this.live.set(ivrid, call);
   }

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { SequencedMessage, ServerMessage, Unsequenced } from '../../shared/messages';
 import type { AgentSockets } from '../push/agent-sockets';
 import type { Delivery, DeliveryOptions } from '../push/delivery';
+import { resyncWindow } from '../push/resume';
 import { SharedOutbox } from './shared-outbox';
 
 /** Raises an agent's number to at least ARGV[1]: numbers given while Redis was away are never given again. */
@@ -48,12 +49,15 @@ export async function clusterDelivery(redis: Redis, options: DeliveryOptions): P
     sockets?.send(agentId, JSON.stringify({ ...message, seq }));
   };
 
-  const deliver = (agentId: number, message: Unsequenced<SequencedMessage>) => {
-    outbox.add(agentId, message).catch((err: unknown) => {
-      log.warn({ err: (err as Error).message, agentId }, 'Redis unreachable: delivered to this relay\'s browsers only');
-      deliverHere(agentId, message);
-    });
-  };
+  /** Settles once the message is in Redis (or, Redis away, written to this relay's sockets). */
+  const deliver = (agentId: number, message: Unsequenced<SequencedMessage>): Promise<void> =>
+    outbox.add(agentId, message).then(
+      () => undefined,
+      (err: unknown) => {
+        log.warn({ err: (err as Error).message, agentId }, 'Redis unreachable: delivered to this relay\'s browsers only');
+        deliverHere(agentId, message);
+      },
+    );
 
   return {
     deliver,
@@ -69,12 +73,10 @@ export async function clusterDelivery(redis: Redis, options: DeliveryOptions): P
         return missed;
       }
       onResume?.('resync');
-      const now = Date.now();
-      const complete = since > 0 && now - since <= windowMs;
-      const from = complete ? since : now - windowMs;
+      const { complete, from } = resyncWindow(since, windowMs);
       log.info({ agent: agent.extenUser, complete }, 'resync');
       // Numbered and published like any message: they reach this socket (and the agent's others) after the resync line.
-      for (const call of await calls.recentFor(agent.extenUser, from)) deliver(agent.id, { type: 'call', call });
+      for (const call of await calls.recentFor(agent.extenUser, from)) void deliver(agent.id, { type: 'call', call });
       const header: ServerMessage = { type: 'resync', complete, since: from };
       return [header];
     },

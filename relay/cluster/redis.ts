@@ -1,18 +1,8 @@
 // Room relay/cluster/: what moves between relays through Redis — deliveries, sequence numbers and replay, revocations.
 import { Redis } from 'ioredis';
+import { redactUrl } from '../platform/postgres';
 import { SchemaError } from '../platform/schema';
 import type { Logger } from '../platform/log';
-
-/** The Redis URL with its password hidden, for messages and logs. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(a URL that cannot be read)';
-  }
-}
 
 /**
  * A connection to RELAY_REDIS_URL, every key under `prefix` (several installations, or tests, can
@@ -43,7 +33,7 @@ export async function connectRedis(url: string, prefix: string, log: Logger): Pr
     await redis.connect();
   } catch (err) {
     redis.disconnect();
-    throw new SchemaError(`RELAY_REDIS_URL: cannot reach Redis at ${redactRedisUrl(url)}: ${(err as Error).message}`);
+    throw new SchemaError(`RELAY_REDIS_URL: cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`);
   }
   return redis;
 }

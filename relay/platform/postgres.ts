@@ -8,7 +8,7 @@ const INT8 = 20;
 /** Times are milliseconds and ids far below 2^53: BIGINT and COUNT(*) come back as numbers, as from SQLite. */
 const getTypeParser = ((oid: number) => (oid === INT8 ? (value: string) => Number(value) : (pg.types.getTypeParser(oid) as (value: string) => unknown))) as typeof pg.types.getTypeParser;
 
-/** The database URL with its password hidden, for messages and logs. */
+/** A server's URL (PostgreSQL, Redis) with its password hidden, for messages and logs. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);

@@ -13,8 +13,8 @@ type Later<T> = T | Promise<T>;
  * relay keeps them in memory (this file); several share them through Redis (relay/cluster/).
  */
 export interface Delivery {
-  /** Hands a message to the agent's browsers, wherever they are connected. */
-  deliver(agentId: number, message: Unsequenced<SequencedMessage>): void;
+  /** Hands a message to the agent's browsers, wherever they are connected; a promise settles once it is handed over. */
+  deliver(agentId: number, message: Unsequenced<SequencedMessage>): void | Promise<void>;
   /** What a new connection is told first; what a resuming one is sent (see AgentSockets). */
   hello(agent: Agent): Later<ServerMessage>;
   resume(agent: Agent, message: Extract<ClientMessage, { type: 'resume' }>): Later<(ServerMessage | string)[]>;

@@ -36,9 +36,7 @@ export function resumption({ outbox, calls, windowMs, heartbeatMs, onResume, log
         return missed;
       }
       onResume?.('resync');
-      const now = Date.now();
-      const complete = since > 0 && now - since <= windowMs;
-      const from = complete ? since : now - windowMs;
+      const { complete, from } = resyncWindow(since, windowMs);
       log.info({ agent: agent.extenUser, complete }, 'resync');
       return [
         { type: 'resync', complete, since: from },
@@ -46,4 +44,13 @@ export function resumption({ outbox, calls, windowMs, heartbeatMs, onResume, log
       ];
     },
   };
+}
+
+/**
+ * How far back a resync looks: from where the extension stopped when that is within the window
+ * (then nothing is missing: `complete`), else the whole window (what came before it is lost).
+ */
+export function resyncWindow(since: number, windowMs: number, now = Date.now()): { complete: boolean; from: number } {
+  const complete = since > 0 && now - since <= windowMs;
+  return { complete, from: complete ? since : now - windowMs };
 }
