@@ -6,7 +6,14 @@
  */
 import { WebSocket } from 'ws';
 import { AUTH_PROTOCOL_PREFIX, PROTOCOL } from '../shared/messages';
+import { InOrder } from '../extension/in-order';
 import { benchToken } from './names';
+
+interface Numbered {
+  type: string;
+  seq: number;
+  call?: { ivrid: string; state: string };
+}
 
 const [urlList, count = '1000'] = process.argv.slice(2);
 const urls = urlList!.split(',');
@@ -21,21 +28,36 @@ function agent(i: number): void {
   let lastSeq = 0;
   let lastAt = 0;
   let at = i % urls.length;
+  // As the extension: in number order (extension/in-order.ts).
+  const inOrder = new InOrder<Numbered>();
+  const process1 = (m: Numbered) => {
+    lastSeq = m.seq;
+    lastAt = Date.now();
+    if (m.type !== 'call') return;
+    const key = `${m.call!.ivrid}/${m.call!.state}`;
+    processed.set(key, (processed.get(key) ?? 0) + 1);
+  };
   const connect = () => {
     const ws = new WebSocket(`${urls[at]!.replace('http', 'ws')}/ws`, [PROTOCOL, `${AUTH_PROTOCOL_PREFIX}${benchToken(i)}`]);
     ws.on('message', (data) => {
-      const m = JSON.parse((data as Buffer).toString()) as { type: string; seq: number; epoch?: string; call?: { ivrid: string; state: string }; complete?: boolean };
+      const m = JSON.parse((data as Buffer).toString()) as Numbered & { epoch?: string };
       if (m.type === 'hello') {
-        if (epoch && (epoch !== m.epoch || m.seq > lastSeq)) ws.send(JSON.stringify({ type: 'resume', epoch, seq: lastSeq, since: lastAt }));
+        const resume = Boolean(epoch && (epoch !== m.epoch || m.seq > lastSeq));
+        inOrder.reset(resume);
+        if (resume) ws.send(JSON.stringify({ type: 'resume', epoch, seq: lastSeq, since: lastAt }));
         if (epoch !== m.epoch) lastSeq = m.seq;
         epoch = m.epoch!;
       } else if (m.type === 'resync') {
         resyncs++;
-      } else if (m.type === 'call' && m.seq > lastSeq) {
-        lastSeq = m.seq;
-        lastAt = Date.now();
-        const key = `${m.call!.ivrid}/${m.call!.state}`;
-        processed.set(key, (processed.get(key) ?? 0) + 1);
+        if (typeof m.seq === 'number') {
+          const rebased = inOrder.rebase(m.seq, lastSeq);
+          rebased.ready.forEach(process1);
+          lastSeq = rebased.lastSeq;
+        }
+      } else if (m.type === 'call' || m.type === 'identity') {
+        const { ready, askResume } = inOrder.take(m, lastSeq);
+        if (askResume) ws.send(JSON.stringify({ type: 'resume', epoch, seq: lastSeq, since: lastAt }));
+        ready.forEach(process1);
       }
     });
     ws.on('open', () => open++);

@@ -6,11 +6,13 @@ import {
   parseServerMessage,
   type CallView,
   type ClientMessage,
+  type SequencedMessage,
   type ServerMessage,
 } from '../shared/messages';
 import { outcome } from './call-display';
 import { clearCall, ivridOf, openUrl, showCall } from './notify';
 import { effectiveOpenCrm, getPolicy } from './policy';
+import { InOrder } from './in-order';
 import { nextRelay } from './relay-addresses';
 import { refreshToolbar, trackOutage } from './toolbar';
 import { runtimeMessageSchema, type RuntimeMessage } from './runtime-messages';
@@ -50,6 +52,8 @@ let retryTimer: ReturnType<typeof setTimeout> | undefined;
 let connecting: Promise<void> | null = null;
 /** Messages are handled one at a time: storage read-modify-write must not interleave. */
 let queue: Promise<void> = Promise.resolve();
+/** Numbered messages that came ahead of a missing one (see InOrder). */
+const inOrder = new InOrder<SequencedMessage>();
 
 function serially(task: () => Promise<void>): Promise<void> {
   queue = queue.then(task).catch((err: unknown) => console.error('extension task failed', err));
@@ -168,9 +172,9 @@ async function handle(message: ServerMessage, session: Session): Promise<void> {
       await setRuntime({ attempt: 0 });
       const [epoch, lastSeq, lastMessageAt] = await Promise.all([getSaved('epoch'), getSaved('lastSeq'), getSaved('lastMessageAt')]);
       // Messages were sent while this browser was away (or the relay restarted): ask for them.
-      if (epoch && (epoch !== message.epoch || message.seq > lastSeq)) {
-        send({ type: 'resume', epoch, seq: lastSeq, since: lastMessageAt });
-      }
+      const resume = Boolean(epoch && (epoch !== message.epoch || message.seq > lastSeq));
+      inOrder.reset(resume);
+      if (resume) send({ type: 'resume', epoch, seq: lastSeq, since: lastMessageAt });
       if (epoch !== message.epoch) await setSaved({ epoch: message.epoch, lastSeq: message.seq });
       await setSaved({ session: { ...session, name: message.agent.name } });
       await setConnection('connected');
@@ -178,25 +182,40 @@ async function handle(message: ServerMessage, session: Session): Promise<void> {
     }
     case 'ping':
       return;
-    case 'resync':
+    case 'resync': {
       if (!message.complete) await setSaved({ continuityLostAt: Date.now() });
+      if (message.seq === undefined) return;
+      const { ready, lastSeq } = inOrder.rebase(message.seq, await getSaved('lastSeq'));
+      for (const m of ready) await apply(m);
+      await setSaved({ lastSeq });
       return;
+    }
     case 'call':
     case 'identity':
       break;
   }
-  // A message already processed (a replay overlapping what came live) is only acknowledged.
-  if (message.seq > (await getSaved('lastSeq'))) {
-    if (message.type === 'call') await applyCall(message.call);
-    else {
-      const live = await getRuntime('live');
-      const call = live[message.ivrid];
-      if (call) await applyCall({ ...call, identity: message.identity });
-      else await updateRecent({ ivrid: message.ivrid, identity: message.identity });
-    }
-    await setSaved({ lastSeq: message.seq, lastMessageAt: Date.now() });
+  // In number order: one already processed (a replay overlapping what came live) is only
+  // acknowledged; one ahead of a missing one waits for it (InOrder).
+  const { ready, askResume } = inOrder.take(message, await getSaved('lastSeq'));
+  if (askResume) {
+    const [epoch, lastSeq, lastMessageAt] = await Promise.all([getSaved('epoch'), getSaved('lastSeq'), getSaved('lastMessageAt')]);
+    send({ type: 'resume', epoch, seq: lastSeq, since: lastMessageAt });
   }
-  send({ type: 'ack', seq: message.seq });
+  for (const m of ready) await apply(m);
+  const done = ready.at(-1)?.seq ?? (message.seq <= (await getSaved('lastSeq')) ? message.seq : null);
+  if (done !== null) send({ type: 'ack', seq: done });
+}
+
+/** Processes one numbered message: the call shown, or its caller filled in. */
+async function apply(message: SequencedMessage): Promise<void> {
+  if (message.type === 'call') await applyCall(message.call);
+  else {
+    const live = await getRuntime('live');
+    const call = live[message.ivrid];
+    if (call) await applyCall({ ...call, identity: message.identity });
+    else await updateRecent({ ivrid: message.ivrid, identity: message.identity });
+  }
+  await setSaved({ lastSeq: message.seq, lastMessageAt: Date.now() });
 }
 
 /** Brings notification, live calls, history and badge in line with the call's new view. */

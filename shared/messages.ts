@@ -85,7 +85,8 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
    * are past the replay window): the current view of recent calls follows as `call` messages.
    * `complete` is false when even that may miss calls: continuity was lost.
    */
-  z.object({ type: z.literal('resync'), complete: z.boolean(), since: z.number() }),
+  // seq: the agent's last number before the resync's calls (they follow it): the extension goes on from there.
+  z.object({ type: z.literal('resync'), complete: z.boolean(), since: z.number(), seq: z.number().int().nonnegative().optional() }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 /** Messages that take a per-agent sequence number (and can be replayed). */

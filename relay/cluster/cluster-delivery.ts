@@ -75,9 +75,10 @@ export async function clusterDelivery(redis: Redis, options: DeliveryOptions): P
       onResume?.('resync');
       const { complete, from } = resyncWindow(since, windowMs);
       log.info({ agent: agent.extenUser, complete }, 'resync');
-      // Numbered and published like any message: they reach this socket (and the agent's others) after the resync line.
-      for (const call of await calls.recentFor(agent.extenUser, from)) void deliver(agent.id, { type: 'call', call });
-      const header: ServerMessage = { type: 'resync', complete, since: from };
+      // Numbered and published like any message, after this number: they reach this socket (and the agent's others) after the resync line.
+      const recent = await calls.recentFor(agent.extenUser, from);
+      const header: ServerMessage = { type: 'resync', complete, since: from, seq: await outbox.last(agent.id).catch(() => seen.get(agent.id) ?? 0) };
+      for (const call of recent) void deliver(agent.id, { type: 'call', call });
       return [header];
     },
     attach(attached) {

@@ -39,7 +39,7 @@ export function resumption({ outbox, calls, windowMs, heartbeatMs, onResume, log
       const { complete, from } = resyncWindow(since, windowMs);
       log.info({ agent: agent.extenUser, complete }, 'resync');
       return [
-        { type: 'resync', complete, since: from },
+        { type: 'resync', complete, since: from, seq: outbox.last(agent.id) },
         ...calls.recentFor(agent.extenUser, from).map((call) => outbox.add(agent.id, { type: 'call', call })),
       ];
     },
