@@ -85,12 +85,13 @@ export async function clusterSoak(): Promise<Record<string, string | number>> {
   };
 
   let kills = 0;
+  let restarting: Promise<void> = Promise.resolve();
   const killer = setInterval(() => {
     const i = kills++ % 2;
     relays[i]!.child.kill('SIGKILL');
-    setTimeout(() => {
-      void startCluster({ ...env, BENCH_PORT: String(ports[i]) }).then((r) => (relays[i] = r));
-    }, 2_000);
+    restarting = new Promise<void>((resolve) => setTimeout(resolve, 2_000))
+      .then(() => startCluster({ ...env, BENCH_PORT: String(ports[i]) }))
+      .then((r) => void (relays[i] = r));
   }, KILL_EVERY_MS);
 
   const total = SECONDS * CALLS_PER_SECOND;
@@ -111,6 +112,8 @@ export async function clusterSoak(): Promise<Record<string, string | number>> {
   }
   await Promise.all(inflight);
   clearInterval(killer);
+  // A relay killed last is back before the counting, and none is started after the end.
+  await restarting;
   let result = await counts(agents);
   await until(async () => (result = await counts(agents)).distinct >= total * 2, 20_000);
 
