@@ -50,8 +50,7 @@ export class SharedCalls implements Calls {
     this.known.set(event.ivrid, call);
     const committed = this.log.write({ ...call.row }, applied.logged);
     if (!applied.duplicate) {
-      void this.markOpen(call);
-      if (event.extenUser) void this.index(event.extenUser, event.ivrid, now);
+      void this.markOpen(call, event.extenUser ? { station: event.extenUser, now } : undefined);
     }
     const changed = applied.duplicate ? [] : changedViews(before, viewsOf(call, this.lineName));
     return { duplicate: applied.duplicate, identity: parseIdentity(call.row.identity), changed, committed };
@@ -60,14 +59,16 @@ export class SharedCalls implements Calls {
   async setIdentity(ivrid: string, identity: Identity): Promise<void> {
     const json = JSON.stringify(identity);
     await this.redis.set(`call:${ivrid}:identity`, json, 'PX', CALL_TTL_MS).catch((err: unknown) => this.away(err));
-    const call = (await this.read(ivrid)) ?? this.known.get(ivrid);
+    // What this relay knows of the call is enough for the log: rows merge there (call-log-store.ts).
+    const call = this.known.get(ivrid) ?? (await this.read(ivrid));
     if (!call) return;
     call.row.identity = json;
     await this.log.write({ ...call.row }, []);
   }
 
   async stations(ivrid: string): Promise<string[]> {
-    const call = (await this.read(ivrid)) ?? this.known.get(ivrid);
+    // What this relay knows of the call is enough for the log: rows merge there (call-log-store.ts).
+    const call = this.known.get(ivrid) ?? (await this.read(ivrid));
     return call ? [...new Set(call.events.map((e) => e.exten_user))].filter((u) => u !== '') : [];
   }
 
@@ -183,17 +184,17 @@ export class SharedCalls implements Calls {
     }
   }
 
-  private async markOpen(call: LiveCall): Promise<void> {
+  /** The floor's set of open calls, and the station's index of calls (for a resync on any relay), in one round trip. */
+  private async markOpen(call: LiveCall, station?: { station: string; now: number }): Promise<void> {
     const going = openView(call, this.lineName) !== null;
-    await (going ? this.redis.zadd('calls:open', call.row.started_at, call.row.ivrid) : this.redis.zrem('calls:open', call.row.ivrid)).catch((err: unknown) =>
-      this.away(err),
-    );
-  }
-
-  /** The station's calls by time, for a resync on any relay; kept as long as a call is. */
-  private async index(station: string, ivrid: string, now: number): Promise<void> {
-    const key = `station:${station}`;
-    await this.redis.multi().zadd(key, now, ivrid).zremrangebyscore(key, '-inf', now - CALL_TTL_MS).pexpire(key, CALL_TTL_MS).exec().catch((err: unknown) => this.away(err));
+    const batch = this.redis.multi();
+    if (going) batch.zadd('calls:open', call.row.started_at, call.row.ivrid);
+    else batch.zrem('calls:open', call.row.ivrid);
+    if (station) {
+      const key = `station:${station.station}`;
+      batch.zadd(key, station.now, call.row.ivrid).zremrangebyscore(key, '-inf', station.now - CALL_TTL_MS).pexpire(key, CALL_TTL_MS);
+    }
+    await batch.exec().catch((err: unknown) => this.away(err));
   }
 
   private away(err: unknown): void {
