@@ -44,7 +44,8 @@ export class CallFlow {
     if (event.phase === 'unknown') {
       log.warn({ ivrid: event.ivrid, status: event.status, phone: event.phone }, 'unknown call status: recorded, nothing delivered');
     }
-    const recorded = await this.options.calls.record(event, phone, format);
+    const recording = this.options.calls.record(event, phone, format);
+    const recorded = recording instanceof Promise ? await recording : recording;
     let identity = recorded.identity;
     let later = this.inflight.get(event.ivrid);
     if (!identity && !later) {
@@ -64,7 +65,8 @@ export class CallFlow {
       this.options.onChange?.();
     }
     log.debug({ ivrid: event.ivrid, phase: event.phase, format, phone: event.phone, duplicate: recorded.duplicate }, 'call event');
-    await Promise.all([recorded.committed, this.withinBudget(Promise.all(handedOver))]);
+    // (Handing over never hangs: with several relays every Redis command gives up within seconds, relay/cluster/redis.ts.)
+    await Promise.all([recorded.committed, ...handedOver]);
     if (identity) return voicenterAnswer(identity);
     return voicenterAnswer((await this.withinBudget(later!)) ?? UNKNOWN);
   }

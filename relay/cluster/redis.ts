@@ -4,6 +4,9 @@ import { redactUrl } from '../platform/postgres';
 import { SchemaError } from '../platform/schema';
 import type { Logger } from '../platform/log';
 
+/** How long one Redis command may take before it fails (and the caller goes on without Redis). */
+export const COMMAND_TIMEOUT_MS = 2_000;
+
 /**
  * A connection to RELAY_REDIS_URL, every key under `prefix` (several installations, or tests, can
  * share one server). Commands fail at once while Redis is away (no queue growing in memory): the
@@ -16,6 +19,8 @@ export async function connectRedis(url: string, prefix: string, log: Logger): Pr
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 5_000,
+    // A Redis that takes a connection and then answers nothing must not hold requests: a command gives up.
+    commandTimeout: COMMAND_TIMEOUT_MS,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });
   let warned = false;

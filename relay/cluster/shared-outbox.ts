@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { SequencedMessage, Unsequenced } from '../../shared/messages';
 import type { Logger } from '../platform/log';
+import { COMMAND_TIMEOUT_MS } from './redis';
 
 /** Deliveries every relay reads, newest kept: a relay that lagged this far behind resyncs its agents instead. */
 const DELIVERIES_KEPT = 100_000;
@@ -48,7 +49,7 @@ export class SharedOutbox {
     await redis.set('epoch', randomUUID(), 'NX');
     const epoch = (await redis.get('epoch'))!;
     // Its own connection: a blocking read would hold up every other command.
-    const reader = redis.duplicate();
+    const reader = redis.duplicate({ commandTimeout: BLOCK_MS + COMMAND_TIMEOUT_MS });
     reader.on('error', () => undefined);
     await reader.connect();
     return new SharedOutbox(redis, reader, epoch, windowMs, log);
