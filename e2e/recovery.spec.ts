@@ -52,6 +52,22 @@ test.describe('opening the CRM page', () => {
     expect(context.pages().filter((p) => p.url() === `${crm.url}/contacts/1`)).toHaveLength(1);
   });
 
+  test('a tab the agent already has on that page is brought forward instead of a second one', async ({ context, extensionId, relay, crm }) => {
+    const options = await signInThroughOptions(context, extensionId, relay);
+    await expect(options.getByText('Connected', { exact: true })).toBeVisible();
+    // The agent has the contact open already, in a tab the extension did not open.
+    const own = await context.newPage();
+    await own.goto(`${crm.url}/contacts/1`);
+    await options.bringToFront();
+    await ring(relay, { ivrid: 'e2e-own-tab', phone: '0722776772' });
+    const popupPage = await context.newPage();
+    await popupPage.goto(`chrome-extension://${extensionId}/extension/popup.html`);
+    await expect(popupPage.getByRole('listitem').filter({ hasText: 'Nikita Karpushin' })).toBeVisible();
+    expect(await popupPage.evaluate(() => chrome.runtime.sendMessage({ type: 'open-call', ivrid: 'e2e-own-tab' }))).toEqual({ ok: true });
+    expect(context.pages().filter((p) => p.url() === `${crm.url}/contacts/1`)).toHaveLength(1);
+    expect(await own.evaluate('document.visibilityState')).toBe('visible');
+  });
+
   test('a URL that is not http(s) is never opened', async ({ context, extensionId, relay }) => {
     await relay.directory.upsert({ id: 'js', name: 'Evil', company: '', url: 'javascript:alert(1)', phones: ['0531111111'] });
     const options = await signInThroughOptions(context, extensionId, relay);

@@ -72,14 +72,17 @@ export async function openUrl(url: string): Promise<boolean> {
     return false;
   }
   const tabs = await getRuntime('tabs');
-  const known = tabs[url];
-  if (known !== undefined) {
+  // The tab this extension opened for it, else any tab already showing that page (the agent's own):
+  // brought to the front instead of a duplicate. (The "tabs" permission lets it read tabs' URLs.)
+  const showing = (await browser.tabs.query({})).find((t) => t.url === url)?.id;
+  for (const id of [tabs[url], showing]) {
+    if (id === undefined) continue;
     try {
-      const tab = await browser.tabs.update(known, { active: true });
+      const tab = await browser.tabs.update(id, { active: true });
       if (tab?.windowId !== undefined) await browser.windows.update(tab.windowId, { focused: true });
       return true;
     } catch {
-      // The tab was closed since: open a new one.
+      // The tab was closed since: try the next, or open a new one.
     }
   }
   const tab = await browser.tabs.create({ url });
