@@ -48,6 +48,41 @@ async function until(check: () => Promise<boolean>, ms: number): Promise<void> {
   while (!(await check()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
 }
 
+/** Posts pop-up requests as a load balancer would: to the relay chosen, or to the other when it does not answer. */
+function loadBalancer(ports: number[], path: string) {
+  const pool = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const counts = { failures: 0, moved: 0 };
+  const once = (port: number, body: string) =>
+    new Promise<boolean>((resolve) => {
+      const req = http.request(
+        { agent: pool, host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode === 200));
+        },
+      );
+      req.on('error', () => resolve(false));
+      req.end(body);
+    });
+  return {
+    get failures() {
+      return counts.failures;
+    },
+    get moved() {
+      return counts.moved;
+    },
+    post: async (body: string, first: number): Promise<void> => {
+      for (let attempt = 0; attempt < 6; attempt++) {
+        if (await once(ports[(first + attempt) % 2]!, body)) return;
+        counts.moved++;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      counts.failures++;
+    },
+    close: () => pool.destroy(),
+  };
+}
+
 export async function clusterSoak(): Promise<Record<string, string | number>> {
   const database = await freshPostgres();
   const redis = await freshRedis();
@@ -59,30 +94,8 @@ export async function clusterSoak(): Promise<Record<string, string | number>> {
   const agents = fork('bench/cluster-agents.ts', [relays.map((r) => r.url).join(','), String(AGENTS)], { execArgv: ['--import', 'tsx'] });
   await until(async () => (await counts(agents)).open === AGENTS, 60_000);
 
-  const pool = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  let failures = 0;
-  let moved = 0;
-  /** As a load balancer: to the relay chosen, or to the other when it does not answer. */
-  const post = async (body: string, first: number): Promise<void> => {
-    for (let attempt = 0; attempt < 6; attempt++) {
-      const port = ports[(first + attempt) % 2]!;
-      const ok = await new Promise<boolean>((resolve) => {
-        const req = http.request(
-          { agent: pool, host: '127.0.0.1', port, path: token, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-          (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode === 200));
-          },
-        );
-        req.on('error', () => resolve(false));
-        req.end(body);
-      });
-      if (ok) return;
-      moved++;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    failures++;
-  };
+  const balancer = loadBalancer(ports, token);
+  const post = balancer.post;
 
   let kills = 0;
   let restarting: Promise<void> = Promise.resolve();
@@ -126,13 +139,13 @@ export async function clusterSoak(): Promise<Record<string, string | number>> {
 
   agents.kill();
   for (const r of relays) r.child.kill('SIGKILL');
-  pool.destroy();
+  balancer.close();
   await redis.drop();
   await database.drop();
   return {
     'duration, calls (each Ringing + Hang-up), relays killed': `${SECONDS} s, ${total.toLocaleString('en')}, ${kills}`,
-    'requests that no relay took (after moving to the other)': failures,
-    'requests moved to the other relay (one was down)': moved,
+    'requests that no relay took (after moving to the other)': balancer.failures,
+    'requests moved to the other relay (one was down)': balancer.moved,
     'deliveries expected / processed (distinct call+state)': `${(total * 2).toLocaleString('en')} / ${result.distinct.toLocaleString('en')}`,
     'lost deliveries': total * 2 - result.distinct,
     'duplicated deliveries (a call+state processed twice)': result.duplicated,
