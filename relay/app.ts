@@ -47,6 +47,8 @@ const REPLAY_WINDOW_MS = 2 * 60_000;
 /** How often the WAL is copied into the database file (off the event loop). */
 const CHECKPOINT_MS = 1_000;
 const MINUTE = 60_000;
+/** Several relays: the first message waits this long for a caller the directory (over the network) knows. */
+const FIRST_MESSAGE_WAIT_MS = 50;
 const HOUR = 3_600_000;
 
 export interface RelayOptions {
@@ -114,7 +116,7 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
   );
   const flow = new CallFlow({
     calls, agents, deliver: (agentId, message) => delivery.deliver(agentId, message), identify: redis ? sharedIdentify(redis, options.identify ?? chain.identify, lookup.budgetMs) : (options.identify ?? chain.identify),
-    country: config.RELAY_DEFAULT_COUNTRY, answerBudgetMs: lookup.budgetMs, log,
+    country: config.RELAY_DEFAULT_COUNTRY, answerBudgetMs: lookup.budgetMs, firstMessageWaitMs: redis ? FIRST_MESSAGE_WAIT_MS : 0, log,
     onDelivered: (seconds) => metrics.deliverySeconds.observe(seconds), onChange: live.changed,
   });
   const callLog = new CallLogSearch(sql, () => callLogStore.flush(), { country: config.RELAY_DEFAULT_COUNTRY, suffixDigits: config.RELAY_MATCH_SUFFIX_DIGITS });

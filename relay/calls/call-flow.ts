@@ -21,6 +21,11 @@ export interface CallFlowOptions {
   country: CountryCode;
   /** Voicenter drops the pop-up after about 3 s: answer with what is known by then. */
   answerBudgetMs: number;
+  /**
+   * How long the first message to the agents may wait for a caller found quickly (several relays:
+   * the directory answers over the network, in a millisecond or two). 0: it never waits.
+   */
+  firstMessageWaitMs?: number;
   log: Logger;
   /** Told whenever a call changes for some agent, or its caller is found (the console's live view). */
   onChange?: () => void;
@@ -49,7 +54,12 @@ export class CallFlow {
     let identity = recorded.identity;
     let later = this.inflight.get(event.ivrid);
     if (!identity && !later) {
-      const found = this.identify(event, phone);
+      let found = this.identify(event, phone);
+      // A caller found at once — or, with several relays, within a moment (the directory answers
+      // over the network) — goes in the first message, not in a second one.
+      if (found instanceof Promise && this.options.firstMessageWaitMs) {
+        found = (await this.within(found.catch(() => undefined), this.options.firstMessageWaitMs)) ?? found;
+      }
       if (found instanceof Promise) later = this.lookUpLater(event.ivrid, found);
       else {
         identity = found;
@@ -121,9 +131,13 @@ export class CallFlow {
   }
 
   private withinBudget<T>(work: Promise<T>): Promise<T | undefined> {
+    return this.within(work, this.options.answerBudgetMs);
+  }
+
+  private within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), this.options.answerBudgetMs);
+      timer = setTimeout(() => resolve(undefined), ms);
     });
     return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }

@@ -21,6 +21,7 @@ beforeAll(async () => {
   a = await startRelay(env);
   b = await startRelay(env);
   await a.agents.add('C1', 'Dana', 'pw-one');
+  await a.directory.upsert({ id: 'c-1', name: 'Nikita Karpushin', company: 'Voicenter', url: '', phones: ['0722776772'] });
   await a.agents.add('C2', 'Avi', 'pw-two');
 });
 afterAll(async () => {
@@ -44,6 +45,8 @@ describe.skipIf(!ready)('several relays on PostgreSQL and Redis', () => {
       const answer = await popup(a, { ivrid: 'x-1', extenUser: 'C1', phone: '0722776772', status: 'Ringing' });
       expect(answer.status).toBe(200);
       const rang = await agent.next(isCall('x-1', 'ringing'));
+      // A caller the directory knows is in the first message, though the directory is in PostgreSQL.
+      expect(rang.call.identity).toMatchObject({ status: 'found', name: 'Nikita Karpushin' });
       expect(rang.seq).toBe((hello).seq + 1);
       // Another agent's call reaches nobody else.
       await popup(a, { ivrid: 'x-2', extenUser: 'C2', phone: '0722776772', status: 'Ringing' });
