@@ -3,7 +3,9 @@ import type express from 'express';
 import { Admins } from './accounts/admins';
 import { Agents } from './accounts/agents';
 import { watchOtherWriters, watchRoster } from './accounts/revocation-watch';
-import { PopupToken, tokenFile, tokenSetting } from './accounts/secrets';
+import { PopupToken, secretFile, secretSetting, tokenFile, tokenSetting } from './accounts/secrets';
+import { openExtensionKey } from './accounts/extension-key';
+import { join } from 'node:path';
 import { SignInThrottle, THROTTLE } from './accounts/sign-in-throttle';
 import { CallFlow, type Identify } from './calls/call-flow';
 import { CallLogSearch } from './calls/call-log-search';
@@ -66,6 +68,8 @@ export interface Relay {
   db: DB | null;
   /** The database, as the stores speak to it (either engine). */
   sql: Sql;
+  /** The extension id this installation's own key gives (force-install); always an allowed origin. */
+  installationExtensionId: string;
   /** The pop-up URL's secret segment now (the console can rotate it). */
   readonly token: string;
   admins: Admins;
@@ -87,10 +91,13 @@ export interface Relay {
 }
 
 /** Builds the relay (HTTP app, WebSocket server, database) without listening. */
-export async function createRelay(config: Config, options: RelayOptions = {}): Promise<Relay> {
-  const log = options.log ?? createLogger(config.LOG_LEVEL, { phones: config.RELAY_LOG_PHONES });
-  const store = await openStore(config);
+export async function createRelay(given: Config, options: RelayOptions = {}): Promise<Relay> {
+  const log = options.log ?? createLogger(given.LOG_LEVEL, { phones: given.RELAY_LOG_PHONES });
+  const store = await openStore(given);
   const { sql, sqlite: db } = store;
+  // The extension as this installation signs it (force-install) is always an allowed origin.
+  const extensionKey = await openExtensionKey(db ? secretFile(join(given.RELAY_DATA_DIR, 'extension-key.pem')) : secretSetting(sql, 'extension-key'), given.RELAY_EXTENSION_KEY);
+  const config: Config = { ...given, RELAY_EXTENSION_ORIGINS: [...new Set([...given.RELAY_EXTENSION_ORIGINS, `chrome-extension://${extensionKey.id}`])] };
   const token = await PopupToken.open(db ? tokenFile(config.RELAY_DATA_DIR) : tokenSetting(sql), config.RELAY_VOICENTER_TOKEN);
   const redis = config.RELAY_REDIS_URL ? await connectRedis(config.RELAY_REDIS_URL, config.RELAY_REDIS_PREFIX, log) : null;
   // One throttle for agents and administrators: failures from one address count for both (on every relay, with Redis).
@@ -120,7 +127,7 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
     onDelivered: (seconds) => metrics.deliverySeconds.observe(seconds), onChange: live.changed,
   });
   const callLog = new CallLogSearch(sql, () => callLogStore.flush(), { country: config.RELAY_DEFAULT_COUNTRY, suffixDigits: config.RELAY_MATCH_SUFFIX_DIGITS });
-  const app = createHttpApp({ config, log, sql, redisAnswers: redis ? () => redisAnswers(redis) : undefined, token, admins, agents, sockets, calls, callLog, lines, directory, chain, flow, metrics, live });
+  const app = createHttpApp({ config, log, installationExtensionId: extensionKey.id, sql, redisAnswers: redis ? () => redisAnswers(redis) : undefined, token, admins, agents, sockets, calls, callLog, lines, directory, chain, flow, metrics, live });
   const server = createHttpServer(config, app, {
     isTrustedProxy: (address) => (app.get('trust proxy fn') as (addr: string, hop: number) => boolean)(address, 0),
     onRefused: (reason) => metrics.connectionsRefused.inc({ reason }),
@@ -131,6 +138,7 @@ export async function createRelay(config: Config, options: RelayOptions = {}): P
   const stopHousekeeping = await startChores({ config, db, agents, sockets, flow, calls, delivery, token, cache, log });
 
   return {
+    installationExtensionId: extensionKey.id,
     server, app, db, sql, admins, directory, agents, chain, cache, metrics, flow, calls, sockets, delivery, log,
     get token() {
       return token.value;

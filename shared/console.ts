@@ -104,6 +104,8 @@ export interface ConsoleSettings {
   popupUrl: string;
   tokenFromEnvironment: boolean;
   extensionId: string;
+  /** The id of the extension as this installation signs it for force-install (its own key). */
+  installationExtensionId: string;
   popupOrigins: string[];
   extensionOrigins: string[];
   popupAllowIps: string[];

@@ -62,7 +62,11 @@ export interface TokenPlace {
 
 /** The embedded relay's place: `voicenter-token` in the data directory, readable by its owner only. */
 export function tokenFile(dataDir: string): TokenPlace {
-  const file = join(dataDir, 'voicenter-token');
+  return secretFile(join(dataDir, 'voicenter-token'));
+}
+
+/** A secret kept in a file readable by its owner only (the embedded relay's data directory). */
+export function secretFile(file: string): TokenPlace {
   return {
     read: () => Promise.resolve(existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined),
     create: (token) => {
@@ -131,15 +135,20 @@ export class PopupToken {
 
 /** Several relays' place: the database's settings (`popup-token`), where `db copy` puts an embedded relay's token too. */
 export function tokenSetting(sql: Sql): TokenPlace {
-  const read = () => sql.get<{ value: string }>("SELECT value FROM relay_settings WHERE key = 'popup-token'").then((r) => r?.value);
+  return secretSetting(sql, 'popup-token');
+}
+
+/** A secret every relay shares, in the database's settings: the first relay to make one keeps it. */
+export function secretSetting(sql: Sql, key: string): TokenPlace {
+  const read = () => sql.get<{ value: string }>('SELECT value FROM relay_settings WHERE key = ?', [key]).then((r) => r?.value);
   return {
     read,
-    create: async (token) => {
-      await sql.run("INSERT INTO relay_settings (key, value) VALUES ('popup-token', ?) ON CONFLICT (key) DO NOTHING", [token]);
+    create: async (value) => {
+      await sql.run('INSERT INTO relay_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', [key, value]);
       return (await read())!;
     },
-    replace: async (token) => {
-      await sql.run("INSERT INTO relay_settings (key, value) VALUES ('popup-token', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [token]);
+    replace: async (value) => {
+      await sql.run('INSERT INTO relay_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
     },
   };
 }

@@ -26,6 +26,7 @@ export async function startCommand(config: Config): Promise<void> {
       `Voicenter pop-up URL: ${base}/voicenter/${relay.token}`,
       "  (use the address Voicenter or the agents' browsers reach instead of localhost)",
       existsSync(extension) ? `Extension: load unpacked from ${extension} (id ${EXTENSION_ID})` : 'Extension: not built yet; run npm run build',
+      `Extension signed with this installation's key (force-install): id ${relay.installationExtensionId}`,
       `Console: ${base}/`,
     ];
     if (firstPassword) {

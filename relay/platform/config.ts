@@ -27,6 +27,8 @@ const schema = z.object({
   PORT: int(0, 65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   RELAY_DATA_DIR: z.string().min(1).default('./data'),
+  /** A PEM private key to sign the extension with for force-install; unset, one is made on the first start. */
+  RELAY_EXTENSION_KEY: z.string().optional(),
   RELAY_VOICENTER_TOKEN: z
     .string()
     .regex(/^[\w-]{16,128}$/, 'must be 16 to 128 letters, digits, - or _')

@@ -39,7 +39,9 @@ const isCall = (ivrid: string, state?: string) => (m: ServerMessage): m is Extra
 describe.skipIf(!ready)('several relays on PostgreSQL and Redis', () => {
   it('share one pop-up URL, and a request to one pops on the browser connected to the other', async () => {
     expect(a.token).toBe(b.token);
-    const agent = await AgentClient.connect(b, await signIn(b, 'C1', 'pw-one'));
+    // One signing key for all: the force-installed extension is the same on every relay, and welcome.
+    expect(a.installationExtensionId).toBe(b.installationExtensionId);
+    const agent = await AgentClient.connect(b, await signIn(b, 'C1', 'pw-one'), `chrome-extension://${a.installationExtensionId}`);
     try {
       const hello = await agent.next((m) => m.type === 'hello');
       const answer = await popup(a, { ivrid: 'x-1', extenUser: 'C1', phone: '0722776772', status: 'Ringing' });

@@ -344,6 +344,10 @@ describe('the console API', () => {
       const c = await Console.signIn(relay);
       const before = (await c.call('/settings')).body as Settings;
       expect(before).toMatchObject({ popupUrl: relay.popupUrl, tokenFromEnvironment: false, extensionId: 'hpgllcagpmlblacglfdepplhomfbghgg' });
+      // This installation's own signing key gives another id, accepted as an origin without a setting.
+      expect(before.installationExtensionId).toMatch(/^[a-p]{32}$/);
+      expect(before.installationExtensionId).toBe(relay.installationExtensionId);
+      expect(before.extensionOrigins).toContain(`chrome-extension://${before.installationExtensionId}`);
       const after = (await c.call('/settings/rotate-token', { method: 'POST' })).body as Settings;
       expect(after.popupUrl).not.toBe(before.popupUrl);
       const fields = { ivrid: 'T1', extenUser: 'A1', phone: '0501234567', status: 'Ringing' };

@@ -55,6 +55,8 @@ export async function settingsPage(main: HTMLElement): Promise<void> {
         {},
         h('dt', {}, 'Extension id'),
         h('dd', { class: 'mono' }, s.extensionId),
+        h('dt', {}, 'Extension id for force-install (signed with this installation\'s key)'),
+        h('dd', { class: 'mono' }, s.installationExtensionId),
         h('dt', {}, 'Extension origins (sign-in, live connection)'),
         h('dd', { class: 'mono' }, s.extensionOrigins.join(', ')),
         h('dt', {}, 'Pop-up origins (CORS)'),

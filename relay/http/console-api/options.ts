@@ -27,6 +27,8 @@ export interface ConsoleOptions {
   token: PopupToken;
   config: Config;
   log: Logger;
+  /** The extension id this installation's own key gives (force-install). */
+  installationExtensionId: string;
   /**
    * Subscribes to `change` of the floor (agents connecting, calls changing) or to `shutdown` of
    * the relay (open live views end then, or the server never finishes closing); returns the unsubscribe.

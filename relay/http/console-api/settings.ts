@@ -12,6 +12,7 @@ export function settingsRoutes(relay: ConsoleOptions, json: express.RequestHandl
     popupUrl: `${req.protocol}://${req.get('host') ?? 'localhost'}/voicenter/${relay.token.value}`,
     tokenFromEnvironment: relay.token.fromEnvironment,
     extensionId: EXTENSION_ID,
+    installationExtensionId: relay.installationExtensionId,
     popupOrigins: relay.config.RELAY_POPUP_ORIGINS,
     extensionOrigins: relay.config.RELAY_EXTENSION_ORIGINS,
     popupAllowIps: relay.config.RELAY_POPUP_ALLOW_IPS,
