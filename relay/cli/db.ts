@@ -45,8 +45,12 @@ async function copy(config: Config, url: string, io: DbIo): Promise<number> {
   const pool = await connectPostgres(url);
   try {
     await migratePostgres(pool);
-    const tokenFile = join(config.RELAY_DATA_DIR, 'voicenter-token');
-    const settings: Record<string, string> = existsSync(tokenFile) ? { 'popup-token': readFileSync(tokenFile, 'utf8').trim() } : {};
+    // The secrets kept as files by the embedded relay go to the database's settings, where several relays read them.
+    const settings: Record<string, string> = {};
+    for (const [file, key] of [['voicenter-token', 'popup-token'], ['extension-key.pem', 'extension-key']] as const) {
+      const path = join(config.RELAY_DATA_DIR, file);
+      if (existsSync(path)) settings[key] = file.endsWith('.pem') ? readFileSync(path, 'utf8') : readFileSync(path, 'utf8').trim();
+    }
     const counts = await copyToPostgres(sqlite, pool, settings);
     io.out(`Copied ${config.RELAY_DATA_DIR} into ${redactUrl(url)} (again is harmless: the same rows are updated):`);
     for (const [table, n] of Object.entries(counts)) io.out(`  ${table.padEnd(16)} ${n}`);

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -85,7 +85,7 @@ describe.skipIf(!database)('PostgreSQL (the machine\'s server, a fresh database)
       expect(first.out).toMatch(/agents\s+2/);
       expect(first.out).toMatch(/call_events\s+2/);
       expect(first.out).toMatch(/contact_phones\s+2/);
-      expect(first.out).toMatch(/relay_settings\s+1/);
+      expect(first.out).toMatch(/relay_settings\s+2/);
       const count = async () => rows(url, 'SELECT (SELECT count(*) FROM agents) AS agents, (SELECT count(*) FROM sessions) AS sessions, (SELECT count(*) FROM calls) AS calls, (SELECT count(*) FROM call_events) AS events, (SELECT count(*) FROM contacts) AS contacts');
       const before = await count();
       expect(before).toEqual([{ agents: '2', sessions: '1', calls: '1', events: '2', contacts: '1' }]);
@@ -94,6 +94,8 @@ describe.skipIf(!database)('PostgreSQL (the machine\'s server, a fresh database)
       const hash = relay.db!.prepare("SELECT password_hash FROM agents WHERE exten_user = 'A1'").get() as { password_hash: string };
       expect(await rows(url, "SELECT password_hash FROM agents WHERE exten_user = 'A1'")).toEqual([hash]);
       expect(await rows(url, "SELECT value FROM relay_settings WHERE key = 'popup-token'")).toEqual([{ value: relay.token }]);
+      // The extension-signing key too: the relays on PostgreSQL sign as the embedded one did (the same extension id).
+      expect(await rows(url, "SELECT value FROM relay_settings WHERE key = 'extension-key'")).toEqual([{ value: readFileSync(join(relay.dataDir, 'extension-key.pem'), 'utf8') }]);
       // New rows made in PostgreSQL take ids after the copied ones.
       expect(await rows(url, "INSERT INTO agents (exten_user, password_hash, created_at) VALUES ('A3', 'x', 0) RETURNING id")).toEqual([{ id: '3' }]);
     } finally {
