@@ -4,8 +4,11 @@ import { Admins } from './accounts/admins';
 import { Agents } from './accounts/agents';
 import { watchOtherWriters, watchRoster } from './accounts/revocation-watch';
 import { PopupToken, secretFile, secretSetting, tokenFile, tokenSetting } from './accounts/secrets';
-import { openExtensionKey } from './accounts/extension-key';
-import { join } from 'node:path';
+import { openExtensionKey, type ExtensionKey } from './accounts/extension-key';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { signedExtension } from './scripts/package-extension';
+import type { ExtensionPackage } from './http/extension-update';
 import { SignInThrottle, THROTTLE } from './accounts/sign-in-throttle';
 import { CallFlow, type Identify } from './calls/call-flow';
 import { CallLogSearch } from './calls/call-log-search';
@@ -57,6 +60,8 @@ export interface RelayOptions {
   log?: Logger;
   /** Replaces the lookup chain as the way callers are identified (tests). */
   identify?: Identify;
+  /** The built extension to sign for force-install, instead of dist/extension (tests). */
+  extensionDir?: string;
   /** The lookup configuration, instead of reading RELAY_CONFIG (tests). */
   lookup?: LookupConfig;
 }
@@ -127,7 +132,10 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
     onDelivered: (seconds) => metrics.deliverySeconds.observe(seconds), onChange: live.changed,
   });
   const callLog = new CallLogSearch(sql, () => callLogStore.flush(), { country: config.RELAY_DEFAULT_COUNTRY, suffixDigits: config.RELAY_MATCH_SUFFIX_DIGITS });
-  const app = createHttpApp({ config, log, installationExtensionId: extensionKey.id, sql, redisAnswers: redis ? () => redisAnswers(redis) : undefined, token, admins, agents, sockets, calls, callLog, lines, directory, chain, flow, metrics, live });
+  // Signed on the first request for it (Chrome's update check), not at every start.
+  let extensionPackage: Promise<ExtensionPackage | null> | undefined;
+  const signed = () => (extensionPackage ??= signExtension(config, store, extensionKey, options.extensionDir ?? resolve('dist/extension'), log));
+  const app = createHttpApp({ config, log, installationExtensionId: extensionKey.id, extensionPackage: signed, sql, redisAnswers: redis ? () => redisAnswers(redis) : undefined, token, admins, agents, sockets, calls, callLog, lines, directory, chain, flow, metrics, live });
   const server = createHttpServer(config, app, {
     isTrustedProxy: (address) => (app.get('trust proxy fn') as (addr: string, hop: number) => boolean)(address, 0),
     onRefused: (reason) => metrics.connectionsRefused.inc({ reason }),
@@ -208,4 +216,27 @@ async function callsAndDelivery(
   }
   const calls = new SharedCalls(redis, callLogStore, lines.name, options.log);
   return { calls, delivery: await clusterDelivery(redis, { ...options, calls }) };
+}
+
+/**
+ * The built extension signed with the installation's key into the data directory, for
+ * force-install from the relay (null when it is not built: the relay runs without it).
+ */
+async function signExtension(config: Config, store: Store, key: ExtensionKey, dir: string, log: Logger): Promise<ExtensionPackage | null> {
+  if (!existsSync(join(dir, 'manifest.json'))) return null;
+  mkdirSync(config.RELAY_DATA_DIR, { recursive: true });
+  // crx3 reads the key from a file: the one given, the embedded relay's own, or (several relays) a copy of the shared one.
+  let keyPath = config.RELAY_EXTENSION_KEY ?? join(config.RELAY_DATA_DIR, 'extension-key.pem');
+  if (!config.RELAY_EXTENSION_KEY && !store.sqlite) {
+    keyPath = join(config.RELAY_DATA_DIR, 'extension-key.shared.pem');
+    writeFileSync(keyPath, key.privateKeyPem, { mode: 0o600 });
+  }
+  const crxPath = join(config.RELAY_DATA_DIR, 'screen-pop.crx');
+  try {
+    const { version } = await signedExtension(dir, keyPath, key.publicKey, crxPath);
+    return { id: key.id, version, crxPath };
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'could not sign the extension for force-install');
+    return null;
+  }
 }

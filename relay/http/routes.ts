@@ -8,6 +8,7 @@ import { consoleApi, type ConsoleOptions } from './console-api';
 import type { LiveEvents } from './console-api/live-events';
 import { serveConsole } from './console-static';
 import { errorHandler, sendError } from './errors';
+import { extensionUpdateRoutes, type ExtensionPackage } from './extension-update';
 import { ipAllowList } from './ip-allow';
 import { opsRouter } from './ops';
 import { ingestRouter } from './popup-ingest';
@@ -16,6 +17,8 @@ import { requestLog } from './request-log';
 /** What the routes need: what the console's pages need, and the call flow, metrics and live events. */
 export interface HttpParts extends Omit<ConsoleOptions, 'on'> {
   sql: Sql;
+  /** The signed extension for force-install; null when the extension is not built. */
+  extensionPackage: () => Promise<ExtensionPackage | null>;
   /** Several relays: whether Redis answers. */
   redisAnswers?: () => Promise<boolean>;
   flow: CallFlow;
@@ -55,6 +58,7 @@ export function createHttpApp(p: HttpParts): express.Express {
     }),
   );
   app.use('/api', apiRouter({ agents: p.agents, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, onSessionsChanged: () => void p.sockets.revalidate(), log }));
+  app.use(extensionUpdateRoutes(p.extensionPackage));
   app.use(serveConsole());
   app.use((_req, res) => sendError(res, 'NOT_FOUND', 'not found'));
   app.use(errorHandler(log));

@@ -6,12 +6,14 @@
  *   team's private key for an enterprise self-hosted update (README).
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import crx3 from 'crx3';
 import { join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { zipSync, type Zippable } from 'fflate';
 
-/** Zips every file under `dir` (paths relative to it); returns the zip's path. */
-export function packageExtension(dir: string, outDir: string, kind: 'store' | 'self-hosted'): string {
+/** The extension's files zipped, manifest.json at the root; `key`: the manifest's `key` to put in (undefined: removed). */
+function zipExtension(dir: string, key: string | undefined): { zip: Uint8Array; version: string } {
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { version: string; key?: string };
   const files: Zippable = {};
   const walk = (path: string) => {
@@ -23,13 +25,29 @@ export function packageExtension(dir: string, outDir: string, kind: 'store' | 's
     }
   };
   walk(dir);
-  if (kind === 'store') {
-    delete manifest.key;
-    files['manifest.json'] = [new TextEncoder().encode(JSON.stringify(manifest, null, 2)), { mtime: new Date('2026-01-01T00:00:00Z') }];
-  }
-  const out = join(outDir, `voicenter-screen-pop-${manifest.version}-${kind}.zip`);
-  writeFileSync(out, zipSync(files, { level: 9 }));
+  if (key === undefined) delete manifest.key;
+  else manifest.key = key;
+  files['manifest.json'] = [new TextEncoder().encode(JSON.stringify(manifest, null, 2)), { mtime: new Date('2026-01-01T00:00:00Z') }];
+  return { zip: zipSync(files, { level: 9 }), version: manifest.version };
+}
+
+/** Zips every file under `dir` (paths relative to it); returns the zip's path. */
+export function packageExtension(dir: string, outDir: string, kind: 'store' | 'self-hosted'): string {
+  const pinned = (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { key?: string }).key;
+  const { zip, version } = zipExtension(dir, kind === 'store' ? undefined : pinned);
+  const out = join(outDir, `voicenter-screen-pop-${version}-${kind}.zip`);
+  writeFileSync(out, zip);
   return out;
+}
+
+/**
+ * The extension as a CRX3 signed with an installation's key (PEM file `keyPath`), its manifest's
+ * `key` that key's public half, so the id Chrome gives it is the installation's. Writes `crxPath`.
+ */
+export async function signedExtension(dir: string, keyPath: string, publicKey: string, crxPath: string): Promise<{ version: string }> {
+  const { zip, version } = zipExtension(dir, publicKey);
+  await crx3(Readable.from([Buffer.from(zip)]), { keyPath, crxPath });
+  return { version };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
