@@ -62,7 +62,11 @@ test('installed by policy from the relay itself: its worker runs and it opens it
     const deadline = Date.now() + 30_000;
     const targets = () => fetch(`http://127.0.0.1:${port}/json/list`).then((r) => r.json() as Promise<{ type: string; url: string }[]>);
     // (DevTools is not up for the first moments: not listed yet.)
-    const listed = async () => (await targets().catch(() => [])).some((t) => t.url.startsWith(`chrome-extension://${id}/`));
+    // Installed: its worker runs, and (no session yet) it has opened its options page.
+    const listed = async () => {
+      const ours = (await targets().catch(() => [])).filter((t) => t.url.startsWith(`chrome-extension://${id}/`));
+      return ours.some((t) => t.type === 'service_worker') && ours.some((t) => t.url === optionsUrl);
+    };
     while (!(await listed())) {
       if (Date.now() > deadline) throw new Error(`the extension ${id} was not installed from ${relay.url}/extension/updates.xml within 30 s`);
       await new Promise((resolve) => setTimeout(resolve, 250));
