@@ -76,7 +76,7 @@ export default tseslint.config(
     cluster: ['platform', 'accounts', 'calls', 'push'],
     http: ['platform', 'accounts', 'lookup', 'calls', 'push'],
     cli: ['platform', 'accounts', 'lookup', 'calls', 'push', 'http', 'app'],
-    scripts: [],
+    scripts: ['accounts'],
   }),
   // The console runs in the browser: it reaches the relay only over HTTP, and imports only shared/.
   {
