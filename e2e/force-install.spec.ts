@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { startRelay } from '../relay/tests/helpers';
 import { chromiumPath } from './chromium';
+import { POLICIES, skipWithoutMachinePolicies } from './machine-policy';
 
 /**
  * An IT administrator's rollout: one machine policy, no extension loaded by hand. Chromium reads
@@ -15,24 +16,10 @@ import { chromiumPath } from './chromium';
  * (--disable-extensions, --disable-background-networking): Chromium is started here by hand and
  * watched through its DevTools target list.
  */
-const POLICIES = '/etc/chromium/policies/managed';
 const FILE = join(POLICIES, 'screenpop-e2e-forcelist.json');
 const FILE_3RDPARTY = join(POLICIES, 'screenpop-e2e-forcelist-3rdparty.json');
 
-function canWritePolicies(): boolean {
-  try {
-    mkdirSync(POLICIES, { recursive: true });
-    accessSync(POLICIES, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-test.skip(
-  !canWritePolicies() && process.env.SCREENPOP_REQUIRE_SERVICES !== '1',
-  `issue 13 (rollout by policy): this test writes a machine policy in ${POLICIES}, which needs root; run it as root (CI does)`,
-);
+skipWithoutMachinePolicies();
 
 const freePort = () =>
   new Promise<number>((resolve) => {

@@ -1,29 +1,14 @@
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXTENSION_ID, expect, launch, optionsPage, ring, seed, serviceWorker, test } from './fixtures';
+import { POLICIES, skipWithoutMachinePolicies } from './machine-policy';
 import { NotificationServer } from './notification-server';
 import { startRelay } from '../relay/tests/helpers';
 
-/** Debian's Chromium reads policies from here (root only); the file is removed after each test. */
-const POLICIES = '/etc/chromium/policies/managed';
 const FILE = join(POLICIES, 'screenpop-e2e.json');
 
-function canWritePolicies(): boolean {
-  try {
-    mkdirSync(POLICIES, { recursive: true });
-    accessSync(POLICIES, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// Writing a machine policy needs root, as CI runs; elsewhere these tests say why they do not run.
-test.skip(
-  !canWritePolicies() && process.env.SCREENPOP_REQUIRE_SERVICES !== '1',
-  `issue 13 (rollout by policy): these tests write a machine policy in ${POLICIES}, which needs root; run them as root (CI does)`,
-);
+skipWithoutMachinePolicies();
 
 async function withPolicy(policy: Record<string, unknown>, body: (ctx: Awaited<ReturnType<typeof launch>>) => Promise<void>): Promise<void> {
   writeFileSync(FILE, JSON.stringify({ '3rdparty': { extensions: { [EXTENSION_ID]: policy } } }));

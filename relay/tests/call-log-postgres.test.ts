@@ -7,6 +7,7 @@ import type { CallRow } from '../calls/call-log-store';
 import { CallTracker } from '../calls/call-tracker';
 import { PostgresCallLog } from '../calls/postgres-call-log';
 import { openStore } from '../platform/store';
+import { eventually } from './helpers';
 import { emptyStore, freshPostgres } from './services';
 import { tcpProxy } from './tcp-proxy';
 
@@ -24,17 +25,6 @@ function event(fields: Record<string, unknown>) {
   const r = parseCallEvent({ phone: '0722776772', ...fields });
   if (!r.ok) throw new Error(r.error);
   return r.event;
-}
-
-/** Polls until `check` holds, or fails at the deadline saying what it last saw. */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, deadlineMs = 20_000): Promise<T> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > until) throw new Error(`not reached by the deadline; last seen: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('the call log on PostgreSQL', () => {
@@ -86,6 +76,8 @@ describe('the call log on PostgreSQL', () => {
       const written = await eventually(
         () => store.sql.get<{ n: number }>("SELECT count(*) AS n FROM calls WHERE ivrid LIKE 'away-%'").catch(() => ({ n: -1 })),
         (r) => r?.n === 50,
+        'the kept calls written',
+        20_000,
       );
       expect(written).toEqual({ n: 50 });
       expect(log.pending()).toBe(0);
@@ -117,6 +109,8 @@ describe('the call log on PostgreSQL', () => {
       const kept = await eventually(
         () => store.sql.all<{ ivrid: string }>("SELECT ivrid FROM calls WHERE ivrid LIKE 'over-%' ORDER BY started_at").catch(() => []),
         (rows) => rows.length === 10,
+        'the newest kept calls written',
+        20_000,
       );
       // The newest are kept.
       expect(kept.map((r) => r.ivrid)).toEqual(Array.from({ length: 10 }, (_, i) => `over-${i + 15}`));

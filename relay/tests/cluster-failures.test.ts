@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../shared/messages';
-import { AgentClient, popup, signIn, startRelay } from './helpers';
+import { AgentClient, eventually, popup, signIn, startRelay } from './helpers';
 import { freshPostgres, freshRedis } from './services';
 import { tcpProxy } from './tcp-proxy';
 
@@ -22,16 +22,6 @@ afterAll(async () => {
 });
 
 const isCall = (ivrid: string) => (m: ServerMessage): m is Extract<ServerMessage, { type: 'call' }> => m.type === 'call' && m.call.ivrid === ivrid;
-
-async function until<T>(read: () => Promise<T>, check: (v: T) => boolean, what: string, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (check(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not by the deadline (last: ${JSON.stringify(v)})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const readyz = async (url: string) => {
   const res = await fetch(`${url}/readyz`);
@@ -108,8 +98,8 @@ describe.skipIf(!ready)('a relay of several, its servers cut off', () => {
       expect(await readyz(relay.url)).toMatchObject({ status: 503, body: { status: 'not ready', redis: false } });
 
       proxy.restore();
-      await until(() => readyz(relay.url), (r) => r.status === 200, 'ready again');
-      await until(
+      await eventually(() => readyz(relay.url), (r) => r.status === 200, 'ready again');
+      await eventually(
         async () => {
           await popup(relay, { ivrid: `r-2-${Date.now()}`, extenUser: 'R1', phone: '0722776772', status: 'Ringing' });
           return agent.messages.filter((m): m is Extract<ServerMessage, { type: 'call' }> => m.type === 'call' && m.call.ivrid.startsWith('r-2-'));
@@ -146,7 +136,7 @@ describe.skipIf(!ready)('a relay of several, its servers cut off', () => {
       expect(Number(/^screenpop_call_log_pending (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
 
       proxy.restore();
-      const logged = await until(
+      const logged = await eventually(
         () => relay.sql.all<{ ivrid: string }>("SELECT ivrid FROM calls WHERE ivrid LIKE 'p-%' ORDER BY ivrid").catch(() => []),
         (rows) => rows.length === 2,
         'the kept call written',

@@ -156,3 +156,14 @@ export async function popup(
   }
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
 }
+
+/** Polls `read` until `check` holds; at the deadline fails saying what it waited for and what it last saw. */
+export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, deadlineMs = 15_000): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const value = await read();
+    if (check(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not by the deadline (last seen: ${JSON.stringify(value)})`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
