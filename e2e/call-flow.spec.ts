@@ -40,9 +40,16 @@ test.describe('the extension, signed in through the options page', () => {
     await expect(row).toContainText('072-277-6772');
     await expect(row).toContainText('Voicenter');
     await expect(row).toContainText('answered');
-    await expect(row).toContainText('via directory · exact number');
+    // How the caller was matched: in plain words, shown on hover or focus only.
+    const via = row.getByText('Found in directory by the exact number');
+    await expect(via).toBeHidden();
+    await row.getByRole('button').focus();
+    await expect(via).toBeVisible();
     await expect(popupPage.getByRole('status')).toHaveText('Connected');
-    await expect(popupPage.getByText('KGpK4iWq', { exact: true })).toBeVisible();
+    // The header names the agent (not the SIP id), with links to settings and sign-out.
+    await expect(popupPage.getByText('Dana Cohen', { exact: true })).toBeVisible();
+    await expect(popupPage.getByRole('button', { name: 'Settings' })).toBeVisible();
+    await expect(popupPage.getByRole('button', { name: 'Sign out' })).toBeVisible();
   });
 
   test('keeps the notification marked Talking when the agent chose so', async ({ context, extensionId, relay, desktop }) => {
@@ -121,7 +128,8 @@ test.describe('the extension, signed in through the options page', () => {
     await page.getByLabel('Password').fill('x');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByRole('alert')).toHaveText(
-      'Cannot reach the relay at http://127.0.0.1:9. Check the address, and that the relay is running.',
+      // (The address is isolated in its own direction: the same sentence reads right in Hebrew.)
+      'Cannot reach the relay at \u2068http://127.0.0.1:9\u2069. Check the address, and that the relay is running.',
     );
   });
 

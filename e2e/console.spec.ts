@@ -5,12 +5,9 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { popup, startRelay, type TestRelay } from '../relay/tests/helpers';
 import { expect, ring, signInThroughOptions, test } from './fixtures';
-import type { ShownNotification } from './notification-server';
-import { keepPicture } from './pictures';
+import { drawNotification, keepPicture, SCREENSHOTS } from './pictures';
 
 const ADMIN_PASSWORD = 'console-e2e-password';
-/** Produced by every run and shown in the README: never drawn by hand. */
-const SCREENSHOTS = 'docs/screenshots';
 
 async function signInToConsole(page: Page, relay: TestRelay): Promise<void> {
   await relay.admins.setPassword('admin', ADMIN_PASSWORD);
@@ -26,21 +23,6 @@ async function signInToConsole(page: Page, relay: TestRelay): Promise<void> {
 async function nav(page: Page, name: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click();
   await expect(page.getByRole('heading', { level: 2, name, exact: true })).toBeVisible();
-}
-
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** The notification as the desktop received it, drawn as a desktop draws one, for the README. */
-async function drawNotification(page: Page, n: ShownNotification, path: string): Promise<void> {
-  const labels = n.actions.filter((_, i) => i % 2 === 1 && n.actions[i - 1] !== 'default');
-  await page.setContent(`<!doctype html><html lang="en"><body style="margin:0;background:#e8eaed;font:14px system-ui,sans-serif">
-    <div id="card" style="width:360px;margin:16px;padding:12px 14px;background:#fff;border-radius:10px;box-shadow:0 2px 10px #0003">
-      <div style="color:#5f6368;font-size:12px;margin-bottom:6px">Chromium · Voicenter Screen Pop</div>
-      <div style="font-weight:600;font-size:15px">${escape(n.summary)}</div>
-      <div style="white-space:pre-line;color:#3c4043;margin-top:2px">${escape(n.body)}</div>
-      ${labels.map((l) => `<button style="margin-top:10px;margin-right:6px;padding:4px 10px;border:1px solid #dadce0;border-radius:4px;background:#fff;color:#1a73e8">${escape(l)}</button>`).join('')}
-    </div></body></html>`);
-  keepPicture(path, await page.locator('#card').screenshot());
 }
 
 test.describe('the supervisor console', () => {

@@ -21,13 +21,17 @@ interface Fixtures {
   extensionId: string;
 }
 
-export async function launch(userDataDir: string, desktop: NotificationServer): Promise<BrowserContext> {
+/**
+ * Chromium with the built extension, its notifications going to `desktop`. `language` is the
+ * browser's language: on Linux Chromium takes it from the environment (LANGUAGE), `--lang` too.
+ */
+export async function launch(userDataDir: string, desktop: NotificationServer, language?: string): Promise<BrowserContext> {
   return chromium.launchPersistentContext(userDataDir, {
     headless: true,
     executablePath: chromiumPath(),
-    args: chromiumArgs(EXTENSION_DIR),
+    args: [...chromiumArgs(EXTENSION_DIR), ...(language ? [`--lang=${language}`] : [])],
     // Chromium shows notifications through the test's own desktop notification server.
-    env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: desktop.address, NO_AT_BRIDGE: '1' },
+    env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: desktop.address, NO_AT_BRIDGE: '1', ...(language ? { LANGUAGE: language } : {}) },
   });
 }
 

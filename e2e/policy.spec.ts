@@ -56,7 +56,7 @@ test.describe('set up by the organisation (Chrome policy)', () => {
     await withPolicy({ relayUrls: 'not an address', lockRelayUrls: true }, async (context) => {
       const worker = await serviceWorker(context);
       const options = await optionsPage(context, new URL(worker.url()).host);
-      await expect(options.getByText("Your organisation's relay address is not usable and was ignored: not an address")).toBeVisible();
+      await expect(options.getByText(/^Your organisation's relay address is not usable and was ignored: \u2068not an address\u2069$/)).toBeVisible();
       await expect(options.getByLabel('Relay URL')).not.toHaveAttribute('readonly', '');
     });
   });

@@ -312,7 +312,7 @@ test.describe('a slow CRM', () => {
       expect(desktop.shown.size).toBe(1);
       const popupPage = await context.newPage();
       await popupPage.goto(`chrome-extension://${extensionId}/extension/popup.html`);
-      await expect(popupPage.getByRole('listitem').first()).toContainText('via Slow CRM · exact number');
+      await expect(popupPage.getByRole('listitem').first()).toContainText('Found in Slow CRM by the exact number');
     } finally {
       await relay.stop();
       await slowCrm.close();

@@ -22,6 +22,7 @@ import {
   RECENT_LIMIT,
   setSaved,
   setRuntime,
+  type ConnectionProblem,
   type ConnectionState,
   type Session,
 } from './storage';
@@ -40,7 +41,6 @@ const BACKOFF_CAP_MS = 30_000;
  */
 const RECONNECT_ALARM = 'reconnect';
 /** What the agent reads when the relay no longer knows the session (expired, revoked, agent removed). */
-const SIGNED_OUT_AGAIN = 'Signed out — sign in again';
 const RECONNECT_ALARM_MINUTES = 1;
 
 // The socket of this worker's lifetime. When Chrome stops the worker the socket goes with it,
@@ -60,8 +60,8 @@ function serially(task: () => Promise<void>): Promise<void> {
   return queue;
 }
 
-async function setConnection(state: ConnectionState, error = ''): Promise<void> {
-  await setRuntime({ connection: { state, error, since: Date.now() } });
+async function setConnection(state: ConnectionState, problem: ConnectionProblem = ''): Promise<void> {
+  await setRuntime({ connection: { state, problem, since: Date.now() } });
   await trackOutage(state);
   await refreshToolbar();
 }
@@ -91,7 +91,7 @@ async function openSocket(): Promise<void> {
   if (socket && (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING)) return;
   // Expired while the browser was closed: no point asking the relay.
   if (session.expiresAt > 0 && session.expiresAt <= Date.now()) {
-    await endSession(SIGNED_OUT_AGAIN);
+    await endSession('session-ended');
     return;
   }
   await setConnection('connecting');
@@ -100,7 +100,7 @@ async function openSocket(): Promise<void> {
     // The session token travels as a subprotocol, never in the URL.
     ws = new WebSocket(wsUrl(session.relayUrl), [PROTOCOL, `${AUTH_PROTOCOL_PREFIX}${session.token}`]);
   } catch {
-    await setConnection('disconnected', 'The relay URL is not valid: sign in again.');
+    await setConnection('disconnected', 'relay-url-invalid');
     return;
   }
   socket = ws;
@@ -121,7 +121,7 @@ async function openSocket(): Promise<void> {
     socket = null;
     clearInterval(pingTimer);
     // A refused handshake looks like any lost connection (1006): ask the relay whether the session still holds.
-    void serially(async () => ((!opened && (await sessionGone(session))) ? endSession(SIGNED_OUT_AGAIN) : closed(event.code)));
+    void serially(async () => ((!opened && (await sessionGone(session))) ? endSession('session-ended') : closed(event.code)));
   };
 }
 
@@ -137,7 +137,7 @@ async function sessionGone(session: Session): Promise<boolean> {
 
 async function closed(code: number): Promise<void> {
   if (code === ERRORS.SESSION_ENDED.close || code === ERRORS.UNAUTHORIZED.close) {
-    await endSession(SIGNED_OUT_AGAIN);
+    await endSession('session-ended');
     return;
   }
   const attempt = await getRuntime('attempt');
@@ -145,7 +145,7 @@ async function closed(code: number): Promise<void> {
   const connection = await getRuntime('connection');
   await setConnection(
     'disconnected',
-    connection.state === 'connected' ? 'Lost the connection to the relay: reconnecting…' : 'Cannot reach the relay: retrying…',
+    connection.state === 'connected' ? 'connection-lost' : 'relay-unreachable',
   );
   // Several relays: the next one is tried at once (with jitter); the wait grows once per round.
   const session = await getSaved('session');
@@ -157,11 +157,11 @@ async function closed(code: number): Promise<void> {
   retryTimer = setTimeout(() => void connect(), delay);
 }
 
-async function endSession(error: string): Promise<void> {
+async function endSession(problem: ConnectionProblem): Promise<void> {
   await setSaved({ session: null, lastSeq: 0, epoch: '', lastMessageAt: 0, continuityLostAt: 0 });
   await setRuntime({ live: {}, attempt: 0 });
   await browser.notifications.getAll().then((all) => Promise.all(Object.keys(all).map((id) => browser.notifications.clear(id))));
-  await setConnection('signed-out', error);
+  await setConnection('signed-out', problem);
 }
 
 async function handle(message: ServerMessage, session: Session): Promise<void> {
@@ -327,6 +327,11 @@ browser.notifications.onClicked.addListener((id) => {
 browser.notifications.onButtonClicked.addListener((id) => {
   const ivrid = ivridOf(id);
   if (ivrid) void openCall(ivrid).then(() => browser.notifications.clear(id));
+});
+
+// The agent chose another language: the toolbar's tooltip says it in that one.
+browser.storage.onChanged.addListener((changes, area) => {
+  if (area === 'local' && 'settings' in changes) void refreshToolbar();
 });
 
 browser.alarms.onAlarm.addListener((alarm) => {

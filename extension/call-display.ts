@@ -1,8 +1,12 @@
 import type { CallView } from '../shared/messages';
 import { callerTitle, lineOf, numberForPeople } from '../shared/caller';
 import { isHttpUrl } from '../shared/url';
+import { callerWords, type MessageKey, type Translate } from './catalogue';
 
-export { callerTitle, numberForPeople };
+/*
+ * What the agent reads of a call, in the agent's language: every function takes the page's or the
+ * worker's `t` (extension/i18n.ts; tests pass a catalogue's own).
+ */
 
 /**
  * Wraps text from outside (CRM names, company names) in Unicode first-strong isolates, so a
@@ -12,38 +16,79 @@ export function isolate(text: string): string {
   return text === '' ? '' : `\u2068${text}\u2069`;
 }
 
+/** A phone number kept left to right and whole inside right-to-left text (a left-to-right isolate). */
+export function leftToRight(text: string): string {
+  return text === '' ? '' : `\u2066${text}\u2069`;
+}
+
 /** The line under the number: the call's state, several matches or a lookup still running, and the queue or line. */
-export function callerContext(call: CallView): string {
+export function callerContext(call: CallView, t: Translate): string {
   const { identity } = call;
   return [
-    call.state === 'talking' ? 'Talking' : call.state === 'hold' ? 'On hold' : '',
-    identity.status === 'multiple' ? `${identity.total} matches` : identity.status === 'pending' ? 'Looking up…' : '',
-    lineOf(call),
+    call.state === 'talking' ? t('stateTalking') : call.state === 'hold' ? t('stateOnHold') : '',
+    identity.status === 'multiple' ? t('matchesCount', identity.total) : identity.status === 'pending' ? t('lookingUp') : '',
+    lineOf(call, callerWords(t)),
   ]
     .filter(Boolean)
     .join(' · ');
 }
 
-export type Outcome = 'answered' | 'missed' | 'outgoing' | 'answered elsewhere' | 'in progress';
+export type Outcome = 'answered' | 'missed' | 'outgoing' | 'answered-elsewhere' | 'ringing';
 
-/** How a call ended for this agent, in the words of the call list. */
+/** How a call went for this agent (the call list's icon and words). */
 export function outcome(call: CallView): Outcome {
   if (call.direction === 'outgoing' || call.state === 'dialing') return 'outgoing';
   if (call.answeredBy === 'me') return 'answered';
-  if (call.answeredBy === 'other') return 'answered elsewhere';
-  return call.state === 'ended' ? 'missed' : 'in progress';
+  if (call.answeredBy === 'other') return 'answered-elsewhere';
+  return call.state === 'ended' ? 'missed' : 'ringing';
+}
+
+const OUTCOME_WORDS: Record<Outcome, MessageKey> = {
+  answered: 'outcomeAnswered',
+  missed: 'outcomeMissed',
+  outgoing: 'outcomeOutgoing',
+  'answered-elsewhere': 'outcomeAnsweredElsewhere',
+  ringing: 'outcomeRinging',
+};
+export const outcomeWords = (result: Outcome, t: Translate): string => t(OUTCOME_WORDS[result]);
+
+/** When a call came, compactly: "14:17" today, the day and month otherwise (in `locale`). */
+export function compactTime(at: number, now: number, locale: string | undefined): string {
+  const date = new Date(at);
+  return new Date(now).toDateString() === date.toDateString()
+    ? date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' })
+    : date.toLocaleDateString(locale, { day: 'numeric', month: 'short' });
+}
+
+/**
+ * How the caller was matched, in plain words: the relay says it in English ("exact number",
+ * "last 9 digits", "…, from the cache"); the known forms are said in the agent's language.
+ */
+export function howMatched(identity: CallView['identity'], t: Translate): string {
+  if (!identity.source) return '';
+  const fromCache = /from the cache$/.test(identity.how);
+  const how = identity.how.replace(/,? ?from the cache$/, '');
+  const suffix = /^last (\d+) digits$/.exec(how);
+  const words =
+    how === 'exact number' ? t('matchExact')
+    : suffix ? t('matchSuffix', suffix[1]!)
+    : how === 'as the forwarded endpoint answered' ? t('matchForwarded')
+    : how;
+  return t(fromCache ? 'matchedByCached' : 'matchedBy', plain(identity.source), plain(words));
 }
 
 /**
  * The notification of a ringing or answered call — what an agent needs in the two seconds before
  * answering: who (or "Unknown caller"), the company and the number, the queue or line. Plain text only.
  */
-export function notificationText(call: CallView): { title: string; message: string; contextMessage: string } {
+export function notificationText(call: CallView, t: Translate): { title: string; message: string; contextMessage: string } {
+  const words = callerWords(t);
+  const number = call.phone.withheld ? words.withheldNumber : leftToRight(plain(numberForPeople(call, words)));
   return {
-    title: isolate(plain(callerTitle(call))),
+    title: isolate(plain(callerTitle(call, words))),
     // The company (from the CRM) beside the number, the number never broken by the company's direction.
-    message: call.identity.company ? `${isolate(plain(call.identity.company))} · ${numberForPeople(call)}` : numberForPeople(call),
-    contextMessage: isolate(plain(callerContext(call))),
+    message: call.identity.company ? `${isolate(plain(call.identity.company))} · ${number}` : number,
+    contextMessage: isolate(plain(callerContext(call, t))),
   };
 }
 
@@ -51,13 +96,14 @@ export function notificationText(call: CallView): { title: string; message: stri
 export const isOpenableUrl = isHttpUrl;
 
 /** What a row of the popup's call list shows: plain text, the same cleaning as the notification. */
-export function rowText(call: CallView): { title: string; company: string; number: string; via: string } {
+export function rowText(call: CallView, t: Translate): { title: string; company: string; number: string; via: string } {
   const { identity } = call;
+  const words = callerWords(t);
   return {
-    title: plain(callerTitle(call)),
-    company: plain(identity.status === 'multiple' ? `${identity.total} matches` : identity.company),
-    number: plain(numberForPeople(call)),
-    via: identity.source ? plain(`via ${identity.source} · ${identity.how}`) : '',
+    title: plain(callerTitle(call, words)),
+    company: plain(identity.status === 'multiple' ? t('matchesCount', identity.total) : identity.company),
+    number: plain(numberForPeople(call, words)),
+    via: howMatched(identity, t),
   };
 }
 

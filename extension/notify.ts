@@ -1,6 +1,7 @@
 import browser from 'webextension-polyfill';
 import type { CallView } from '../shared/messages';
 import { isOpenableUrl, notificationText, siteAllowed } from './call-display';
+import { loadLanguage, t } from './i18n';
 import { DEFAULT_PREFERENCES, getSaved, getRuntime, setRuntime } from './storage';
 
 /** Notification ids carry the call's ivrid, so one call never has two notifications. */
@@ -29,7 +30,8 @@ const notifications = browser.notifications as unknown as {
  */
 export async function showCall(call: CallView): Promise<void> {
   const id = notificationId(call.ivrid);
-  const text = notificationText(call);
+  await loadLanguage();
+  const text = notificationText(call, t);
   const options: chrome.notifications.NotificationCreateOptions = {
     type: 'basic',
     iconUrl: browser.runtime.getURL(ICON),
@@ -40,7 +42,7 @@ export async function showCall(call: CallView): Promise<void> {
     requireInteraction: call.state === 'ringing',
     priority: 2,
     silent: false,
-    ...(isOpenableUrl(call.identity.url) ? { buttons: [{ title: 'Open in CRM' }] } : {}),
+    ...(isOpenableUrl(call.identity.url) ? { buttons: [{ title: t('openInCrm') }] } : {}),
   };
   const shown = await notifications.getAll();
   if (id in shown) {

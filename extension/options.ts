@@ -1,27 +1,39 @@
 import browser from 'webextension-polyfill';
 import type { ErrorBody } from '../shared/errors';
 import { signInResponseSchema } from '../shared/messages';
+import { isolate } from './call-display';
+import { loadLanguage, localizePage, t } from './i18n';
 import { effectiveOpenCrm, getPolicy, type Policy } from './policy';
 import { relayBases } from './relay-addresses';
 import { sendToWorker } from './runtime-messages';
 import { getSaved, getRuntime, setSaved, type Preferences } from './storage';
-import { stateWords } from './state-words';
+import { problemWords, stateWords } from './state-words';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('sign-in');
 const errorBox = $('error');
 
+/** The language the page was last drawn in: a change redraws its fixed words too. */
+let drawnIn = '';
+
 async function render(): Promise<void> {
-  const [session, connection, settings] = await Promise.all([getSaved('session'), getRuntime('connection'), getSaved('settings')]);
+  const [session, connection, settings, language] = await Promise.all([getSaved('session'), getRuntime('connection'), getSaved('settings'), loadLanguage()]);
+  if (drawnIn !== language) {
+    localizePage();
+    drawnIn = language;
+  }
+  $<HTMLSelectElement>('language').value = settings.language ?? 'auto';
   const state = $('state');
-  state.textContent = stateWords(connection.state);
+  state.textContent = stateWords(connection.state, t);
   state.className = `state ${connection.state}`;
   form.hidden = session !== null;
   $('signed-in').hidden = session === null;
   const who = $('who');
   who.hidden = session === null;
-  who.textContent = session ? `Signed in as ${session.extenUser}${session.name ? ` (${session.name})` : ''} at ${session.relayUrl}` : '';
-  if (connection.error && !errorBox.dataset.local) errorBox.textContent = connection.error;
+  // The agent and the address each in their own direction inside the sentence.
+  who.textContent = session ? t('signedInAs', isolate(session.name ? t('userWithName', session.extenUser, session.name) : session.extenUser), isolate(session.relayUrl)) : '';
+  const problem = problemWords(connection.problem, t);
+  if (problem && !errorBox.dataset.local) errorBox.textContent = problem;
   if (connection.state === 'connected') errorBox.textContent = '';
   const policy = await getPolicy();
   applyPolicy(policy);
@@ -48,8 +60,8 @@ function applyPolicy(policy: Policy): void {
   relay.readOnly = policy.lockRelayUrls;
   $('relay-url-locked').hidden = !policy.lockRelayUrls;
   const problems = $('policy-problems');
-  problems.hidden = policy.problems.length === 0;
-  problems.textContent = policy.problems.join(' ');
+  problems.hidden = policy.problems === null;
+  problems.textContent = policy.problems ? t('policyRelayUnusable', isolate(policy.problems.relayUrlsUnusable)) : '';
 }
 
 /**
@@ -82,7 +94,7 @@ async function signIn(): Promise<void> {
   const extenUser = $<HTMLInputElement>('exten-user').value.trim();
   const passwordInput = $<HTMLInputElement>('password');
   if (!bases) {
-    showError('The relay URL must start with http:// or https://, like http://relay.example.com:8080 (several: separated by commas)');
+    showError(t('errorRelayUrlFormat'));
     return;
   }
   // Tried in order: the first relay that answers decides (a wrong password is wrong on all of them).
@@ -103,10 +115,10 @@ async function signIn(): Promise<void> {
   const first = bases[0]!;
   showError(
     bases.length > 1
-      ? `Cannot reach any of the relays (${bases.join(', ')}). Check the addresses, and that a relay is running.`
+      ? t('errorNoRelayReachable', isolate(bases.join(', ')))
       : (await answersAtAll(new URL(first)))
-        ? `${first} answers, but not as a Voicenter Screen Pop relay that allows this extension. Check the address.`
-        : `Cannot reach the relay at ${first}. Check the address, and that the relay is running.`,
+        ? t('errorNotOurRelay', isolate(first))
+        : t('errorRelayUnreachableAt', isolate(first)),
   );
 }
 
@@ -127,10 +139,10 @@ async function answered(res: Response, base: string, bases: string[], typed: str
     return;
   }
   const error = body as Partial<ErrorBody> | null;
-  if (res.status === 401) showError('Wrong extension user or password.');
-  else if (res.status === 429) showError(`Too many attempts. ${error?.ERROR ?? 'Try again later.'}`);
-  else if (error?.STATUS === 'ERROR' && typeof error.ERROR === 'string') showError(`The relay refused: ${error.ERROR}`);
-  else showError(`${base} answers, but not as a Voicenter Screen Pop relay. Check the address.`);
+  if (res.status === 401) showError(t('errorWrongPassword'));
+  else if (res.status === 429) showError(t('errorTooManyAttempts'));
+  else if (error?.STATUS === 'ERROR' && typeof error.ERROR === 'string') showError(t('errorRelayRefused', error.ERROR));
+  else showError(t('errorNotARelay', isolate(base)));
 }
 
 $('sign-out').addEventListener('click', () => {
@@ -145,9 +157,11 @@ const saveSettings = async () => {
       .value.split(/[\s,]+/)
       .map((site) => site.trim())
       .filter(Boolean),
+    language: $<HTMLSelectElement>('language').value as Preferences['language'],
   };
   await setSaved({ settings });
 };
+$('language').addEventListener('change', () => void saveSettings());
 $('open-crm').addEventListener('change', () => void saveSettings());
 $('after-answer').addEventListener('change', () => void saveSettings());
 $('sites').addEventListener('change', () => void saveSettings());

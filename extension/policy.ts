@@ -14,8 +14,8 @@ export interface Policy {
   lockRelayUrls: boolean;
   openCrm: Preferences['openCrm'] | null;
   lockOpenCrm: boolean;
-  /** Organisation settings that were ignored, in words for the options page. */
-  problems: string[];
+  /** Organisation settings that were ignored (the options page says them in words). */
+  problems: { relayUrlsUnusable: string } | null;
 }
 
 const managedSchema = z.object({
@@ -33,11 +33,11 @@ export async function getPolicy(): Promise<Policy> {
     // No policy for this extension (or managed storage unavailable): nothing is set.
   }
   const policy = managedSchema.parse(raw ?? {});
-  const problems: string[] = [];
+  let problems: Policy['problems'] = null;
   let relayUrls: string[] | null = null;
   if (policy.relayUrls !== undefined) {
     relayUrls = relayBases(policy.relayUrls);
-    if (!relayUrls) problems.push(`Your organisation's relay address is not usable and was ignored: ${policy.relayUrls.slice(0, 200)}`);
+    if (!relayUrls) problems = { relayUrlsUnusable: policy.relayUrls.slice(0, 200) };
   }
   return {
     relayUrls,

@@ -1,13 +1,17 @@
 import browser from 'webextension-polyfill';
 import type { CallView } from '../shared/messages';
-import { outcome, rowText } from './call-display';
+import { compactTime, outcome, outcomeWords, rowText, type Outcome } from './call-display';
+import { dateLocale, loadLanguage, localizePage, t } from './i18n';
 import { sendToWorker } from './runtime-messages';
-import { stateWords } from './state-words';
+import { problemWords, stateWords } from './state-words';
 import { getSaved, getRuntime } from './storage';
 
 const $ = (id: string) => document.getElementById(id)!;
 
-function el(tag: string, className: string, text: string): HTMLElement {
+/** The icon beside a call: how it went, at a glance (the words are there for screen readers). */
+const ICONS: Record<Outcome, string> = { answered: '↙', missed: '✕', outgoing: '↗', 'answered-elsewhere': '⇄', ringing: '☎' };
+
+function el(tag: string, className: string, text = ''): HTMLElement {
   const node = document.createElement(tag);
   node.className = className;
   // Text only: whatever the CRM returned is never read as markup.
@@ -15,52 +19,82 @@ function el(tag: string, className: string, text: string): HTMLElement {
   return node;
 }
 
-function row(call: CallView): HTMLLIElement {
+/** Text from outside (a CRM's name, a company): isolated in its own direction and never translated. */
+function external(text: string): HTMLElement {
+  const node = el('bdi', '', text);
+  node.translate = false;
+  return node;
+}
+
+function row(call: CallView, now: number): HTMLLIElement {
   const li = document.createElement('li');
   const button = document.createElement('button');
   button.type = 'button';
   const result = outcome(call);
-  const time = new Date(call.startedAt).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
-  const text = rowText(call);
-  const first = el('div', 'row1', '');
-  first.append(el('span', 'name', text.title), el('span', `outcome outcome-${result.replace(/ /g, '-')}`, result));
-  const second = el('div', 'row2', '');
-  second.append(el('span', 'number', text.number), el('span', 'company', text.company), el('time', 'time', time));
-  button.append(first, second);
-  // How the caller was identified: which source, and how the number matched.
-  if (text.via) button.append(el('div', 'row3', text.via));
+  button.className = `call ${result}-row`;
+  const text = rowText(call, t);
+  const icon = el('span', `icon ${result}`, ICONS[result]);
+  icon.setAttribute('aria-hidden', 'true');
+  // People's names and companies as they are (bdi: in their own direction, not the page's).
+  const name = el('span', 'name');
+  name.append(external(text.title));
+  const time = el('time', 'time', compactTime(call.startedAt, now, dateLocale()));
+  time.setAttribute('datetime', new Date(call.startedAt).toISOString());
+  const details = el('span', 'details');
+  const company = el('span', 'company');
+  company.append(external(text.company));
+  // The number only when the name is not already the number.
+  if (text.number !== text.title) details.append(el('span', 'number', text.number));
+  details.append(company, el('span', 'sr-only', outcomeWords(result, t)));
+  button.append(icon, name, time, details);
+  // How the caller was matched, in plain words: shown on hover or focus only.
+  if (text.via) {
+    button.append(el('span', 'via', text.via));
+    button.title = text.via;
+  }
   button.addEventListener('click', () => void sendToWorker({ type: 'open-call', ivrid: call.ivrid }));
   li.append(button);
   return li;
 }
 
+let drawnIn = '';
+
 async function render(): Promise<void> {
-  const [session, connection, recent, lostAt] = await Promise.all([
+  const [session, connection, recent, lostAt, language] = await Promise.all([
     getSaved('session'),
     getRuntime('connection'),
     getSaved('recent'),
     getSaved('continuityLostAt'),
+    loadLanguage(),
   ]);
+  if (drawnIn !== language) {
+    localizePage();
+    drawnIn = language;
+  }
   const gap = $('gap');
   gap.hidden = lostAt === 0;
-  gap.textContent = lostAt
-    ? `The connection was lost for a while before ${new Date(lostAt).toLocaleTimeString(undefined, { timeStyle: 'short' })}: calls from then may be missing here.`
-    : '';
+  gap.textContent = lostAt ? t('continuityGap', new Date(lostAt).toLocaleTimeString(dateLocale(), { hour: '2-digit', minute: '2-digit' })) : '';
   const state = $('state');
-  state.textContent = stateWords(connection.state);
+  state.textContent = stateWords(connection.state, t);
   state.className = `state ${connection.state}`;
-  $('user').textContent = session ? session.extenUser : '';
-  $('error').textContent = connection.state === 'connected' ? '' : connection.error;
-  $('calls').replaceChildren(...recent.map(row));
-  const empty = $('empty');
-  empty.hidden = recent.length > 0;
-  empty.textContent = session
-    ? `No calls yet. Calls to ${session.extenUser} will show here as they ring.`
-    : 'Sign in with your Voicenter extension user to see who is calling.';
+  // The agent's name (the extension user when the relay has none).
+  const agent = $('agent');
+  agent.textContent = session ? session.name || session.extenUser : '';
+  agent.title = session ? session.extenUser : '';
+  $('sign-out').hidden = session === null;
+  const error = $('error');
+  error.textContent = connection.state === 'connected' ? '' : problemWords(connection.problem, t);
+  error.hidden = error.textContent === '';
+  const now = Date.now();
+  $('calls').replaceChildren(...recent.map((call) => row(call, now)));
+  $('empty').hidden = recent.length > 0;
+  $('empty-text').textContent = session ? t('emptySignedIn', session.extenUser) : t('emptySignedOut');
   $('options').hidden = session !== null;
 }
 
 $('options').addEventListener('click', () => void browser.runtime.openOptionsPage());
+$('settings').addEventListener('click', () => void browser.runtime.openOptionsPage());
+$('sign-out').addEventListener('click', () => void sendToWorker({ type: 'sign-out' }));
 browser.storage.onChanged.addListener(() => void render());
 void sendToWorker({ type: 'popup-opened' });
 void render();

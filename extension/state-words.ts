@@ -1,15 +1,22 @@
-import type { ConnectionState } from './storage';
+import type { MessageKey, Translate } from './catalogue';
+import type { ConnectionProblem, ConnectionState } from './storage';
+
+const STATES: Record<ConnectionState, MessageKey> = {
+  connected: 'stateConnected',
+  connecting: 'stateConnecting',
+  disconnected: 'stateDisconnected',
+  'signed-out': 'stateSignedOut',
+};
+
+const PROBLEMS: Record<Exclude<ConnectionProblem, ''>, MessageKey> = {
+  'session-ended': 'problemSessionEnded',
+  'relay-url-invalid': 'problemRelayUrlInvalid',
+  'connection-lost': 'problemConnectionLost',
+  'relay-unreachable': 'problemRelayUnreachable',
+};
 
 /** The connection state in words for the agent. */
-export function stateWords(state: ConnectionState): string {
-  switch (state) {
-    case 'connected':
-      return 'Connected';
-    case 'connecting':
-      return 'Connecting…';
-    case 'disconnected':
-      return 'Disconnected';
-    case 'signed-out':
-      return 'Signed out';
-  }
-}
+export const stateWords = (state: ConnectionState, t: Translate): string => t(STATES[state]);
+
+/** Why it is not connected, in words for the agent ("" when nothing is wrong). */
+export const problemWords = (problem: ConnectionProblem | undefined, t: Translate): string => (problem ? t(PROBLEMS[problem]) : '');

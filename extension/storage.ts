@@ -27,16 +27,21 @@ export interface Preferences {
   afterAnswer: 'keep' | 'clear';
   /** Sites CRM pages may be opened on (host names, `*.domain`); empty: any http(s) site. */
   sites: string[];
+  /** The language of every page and notification: the browser's ('auto'), or one the agent chose. */
+  language: 'auto' | 'en' | 'he';
 }
 
-export const DEFAULT_PREFERENCES: Preferences = { openCrm: 'never', afterAnswer: 'clear', sites: [] };
+export const DEFAULT_PREFERENCES: Preferences = { openCrm: 'never', afterAnswer: 'clear', sites: [], language: 'auto' };
 
 export type ConnectionState = 'signed-out' | 'connecting' | 'connected' | 'disconnected';
 
+/** Why the extension is not connected (each page says it in the agent's language). */
+export type ConnectionProblem = '' | 'session-ended' | 'relay-url-invalid' | 'connection-lost' | 'relay-unreachable';
+
 export interface Connection {
   state: ConnectionState;
-  /** Why it is not connected, in words for the agent; "" when nothing is wrong. */
-  error: string;
+  /** Why it is not connected; "" when nothing is wrong. */
+  problem: ConnectionProblem;
   since: number;
 }
 
@@ -87,7 +92,7 @@ const SAVED_DEFAULTS: SavedData = {
   offlineNoticeAfterMs: 60_000,
 };
 const RUNTIME_DEFAULTS: RuntimeData = {
-  connection: { state: 'signed-out', error: '', since: 0 },
+  connection: { state: 'signed-out', problem: '', since: 0 },
   live: {},
   attempt: 0,
   tabs: {},

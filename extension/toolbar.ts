@@ -1,5 +1,6 @@
 import browser, { type Action } from 'webextension-polyfill';
-import { stateWords } from './state-words';
+import { loadLanguage, t } from './i18n';
+import { problemWords, stateWords } from './state-words';
 import { getRuntime, getSaved, setRuntime, type ConnectionState } from './storage';
 
 /** Notification ids of the connection's own notices (not calls: clicking them opens nothing). */
@@ -13,9 +14,11 @@ const ICON = 'extension/icons/icon-128.png';
  * signed out, session ended).
  */
 export async function refreshToolbar(): Promise<void> {
-  const [connection, missed] = await Promise.all([getRuntime('connection'), getSaved('missed')]);
+  const [connection, missed] = await Promise.all([getRuntime('connection'), getSaved('missed'), loadLanguage()]);
   const connected = connection.state === 'connected';
-  await browser.action.setTitle({ title: `Voicenter Screen Pop — ${stateWords(connection.state)}${connection.error ? `: ${connection.error}` : ''}` });
+  const state = stateWords(connection.state, t);
+  const problem = problemWords(connection.problem, t);
+  await browser.action.setTitle({ title: problem ? t('toolbarTitleWithProblem', state, problem) : t('toolbarTitle', state) });
   await browser.action.setBadgeBackgroundColor({ color: connected ? '#c62828' : '#8a5a00' });
   await browser.action.setBadgeText({ text: connected ? (missed > 0 ? String(missed) : '') : '!' });
   await setIcon(connected);
@@ -26,11 +29,11 @@ export async function refreshToolbar(): Promise<void> {
  * minute) one notification says pop-ups are off; once connected again, one says they are back.
  */
 export async function trackOutage(state: ConnectionState): Promise<void> {
-  const [downSince, noticed] = await Promise.all([getRuntime('downSince'), getRuntime('offlineNoticed')]);
+  const [downSince, noticed] = await Promise.all([getRuntime('downSince'), getRuntime('offlineNoticed'), loadLanguage()]);
   if (state === 'connected' || state === 'signed-out') {
     if (noticed) {
       await browser.notifications.clear(OFF_NOTICE);
-      if (state === 'connected') await notice(ON_NOTICE, 'Pop-ups are back on', 'The relay can be reached again: calls pop as they ring.');
+      if (state === 'connected') await notice(ON_NOTICE, t('popUpsOnTitle'), t('popUpsOnMessage'));
     }
     if (downSince || noticed) await setRuntime({ downSince: 0, offlineNoticed: false });
     return;
@@ -39,7 +42,7 @@ export async function trackOutage(state: ConnectionState): Promise<void> {
   if (!downSince) return setRuntime({ downSince: now });
   if (!noticed && now - downSince >= (await getSaved('offlineNoticeAfterMs'))) {
     await browser.notifications.clear(ON_NOTICE);
-    await notice(OFF_NOTICE, 'Pop-ups are off', 'The relay cannot be reached: calls will not pop until it can. This comes back by itself.');
+    await notice(OFF_NOTICE, t('popUpsOffTitle'), t('popUpsOffMessage'));
     await setRuntime({ offlineNoticed: true });
   }
 }

@@ -3,6 +3,16 @@
  * console): the CRM's name first, then Voicenter's caller name, then the number.
  */
 
+/** The words these rules use, in the reader's language (each UI passes its own catalogue's). */
+export interface CallerWords {
+  unknownCaller: string;
+  withheldNumber: string;
+  /** "Queue: <name>" */
+  queue: (name: string) => string;
+  /** "Line <name>" */
+  line: (name: string) => string;
+}
+
 /** What the rule needs of a call (a live call, a logged one, a notification's). */
 export interface CallerFields {
   identity: { name: string; status?: string } | null;
@@ -11,8 +21,8 @@ export interface CallerFields {
 }
 
 /** The number as people write it (the relay formats it for its country), or words when there is none. */
-export function numberForPeople(call: Pick<CallerFields, 'phone'>): string {
-  if (call.phone.withheld) return 'Withheld number';
+export function numberForPeople(call: Pick<CallerFields, 'phone'>, words: CallerWords): string {
+  if (call.phone.withheld) return words.withheldNumber;
   return call.phone.local || call.phone.raw;
 }
 
@@ -21,17 +31,17 @@ export function numberForPeople(call: Pick<CallerFields, 'phone'>): string {
  * else (still looking, withheld) the number. Voicenter's `callerName` is never shown as a person's
  * name: it is the queue or line the call came in on (see `lineOf`).
  */
-export function callerTitle(call: CallerFields): string {
+export function callerTitle(call: CallerFields, words: CallerWords): string {
   if (call.identity?.name) return call.identity.name;
-  if (call.identity?.status === 'unknown' && !call.phone.withheld) return 'Unknown caller';
-  return numberForPeople(call);
+  if (call.identity?.status === 'unknown' && !call.phone.withheld) return words.unknownCaller;
+  return numberForPeople(call, words);
 }
 
 /**
  * Which queue or line the call came in on: Voicenter's caller name (a queue's label) and the
  * number dialled — by the name the supervisor gave that line, when there is one.
  */
-export function lineOf(call: { callerName: string; did: string; line?: string }): string {
+export function lineOf(call: { callerName: string; did: string; line?: string }, words: CallerWords): string {
   const line = call.line || call.did;
-  return [call.callerName && `Queue: ${call.callerName}`, line && `Line ${line}`].filter(Boolean).join(' · ');
+  return [call.callerName && words.queue(call.callerName), line && words.line(line)].filter(Boolean).join(' · ');
 }

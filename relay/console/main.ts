@@ -10,32 +10,49 @@ import { directoryPage } from './pages/directory';
 import { livePage } from './pages/live';
 import { settingsPage } from './pages/settings';
 import { sourcesPage } from './pages/sources';
+import { currentLanguage, setLanguage, t, type ConsoleKey } from './i18n';
 import { api, h, message, whenSignedOut } from './view';
 
 const app = document.getElementById('app')!;
 /** Above every page: says when the relay cannot be reached, and that what is shown may be old. */
 const connection = h('div', { class: 'connection', role: 'alert', hidden: true });
+let relayReachable = true;
+const sayReachability = () => {
+  connection.hidden = relayReachable;
+  connection.textContent = relayReachable ? '' : t('relayUnreachableBanner');
+  document.body.classList.toggle('stale', !relayReachable);
+};
 whenReachable((reachable) => {
-  connection.hidden = reachable;
-  connection.textContent = reachable ? '' : 'The relay cannot be reached: what is shown may be out of date. The console reconnects by itself.';
-  document.body.classList.toggle('stale', !reachable);
+  relayReachable = reachable;
+  sayReachability();
 });
 
-const PAGES: Record<string, { title: string; render: (main: HTMLElement) => void | Promise<void> }> = {
-  live: { title: 'Live', render: livePage },
-  log: { title: 'Call log', render: logPage },
-  agents: { title: 'Agents', render: agentsPage },
-  directory: { title: 'Directory', render: directoryPage },
-  sources: { title: 'Sources', render: sourcesPage },
-  settings: { title: 'Settings', render: settingsPage },
+const PAGES: Record<string, { title: ConsoleKey; render: (main: HTMLElement) => void | Promise<void> }> = {
+  live: { title: 'pageLive', render: livePage },
+  log: { title: 'pageCallLog', render: logPage },
+  agents: { title: 'pageAgents', render: agentsPage },
+  directory: { title: 'pageDirectory', render: directoryPage },
+  sources: { title: 'pageSources', render: sourcesPage },
+  settings: { title: 'pageSettings', render: settingsPage },
 };
 
 let signedInAs: string | undefined;
 
+/** English or Hebrew, on every page: the choice is remembered and the page drawn again in it. */
+function languageSwitch(redraw: () => void): HTMLElement {
+  const select = h(
+    'select',
+    { 'aria-label': t('language'), onchange: (e) => (setLanguage((e.currentTarget as HTMLSelectElement).value as 'en' | 'he'), sayReachability(), redraw()) },
+    h('option', { value: 'en', lang: 'en', dir: 'ltr', selected: currentLanguage() === 'en' }, 'English'),
+    h('option', { value: 'he', lang: 'he', dir: 'rtl', selected: currentLanguage() === 'he' }, 'עברית'),
+  );
+  return h('div', { class: 'language' }, select);
+}
+
 function showSignIn(): void {
   signedInAs = undefined;
   stopFloor();
-  document.title = 'Sign in · Screen Pop console';
+  document.title = t('titleSignIn');
   const username = h('input', { type: 'text', name: 'username', autocomplete: 'username', required: true });
   const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
   const status = h('div', { 'aria-live': 'polite' });
@@ -43,7 +60,8 @@ function showSignIn(): void {
     h(
       'main',
       { class: 'signin' },
-      h('h1', {}, 'Screen Pop console'),
+      languageSwitch(showSignIn),
+      h('h1', {}, t('consoleName')),
       h(
         'form',
         {
@@ -58,9 +76,9 @@ function showSignIn(): void {
             );
           },
         },
-        h('label', {}, 'Username', username),
-        h('label', {}, 'Password', password),
-        h('button', { type: 'submit', class: 'primary' }, 'Sign in'),
+        h('label', {}, t('username'), username),
+        h('label', {}, t('password'), password),
+        h('button', { type: 'submit', class: 'primary' }, t('signIn')),
         status,
       ),
     ),
@@ -78,24 +96,25 @@ async function route(): Promise<void> {
   }
   const key = location.hash.replace(/^#\/?/, '') || 'live';
   const page = PAGES[key] ?? PAGES.live!;
-  document.title = `${page.title} · Screen Pop console`;
+  document.title = t('titlePage', t(page.title));
   watchFloor();
   const main = h('main', { id: 'main' });
   app.replaceChildren(
     h(
       'header',
       {},
-      h('h1', {}, 'Screen Pop'),
+      h('h1', {}, t('consoleShortName')),
       h(
         'nav',
-        { 'aria-label': 'Console' },
-        h('ul', {}, ...Object.entries(PAGES).map(([k, p]) => h('li', {}, h('a', { href: `#/${k}`, 'aria-current': k === key ? 'page' : undefined }, p.title)))),
+        { 'aria-label': t('navConsole') },
+        h('ul', {}, ...Object.entries(PAGES).map(([k, p]) => h('li', {}, h('a', { href: `#/${k}`, 'aria-current': k === key ? 'page' : undefined }, t(p.title))))),
       ),
       h(
         'div',
         { class: 'who' },
+        languageSwitch(() => void route()),
         h('span', {}, signedInAs ?? ''),
-        h('button', { type: 'button', onclick: () => void api('/session', { method: 'DELETE' }).finally(showSignIn) }, 'Sign out'),
+        h('button', { type: 'button', onclick: () => void api('/session', { method: 'DELETE' }).finally(showSignIn) }, t('signOut')),
       ),
     ),
     connection,
@@ -108,6 +127,7 @@ async function route(): Promise<void> {
   }
 }
 
+setLanguage(currentLanguage(), false);
 whenSignedOut(showSignIn);
 window.addEventListener('hashchange', () => void route());
 void route();

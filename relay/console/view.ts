@@ -3,6 +3,7 @@
  * calling the console API, tables and messages.
  */
 import { CONSOLE_HEADER } from '../../shared/console';
+import { dateLocale, errorWords, t } from './i18n';
 
 let signedOut: () => void = () => undefined;
 /** What to do when the API says the session is gone (the sign-in page). */
@@ -48,19 +49,19 @@ export async function api<T>(path: string, init: { method?: string; json?: unkno
     res = await fetch(`/console/api${path}`, { method: init.method ?? 'GET', headers, body, credentials: 'same-origin' });
   } catch {
     // "Failed to fetch" says nothing to a supervisor.
-    throw new ApiError(0, 'The relay cannot be reached: check that it is running, then try again.');
+    throw new ApiError(0, t('relayUnreachable'));
   }
   if (res.status === 204) return undefined as T;
-  const data = (await res.json().catch(() => ({}))) as T & { ERROR?: string };
+  const data = (await res.json().catch(() => ({}))) as T & { ERROR?: string; CODE?: string };
   if (!res.ok) {
     if (res.status === 401 && path !== '/session') signedOut();
-    throw new ApiError(res.status, data.ERROR ?? `HTTP ${res.status}`);
+    throw new ApiError(res.status, errorWords(data.CODE, data.ERROR ?? `HTTP ${res.status}`));
   }
   return data;
 }
 
-export const time = (ms: number | null) => (ms === null ? '' : new Date(ms).toLocaleString());
-export const clock = (ms: number) => new Date(ms).toLocaleTimeString();
+export const time = (ms: number | null) => (ms === null ? '' : new Date(ms).toLocaleString(dateLocale()));
+export const clock = (ms: number) => new Date(ms).toLocaleTimeString(dateLocale());
 
 export function message(text: string, error = false): HTMLElement {
   return h('p', { class: error ? 'message error' : 'message', role: error ? 'alert' : 'status' }, text);
@@ -72,7 +73,7 @@ export function table(caption: string, headers: string[], rows: Node[][], empty:
     'table',
     {},
     h('caption', { class: 'visually-hidden' }, caption),
-    h('thead', {}, h('tr', {}, ...headers.map((t) => h('th', { scope: 'col' }, t)))),
+    h('thead', {}, h('tr', {}, ...headers.map((header) => h('th', { scope: 'col' }, header)))),
     h('tbody', {}, ...rows.map((cells) => h('tr', {}, ...cells.map((c) => h('td', {}, c))))),
   );
 }
@@ -100,8 +101,8 @@ export function csvUploadSection<R extends { bad: { line: number; reason: string
   const out = h('div', { 'aria-live': 'polite' });
   let csv = '';
   const report = (r: R, done: boolean) => {
-    const bad = r.bad.length ? table('Bad rows', ['Line', 'Problem'], r.bad.map((b) => [text(String(b.line)), text(b.reason)]), '') : h('p', {}, 'No bad rows.');
-    const next = done ? (o.after?.(r) ?? null) : h('button', { type: 'button', class: 'primary', onclick: () => void send(false) }, 'Import');
+    const bad = r.bad.length ? table(t('badRows'), [t('colLine'), t('colProblem')], r.bad.map((b) => [text(String(b.line)), text(b.reason)]), '') : h('p', {}, t('noBadRows'));
+    const next = done ? (o.after?.(r) ?? null) : h('button', { type: 'button', class: 'primary', onclick: () => void send(false) }, t('import'));
     // (replaceChildren would show a null as the text "null")
     out.replaceChildren(message(o.summary(r, done)), bad, ...(next ? [next] : []));
   };
@@ -117,9 +118,9 @@ export function csvUploadSection<R extends { bad: { line: number; reason: string
   const preview = (e: Event) => {
     e.preventDefault();
     const chosen = file.files?.[0];
-    if (!chosen) return void out.replaceChildren(message('Choose a CSV file first.', true));
-    void chosen.text().then((t) => {
-      csv = t;
+    if (!chosen) return void out.replaceChildren(message(t('chooseCsvFirst'), true));
+    void chosen.text().then((content) => {
+      csv = content;
       return send(true);
     });
   };
@@ -128,7 +129,7 @@ export function csvUploadSection<R extends { bad: { line: number; reason: string
     { 'aria-labelledby': o.id },
     h('h3', { id: o.id }, o.title),
     h('p', {}, o.help),
-    h('form', { class: 'inline', onsubmit: preview }, h('label', {}, 'CSV file', file), h('button', { type: 'submit' }, 'Preview')),
+    h('form', { class: 'inline', onsubmit: preview }, h('label', {}, t('csvFile'), file), h('button', { type: 'submit' }, t('preview'))),
     out,
   );
 }

@@ -1,4 +1,5 @@
 import type { AgentsImportPreview, FloorAgent } from '../../../shared/console';
+import { t } from '../i18n';
 import { api, csvUploadSection, h, message, table, text } from '../view';
 
 export async function agentsPage(main: HTMLElement): Promise<void> {
@@ -12,25 +13,25 @@ export async function agentsPage(main: HTMLElement): Promise<void> {
     const agents = await api<FloorAgent[]>('/agents');
     list.replaceChildren(
       table(
-        'Agents',
-        ['Extension user', 'Name', 'Status', 'Browsers', 'Actions'],
+        t('pageAgents'),
+        [t('colExtenUser'), t('colName'), t('colStatus'), t('colBrowsers'), t('colActions')],
         agents.map((a) => [
           text(a.extenUser),
           text(a.name),
-          text(a.enabled ? 'enabled' : 'disabled'),
+          text(a.enabled ? t('agentEnabled') : t('agentDisabled')),
           text(String(a.browsers)),
           actions(a, show, load),
         ]),
-        'No agents yet.',
+        t('noAgentsYet'),
       ),
     );
   };
   main.append(
-    h('h2', {}, 'Agents'),
+    h('h2', {}, t('pageAgents')),
     h(
       'section',
       { 'aria-labelledby': 'add-h' },
-      h('h3', { id: 'add-h' }, 'Add an agent'),
+      h('h3', { id: 'add-h' }, t('addAgentHeading')),
       h(
         'form',
         {
@@ -42,7 +43,7 @@ export async function agentsPage(main: HTMLElement): Promise<void> {
               json: { extenUser: extenUser.value, name: name.value, password: password.value || undefined },
             }).then(
               (r) => {
-                show(r.password ? `Added ${r.extenUser}. Password: ${r.password}` : `Added ${r.extenUser}.`);
+                show(r.password ? t('agentAddedWithPassword', r.extenUser, r.password) : t('agentAdded', r.extenUser));
                 extenUser.value = name.value = password.value = '';
                 return load();
               },
@@ -50,26 +51,26 @@ export async function agentsPage(main: HTMLElement): Promise<void> {
             );
           },
         },
-        h('label', {}, 'Extension user', extenUser),
-        h('label', {}, 'Name', name),
-        h('label', {}, 'Password (empty: generate one)', password),
-        h('button', { type: 'submit', class: 'primary' }, 'Add agent'),
+        h('label', {}, t('colExtenUser'), extenUser),
+        h('label', {}, t('colName'), name),
+        h('label', {}, t('passwordOrGenerate'), password),
+        h('button', { type: 'submit', class: 'primary' }, t('addAgent')),
       ),
       status,
     ),
     csvUploadSection<AgentsImportPreview>({
       id: 'import-h',
-      title: 'Add agents from a CSV file',
-      help: 'A header row: extenUser, name, optional password (empty: one is generated and shown once). Existing agents are left as they are.',
+      title: t('agentsImportHeading'),
+      help: t('agentsImportHelp'),
       path: '/agents/import',
-      summary: (r, done) => (done ? `Added ${r.added} agents; ${r.bad.length} bad rows left out.` : `${r.good} agents ready to add; ${r.bad.length} bad rows will be left out.`),
+      summary: (r, done) => (done ? t('agentsImported', r.added, r.bad.length) : t('agentsImportPreview', r.good, r.bad.length)),
       after: (r) =>
         r.generated.length
-          ? table('Generated passwords (shown only now)', ['Extension user', 'Password'], r.generated.map((g) => [text(g.extenUser), h('span', { class: 'mono' }, g.password)]), '')
+          ? table(t('generatedPasswords'), [t('colExtenUser'), t('password')], r.generated.map((g) => [text(g.extenUser), h('span', { class: 'mono' }, g.password)]), '')
           : null,
       imported: load,
     }),
-    h('section', { 'aria-labelledby': 'roster-h' }, h('h3', { id: 'roster-h' }, 'Roster'), list),
+    h('section', { 'aria-labelledby': 'roster-h' }, h('h3', { id: 'roster-h' }, t('roster')), list),
   );
   await load();
 }
@@ -79,18 +80,18 @@ function actions(a: FloorAgent, show: (text: string, error?: boolean) => void, l
   const path = `/agents/${encodeURIComponent(a.extenUser)}`;
   const toggle = () =>
     void api(path, { method: 'PATCH', json: { enabled: !a.enabled } })
-      .then(() => show(`${a.extenUser} ${a.enabled ? 'disabled: its browsers are signed out' : 'enabled'}.`))
+      .then(() => show(a.enabled ? t('agentWasDisabled', a.extenUser) : t('agentWasEnabled', a.extenUser)))
       .then(load, (err: Error) => show(err.message, true));
   const renew = () =>
     void api<{ password: string }>(`${path}/password`, { method: 'POST', json: {} }).then(
-      (r) => show(`New password for ${a.extenUser}: ${r.password} (its browsers are signed out).`),
+      (r) => show(t('agentNewPassword', a.extenUser, r.password)),
       (err: Error) => show(err.message, true),
     );
   return h(
     'span',
     {},
-    h('button', { type: 'button', class: a.enabled ? 'danger' : '', 'aria-label': `${a.enabled ? 'Disable' : 'Enable'} ${a.extenUser}`, onclick: toggle }, a.enabled ? 'Disable' : 'Enable'),
+    h('button', { type: 'button', class: a.enabled ? 'danger' : '', 'aria-label': t(a.enabled ? 'disableAgent' : 'enableAgent', a.extenUser), onclick: toggle }, a.enabled ? t('disable') : t('enable')),
     ' ',
-    h('button', { type: 'button', 'aria-label': `New password for ${a.extenUser}`, onclick: renew }, 'New password'),
+    h('button', { type: 'button', 'aria-label': t('newPasswordFor', a.extenUser), onclick: renew }, t('newPassword')),
   );
 }

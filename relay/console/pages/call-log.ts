@@ -1,10 +1,18 @@
 import type { LoggedCall } from '../../../shared/console';
 import { callerTitle } from '../../../shared/caller';
 import { currentFloor, onFloor } from '../floor';
+import { callerWords, t, type ConsoleKey } from '../i18n';
 import { api, h, message, table, text, time } from '../view';
 
 /** Calls the log page shows at once (the API's default page); the CSV export has up to 10,000. */
 const LOG_PAGE = 200;
+
+const OUTCOMES: Record<LoggedCall['outcome'], ConsoleKey> = {
+  answered: 'outcomeAnswered',
+  missed: 'outcomeMissed',
+  outgoing: 'outcomeOutgoing',
+  'in progress': 'outcomeInProgress',
+};
 
 export async function logPage(main: HTMLElement): Promise<void> {
   const results = h('div', { 'aria-live': 'polite' });
@@ -13,7 +21,7 @@ export async function logPage(main: HTMLElement): Promise<void> {
   const from = h('input', { type: 'date', name: 'from' });
   const to = h('input', { type: 'date', name: 'to' });
   const missed = h('input', { type: 'checkbox', name: 'missed' });
-  const exportLink = h('a', { class: 'button', href: '/console/api/calls.csv', download: '' }, 'Export CSV');
+  const exportLink = h('a', { class: 'button', href: '/console/api/calls.csv', download: '' }, t('exportCsv'));
   const query = () => {
     const q = new URLSearchParams();
     if (number.value) q.set('number', number.value);
@@ -29,20 +37,20 @@ export async function logPage(main: HTMLElement): Promise<void> {
     try {
       const calls = await api<LoggedCall[]>(`/calls${q ? `?${q}` : ''}`);
       results.replaceChildren(
-        calls.length >= LOG_PAGE ? h('p', { class: 'message' }, `The newest ${LOG_PAGE} calls; narrow them with the filters, or export all of them as CSV.`) : '',
+        calls.length >= LOG_PAGE ? h('p', { class: 'message' }, t('logNewestOnly', LOG_PAGE)) : '',
         table(
-          'Call log',
-          ['Started', 'Caller', 'Number', 'Company', 'Outcome', 'Answered by', 'Agents'],
+          t('pageCallLog'),
+          [t('colStarted'), t('colCaller'), t('colNumber'), t('colCompany'), t('colOutcome'), t('colAnsweredBy'), t('pageAgents')],
           calls.map((c) => [
             text(time(c.startedAt)),
-            text(callerTitle({ ...c, phone: { raw: c.phone, local: c.phone, withheld: c.phone === '' } })),
-            text(c.phone || 'Withheld number'),
-            text(c.identity?.company ?? ''),
-            h('span', { class: `state ${c.outcome === 'missed' ? 'missed' : ''}` }, c.outcome),
+            h('bdi', {}, callerTitle({ ...c, phone: { raw: c.phone, local: c.phone, withheld: c.phone === '' } }, callerWords())),
+            c.phone ? h('span', { class: 'number' }, c.phone) : text(t('withheldNumber')),
+            h('bdi', {}, c.identity?.company ?? ''),
+            h('span', { class: `state ${c.outcome === 'missed' ? 'missed' : ''}` }, t(OUTCOMES[c.outcome] ?? 'outcomeInProgress')),
             text(c.answeredBy ?? ''),
             text(c.stations.join(', ')),
           ]),
-          'No calls match.',
+          t('noCallsMatch'),
         ),
       );
     } catch (err) {
@@ -50,19 +58,19 @@ export async function logPage(main: HTMLElement): Promise<void> {
     }
   };
   main.append(
-    h('h2', {}, 'Call log'),
+    h('h2', {}, t('pageCallLog')),
     h(
       'section',
       {},
       h(
         'form',
-        { class: 'inline', role: 'search', 'aria-label': 'Filter calls', onsubmit: (e) => (e.preventDefault(), void load()) },
-        h('label', {}, 'Number', number),
-        h('label', {}, 'Agent', agent),
-        h('label', {}, 'From', from),
-        h('label', {}, 'To', to),
-        h('label', { class: 'check' }, missed, 'Missed only'),
-        h('button', { type: 'submit', class: 'primary' }, 'Filter'),
+        { class: 'inline', role: 'search', 'aria-label': t('filterCalls'), onsubmit: (e) => (e.preventDefault(), void load()) },
+        h('label', {}, t('colNumber'), number),
+        h('label', {}, t('agent'), agent),
+        h('label', {}, t('from'), from),
+        h('label', {}, t('to'), to),
+        h('label', { class: 'check' }, missed, t('missedOnly')),
+        h('button', { type: 'submit', class: 'primary' }, t('filter')),
         exportLink,
       ),
       results,

@@ -1,10 +1,11 @@
 import type { DirectoryEntry, ImportPreview } from '../../../shared/console';
+import { t } from '../i18n';
 import { api, csvUploadSection, h, message, table, text } from '../view';
 
 /** The Directory page: upload a CSV (previewed first), search and edit contacts. */
 export async function directoryPage(main: HTMLElement): Promise<void> {
   const contacts = contactsSection();
-  main.append(h('h2', {}, 'Directory'), uploadSection(contacts.find), contacts.section);
+  main.append(h('h2', {}, t('pageDirectory')), uploadSection(contacts.find), contacts.section);
   await contacts.find();
 }
 
@@ -12,11 +13,10 @@ export async function directoryPage(main: HTMLElement): Promise<void> {
 function uploadSection(imported: () => Promise<void>): HTMLElement {
   return csvUploadSection<ImportPreview>({
     id: 'upload-h',
-    title: 'Upload contacts',
-    help: 'A CSV file with a header row: name, company, phone (phone2, … for more numbers), optional id and url. Re-uploading updates contacts by id.',
+    title: t('uploadContacts'),
+    help: t('uploadContactsHelp'),
     path: '/contacts/import',
-    summary: (r, done) =>
-      done ? `Imported: ${r.added} new, ${r.updated} updated; ${r.bad.length} bad rows left out.` : `${r.good} rows ready to import; ${r.bad.length} bad rows will be left out.`,
+    summary: (r, done) => (done ? t('contactsImported', r.added, r.updated, r.bad.length) : t('contactsImportPreview', r.good, r.bad.length)),
     imported,
   });
 }
@@ -28,22 +28,28 @@ function contactsSection(): { section: HTMLElement; find: () => Promise<void> } 
   const total = h('p', { class: 'message' });
   const find = async () => {
     const r = await api<{ total: number; contacts: DirectoryEntry[] }>(`/contacts?q=${encodeURIComponent(search.value)}`);
-    total.textContent = `${r.total} contacts in the directory${search.value ? `; ${r.contacts.length} shown` : ''}.`;
+    total.textContent = search.value ? t('contactsTotalShown', r.total, r.contacts.length) : t('contactsTotal', r.total);
     const rows = r.contacts.map((c) => {
       const edit = (e: Event) => editor(c, (e.currentTarget as HTMLElement).closest('table')!, find);
-      return [text(c.name), text(c.company), text(c.phones.join(', ')), text(c.id), h('div', {}, h('button', { type: 'button', 'aria-label': `Edit ${c.name}`, onclick: edit }, 'Edit'))];
+      return [
+        h('bdi', {}, c.name),
+        h('bdi', {}, c.company),
+        h('span', { class: 'number' }, c.phones.join(', ')),
+        text(c.id),
+        h('div', {}, h('button', { type: 'button', 'aria-label': t('editContact', c.name), onclick: edit }, t('edit'))),
+      ];
     });
-    results.replaceChildren(table('Contacts', ['Name', 'Company', 'Phones', 'Id', ''], rows, 'No contacts match.'));
+    results.replaceChildren(table(t('contacts'), [t('colName'), t('colCompany'), t('colPhones'), t('colId'), ''], rows, t('noContactsMatch')));
   };
   const section = h(
     'section',
     { 'aria-labelledby': 'search-h' },
-    h('h3', { id: 'search-h' }, 'Contacts'),
+    h('h3', { id: 'search-h' }, t('contacts')),
     h(
       'form',
-      { class: 'inline', role: 'search', 'aria-label': 'Find contacts', onsubmit: (e) => (e.preventDefault(), void find()) },
-      h('label', {}, 'Search contacts', search),
-      h('button', { type: 'submit' }, 'Search'),
+      { class: 'inline', role: 'search', 'aria-label': t('findContacts'), onsubmit: (e) => (e.preventDefault(), void find()) },
+      h('label', {}, t('searchContacts'), search),
+      h('button', { type: 'submit' }, t('search')),
     ),
     total,
     results,
@@ -70,13 +76,13 @@ function editor(c: DirectoryEntry, list: HTMLElement, done: () => Promise<void>)
   list.replaceWith(
     h(
       'form',
-      { class: 'inline', 'aria-label': `Edit ${c.name}`, onsubmit: save },
-      h('label', {}, 'Name', f.name),
-      h('label', {}, 'Company', f.company),
-      h('label', {}, 'URL', f.url),
-      h('label', {}, 'Phones (comma-separated)', f.phones),
-      h('button', { type: 'submit', class: 'primary' }, 'Save'),
-      h('button', { type: 'button', onclick: () => void done() }, 'Cancel'),
+      { class: 'inline', 'aria-label': t('editContact', c.name), onsubmit: save },
+      h('label', {}, t('colName'), f.name),
+      h('label', {}, t('colCompany'), f.company),
+      h('label', {}, t('url'), f.url),
+      h('label', {}, t('phonesCommaSeparated'), f.phones),
+      h('button', { type: 'submit', class: 'primary' }, t('save')),
+      h('button', { type: 'button', onclick: () => void done() }, t('cancel')),
       note,
     ),
   );

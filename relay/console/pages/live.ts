@@ -1,45 +1,55 @@
 import type { FloorAgent, LiveCallView } from '../../../shared/console';
 import { callerTitle, numberForPeople } from '../../../shared/caller';
+import type { CallState } from '../../../shared/messages';
 import { currentFloor, onFloor } from '../floor';
+import { callerWords, t, type ConsoleKey } from '../i18n';
 import { clock, h, table, text, time } from '../view';
+
+const STATES: Record<CallState, ConsoleKey> = {
+  ringing: 'stateRinging',
+  talking: 'stateTalking',
+  hold: 'stateOnHold',
+  dialing: 'stateDialing',
+  ended: 'stateEnded',
+};
 
 export function livePage(main: HTMLElement): void {
   const agents = h('div');
   const calls = h('div');
   main.append(
-    h('h2', {}, 'Live'),
-    h('section', { 'aria-labelledby': 'calls-h' }, h('h3', { id: 'calls-h' }, 'Live calls'), calls),
-    h('section', { 'aria-labelledby': 'agents-h' }, h('h3', { id: 'agents-h' }, 'Agents'), agents),
+    h('h2', {}, t('pageLive')),
+    h('section', { 'aria-labelledby': 'calls-h' }, h('h3', { id: 'calls-h' }, t('liveCalls')), calls),
+    h('section', { 'aria-labelledby': 'agents-h' }, h('h3', { id: 'agents-h' }, t('pageAgents')), agents),
   );
   onFloor(() => {
     const f = currentFloor()!;
     calls.replaceChildren(
       table(
-        'Live calls',
-        ['Caller', 'Number', 'Company', 'State', 'Agents', 'Started'],
+        t('liveCalls'),
+        [t('colCaller'), t('colNumber'), t('colCompany'), t('colState'), t('pageAgents'), t('colStarted')],
         f.calls.map((c: LiveCallView) => [
-          text(callerTitle(c)),
-          text(numberForPeople(c)),
-          text(c.identity.company),
-          h('span', { class: `state ${c.state}` }, c.state),
-          text(c.stations.map((s) => `${s.extenUser} (${s.state})`).join(', ')),
+          h('bdi', {}, callerTitle(c, callerWords())),
+          h('span', { class: 'number' }, numberForPeople(c, callerWords())),
+          h('bdi', {}, c.identity.company),
+          h('span', { class: `state ${c.state}` }, t(STATES[c.state])),
+          text(c.stations.map((s) => t('stationState', s.extenUser, t(STATES[s.state]))).join(', ')),
           text(clock(c.startedAt)),
         ]),
-        'No calls right now.',
+        t('noCallsNow'),
       ),
     );
     agents.replaceChildren(
       table(
-        'Agents',
-        ['Extension user', 'Name', 'Connected', 'Browsers', 'Since'],
+        t('pageAgents'),
+        [t('colExtenUser'), t('colName'), t('colConnected'), t('colBrowsers'), t('colSince')],
         f.agents.map((a: FloorAgent) => [
           text(a.extenUser),
           text(a.name),
-          h('span', { class: a.browsers > 0 ? 'yes' : 'no' }, a.browsers > 0 ? 'connected' : a.enabled ? 'not connected' : 'disabled'),
+          h('span', { class: a.browsers > 0 ? 'yes' : 'no' }, a.browsers > 0 ? t('agentConnected') : a.enabled ? t('agentNotConnected') : t('agentDisabled')),
           text(String(a.browsers)),
           text(a.since ? time(a.since) : ''),
         ]),
-        'No agents yet: add them on the Agents page.',
+        t('noAgentsLive'),
       ),
     );
   });

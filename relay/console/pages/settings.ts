@@ -1,25 +1,26 @@
 import type { ConsoleSettings as Settings } from '../../../shared/console';
-import { api, h, message, table, text } from '../view';
+import { t } from '../i18n';
+import { api, h, message, table } from '../view';
 
 export async function settingsPage(main: HTMLElement): Promise<void> {
   const s = await api<Settings>('/settings');
   const status = h('div', { 'aria-live': 'polite' });
   const url = h('input', { type: 'text', readonly: true, value: s.popupUrl, class: 'mono', size: '70' });
   main.append(
-    h('h2', {}, 'Settings'),
+    h('h2', {}, t('pageSettings')),
     h(
       'section',
       { 'aria-labelledby': 'popup-h' },
-      h('h3', { id: 'popup-h' }, 'Voicenter pop-up URL'),
-      h('p', {}, 'Paste it in Voicenter as the "Pop-up Screen URL". Use the address Voicenter reaches this relay at.'),
-      h('label', {}, 'Pop-up URL', url),
+      h('h3', { id: 'popup-h' }, t('popupUrlHeading')),
+      h('p', {}, t('popupUrlHelp')),
+      h('label', {}, t('popupUrl'), url),
       h(
         'p',
         {},
         h(
           'button',
-          { type: 'button', onclick: () => void navigator.clipboard.writeText(url.value).then(() => status.replaceChildren(message('Copied.')), () => url.select()) },
-          'Copy',
+          { type: 'button', onclick: () => void navigator.clipboard.writeText(url.value).then(() => status.replaceChildren(message(t('copied'))), () => url.select()) },
+          t('copy'),
         ),
         ' ',
         h(
@@ -29,40 +30,40 @@ export async function settingsPage(main: HTMLElement): Promise<void> {
             class: 'danger',
             disabled: s.tokenFromEnvironment,
             onclick: () => {
-              if (!confirm('Rotate the pop-up token? The current URL stops working at once; update it in Voicenter.')) return;
+              if (!confirm(t('rotateConfirm'))) return;
               void api<Settings>('/settings/rotate-token', { method: 'POST' }).then(
                 (n) => {
                   url.value = n.popupUrl;
-                  status.replaceChildren(message('New pop-up URL: update it in Voicenter now.'));
+                  status.replaceChildren(message(t('rotated')));
                 },
                 (err: Error) => status.replaceChildren(message(err.message, true)),
               );
             },
           },
-          'Rotate pop-up token',
+          t('rotateToken'),
         ),
       ),
-      s.tokenFromEnvironment ? h('p', {}, 'The token is set by RELAY_VOICENTER_TOKEN: change it there.') : null,
+      s.tokenFromEnvironment ? h('p', {}, t('tokenFromEnvironment')) : null,
       status,
     ),
     await linesSection(),
     h(
       'section',
       { 'aria-labelledby': 'ext-h' },
-      h('h3', { id: 'ext-h' }, 'Extension and origins'),
+      h('h3', { id: 'ext-h' }, t('extensionHeading')),
       h(
         'dl',
         {},
-        h('dt', {}, 'Extension id'),
+        h('dt', {}, t('extensionId')),
         h('dd', { class: 'mono' }, s.extensionId),
-        h('dt', {}, 'Extension id for force-install (signed with this installation\'s key)'),
+        h('dt', {}, t('installationExtensionId')),
         h('dd', { class: 'mono' }, s.installationExtensionId),
-        h('dt', {}, 'Extension origins (sign-in, live connection)'),
+        h('dt', {}, t('extensionOrigins')),
         h('dd', { class: 'mono' }, s.extensionOrigins.join(', ')),
-        h('dt', {}, 'Pop-up origins (CORS)'),
+        h('dt', {}, t('popupOrigins')),
         h('dd', { class: 'mono' }, s.popupOrigins.join(', ')),
-        h('dt', {}, 'Pop-up allowed addresses'),
-        h('dd', { class: 'mono' }, s.popupAllowIps.length ? s.popupAllowIps.join(', ') : 'any'),
+        h('dt', {}, t('popupAllowIps')),
+        h('dd', { class: 'mono' }, s.popupAllowIps.length ? s.popupAllowIps.join(', ') : t('anyAddress')),
       ),
     ),
   );
@@ -77,14 +78,14 @@ async function linesSection(): Promise<HTMLElement> {
   const show = (lines: { line: string; name: string }[]) =>
     list.replaceChildren(
       table(
-        'Line names',
-        ['Line', 'Name', ''],
+        t('lineNames'),
+        [t('colPhoneLine'), t('colName'), ''],
         lines.map((l) => [
-          h('span', { class: 'mono' }, l.line),
-          text(l.name),
-          h('button', { type: 'button', 'aria-label': `Remove the name of ${l.line}`, onclick: () => void api(`/lines/${encodeURIComponent(l.line)}`, { method: 'DELETE' }).then(load) }, 'Remove'),
+          h('span', { class: 'mono number' }, l.line),
+          h('bdi', {}, l.name),
+          h('button', { type: 'button', 'aria-label': t('removeLineName', l.line), onclick: () => void api(`/lines/${encodeURIComponent(l.line)}`, { method: 'DELETE' }).then(load) }, t('remove')),
         ]),
-        'No line has a name yet: agents see the number dialled.',
+        t('noLineNames'),
       ),
     );
   const load = async () => show(await api<{ line: string; name: string }[]>('/lines'));
@@ -93,7 +94,7 @@ async function linesSection(): Promise<HTMLElement> {
     void api<{ line: string; name: string }[]>(`/lines/${encodeURIComponent(line.value.trim())}`, { method: 'PUT', json: { name: name.value } }).then(
       (lines) => {
         show(lines);
-        note.replaceChildren(message(`Calls to ${line.value.trim()} now show "Line ${name.value.trim()}".`));
+        note.replaceChildren(message(t('lineNamed', line.value.trim(), t('lineLabel', name.value.trim()))));
         line.value = name.value = '';
       },
       (err: Error) => note.replaceChildren(message(err.message, true)),
@@ -103,9 +104,9 @@ async function linesSection(): Promise<HTMLElement> {
   return h(
     'section',
     { 'aria-labelledby': 'lines-h' },
-    h('h3', { id: 'lines-h' }, 'Line names'),
-    h('p', {}, 'The number a caller dialled tells the agent which line or campaign the call is for: give it a name.'),
-    h('form', { class: 'inline', onsubmit: save }, h('label', {}, 'Line number', line), h('label', {}, 'Name', name), h('button', { type: 'submit', class: 'primary' }, 'Save name')),
+    h('h3', { id: 'lines-h' }, t('lineNames')),
+    h('p', {}, t('lineNamesHelp')),
+    h('form', { class: 'inline', onsubmit: save }, h('label', {}, t('lineNumber'), line), h('label', {}, t('colName'), name), h('button', { type: 'submit', class: 'primary' }, t('saveName'))),
     note,
     list,
   );

@@ -1,0 +1,60 @@
+import browser from 'webextension-polyfill';
+import { directionOf, pickLanguage, type Language } from '../shared/i18n';
+import { callerWords as wordsOf, translator, type MessageKey, type Translate } from './catalogue';
+import { getSaved } from './storage';
+
+/**
+ * The extension's words, in English or Hebrew. Chrome chooses by the browser's language
+ * (`chrome.i18n`, `_locales`, `default_locale` en); the agent may choose otherwise on the options
+ * page, and then the same catalogue is read here. Every word an agent reads comes from a key.
+ */
+
+/** The agent's own choice; null: the browser's language, through chrome.i18n. */
+let chosen: Language | null = null;
+
+/** Reads the agent's language choice (call before the first `t` of a page or the worker's run). */
+export async function loadLanguage(): Promise<Language> {
+  const { language } = await getSaved('settings');
+  chosen = language === 'en' || language === 'he' ? language : null;
+  return currentLanguage();
+}
+
+/**
+ * The agent's choice, else the catalogue chrome.i18n reads from (each names its own language):
+ * on Linux that follows the environment's language even when getUILanguage() says otherwise.
+ */
+export function currentLanguage(): Language {
+  return chosen ?? pickLanguage([browser.i18n.getMessage('catalogueLanguage') || browser.i18n.getUILanguage()]);
+}
+
+/** The message for `key`, its placeholders filled with `substitutions`. */
+export const t: Translate = (key, ...substitutions) => {
+  if (chosen === null) {
+    const message = browser.i18n.getMessage(key, substitutions.map(String));
+    if (message) return message;
+  }
+  return translator(currentLanguage())(key, ...substitutions);
+};
+
+export const callerWords = () => wordsOf(t);
+
+/**
+ * Fills a page's words from its `data-i18n` (text), `data-i18n-placeholder`, `data-i18n-title` and
+ * `data-i18n-aria-label` keys, and sets its language and direction.
+ */
+export function localizePage(root: Document = document): void {
+  const language = currentLanguage();
+  root.documentElement.lang = language;
+  root.documentElement.dir = directionOf(language);
+  for (const node of root.querySelectorAll<HTMLElement>('[data-i18n]')) node.textContent = t(node.dataset.i18n as MessageKey);
+  for (const [attribute, data] of [['placeholder', 'i18nPlaceholder'], ['title', 'i18nTitle'], ['aria-label', 'i18nAriaLabel']] as const) {
+    for (const node of root.querySelectorAll<HTMLElement>(`[data-${attribute === 'aria-label' ? 'i18n-aria-label' : `i18n-${attribute}`}]`)) {
+      node.setAttribute(attribute, t(node.dataset[data] as MessageKey));
+    }
+  }
+}
+
+/** The locale dates and times are written in: Hebrew's when the agent reads Hebrew, else the browser's. */
+export function dateLocale(): string | undefined {
+  return currentLanguage() === 'he' ? 'he-IL' : undefined;
+}
