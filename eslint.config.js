@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const ROOMS = ['platform', 'accounts', 'lookup', 'calls', 'push', 'cluster', 'http', 'cli', 'scripts', 'tests', 'console', 'app'];
+const ROOMS = ['platform', 'accounts', 'lookup', 'calls', 'push', 'cluster', 'voicenter', 'http', 'cli', 'scripts', 'tests', 'console', 'app'];
 
 /** For each room, the other rooms (and the extension, and the wiring in app.ts) it may not import. */
 function roomRules(allowed) {
@@ -74,8 +74,9 @@ export default tseslint.config(
     calls: ['platform', 'accounts'],
     push: ['platform', 'accounts', 'calls'],
     cluster: ['platform', 'accounts', 'calls', 'push'],
-    http: ['platform', 'accounts', 'lookup', 'calls', 'push'],
-    cli: ['platform', 'accounts', 'lookup', 'calls', 'push', 'http', 'app'],
+    voicenter: ['platform'],
+    http: ['platform', 'accounts', 'lookup', 'calls', 'push', 'voicenter'],
+    cli: ['platform', 'accounts', 'lookup', 'calls', 'push', 'http', 'voicenter', 'app'],
     scripts: ['accounts'],
   }),
   // The console runs in the browser: it reaches the relay only over HTTP, and imports only shared/.

@@ -22,6 +22,8 @@ import { createHttpServer } from './http/server';
 import type { LookupCache } from './lookup/cache';
 import { createChain, type LookupChain } from './lookup/chain';
 import { loadLookupConfig, type LookupConfig } from './lookup/config';
+import { loadVoicenterConfig, type VoicenterConfig } from './voicenter/config';
+import { VoicenterRealtime, type RealtimeTimings } from './voicenter/realtime-source';
 import type { Directory } from './lookup/directory';
 import { Checkpointer } from './platform/checkpointer';
 import type { Config } from './platform/config';
@@ -64,6 +66,9 @@ export interface RelayOptions {
   extensionDir?: string;
   /** The lookup configuration, instead of reading RELAY_CONFIG (tests). */
   lookup?: LookupConfig;
+  /** Voicenter's APIs, instead of reading RELAY_CONFIG (tests); `realtimeTimings` shortens the Real-Time API's waits. */
+  voicenter?: VoicenterConfig;
+  realtimeTimings?: Partial<RealtimeTimings>;
 }
 
 export interface Relay {
@@ -89,6 +94,8 @@ export interface Relay {
   sockets: AgentSockets;
   delivery: Delivery;
   log: Logger;
+  /** Voicenter's Real-Time API connection, when configured. */
+  realtime: VoicenterRealtime | null;
   /** Ends the console's live views (long-lived responses): call before closing the server. */
   endLiveViews(): void;
   /** Stops timers, closes sockets and the database. The server must be closed by its owner. */
@@ -144,15 +151,20 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   server.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head));
 
   const stopHousekeeping = await startChores({ config, db, agents, sockets, flow, calls, delivery, token, cache, log });
+  // Voicenter's Real-Time API: its call events take the pop-up requests' path (a phase heard twice counts once).
+  const { realtime: realtimeConfig } = options.voicenter ?? loadVoicenterConfig(config.RELAY_CONFIG);
+  const realtime = realtimeConfig ? new VoicenterRealtime({ ...realtimeConfig, log, timings: options.realtimeTimings, onEvent: (event) => flow.handle(event, 'realtime') }) : null;
+  realtime?.start();
 
   return {
     installationExtensionId: extensionKey.id,
-    server, app, db, sql, admins, directory, agents, chain, cache, metrics, flow, calls, sockets, delivery, log,
+    server, app, db, sql, admins, directory, agents, chain, cache, metrics, flow, calls, sockets, delivery, log, realtime,
     get token() {
       return token.value;
     },
     endLiveViews: () => live.shutdown(),
     async close() {
+      realtime?.stop();
       stopHousekeeping();
       live.shutdown();
       sockets.close();

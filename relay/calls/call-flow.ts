@@ -1,6 +1,6 @@
 // Room relay/calls/: what happens to a call — each Voicenter request recorded, the caller identified once, agents told, Voicenter answered; the call log.
 import type { CountryCode } from 'libphonenumber-js';
-import type { CallEvent, RequestFormat } from '../../shared/call-event';
+import type { CallEvent, EventOrigin } from '../../shared/call-event';
 import { PENDING, UNKNOWN, type Identity, type SequencedMessage, type Unsequenced } from '../../shared/messages';
 import { parsePhone, type Phone } from '../../shared/phone';
 import type { Agents } from '../accounts/agents';
@@ -44,7 +44,7 @@ export class CallFlow {
   constructor(private readonly options: CallFlowOptions) {}
 
   /** `log`: the request's own logger (with its request id), else the relay's. */
-  async handle(event: CallEvent, format: RequestFormat, arrived = performance.now(), log = this.options.log): Promise<VoicenterAnswer> {
+  async handle(event: CallEvent, format: EventOrigin, arrived = performance.now(), log = this.options.log): Promise<VoicenterAnswer> {
     const phone = parsePhone(event.phone, this.options.country);
     if (event.phase === 'unknown') {
       log.warn({ ivrid: event.ivrid, status: event.status, phone: event.phone }, 'unknown call status: recorded, nothing delivered');

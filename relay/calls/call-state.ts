@@ -1,4 +1,4 @@
-import type { CallEvent, CallPhase, RequestFormat } from '../../shared/call-event';
+import type { CallEvent, CallPhase, EventOrigin } from '../../shared/call-event';
 import type { LiveCallView } from '../../shared/console';
 import { PENDING, type CallState, type CallView, type Identity } from '../../shared/messages';
 import type { Phone } from '../../shared/phone';
@@ -29,7 +29,7 @@ export interface LiveCall {
 export interface CallRequest {
   event: CallEvent;
   phone: Phone;
-  format: RequestFormat;
+  format: EventOrigin;
   now: number;
 }
 

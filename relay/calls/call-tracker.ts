@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { CallEvent, RequestFormat } from '../../shared/call-event';
+import type { CallEvent, EventOrigin } from '../../shared/call-event';
 import type { LiveCallView } from '../../shared/console';
 import type { CallView, Identity } from '../../shared/messages';
 import type { Phone } from '../../shared/phone';
@@ -27,7 +27,7 @@ const OPEN_LIMIT_MS = 12 * 3_600_000;
  * keeps them in memory (CallTracker); several share them through Redis (relay/cluster/shared-calls.ts).
  */
 export interface Calls {
-  record(event: CallEvent, phone: Phone, format: RequestFormat, now?: number): Recorded | Promise<Recorded>;
+  record(event: CallEvent, phone: Phone, format: EventOrigin, now?: number): Recorded | Promise<Recorded>;
   setIdentity(ivrid: string, identity: Identity): Promise<void>;
   stations(ivrid: string): string[] | Promise<string[]>;
   expireStale(now: number, limits: StaleLimits): Expired[] | Promise<Expired[]>;
@@ -57,7 +57,7 @@ export class CallTracker implements Calls {
   ) {}
 
   /** Records one request; tells whether it was new and which stations must be told what. */
-  record(event: CallEvent, phone: Phone, format: RequestFormat, now = Date.now()): Recorded {
+  record(event: CallEvent, phone: Phone, format: EventOrigin, now = Date.now()): Recorded {
     let call = this.load(event.ivrid);
     if (!call) this.keep(event.ivrid, (call = newCall(event, now)));
     const before = viewsOf(call, this.lineName);

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import type { CallEvent, RequestFormat } from '../../shared/call-event';
+import type { CallEvent, EventOrigin } from '../../shared/call-event';
 import type { LiveCallView } from '../../shared/console';
 import type { CallView, Identity } from '../../shared/messages';
 import type { Phone } from '../../shared/phone';
@@ -40,7 +40,7 @@ export class SharedCalls implements Calls {
     private readonly logger: Logger,
   ) {}
 
-  async record(event: CallEvent, phone: Phone, format: RequestFormat, now = Date.now()): Promise<Recorded> {
+  async record(event: CallEvent, phone: Phone, format: EventOrigin, now = Date.now()): Promise<Recorded> {
     const request: Shared = { t: 'r', event, phone, format, now };
     const shared = await this.append(event.ivrid, request);
     const call = (shared ? shared.before : this.known.get(event.ivrid)) ?? newCall(event, now);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, readConfigFile } from '../platform/config';
+import { ConfigError, readConfigFile, secretFromEnv as secret } from '../platform/config';
 import { PRESETS } from './presets';
 import type { RedirectPolicy } from './http-fetch';
 import type { HttpSourceSpec, SourceConfig } from './source-spec';
@@ -10,24 +10,6 @@ import { PHONE_PLACEHOLDERS, placeholders } from './template';
  * priority order, the time budget, the cache and the circuit breaker. Secrets are never written
  * in the file: a secret field names an environment variable, `${HUBSPOT_TOKEN}`, read at start.
  */
-
-const ENV_REF = /^\$\{([A-Z_][A-Z0-9_]*)\}$/;
-
-/** A secret: `${NAME}` in the file, the variable's value once loaded. */
-const secret = (env: NodeJS.ProcessEnv) =>
-  z.string().transform((value, ctx) => {
-    const name = ENV_REF.exec(value)?.[1];
-    if (!name) {
-      ctx.addIssue({ code: 'custom', message: 'must name an environment variable like ${CRM_TOKEN}, never the secret itself' });
-      return z.NEVER;
-    }
-    const found = env[name];
-    if (!found) {
-      ctx.addIssue({ code: 'custom', message: `environment variable ${name} is not set` });
-      return z.NEVER;
-    }
-    return found;
-  });
 
 const httpUrl = z.string().refine((u) => /^https?:\/\/[^\s]+$/i.test(u), 'must be an http:// or https:// URL');
 const timeoutMs = z.number().int().min(50).max(30_000).default(2_000);
@@ -99,6 +81,8 @@ function schema(env: NodeJS.ProcessEnv) {
   return z.strictObject({
     /** The relay's own settings, read (and validated) by loadConfig in config.ts. */
     settings: z.unknown().optional(),
+    /** Voicenter's own APIs (Real-Time, Click2Call), read by loadVoicenterConfig in voicenter/config.ts. */
+    voicenter: z.unknown().optional(),
     lookup: z
       .strictObject({
         /** Voicenter drops the pop-up after about 3 s: answer with what is known by then. */

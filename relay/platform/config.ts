@@ -104,6 +104,24 @@ export type Config = Omit<z.infer<typeof schema>, 'RELAY_DEFAULT_COUNTRY'> & { R
 
 export class ConfigError extends Error {}
 
+const ENV_REF = /^\$\{([A-Z_][A-Z0-9_]*)\}$/;
+
+/** A secret in the RELAY_CONFIG file: `${NAME}` there, the environment variable's value once loaded. */
+export const secretFromEnv = (env: NodeJS.ProcessEnv) =>
+  z.string().transform((value, ctx) => {
+    const name = ENV_REF.exec(value)?.[1];
+    if (!name) {
+      ctx.addIssue({ code: 'custom', message: 'must name an environment variable like ${CRM_TOKEN}, never the secret itself' });
+      return z.NEVER;
+    }
+    const found = env[name];
+    if (!found) {
+      ctx.addIssue({ code: 'custom', message: `environment variable ${name} is not set` });
+      return z.NEVER;
+    }
+    return found;
+  });
+
 /** Reads the RELAY_CONFIG file (JSON or YAML); an error names the file. */
 export function readConfigFile(file: string): unknown {
   try {

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import type { CallEvent, CallPhase, Direction } from '../../shared/call-event';
+
+/**
+ * Voicenter's Real-Time API events, read into the relay's call events. Field names and casing are
+ * those of the captured events (../shared/VOICENTER-REALTIME.md §1.5, [CAP]: lowercase on the wire);
+ * the documented camel-case spellings are accepted too. Anything else is unknown and dropped.
+ */
+
+const MAX_TEXT = 256;
+const text = z
+  .union([z.string().max(MAX_TEXT), z.number(), z.null()])
+  .transform((v) => (v === null ? '' : String(v).trim()))
+  .optional();
+const seconds = z
+  .union([z.number(), z.string().max(32), z.null()])
+  .transform((v) => {
+    const n = typeof v === 'string' ? Number(v) : v;
+    return typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.trunc(n) : null;
+  })
+  .optional();
+
+const currentCall = z.looseObject({
+  ivrid: text,
+  callerphone: text,
+  callername: text,
+  did: text,
+  direction: text,
+  callType: text,
+  callstatus: text,
+  originalCallerID: text,
+  originalCallerName: text,
+  callStarted: seconds,
+  callAnswered: seconds,
+});
+
+export const extensionEventSchema = z.looseObject({
+  reason: z.string().max(64),
+  ivruniqueid: text,
+  ivrUniqueId: text,
+  cause: text,
+  data: z.looseObject({
+    extenUser: z.string().min(1).max(MAX_TEXT),
+    userName: text,
+    representativeStatus: z.number().nullable().optional(),
+    currentCall: currentCall.nullable().optional(),
+  }),
+});
+export type ExtensionEvent = z.infer<typeof extensionEventSchema>;
+
+/** The phase each call reason reports (note §1.5); UNHOLD is talking again. */
+const PHASE_OF_REASON: Record<string, CallPhase> = { NEWCALL: 'ringing', ANSWER: 'talking', HOLD: 'hold', UNHOLD: 'talking', HANGUP: 'hangup' };
+
+function directionOf(call: z.infer<typeof currentCall>): Direction {
+  const d = (call.direction || call.callType || '').toLowerCase();
+  // A Click2Call's legs are calls the agent placed.
+  return d === 'incoming' ? 'incoming' : d === 'outgoing' || d === 'click2call' ? 'outgoing' : 'unknown';
+}
+
+export type ReadEvent = { kind: 'call'; event: CallEvent } | { kind: 'agent'; extenUser: string; status: AgentStatus } | { kind: 'ignored'; why: string };
+export type AgentStatus = 'logged-in' | 'logged-out' | 'break';
+
+/** One ExtensionEvent: a call phase for the relay's call flow, an agent's status, or why it is dropped. */
+export function readExtensionEvent(payload: unknown): ReadEvent {
+  const parsed = extensionEventSchema.safeParse(payload);
+  if (!parsed.success) return { kind: 'ignored', why: `unreadable: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+  const { reason, data } = parsed.data;
+  const phase = PHASE_OF_REASON[reason];
+  if (!phase) {
+    // (userStatusUpdate and any reason not known: the representative's status is what it tells.)
+    if (typeof data.representativeStatus === 'number') return { kind: 'agent', extenUser: data.extenUser, status: statusOf(data.representativeStatus) };
+    return { kind: 'ignored', why: `reason ${reason.slice(0, 64)} carries no call phase` };
+  }
+  const call = data.currentCall;
+  const ivrid = call?.ivrid || parsed.data.ivruniqueid || parsed.data.ivrUniqueId || '';
+  if (!call || !ivrid) return { kind: 'ignored', why: `${reason} without a current call` };
+  const direction = directionOf(call);
+  return {
+    kind: 'call',
+    event: {
+      ivrid,
+      extenUser: data.extenUser,
+      // An outgoing call's first event is dialing, not ringing.
+      phase: phase === 'ringing' && (direction === 'outgoing' || call.callstatus === 'Dialing') ? 'dialing' : phase,
+      status: reason,
+      direction,
+      // For outgoing calls callerphone is the party dialled (note §1.5): the other party either way.
+      phone: call.callerphone ?? '',
+      callerName: call.callername ?? '',
+      originalCallerName: call.originalCallerName ?? '',
+      originalCallerId: call.originalCallerID ?? '',
+      did: call.did ?? '',
+      cause: phase === 'hangup' ? (parsed.data.cause ?? '') : '',
+      callStarted: call.callStarted ?? null,
+      callAnswered: call.callAnswered ?? null,
+    },
+  };
+}
+
+/** representativeStatus: 1 logged in, 2 logged out, anything else a break (note §1.5, [NET]). */
+function statusOf(status: number): AgentStatus {
+  return status === 1 ? 'logged-in' : status === 2 ? 'logged-out' : 'break';
+}
