@@ -142,7 +142,8 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   // Signed on the first request for it (Chrome's update check), not at every start.
   let extensionPackage: Promise<ExtensionPackage | null> | undefined;
   const signed = () => (extensionPackage ??= signExtension(config, store, extensionKey, options.extensionDir ?? resolve('dist/extension'), log));
-  const app = createHttpApp({ config, log, installationExtensionId: extensionKey.id, extensionPackage: signed, sql, redisAnswers: redis ? () => redisAnswers(redis) : undefined, token, admins, agents, sockets, calls, callLog, lines, directory, chain, flow, metrics, live });
+  const voicenter = options.voicenter ?? loadVoicenterConfig(config.RELAY_CONFIG);
+  const app = createHttpApp({ config, log, installationExtensionId: extensionKey.id, extensionPackage: signed, sql, redisAnswers: redis ? () => redisAnswers(redis) : undefined, token, admins, agents, sockets, calls, callLog, lines, directory, chain, flow, metrics, live, click2call: voicenter.click2call });
   const server = createHttpServer(config, app, {
     isTrustedProxy: (address) => (app.get('trust proxy fn') as (addr: string, hop: number) => boolean)(address, 0),
     onRefused: (reason) => metrics.connectionsRefused.inc({ reason }),
@@ -152,8 +153,7 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
 
   const stopHousekeeping = await startChores({ config, db, agents, sockets, flow, calls, delivery, token, cache, log });
   // Voicenter's Real-Time API: its call events take the pop-up requests' path (a phase heard twice counts once).
-  const { realtime: realtimeConfig } = options.voicenter ?? loadVoicenterConfig(config.RELAY_CONFIG);
-  const realtime = realtimeConfig ? new VoicenterRealtime({ ...realtimeConfig, log, timings: options.realtimeTimings, onEvent: (event) => flow.handle(event, 'realtime') }) : null;
+  const realtime = voicenter.realtime ? new VoicenterRealtime({ ...voicenter.realtime, log, timings: options.realtimeTimings, onEvent: (event) => flow.handle(event, 'realtime') }) : null;
   realtime?.start();
 
   return {

@@ -9,8 +9,8 @@ export type CallPhase = (typeof CALL_PHASES)[number];
 
 export const REQUEST_FORMATS = ['query', 'form', 'json'] as const;
 export type RequestFormat = (typeof REQUEST_FORMATS)[number];
-/** Where a call event came from: a pop-up request in one of its formats, or Voicenter's Real-Time API. */
-export type EventOrigin = RequestFormat | 'realtime';
+/** Where a call event came from: a pop-up request in one of its formats, Voicenter's Real-Time API, or a click-to-call the relay placed. */
+export type EventOrigin = RequestFormat | 'realtime' | 'click2call';
 
 export type Direction = 'incoming' | 'outgoing' | 'unknown';
 

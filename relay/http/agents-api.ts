@@ -14,11 +14,13 @@ export interface ApiOptions {
   allowedOrigins: string[];
   /** Called after a sign-out so the agent's sockets close at once. */
   onSessionsChanged: () => void;
+  /** `POST /api/calls`: click-to-call (http/click-to-call.ts). */
+  clickToCall: express.RequestHandler;
   log: Logger;
 }
 
-/** The agents' API: sign in (extension user + password → session token) and sign out. */
-export function apiRouter({ agents, allowedOrigins, onSessionsChanged, log }: ApiOptions): express.Router {
+/** The agents' API: sign in (extension user + password → session token), sign out, and click-to-call. */
+export function apiRouter({ agents, allowedOrigins, onSessionsChanged, clickToCall, log }: ApiOptions): express.Router {
   const router = express.Router();
   router.use(
     cors({ origin: allowedOrigins, methods: ['GET', 'POST', 'DELETE'], allowedHeaders: ['Content-Type', 'Authorization'] }),
@@ -63,6 +65,8 @@ export function apiRouter({ agents, allowedOrigins, onSessionsChanged, log }: Ap
     onSessionsChanged();
     res.status(204).end();
   });
+
+  router.post('/calls', clickToCall);
 
   router.use(errorHandler(log));
   return router;

@@ -3,7 +3,9 @@ import express from 'express';
 import type { CallFlow } from '../calls/call-flow';
 import type { Sql } from '../platform/sql';
 import type { Metrics } from '../platform/metrics';
+import type { VoicenterConfig } from '../voicenter/config';
 import { apiRouter } from './agents-api';
+import { clickToCall } from './click-to-call';
 import { consoleApi, type ConsoleOptions } from './console-api';
 import type { LiveEvents } from './console-api/live-events';
 import { serveConsole } from './console-static';
@@ -22,6 +24,8 @@ export interface HttpParts extends Omit<ConsoleOptions, 'on'> {
   /** Several relays: whether Redis answers. */
   redisAnswers?: () => Promise<boolean>;
   flow: CallFlow;
+  /** Voicenter's Click2Call, when set up (voicenter.click2call in RELAY_CONFIG). */
+  click2call: VoicenterConfig['click2call'];
   metrics: Metrics;
   live: LiveEvents;
 }
@@ -57,7 +61,8 @@ export function createHttpApp(p: HttpParts): express.Express {
       log,
     }),
   );
-  app.use('/api', apiRouter({ agents: p.agents, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, onSessionsChanged: () => void p.sockets.revalidate(), log }));
+  const calls = clickToCall({ agents: p.agents, flow: p.flow, service: p.click2call, country: config.RELAY_DEFAULT_COUNTRY, log });
+  app.use('/api', apiRouter({ agents: p.agents, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, onSessionsChanged: () => void p.sockets.revalidate(), clickToCall: calls, log }));
   app.use(extensionUpdateRoutes(p.extensionPackage));
   app.use(serveConsole());
   app.use((_req, res) => sendError(res, 'NOT_FOUND', 'not found'));
