@@ -9,6 +9,7 @@ import {
   type SequencedMessage,
   type ServerMessage,
 } from '../shared/messages';
+import { callBack, CONTEXT_MENU_ID, registerContextMenu } from './call-back';
 import { outcome } from './call-display';
 import { clearCall, ivridOf, openUrl, showCall } from './notify';
 import { effectiveOpenCrm, getPolicy } from './policy';
@@ -305,6 +306,7 @@ const handlers: { [T in RuntimeMessage['type']]: (m: Extract<RuntimeMessage, { t
     await setSaved({ missed: 0 });
     await setBadge(0);
   },
+  'call-back': (m) => callBack(m.number),
 };
 
 // Listeners are registered synchronously at the top level, so Chrome delivers the events that
@@ -340,8 +342,13 @@ browser.alarms.onAlarm.addListener((alarm) => {
 
 self.addEventListener('online', () => void connect());
 
+browser.contextMenus.onClicked.addListener((info) => {
+  if (info.menuItemId === CONTEXT_MENU_ID && info.selectionText) void callBack(info.selectionText);
+});
+
 browser.runtime.onInstalled.addListener((details) => {
   void connect();
+  void registerContextMenu();
   // A new agent lands on the sign-in page.
   if (details.reason === 'install') {
     void getSaved('session').then((session) => (session ? undefined : browser.runtime.openOptionsPage()));

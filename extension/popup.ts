@@ -54,6 +54,14 @@ function row(call: CallView, now: number): HTMLLIElement {
   }
   button.addEventListener('click', () => void sendToWorker({ type: 'open-call', ivrid: call.ivrid }));
   li.append(button);
+  // A past call with a number: one click calls it back (the agent's phone rings first).
+  if (call.state === 'ended' && !call.phone.withheld && (call.phone.e164 || call.phone.raw)) {
+    const back = el('button', 'call-back', t('callBack'));
+    back.setAttribute('type', 'button');
+    back.setAttribute('aria-label', t('callBackTo', text.title));
+    back.addEventListener('click', () => void sendToWorker({ type: 'call-back', number: call.phone.e164 ?? call.phone.raw }));
+    li.append(back);
+  }
   return li;
 }
 

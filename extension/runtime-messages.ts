@@ -7,6 +7,7 @@ export const runtimeMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('sign-out') }),
   z.object({ type: z.literal('open-call'), ivrid: z.string().min(1).max(128) }),
   z.object({ type: z.literal('popup-opened') }),
+  z.object({ type: z.literal('call-back'), number: z.string().min(1).max(40) }),
 ]);
 export type RuntimeMessage = z.infer<typeof runtimeMessageSchema>;
 
