@@ -1,6 +1,7 @@
 // Room relay/cli/: the supervisor's command line (`npm run relay -- <command>`).
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { stringify } from 'csv-stringify/sync';
 import { pino } from 'pino';
@@ -18,6 +19,8 @@ import { Directory } from '../lookup/directory';
 import { ConfigError, loadConfig, type Config } from '../platform/config';
 import { openStore } from '../platform/store';
 import { SchemaError } from '../platform/schema';
+import { loadVoicenterConfig } from '../voicenter/config';
+import { accountExtensions, ExtensionListError } from '../voicenter/extension-list';
 import { dbCommand } from './db';
 
 /**
@@ -32,6 +35,7 @@ export const USAGE = `Usage: npm run relay -- <command>
   agents remove <extenUser>
   agents passwd <extenUser> [--password PW]
   agents import <file.csv> [--passwords-to FILE]  adds agents in bulk (extenUser, name, optional password)
+  agents sync [--dry-run] [--passwords-to FILE]   adds the Voicenter account's extensions that are not agents yet
   contacts import <file.csv>
   admin passwd [--user NAME] [--password PW]  new console password (prints one when none is given)
   lookup <phone> [--no-cache]              what Voicenter would get, and each source's part
@@ -52,13 +56,14 @@ async function agentsCommand(config: Config, args: string[], io: CliIo): Promise
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { name: { type: 'string' }, password: { type: 'string' }, 'passwords-to': { type: 'string' } },
+    options: { name: { type: 'string' }, password: { type: 'string' }, 'passwords-to': { type: 'string' }, 'dry-run': { type: 'boolean' } },
   });
   const [action, extenUser] = positionals;
   const store = await openStore(config);
   const agents = new Agents(store.sql, config.RELAY_SESSION_TTL_HOURS * 3_600_000);
   try {
     if (action === 'import') return await agentsImport(agents, extenUser, values['passwords-to'], io);
+    if (action === 'sync') return await agentsSync(config, agents, { dryRun: values['dry-run'] ?? false, passwordsTo: values['passwords-to'] }, io);
     if (action === 'list') {
       for (const a of await agents.list()) io.out(`${a.extenUser}\t${a.name}\t${a.enabled ? 'enabled' : 'disabled'}`);
       return;
@@ -98,18 +103,48 @@ async function agentsImport(agents: Agents, given: string | undefined, passwords
   const report = await importAgents(file, agents);
   io.out(`Added ${report.added} agents.`);
   for (const b of report.bad) io.out(`line ${b.line}: ${b.reason}`);
-  if (report.generated.length > 0) {
-    if (passwordsTo) {
-      const out = typedPath(passwordsTo, io.env);
-      writeFileSync(out, stringify(report.generated, { header: true, columns: ['extenUser', 'password'] }), { mode: 0o600 });
-      io.out(`Generated passwords for ${report.generated.length} agents written to ${out} (readable by you only).`);
-    } else {
-      io.out('Generated passwords (shown only now):');
-      for (const g of report.generated) io.out(`  ${g.extenUser}\t${g.password}`);
-    }
-  }
+  writeGenerated(report.generated, passwordsTo, io);
   if (report.bad.length > 0) io.out(`${report.bad.length} bad rows left out.`);
   return report.bad.length > 0 ? 1 : 0;
+}
+
+/**
+ * `agents sync [--dry-run] [--passwords-to FILE]`: the account's extensions (Voicenter's extension
+ * list) that are not agents yet are added with their names and generated passwords; existing
+ * agents are left as they are. `--dry-run` says what would be added.
+ */
+async function agentsSync(config: Config, agents: Agents, options: { dryRun: boolean; passwordsTo: string | undefined }, io: CliIo): Promise<number> {
+  const service = loadVoicenterConfig(config.RELAY_CONFIG, io.env ?? process.env).extensions;
+  if (!service) throw new UsageError('agents sync needs voicenter.extensions (or voicenter.click2call) with the account code in the RELAY_CONFIG file');
+  const extensions = await accountExtensions(service);
+  const known = new Set((await agents.list()).map((a) => a.extenUser));
+  const missing = extensions.filter((e) => !known.has(e.extenUser));
+  io.out(`${extensions.length} extensions in the Voicenter account; ${extensions.length - missing.length} are agents already (left as they are).`);
+  const csv = stringify(missing, { header: true, columns: ['extenUser', 'name'] });
+  const report = await importAgents(Readable.from([csv]), agents, { dryRun: options.dryRun });
+  if (options.dryRun) {
+    io.out(`Would add ${report.good} agents:`);
+    for (const e of missing) io.out(`  ${e.extenUser}\t${e.name}`);
+  } else {
+    io.out(`Added ${report.added} agents.`);
+    writeGenerated(report.generated, options.passwordsTo, io);
+  }
+  // (Line numbers count the account's list as a CSV: the first extension is line 2.)
+  for (const b of report.bad) io.out(`line ${b.line}: ${b.reason}`);
+  return report.bad.length > 0 ? 1 : 0;
+}
+
+/** Generated passwords: printed once, or written (mode 600) to the file the administrator chose. */
+function writeGenerated(generated: { extenUser: string; password: string }[], passwordsTo: string | undefined, io: CliIo): void {
+  if (generated.length === 0) return;
+  if (passwordsTo) {
+    const out = typedPath(passwordsTo, io.env);
+    writeFileSync(out, stringify(generated, { header: true, columns: ['extenUser', 'password'] }), { mode: 0o600 });
+    io.out(`Generated passwords for ${generated.length} agents written to ${out} (readable by you only).`);
+  } else {
+    io.out('Generated passwords (shown only now):');
+    for (const g of generated) io.out(`  ${g.extenUser}\t${g.password}`);
+  }
 }
 
 /** A file named on the command line, from the folder it was typed in (npm run moves to the project's root; INIT_CWD is where it started). */
@@ -223,7 +258,7 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Cli
 export function explain(err: unknown): string {
   if (err instanceof UsageError) return `${err.message}\n\n${USAGE}`;
   if (err instanceof ConfigError || err instanceof SchemaError) return `Configuration error:\n${err.message}`;
-  if (err instanceof AgentExistsError || err instanceof NoSuchAgentError || err instanceof ImportError) return err.message;
+  if (err instanceof AgentExistsError || err instanceof NoSuchAgentError || err instanceof ImportError || err instanceof ExtensionListError) return err.message;
   // node:util parseArgs: an unknown option or a missing value.
   if (String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) return `${(err as Error).message}\n\n${USAGE}`;
   return String(err instanceof Error ? (err.stack ?? err.message) : err);
