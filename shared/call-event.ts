@@ -37,7 +37,7 @@ export interface CallEvent {
 const MAX_TEXT = 256;
 
 /** A field Voicenter sends as text; JSON may carry it as a number or boolean. Never a list or object. */
-const text = z
+export const text = z
   .union([z.string().max(MAX_TEXT, `longer than ${MAX_TEXT} characters`), z.number(), z.boolean(), z.null()], {
     error: 'expected text',
   })
@@ -45,7 +45,7 @@ const text = z
   .optional();
 
 /** Unix seconds as a number or numeric text; 0 and anything unreadable mean "not yet". */
-const unixSeconds = z
+export const unixSeconds = z
   .union([z.number(), z.string().max(32), z.null()], { error: 'expected a time in seconds' })
   .transform((v) => {
     const n = typeof v === 'string' ? Number(v) : v;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CallEvent, CallPhase, Direction } from '../../shared/call-event';
+import { text, unixSeconds, type CallEvent, type CallPhase, type Direction } from '../../shared/call-event';
 
 /**
  * Voicenter's Real-Time API events, read into the relay's call events. Field names and casing are
@@ -8,17 +8,7 @@ import type { CallEvent, CallPhase, Direction } from '../../shared/call-event';
  */
 
 const MAX_TEXT = 256;
-const text = z
-  .union([z.string().max(MAX_TEXT), z.number(), z.null()])
-  .transform((v) => (v === null ? '' : String(v).trim()))
-  .optional();
-const seconds = z
-  .union([z.number(), z.string().max(32), z.null()])
-  .transform((v) => {
-    const n = typeof v === 'string' ? Number(v) : v;
-    return typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.trunc(n) : null;
-  })
-  .optional();
+
 
 const currentCall = z.looseObject({
   ivrid: text,
@@ -30,8 +20,8 @@ const currentCall = z.looseObject({
   callstatus: text,
   originalCallerID: text,
   originalCallerName: text,
-  callStarted: seconds,
-  callAnswered: seconds,
+  callStarted: unixSeconds,
+  callAnswered: unixSeconds,
 });
 
 export const extensionEventSchema = z.looseObject({
