@@ -178,8 +178,9 @@ test.describe('an agent always knows the state', () => {
     const title = () => worker.evaluate(() => chrome.action.getTitle({}));
     const options = await signInThroughOptions(context, extensionId, relay);
     await expect(options.getByText('Connected', { exact: true })).toBeVisible();
-    expect(await badgeText(worker)).toBe('');
-    expect(await title()).toBe('Voicenter Screen Pop — Connected');
+    // (The page and the toolbar each follow the connection's state: the toolbar may paint a moment later.)
+    await expect.poll(() => badgeText(worker)).toBe('');
+    await expect.poll(title).toBe('Voicenter Screen Pop — Connected');
     // A minute in real use; shortened here (the worker reads it from storage).
     await options.evaluate(() => chrome.storage.local.set({ offlineNoticeAfterMs: 1_500 }));
     await relay.stop();
@@ -189,8 +190,8 @@ test.describe('an agent always knows the state', () => {
     relay = await startRelay({ RELAY_DATA_DIR: dataDir, PORT: port });
     try {
       await expect.poll(() => desktop.open().map((n) => n.summary), { timeout: 40_000 }).toEqual(['Pop-ups are back on']);
-      expect(await badgeText(worker)).toBe('');
-      expect(await title()).toBe('Voicenter Screen Pop — Connected');
+      await expect.poll(() => badgeText(worker)).toBe('');
+      await expect.poll(title).toBe('Voicenter Screen Pop — Connected');
       expect([...desktop.shown.values()].filter((n) => n.summary === 'Pop-ups are off')).toHaveLength(1);
     } finally {
       await relay.stop();

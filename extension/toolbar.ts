@@ -13,7 +13,15 @@ const ICON = 'extension/icons/icon-128.png';
  * calls' count; otherwise a grey icon, a "!" badge and a tooltip saying why (relay unreachable,
  * signed out, session ended).
  */
-export async function refreshToolbar(): Promise<void> {
+let drawing: Promise<void> = Promise.resolve();
+
+export function refreshToolbar(): Promise<void> {
+  // One at a time, in order: an earlier refresh finishing late must not paint an older state over a newer one.
+  drawing = drawing.then(drawToolbar, drawToolbar);
+  return drawing;
+}
+
+async function drawToolbar(): Promise<void> {
   const [connection, missed] = await Promise.all([getRuntime('connection'), getSaved('missed'), loadLanguage()]);
   const connected = connection.state === 'connected';
   const state = stateWords(connection.state, t);
