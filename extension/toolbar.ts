@@ -8,13 +8,13 @@ const OFF_NOTICE = 'status:pop-ups-off';
 const ON_NOTICE = 'status:pop-ups-on';
 const ICON = 'extension/icons/icon-128.png';
 
+let drawing: Promise<void> = Promise.resolve();
+
 /**
  * The toolbar says the connection's state at a glance: connected, the usual icon and the missed
  * calls' count; otherwise a grey icon, a "!" badge and a tooltip saying why (relay unreachable,
  * signed out, session ended).
  */
-let drawing: Promise<void> = Promise.resolve();
-
 export function refreshToolbar(): Promise<void> {
   // One at a time, in order: an earlier refresh finishing late must not paint an older state over a newer one.
   drawing = drawing.then(drawToolbar, drawToolbar);
