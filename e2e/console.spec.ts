@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { popup, startRelay, type TestRelay } from '../relay/tests/helpers';
 import { expect, ring, signInThroughOptions, test } from './fixtures';
+import { expectAccessible } from './language';
 import { drawNotification, keepPicture, SCREENSHOTS } from './pictures';
 
 const ADMIN_PASSWORD = 'console-e2e-password';
@@ -144,11 +144,7 @@ test.describe('the supervisor console', () => {
 
   test('every page passes an accessibility check (axe-core: no serious or critical violations)', async ({ context, relay }) => {
     const page = await context.newPage();
-    const check = async (what: string) => {
-      const { violations } = await new AxeBuilder({ page }).analyze();
-      const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-      expect(serious.map((v) => `${what}: ${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
-    };
+    const check = (what: string) => expectAccessible(page, what);
     await page.goto(`${relay.url}/`);
     await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
     await check('sign-in');

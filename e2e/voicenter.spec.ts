@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { json, testServer } from '../relay/tests/crm-servers';
 import { extensionEvent, GOOD_TOKEN, startFakeVoicenter } from '../relay/tests/fake-voicenter';
 import { popup, startRelay, type TestRelay } from '../relay/tests/helpers';
 import { expect, ring, seed, signInThroughOptions, test } from './fixtures';
@@ -33,18 +32,10 @@ test('a call heard over the Real-Time API (no pop-up URL) pops the notification'
 });
 
 test('"Call back" on a missed call reaches Click2Call: the agent\'s extension first, then the caller', async ({ context, extensionId, crm, desktop }) => {
-  const received: Record<string, unknown>[] = [];
-  const click2call: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      received.push(JSON.parse(body) as Record<string, unknown>);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ERRORCODE: 0, ERRORMESSAGE: 'OK', CALLID: 'c2c-e2e-1' }));
-    });
-  });
-  await new Promise<void>((resolve) => click2call.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(click2call.address() as AddressInfo).port}/ForwardDialer/click2call.aspx`;
+  // Click2Call's documented JSON answer (../shared/VOICENTER-REALTIME.md §2).
+  const click2call = await testServer((_req, res) => json(res, { ERRORCODE: 0, ERRORMESSAGE: 'OK', CALLID: 'c2c-e2e-1' }));
+  const received = () => click2call.requests.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+  const url = `${click2call.url}/ForwardDialer/click2call.aspx`;
   let relay: TestRelay | undefined;
   try {
     relay = await startRelay({}, { voicenter: { realtime: null, click2call: { code: 'c2c-code', url, perAgentPerMinute: 6 }, extensions: null } });
@@ -57,12 +48,11 @@ test('"Call back" on a missed call reaches Click2Call: the agent\'s extension fi
     const list = await context.newPage();
     await list.goto(`chrome-extension://${extensionId}/extension/popup.html`);
     await list.getByRole('button', { name: 'Call back Nikita Karpushin' }).click();
-    await expect.poll(() => received).toEqual([{ code: 'c2c-code', phone: 'KGpK4iWq', target: '972722776772', action: 'call', format: 'json' }]);
+    await expect.poll(received).toEqual([{ code: 'c2c-code', phone: 'KGpK4iWq', target: '972722776772', action: 'call', format: 'json' }]);
     await expect.poll(() => desktop.open().map((n) => n.summary)).toEqual([`Calling ${LRI}072-277-6772${PDI}`]);
     expect(desktop.open()[0]!.body).toContain('Your phone rings first');
   } finally {
     await relay?.stop();
-    click2call.closeAllConnections();
-    await new Promise((resolve) => click2call.close(resolve));
+    await click2call.close();
   }
 });

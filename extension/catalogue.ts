@@ -1,4 +1,4 @@
-import type { CallerWords } from '../shared/caller';
+import { callerWordsFrom, type CallerWords } from '../shared/caller';
 import { formatMessage, type Catalogue, type Language } from '../shared/i18n';
 import en from '../public/_locales/en/messages.json' with { type: 'json' };
 import he from '../public/_locales/he/messages.json' with { type: 'json' };
@@ -19,9 +19,4 @@ export const translator =
     formatMessage(CATALOGUES[language][key]!, substitutions.map(String));
 
 /** The words the shared caller rules need (see shared/caller.ts). */
-export const callerWords = (t: Translate): CallerWords => ({
-  unknownCaller: t('unknownCaller'),
-  withheldNumber: t('withheldNumber'),
-  queue: (name) => t('queueLabel', name),
-  line: (name) => t('lineLabel', name),
-});
+export const callerWords = (t: Translate): CallerWords => callerWordsFrom(t);

@@ -1,6 +1,6 @@
 import browser from 'webextension-polyfill';
-import { directionOf, pickLanguage, type Language } from '../shared/i18n';
-import { callerWords as wordsOf, translator, type MessageKey, type Translate } from './catalogue';
+import { dateLocaleOf, directionOf, pickLanguage, type Language } from '../shared/i18n';
+import { translator, type MessageKey, type Translate } from './catalogue';
 import { getSaved } from './storage';
 
 /**
@@ -36,25 +36,14 @@ export const t: Translate = (key, ...substitutions) => {
   return translator(currentLanguage())(key, ...substitutions);
 };
 
-export const callerWords = () => wordsOf(t);
-
-/**
- * Fills a page's words from its `data-i18n` (text), `data-i18n-placeholder`, `data-i18n-title` and
- * `data-i18n-aria-label` keys, and sets its language and direction.
- */
+/** Fills a page's words from its `data-i18n` (text) and `data-i18n-aria-label` keys, and sets its language and direction. */
 export function localizePage(root: Document = document): void {
   const language = currentLanguage();
   root.documentElement.lang = language;
   root.documentElement.dir = directionOf(language);
   for (const node of root.querySelectorAll<HTMLElement>('[data-i18n]')) node.textContent = t(node.dataset.i18n as MessageKey);
-  for (const [attribute, data] of [['placeholder', 'i18nPlaceholder'], ['title', 'i18nTitle'], ['aria-label', 'i18nAriaLabel']] as const) {
-    for (const node of root.querySelectorAll<HTMLElement>(`[data-${attribute === 'aria-label' ? 'i18n-aria-label' : `i18n-${attribute}`}]`)) {
-      node.setAttribute(attribute, t(node.dataset[data] as MessageKey));
-    }
-  }
+  for (const node of root.querySelectorAll<HTMLElement>('[data-i18n-aria-label]')) node.setAttribute('aria-label', t(node.dataset.i18nAriaLabel as MessageKey));
 }
 
-/** The locale dates and times are written in: Hebrew's when the agent reads Hebrew, else the browser's. */
-export function dateLocale(): string | undefined {
-  return currentLanguage() === 'he' ? 'he-IL' : undefined;
-}
+/** The locale dates and times are written in (see dateLocaleOf). */
+export const dateLocale = (): string | undefined => dateLocaleOf(currentLanguage());

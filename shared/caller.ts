@@ -13,6 +13,17 @@ export interface CallerWords {
   line: (name: string) => string;
 }
 
+/** The keys both catalogues (the extension's and the console's) name these words by. */
+export type CallerWordKey = 'unknownCaller' | 'withheldNumber' | 'queueLabel' | 'lineLabel';
+
+/** The caller words from a catalogue's lookup (`t`). */
+export const callerWordsFrom = (t: (key: CallerWordKey, ...substitutions: string[]) => string): CallerWords => ({
+  unknownCaller: t('unknownCaller'),
+  withheldNumber: t('withheldNumber'),
+  queue: (name) => t('queueLabel', name),
+  line: (name) => t('lineLabel', name),
+});
+
 /** What the rule needs of a call (a live call, a logged one, a notification's). */
 export interface CallerFields {
   identity: { name: string; status?: string } | null;

@@ -37,5 +37,8 @@ export function pickLanguage(tags: readonly string[]): Language {
   return 'en';
 }
 
+/** The locale dates and times are written in: Hebrew's for Hebrew, else the browser's own. */
+export const dateLocaleOf = (language: Language): string | undefined => (language === 'he' ? 'he-IL' : undefined);
+
 /** Writing direction of a language. */
 export const directionOf = (language: Language): 'rtl' | 'ltr' => (language === 'he' ? 'rtl' : 'ltr');

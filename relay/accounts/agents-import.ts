@@ -18,9 +18,24 @@ const rowSchema = z.object({
  * are reported by line; the good ones are added. `dryRun`: reads and reports only.
  */
 export async function importAgents(input: string | Readable, agents: Agents, { dryRun = false }: { dryRun?: boolean } = {}): Promise<AgentsImportPreview> {
+  const unreadable: AgentsImportPreview['bad'] = [];
+  const report = await addAgents(csvRecords(input, ['extenuser'], (line, reason) => unreadable.push({ line, reason })), agents, { dryRun });
+  report.bad = [...report.bad, ...unreadable].sort((a, b) => a.line - b.line);
+  return report;
+}
+
+/**
+ * Adds agents from records (`extenuser`, `name`, optional `password`, by line): the rules of
+ * `importAgents`, for any list of them (a CSV file, or the Voicenter account's extensions).
+ */
+export async function addAgents(
+  records: AsyncIterable<{ record: Record<string, string>; line: number }> | Iterable<{ record: Record<string, string>; line: number }>,
+  agents: Agents,
+  { dryRun = false }: { dryRun?: boolean } = {},
+): Promise<AgentsImportPreview> {
   const report: AgentsImportPreview = { good: 0, added: 0, bad: [], generated: [] };
   const seen = new Set((await agents.list()).map((a) => a.extenUser));
-  for await (const { record, line } of csvRecords(input, ['extenuser'], (at, reason) => report.bad.push({ line: at, reason }))) {
+  for await (const { record, line } of records) {
     const row = rowSchema.safeParse(record);
     if (!row.success) {
       report.bad.push({ line, reason: row.error.issues[0]!.message });

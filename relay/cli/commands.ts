@@ -1,14 +1,13 @@
 // Room relay/cli/: the supervisor's command line (`npm run relay -- <command>`).
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { stringify } from 'csv-stringify/sync';
 import { pino } from 'pino';
 import { parsePhone } from '../../shared/phone';
 import { Admins, FIRST_ADMIN } from '../accounts/admins';
 import { AgentExistsError, agentNameSchema, extenUserSchema, passwordSchema, Agents, NoSuchAgentError } from '../accounts/agents';
-import { importAgents } from '../accounts/agents-import';
+import { addAgents, importAgents } from '../accounts/agents-import';
 import { newPassword } from '../accounts/secrets';
 import { voicenterAnswer } from '../calls/voicenter-answer';
 import { LookupCache } from '../lookup/cache';
@@ -120,8 +119,7 @@ async function agentsSync(config: Config, agents: Agents, options: { dryRun: boo
   const known = new Set((await agents.list()).map((a) => a.extenUser));
   const missing = extensions.filter((e) => !known.has(e.extenUser));
   io.out(`${extensions.length} extensions in the Voicenter account; ${extensions.length - missing.length} are agents already (left as they are).`);
-  const csv = stringify(missing, { header: true, columns: ['extenUser', 'name'] });
-  const report = await importAgents(Readable.from([csv]), agents, { dryRun: options.dryRun });
+  const report = await addAgents(missing.map((e, index) => ({ record: { extenuser: e.extenUser, name: e.name }, line: index + 2 })), agents, { dryRun: options.dryRun });
   if (options.dryRun) {
     io.out(`Would add ${report.good} agents:`);
     for (const e of missing) io.out(`  ${e.extenUser}\t${e.name}`);
@@ -129,7 +127,7 @@ async function agentsSync(config: Config, agents: Agents, options: { dryRun: boo
     io.out(`Added ${report.added} agents.`);
     writeGenerated(report.generated, options.passwordsTo, io);
   }
-  // (Line numbers count the account's list as a CSV: the first extension is line 2.)
+  // (Numbered as the lines of a CSV of those to add, as `agents import` names them: the first is line 2.)
   for (const b of report.bad) io.out(`line ${b.line}: ${b.reason}`);
   return report.bad.length > 0 ? 1 : 0;
 }

@@ -3,9 +3,9 @@
  * read by shared/i18n). The browser's language chooses until the supervisor picks one, which is
  * remembered in this browser. Hebrew reads right to left: the page's `dir` follows the language.
  */
-import type { CallerWords } from '../../shared/caller';
+import { callerWordsFrom, type CallerWords } from '../../shared/caller';
 import type { ErrorCode } from '../../shared/errors';
-import { directionOf, formatMessage, pickLanguage, type Catalogue, type Language } from '../../shared/i18n';
+import { dateLocaleOf, directionOf, formatMessage, pickLanguage, type Catalogue, type Language } from '../../shared/i18n';
 import en from './locales/en.json' with { type: 'json' };
 import he from './locales/he.json' with { type: 'json' };
 
@@ -46,15 +46,10 @@ export function t(key: ConsoleKey, ...substitutions: (string | number)[]): strin
 }
 
 /** The words the shared caller rules need. */
-export const callerWords = (): CallerWords => ({
-  unknownCaller: t('unknownCaller'),
-  withheldNumber: t('withheldNumber'),
-  queue: (name) => t('queueLabel', name),
-  line: (name) => t('lineLabel', name),
-});
+export const callerWords = (): CallerWords => callerWordsFrom(t);
 
 /** Dates and times in the console's language. */
-export const dateLocale = (): string | undefined => (language === 'he' ? 'he-IL' : undefined);
+export const dateLocale = (): string | undefined => dateLocaleOf(language);
 
 const ERROR_WORDS: Partial<Record<ErrorCode, ConsoleKey>> = {
   UNAUTHORIZED: 'errorUnauthorized',

@@ -3,7 +3,7 @@ import express from 'express';
 import { signInRequestSchema, type SignInResponse } from '../../shared/messages';
 import type { Agents } from '../accounts/agents';
 import { errorHandler, sendError } from './errors';
-import { bearerToken } from './bearer';
+import { bearerToken, sessionAgent } from './bearer';
 import { signInRoute } from './sign-in-route';
 import type { Logger } from '../platform/log';
 import { sha256 } from '../accounts/secrets';
@@ -49,8 +49,7 @@ export function apiRouter({ agents, allowedOrigins, onSessionsChanged, clickToCa
   // Whether a session still holds: the extension asks after the WebSocket handshake was refused
   // (a browser sees only "1006"), to tell "signed out" from "relay unreachable".
   router.get('/sessions/current', async (req, res) => {
-    const token = bearerToken(req);
-    const agent = token ? await agents.session(sha256(token)) : undefined;
+    const agent = await sessionAgent(req, agents);
     if (!agent) return sendError(res, 'UNAUTHORIZED', 'this session is unknown, expired or revoked: sign in again');
     res.set('Cache-Control', 'no-store').json({ agent: { extenUser: agent.extenUser, name: agent.name } });
   });

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
 import { parsePhone } from '../../shared/phone';
 import type { Agents } from '../accounts/agents';
-import { sha256 } from '../accounts/secrets';
 import type { CallFlow } from '../calls/call-flow';
 import type { Logger } from '../platform/log';
 import { placeCall } from '../voicenter/click2call';
-import { bearerToken } from './bearer';
+import { sessionAgent } from './bearer';
 import { rateLimited, sendError } from './errors';
 
 /**
@@ -41,13 +40,8 @@ export function clickToCall({ agents, flow, service, country, log }: ClickToCall
     placed.set(agent, [...recent, now]);
     return 0;
   };
-  const agentOf = async (req: Request) => {
-    const token = bearerToken(req);
-    return token ? agents.session(sha256(token)) : undefined;
-  };
-
   return async (req, res) => {
-    const agent = await agentOf(req);
+    const agent = await sessionAgent(req, agents);
     if (!agent) return sendError(res, 'UNAUTHORIZED', 'this session is unknown, expired or revoked: sign in again');
     if (!service) return sendError(res, 'UNAVAILABLE', 'click-to-call is not set up on this relay (voicenter.click2call in RELAY_CONFIG)');
     const body = bodySchema.safeParse(req.body);

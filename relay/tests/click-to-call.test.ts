@@ -1,6 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { json, testServer, type TestServer } from './crm-servers';
 import { AgentClient, signIn, startRelay, type TestRelay } from './helpers';
 
 /**
@@ -9,35 +8,26 @@ import { AgentClient, signIn, startRelay, type TestRelay } from './helpers';
  * ERRORCODE 0 OK, 1 invalid parameters, 2 application error, 3 extension offline, 4 blocked).
  */
 const CODE = 'click2call-code';
-let voicenter: { server: Server; url: string; received: Record<string, unknown>[]; answer: Record<string, unknown> };
+let voicenter: TestServer;
+/** What the stand-in answers the next request with. */
+let answer: Record<string, unknown> = {};
+const received = () => voicenter.requests.map((r) => JSON.parse(r.body) as Record<string, unknown>);
 let relay: TestRelay;
 let token: string;
 
 beforeAll(async () => {
-  const received: Record<string, unknown>[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      received.push(JSON.parse(body) as Record<string, unknown>);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(voicenter.answer));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  voicenter = { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ForwardDialer/click2call.aspx`, received, answer: {} };
-  relay = await startRelay({}, { voicenter: { realtime: null, click2call: { code: CODE, url: voicenter.url, perAgentPerMinute: 6 }, extensions: null } });
+  voicenter = await testServer((_req, res) => json(res, answer));
+  relay = await startRelay({}, { voicenter: { realtime: null, click2call: { code: CODE, url: `${voicenter.url}/ForwardDialer/click2call.aspx`, perAgentPerMinute: 6 }, extensions: null } });
   await relay.agents.add('KGpK4iWq', 'Dana Cohen', 'pw-dana');
   token = await signIn(relay, 'KGpK4iWq', 'pw-dana');
 });
 afterAll(async () => {
   await relay.stop();
-  voicenter.server.closeAllConnections();
-  await new Promise((resolve) => voicenter.server.close(resolve));
+  await voicenter.close();
 });
 beforeEach(() => {
-  voicenter.received.length = 0;
-  voicenter.answer = { ERRORCODE: 0, ERRORMESSAGE: 'OK', CALLID: `c2c-call-${Date.now()}` };
+  voicenter.requests.length = 0;
+  answer = { ERRORCODE: 0, ERRORMESSAGE: 'OK', CALLID: `c2c-call-${Date.now()}` };
 });
 
 const call = (number: unknown, session = token) =>
@@ -49,9 +39,9 @@ const call = (number: unknown, session = token) =>
 describe('click-to-call', () => {
   it("rings the agent's extension first, then the number in international form, and logs the call as an outgoing click-to-call", async () => {
     const agent = await AgentClient.connect(relay, token);
-    const callId = voicenter.answer.CALLID as string;
+    const callId = answer.CALLID as string;
     expect(await call('050-123-4567')).toEqual({ status: 200, body: { outcome: 'placed', number: '050-123-4567' } });
-    expect(voicenter.received).toEqual([{ code: CODE, phone: 'KGpK4iWq', target: '972501234567', action: 'call', format: 'json' }]);
+    expect(received()).toEqual([{ code: CODE, phone: 'KGpK4iWq', target: '972501234567', action: 'call', format: 'json' }]);
     const dialing = await agent.next((m) => m.type === 'call' && m.call.ivrid === callId);
     expect(dialing).toMatchObject({ call: { direction: 'outgoing', state: 'dialing', phone: { e164: '+972501234567' } } });
     agent.close();
@@ -64,7 +54,7 @@ describe('click-to-call', () => {
     [4, 'blocked'],
     [99, 'refused'],
   ])("Voicenter's ERRORCODE %i is said as %s", async (code, outcome) => {
-    voicenter.answer = { ERRORCODE: code, ERRORMESSAGE: 'something' };
+    answer = { ERRORCODE: code, ERRORMESSAGE: 'something' };
     expect(await call('+972 50 123 4567')).toEqual({ status: 200, body: { outcome, number: '050-123-4567' } });
   });
 
@@ -75,7 +65,7 @@ describe('click-to-call', () => {
       expect(answer.body.CODE).toBe('INVALID_FIELDS');
     }
     expect((await call(['0501234567'])).status).toBe(400);
-    expect(voicenter.received).toEqual([]);
+    expect(received()).toEqual([]);
   });
 
   it('refuses without a session, and when the relay has no Click2Call set up', async () => {
@@ -88,7 +78,7 @@ describe('click-to-call', () => {
     } finally {
       await bare.stop();
     }
-    expect(voicenter.received).toEqual([]);
+    expect(received()).toEqual([]);
   });
 
   it('lets one agent place at most its calls a minute, also when they are sent at once', async () => {
@@ -99,6 +89,6 @@ describe('click-to-call', () => {
     const refused = answers.filter((a) => a.status === 429);
     expect(refused).toHaveLength(4);
     expect(refused[0]!.body.CODE).toBe('TOO_MANY');
-    expect(voicenter.received.filter((r) => r.phone === 'Burst1')).toHaveLength(6);
+    expect(received().filter((r) => r.phone === 'Burst1')).toHaveLength(6);
   });
 });

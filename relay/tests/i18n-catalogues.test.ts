@@ -22,7 +22,7 @@ const tsFiles = (dir: string): string[] =>
 /** Where the words people read are made: the extension's pages and worker, the console, the shared caller rules. */
 const UI_SOURCES = {
   extension: [...tsFiles('extension'), 'shared/caller.ts'],
-  console: tsFiles('relay/console'),
+  console: [...tsFiles('relay/console'), 'shared/caller.ts'],
 };
 const HTML = { extension: ['extension/options.html', 'extension/popup.html'], console: ['relay/console/index.html'] };
 

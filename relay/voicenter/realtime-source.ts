@@ -210,8 +210,9 @@ export class VoicenterRealtime {
     this.server = (this.server + 1) % servers;
     this.options.log.warn({ why, retryInMs: wait }, 'Voicenter Real-Time API: connection lost');
     this.state = 'waiting';
-    // Every server failed in a row: log in again (the token may be what is refused).
-    this.later(wait, () => (this.failures > 0 && this.failures % (servers + 1) === 0 ? this.logIn() : this.connect()));
+    // A whole round failed in a row (each server, and the main one again): log in again (the token may be what is refused).
+    const roundFailed = this.failures % (servers + 1) === 0;
+    this.later(wait, () => (roundFailed ? this.logIn() : this.connect()));
   }
 
   private drop(): void {
