@@ -1,7 +1,8 @@
 import { json, testServer } from '../relay/tests/crm-servers';
-import { extensionEvent, GOOD_TOKEN, startFakeVoicenter } from '../relay/tests/fake-voicenter';
+import { extensionEvent, extensionStatus, GOOD_TOKEN, queue, queueEvent, startFakeVoicenter, waitingCall } from '../relay/tests/fake-voicenter';
 import { popup, startRelay, type TestRelay } from '../relay/tests/helpers';
 import { expect, ring, seed, signInThroughOptions, test } from './fixtures';
+import { expectAccessible, expectHebrewPage, expectWholeNumber, untranslatedWords } from './language';
 
 /**
  * Voicenter's own APIs end to end, each against its local stand-in built from
@@ -25,6 +26,47 @@ test('a call heard over the Real-Time API (no pop-up URL) pops the notification'
     await expect.poll(() => desktop.open().map((n) => n.summary)).toEqual([`${FSI}Nikita Karpushin${PDI}`]);
     fake.servers[0]!.emit('ExtensionEvent', extensionEvent('HANGUP', { ivrid: 'rt-e2e-1', phone: '0722776772', cause: 'Answered elsewhere' }));
     await expect.poll(() => desktop.open()).toEqual([]);
+  } finally {
+    await relay?.stop();
+    await fake.close();
+  }
+});
+
+test("the supervisor's Live page in Hebrew: callers waiting per queue, found in the CRM, waits counting up, phones' statuses", async ({ context, crm }) => {
+  const fake = await startFakeVoicenter();
+  let relay: TestRelay | undefined;
+  try {
+    fake.servers[0]!.greeting.extensions = [extensionStatus('KGpK4iWq', 3, 'Dana Cohen')];
+    relay = await startRelay({}, { voicenter: { realtime: { token: GOOD_TOKEN, loginUrl: fake.loginUrl }, click2call: null, extensions: null } });
+    await seed(relay, crm.url);
+    await relay.admins.setPassword('admin', 'console-queues-password');
+    await expect.poll(() => fake.servers[0]!.clients().length).toBe(1);
+    fake.servers[0]!.emit('QueueEvent', queueEvent('JOIN', queue(14520, 'מכירות', [waitingCall('q-e2e-1', '0722776772', 75)])));
+
+    const page = await context.newPage();
+    await page.goto(`${relay.url}/`);
+    await page.getByRole('combobox', { name: 'Language' }).selectOption('he');
+    await page.getByLabel('שם משתמש').fill('admin');
+    await page.getByLabel('סיסמה').fill('console-queues-password');
+    await page.getByRole('button', { name: 'כניסה' }).click();
+    const queues = page.getByRole('table', { name: 'תורים' });
+    await expect(queues.getByRole('row').filter({ hasText: 'מכירות' })).toContainText('1');
+    const waiting = page.getByRole('table', { name: 'ממתינים בתור מכירות' }).getByRole('row').filter({ hasText: 'Nikita Karpushin' });
+    await expect(waiting).toContainText('Voicenter');
+    // The wait counts up while the page is open (75 s when it joined).
+    const waited = waiting.locator('.wait');
+    const first = await waited.textContent();
+    expect(first).toMatch(/^1:[1-5]\d$/);
+    await expect(waited).not.toHaveText(first!);
+    await expectWholeNumber(page, '072-277-6772');
+    await expect(page.getByRole('table', { name: 'נציגים' }).getByRole('row').filter({ hasText: 'KGpK4iWq' })).toContainText('בהפסקה');
+    await expectHebrewPage(page);
+    expect(await untranslatedWords(page, ['admin', 'Nikita Karpushin', 'KGpK4iWq', 'Dana Cohen', 'Avi01', 'Avi Levi'])).toEqual([]);
+    await expectAccessible(page, 'console live with queues (he)');
+
+    // Answered: nobody waits, the count says so.
+    fake.servers[0]!.emit('QueueEvent', queueEvent('ANSWER', queue(14520, 'מכירות', [])));
+    await expect(page.getByText('Nikita Karpushin')).toHaveCount(0);
   } finally {
     await relay?.stop();
     await fake.close();

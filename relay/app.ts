@@ -23,6 +23,7 @@ import type { LookupCache } from './lookup/cache';
 import { createChain, type LookupChain } from './lookup/chain';
 import { loadLookupConfig, type LookupConfig } from './lookup/config';
 import { loadVoicenterConfig, type VoicenterConfig } from './voicenter/config';
+import { RealtimeBoard } from './voicenter/realtime-board';
 import { VoicenterRealtime, type RealtimeTimings } from './voicenter/realtime-source';
 import type { Directory } from './lookup/directory';
 import { Checkpointer } from './platform/checkpointer';
@@ -143,7 +144,12 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   let extensionPackage: Promise<ExtensionPackage | null> | undefined;
   const signed = () => (extensionPackage ??= signExtension(config, store, extensionKey, options.extensionDir ?? resolve('dist/extension'), log));
   const voicenter = options.voicenter ?? loadVoicenterConfig(config.RELAY_CONFIG);
-  const app = createHttpApp({ config, log, installationExtensionId: extensionKey.id, extensionPackage: signed, sql, redisAnswers: redis ? () => redisAnswers(redis) : undefined, token, admins, agents, sockets, calls, callLog, lines, directory, chain, flow, metrics, live, click2call: voicenter.click2call });
+  // What the Real-Time API tells the supervisor besides calls: queues (their callers found by the same chain, cached) and phone statuses.
+  const voicenterBoard = voicenter.realtime ? new RealtimeBoard({ country: config.RELAY_DEFAULT_COUNTRY, identify: (phone) => chain.identify(phone), onChange: live.changed }) : null;
+  const app = createHttpApp({
+    config, log, installationExtensionId: extensionKey.id, extensionPackage: signed, sql, redisAnswers: redis ? () => redisAnswers(redis) : undefined,
+    token, admins, agents, sockets, calls, callLog, lines, directory, chain, flow, metrics, live, click2call: voicenter.click2call, voicenterBoard,
+  });
   const server = createHttpServer(config, app, {
     isTrustedProxy: (address) => (app.get('trust proxy fn') as (addr: string, hop: number) => boolean)(address, 0),
     onRefused: (reason) => metrics.connectionsRefused.inc({ reason }),
@@ -153,7 +159,7 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
 
   const stopHousekeeping = await startChores({ config, db, agents, sockets, flow, calls, delivery, token, cache, log });
   // Voicenter's Real-Time API: its call events take the pop-up requests' path (a phase heard twice counts once).
-  const realtime = voicenter.realtime ? new VoicenterRealtime({ ...voicenter.realtime, log, timings: options.realtimeTimings, onEvent: (event) => flow.handle(event, 'realtime') }) : null;
+  const realtime = voicenter.realtime ? new VoicenterRealtime({ ...voicenter.realtime, log, timings: options.realtimeTimings, board: voicenterBoard!, onEvent: (event) => flow.handle(event, 'realtime') }) : null;
   realtime?.start();
 
   return {

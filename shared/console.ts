@@ -1,4 +1,5 @@
 import type { CallState, CallView, Identity } from './messages';
+import type { Phone } from './phone';
 
 /** The console's session cookie: HttpOnly, SameSite=Strict, Secure under TLS. */
 export const CONSOLE_SESSION_COOKIE = 'screenpop_console';
@@ -20,6 +21,31 @@ export interface FloorAgent {
   browsers: number;
   /** When the agent's first open connection opened (ms); null when not connected. */
   since: number | null;
+  /** The phone's status as Voicenter's Real-Time API tells it (and since when, ms); null when not known. */
+  phone: { status: AgentPhoneStatus; since: number } | null;
+}
+
+export type AgentPhoneStatus = 'logged-in' | 'logged-out' | 'break';
+
+/** A caller waiting in a Voicenter queue (Real-Time API). */
+export interface WaitingCaller {
+  ivrid: string;
+  phone: Phone;
+  /** The caller ID name Voicenter gave. */
+  callerName: string;
+  /** When the caller joined the queue (ms, this relay's clock). */
+  joinedAt: number;
+  /** Who the lookup chain says it is; null while still looking. */
+  identity: Identity | null;
+}
+
+export interface QueueView {
+  id: string;
+  name: string;
+  callers: WaitingCaller[];
+  /** Since the relay connected. */
+  answered: number;
+  abandoned: number;
 }
 
 /** A call still ringing or talking somewhere, as the console shows it. */
@@ -34,6 +60,8 @@ export interface LiveCallView extends CallView {
 export interface Floor {
   agents: FloorAgent[];
   calls: LiveCallView[];
+  /** Voicenter's queues; null when the relay does not use the Real-Time API. */
+  queues: QueueView[] | null;
 }
 
 export type CallOutcome = 'answered' | 'missed' | 'outgoing' | 'in progress';

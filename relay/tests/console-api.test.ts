@@ -1,82 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { DirectoryEntry, Floor, FloorAgent, ImportPreview, LoggedCall, ConsoleSettings as Settings } from '../../shared/console';
+import type { DirectoryEntry, FloorAgent, ImportPreview, LoggedCall, ConsoleSettings as Settings } from '../../shared/console';
 import { CONSOLE_HEADER, CONSOLE_SESSION_COOKIE as SESSION_COOKIE } from '../../shared/console';
+import { Console, PASSWORD } from './console-client';
 import { AgentClient, popup, signIn, startRelay, type TestRelay } from './helpers';
 
-const PASSWORD = 'console-password';
 
-/** A console session like the page's: the cookie from sign-in, the console header on changes. */
-class Console {
-  constructor(
-    private readonly relay: TestRelay,
-    private readonly cookie: string,
-  ) {}
-
-  static async signIn(relay: TestRelay, password = PASSWORD): Promise<Console> {
-    const res = await fetch(`${relay.url}/console/api/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [CONSOLE_HEADER]: '1' },
-      body: JSON.stringify({ username: 'admin', password }),
-    });
-    expect(res.status).toBe(201);
-    const cookie = res.headers.get('set-cookie')!;
-    expect(cookie).toMatch(new RegExp(`^${SESSION_COOKIE}=[\\w-]+; .*HttpOnly`));
-    expect(cookie).toMatch(/SameSite=Strict/);
-    return new Console(relay, cookie.split(';')[0]!);
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each test reads the JSON shape of its own endpoint
-  async call(path: string, init: { method?: string; json?: unknown; body?: string; type?: string } = {}): Promise<{ status: number; body: any; text: string; headers: Headers }> {
-    const headers: Record<string, string> = { cookie: this.cookie, [CONSOLE_HEADER]: '1' };
-    if (init.json !== undefined) headers['content-type'] = 'application/json';
-    if (init.type) headers['content-type'] = init.type;
-    const res = await fetch(`${this.relay.url}/console/api${path}`, {
-      method: init.method ?? 'GET',
-      headers,
-      body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
-    });
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    return { status: res.status, body, text, headers: res.headers };
-  }
-
-  /** The live floor's server-sent events, read from a real streaming response. */
-  async floorEvents(): Promise<{ next(predicate: (f: Floor) => boolean): Promise<Floor>; close(): void }> {
-    const controller = new AbortController();
-    const res = await fetch(`${this.relay.url}/console/api/floor/events`, { headers: { cookie: this.cookie }, signal: controller.signal });
-    expect(res.headers.get('content-type')).toBe('text/event-stream');
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    return {
-      async next(predicate) {
-        const deadline = Date.now() + 5_000;
-        for (;;) {
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const data = /^data: (.*)$/m.exec(block)?.[1];
-            if (/^event: floor$/m.test(block) && data) {
-              const floor = JSON.parse(data) as Floor;
-              if (predicate(floor)) return floor;
-            }
-          }
-          if (Date.now() > deadline) throw new Error('no such floor event within 5 s');
-          const { value, done } = await reader.read();
-          if (done) throw new Error('event stream ended');
-          buffer += value;
-        }
-      },
-      close: () => controller.abort(),
-    };
-  }
-}
 
 describe('the console API', () => {
   let relay: TestRelay;
@@ -176,7 +105,9 @@ describe('the console API', () => {
       const events = await c.floorEvents();
       try {
         const first = await events.next(() => true);
-        expect(first.agents).toEqual([{ extenUser: 'A1', name: 'Dana', enabled: true, browsers: 0, since: null }]);
+        expect(first.agents).toEqual([{ extenUser: 'A1', name: 'Dana', enabled: true, browsers: 0, since: null, phone: null }]);
+        // Without Voicenter's Real-Time API there are no queues to show (null, not an empty list).
+        expect(first.queues).toBeNull();
         const agent = await AgentClient.connect(relay, await signIn(relay, 'A1', 'pw'));
         const connected = await events.next((f) => f.agents[0]!.browsers === 1);
         expect(connected.agents[0]!.since).toBeGreaterThan(0);

@@ -33,6 +33,8 @@ export interface FakeMonitor {
   keepalives: number;
   /** Drops every client (a server restart). */
   dropAll(): void;
+  /** What the greeting lists: loginStatus's queues, AllExtensionsStatus's extensions. */
+  greeting: { queues: unknown[]; extensions: unknown[] };
   close(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ async function startMonitor(valid: (token: string) => boolean): Promise<FakeMoni
     silent: false,
     keepalives: 0,
     dropAll: () => void io.disconnectSockets(true),
+    greeting: { queues: [], extensions: [] },
     close: () => new Promise<void>((resolve) => void io.close(() => resolve())),
   };
   io.use((socket, next) => {
@@ -76,8 +79,8 @@ async function startMonitor(valid: (token: string) => boolean): Promise<FakeMoni
     const now = Math.floor(Date.now() / 1000);
     // The greeting of a real connection (§1.5, [CAP]).
     socket.emit('loginSuccess', { servertime: now, servertimeoffset: 120, errorCode: 0, errorDesc: 'OK' });
-    socket.emit('loginStatus', { queues: [], servertime: now, servertimeoffset: 120 });
-    socket.emit('AllExtensionsStatus', { extensions: [], servertime: now, servertimeoffset: 120, errorCode: 0, errorDesc: 'OK' });
+    socket.emit('loginStatus', { queues: monitor.greeting.queues, servertime: now, servertimeoffset: 120 });
+    socket.emit('AllExtensionsStatus', { extensions: monitor.greeting.extensions, servertime: now, servertimeoffset: 120, errorCode: 0, errorDesc: 'OK' });
     socket.on('keepalive', () => {
       monitor.keepalives++;
       if (!monitor.silent) socket.emit('keepaliveResponse', { errorCode: 0, errorDesc: 'OK', isOk: true, serverTime: Math.floor(Date.now() / 1000), serverTimeOffset: 120 });
@@ -168,4 +171,29 @@ export function extensionEvent(reason: string, call: { ivrid: string; extenUser?
     eventName: 'extension', reason, servertime: now, servertimeoffset: 120, telephonyservertime: now,
     ...(hangup ? { callerID: currentCall.callerphone, ivruniqueid: call.ivrid, dialStatus: '', cause: call.cause ?? 'Normal hangup' } : {}),
   };
+}
+
+/** The `data` of an ExtensionEvent without a call, as AllExtensionsStatus lists extensions (§1.5, [CAP]). */
+export function extensionStatus(extenUser: string, representativeStatus: number, userName = 'Agent'): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    calls: [], userID: 169034, userName, number: 135904, extenUser, accountID: 640, topAccountID: 836, summery: { representative: userName },
+    onlineUserID: 169034, representative: 169034, representativeStatus, lastCallEventEpoch: now, representativeUpdated: now * 1000, peerStatus: null,
+  };
+}
+
+/** A caller waiting in a queue, as loginStatus and QueueEvent list them (§1.5, [CAP]); `waitedS` before the server's now. */
+export function waitingCall(ivrid: string, phone: string, waitedS = 0, serverNow = Math.floor(Date.now() / 1000)): Record<string, unknown> {
+  const joined = serverNow - waitedS;
+  return { CallerID: phone, CallerName: 'Queue Testing', IvrUniqueID: ivrid, JoinTimeStamp: joined, calldurationinterval: joined, ivrid, isDistributedQueue: false, customdata: {} };
+}
+
+/** A queue as loginStatus and QueueEvent's `data` carry it (§1.5, [CAP]). */
+export function queue(id: number, name: string, calls: unknown[]): Record<string, unknown> {
+  return { QueueID: id, QueueName: name, UserID: 58488, DistributorID: 640, IsDistributedQueue: false, Calls: calls };
+}
+
+/** A QueueEvent (§1.5): the queue after the change. Server time is Voicenter's local clock: +120 min here, as captured. */
+export function queueEvent(reason: string, data: unknown, serverNow = Math.floor(Date.now() / 1000)): unknown {
+  return { data, eventName: 'queue', reason, servertime: serverNow, servertimeoffset: 120, telephonyservertime: serverNow, ivruniqueid: '' };
 }

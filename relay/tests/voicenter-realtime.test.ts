@@ -1,7 +1,8 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VoicenterRealtime } from '../voicenter/realtime-source';
-import { extensionEvent, GOOD_TOKEN, startFakeVoicenter, type FakeVoicenter } from './fake-voicenter';
+import { Console, PASSWORD } from './console-client';
+import { extensionEvent, extensionStatus, GOOD_TOKEN, queue, queueEvent, startFakeVoicenter, waitingCall, type FakeVoicenter } from './fake-voicenter';
 import { AgentClient, eventually, popup, signIn, startRelay, type TestRelay } from './helpers';
 
 /**
@@ -65,6 +66,50 @@ describe("Voicenter's Real-Time API as a call source", () => {
     await agent.next((m) => m.type === 'call' && m.call.ivrid === 'rt-3');
     expect(agent.calls('rt-2').map((m) => m.call.state)).toEqual(['ringing', 'ended']);
     agent.close();
+  });
+
+  it("the supervisor's Live page: callers waiting per queue (found by the lookup chain) and each phone's status", async () => {
+    const monitor = fake.servers[0]!;
+    monitor.greeting.extensions = [extensionStatus('KGpK4iWq', 1, 'Dana Cohen')];
+    const { relay, agent } = await relayOn();
+    await connectedTo(0);
+    // loginStatus lists who is already waiting: a caller the directory knows, for 40 s.
+    monitor.emit('loginStatus', { queues: [queue(14520, 'Sales', [waitingCall('q-1', '0501234567', 40)])], servertime: Math.floor(Date.now() / 1000), servertimeoffset: 120 });
+    await relay.admins.setPassword('admin', PASSWORD);
+    const events = await (await Console.signIn(relay)).floorEvents();
+    try {
+      const known = await events.next((f) => f.queues?.[0]?.callers[0]?.identity?.status === 'found');
+      const sales = known.queues![0]!;
+      expect(sales).toMatchObject({ id: '14520', name: 'Sales', answered: 0, abandoned: 0 });
+      expect(sales.callers[0]).toMatchObject({ ivrid: 'q-1', phone: { e164: '+972501234567' }, identity: { name: 'Noa Bar', company: 'Globex' } });
+      expect(Date.now() - sales.callers[0]!.joinedAt).toBeGreaterThanOrEqual(40_000);
+      expect(known.agents[0]!.phone?.status).toBe('logged-in');
+
+      // Another joins; the first is answered; the second hangs up waiting.
+      monitor.emit('QueueEvent', queueEvent('JOIN', queue(14520, 'Sales', [waitingCall('q-1', '0501234567', 45), waitingCall('q-2', '0529999999')])));
+      await events.next((f) => f.queues![0]!.callers.length === 2);
+      monitor.emit('QueueEvent', queueEvent('ANSWER', queue(14520, 'Sales', [waitingCall('q-2', '0529999999', 3)])));
+      monitor.emit('QueueEvent', queueEvent('ABANDONED', queue(14520, 'Sales', [])));
+      const after = await events.next((f) => f.queues![0]!.abandoned === 1);
+      expect(after.queues![0]).toMatchObject({ answered: 1, abandoned: 1, callers: [] });
+
+      // The agent goes on a break (userStatusUpdate), then logs out of the phone.
+      const onBreak = extensionEvent('userStatusUpdate', { ivrid: 'x' }) as { data: { representativeStatus: number } };
+      onBreak.data.representativeStatus = 4;
+      monitor.emit('ExtensionEvent', onBreak);
+      await events.next((f) => f.agents[0]!.phone?.status === 'break');
+      onBreak.data.representativeStatus = 2;
+      monitor.emit('ExtensionEvent', onBreak);
+      await events.next((f) => f.agents[0]!.phone?.status === 'logged-out');
+      // A queue event that does not parse changes nothing and the connection stays.
+      monitor.emit('QueueEvent', { reason: 'JOIN', data: { QueueName: 'no id' } });
+      monitor.emit('QueueEvent', queueEvent('JOIN', queue(14520, 'Sales', [waitingCall('q-3', '0501234567')])));
+      await events.next((f) => f.queues![0]!.callers[0]?.ivrid === 'q-3');
+      expect(relay.realtime!.status().state).toBe('connected');
+    } finally {
+      events.close();
+      agent.close();
+    }
   });
 
   it('drops unreadable events and unknown reasons, logged with the event name, and stays connected', async () => {

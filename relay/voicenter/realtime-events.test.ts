@@ -25,15 +25,8 @@ describe('readExtensionEvent', () => {
     expect(read).toMatchObject({ kind: 'call', event: { ivrid: 'x1', phase: 'hangup' } });
   });
 
-  it('tells an agent status from an event without a call phase (1 logged in, 2 logged out, else a break)', () => {
-    const status = (representativeStatus: number) => {
-      const event = extensionEvent('userStatusUpdate', { ivrid: 'x' }) as { data: { representativeStatus: number } };
-      event.data.representativeStatus = representativeStatus;
-      return readExtensionEvent(event);
-    };
-    expect(status(1)).toEqual({ kind: 'agent', extenUser: 'KGpK4iWq', status: 'logged-in' });
-    expect(status(2)).toEqual({ kind: 'agent', extenUser: 'KGpK4iWq', status: 'logged-out' });
-    expect(status(5)).toEqual({ kind: 'agent', extenUser: 'KGpK4iWq', status: 'break' });
+  it('leaves an event without a call phase that tells the phone status to the board (userStatusUpdate)', () => {
+    expect(readExtensionEvent(extensionEvent('userStatusUpdate', { ivrid: 'x' }))).toEqual({ kind: 'status' });
   });
 
   it.each([null, 42, 'NEWCALL', {}, { reason: 'NEWCALL', data: {} }, { reason: 'NEWCALL', data: { extenUser: 'a', currentCall: null } }, { reason: 'NEWCALL', data: { extenUser: 'a', currentCall: { ivrid: 'x'.repeat(300) } } }])(

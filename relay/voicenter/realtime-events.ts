@@ -47,10 +47,10 @@ function directionOf(call: z.infer<typeof currentCall>): Direction {
   return d === 'incoming' ? 'incoming' : d === 'outgoing' || d === 'click2call' ? 'outgoing' : 'unknown';
 }
 
-export type ReadEvent = { kind: 'call'; event: CallEvent } | { kind: 'agent'; extenUser: string; status: AgentStatus } | { kind: 'ignored'; why: string };
-export type AgentStatus = 'logged-in' | 'logged-out' | 'break';
+/** `status`: an event that tells only the phone's status (the board reads it, realtime-board.ts). */
+export type ReadEvent = { kind: 'call'; event: CallEvent } | { kind: 'status' } | { kind: 'ignored'; why: string };
 
-/** One ExtensionEvent: a call phase for the relay's call flow, an agent's status, or why it is dropped. */
+/** One ExtensionEvent: a call phase for the relay's call flow, only a phone's status, or why it is dropped. */
 export function readExtensionEvent(payload: unknown): ReadEvent {
   const parsed = extensionEventSchema.safeParse(payload);
   if (!parsed.success) return { kind: 'ignored', why: `unreadable: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
@@ -58,7 +58,7 @@ export function readExtensionEvent(payload: unknown): ReadEvent {
   const phase = PHASE_OF_REASON[reason];
   if (!phase) {
     // (userStatusUpdate and any reason not known: the representative's status is what it tells.)
-    if (typeof data.representativeStatus === 'number') return { kind: 'agent', extenUser: data.extenUser, status: statusOf(data.representativeStatus) };
+    if (typeof data.representativeStatus === 'number') return { kind: 'status' };
     return { kind: 'ignored', why: `reason ${reason.slice(0, 64)} carries no call phase` };
   }
   const call = data.currentCall;
@@ -85,9 +85,4 @@ export function readExtensionEvent(payload: unknown): ReadEvent {
       callAnswered: call.callAnswered ?? null,
     },
   };
-}
-
-/** representativeStatus: 1 logged in, 2 logged out, anything else a break (note §1.5, [NET]). */
-function statusOf(status: number): AgentStatus {
-  return status === 1 ? 'logged-in' : status === 2 ? 'logged-out' : 'break';
 }

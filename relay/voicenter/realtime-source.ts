@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import io from 'socket.io-client';
 import type { CallEvent } from '../../shared/call-event';
-import { readExtensionEvent, type AgentStatus } from './realtime-events';
+import type { RealtimeBoard, BoardRead } from './realtime-board';
+import { readExtensionEvent } from './realtime-events';
 import { login, refresh, type LoginError, type RealtimeSession } from './realtime-login';
 
 /**
@@ -41,7 +42,8 @@ export interface RealtimeOptions {
   token: string;
   log: Logger;
   onEvent: (event: CallEvent) => Promise<unknown>;
-  onAgentStatus?: (extenUser: string, status: AgentStatus) => void;
+  /** Keeps the queues and the phones' statuses for the console. */
+  board?: RealtimeBoard;
   timings?: Partial<RealtimeTimings>;
 }
 
@@ -162,7 +164,17 @@ export class VoicenterRealtime {
       this.options.log.info({ server: new URL(url).host }, 'Voicenter Real-Time API: connected');
       this.watch();
     });
-    for (const name of ['loginSuccess', 'loginStatus', 'AllExtensionsStatus', 'AllDialersStatus', 'QueueEvent']) socket.on(name, heard);
+    for (const name of ['loginSuccess', 'AllDialersStatus']) socket.on(name, heard);
+    const board = this.options.board;
+    const toBoard = (name: string, read: (payload: unknown) => BoardRead | undefined) =>
+      socket.on(name, (payload: unknown) => {
+        heard();
+        const done = read(payload);
+        if (done && !done.ok) this.options.log.warn({ event: name, why: done.why }, 'Voicenter Real-Time API: event dropped');
+      });
+    toBoard('loginStatus', (payload) => board?.greeting(payload));
+    toBoard('AllExtensionsStatus', (payload) => board?.extensionsGreeting(payload));
+    toBoard('QueueEvent', (payload) => board?.queueEvent(payload));
     socket.on('keepaliveResponse', (answer: unknown) => {
       heard();
       const code = (answer as { errorCode?: unknown } | null)?.errorCode;
@@ -178,12 +190,12 @@ export class VoicenterRealtime {
   }
 
   private extensionEvent(payload: unknown): void {
+    // Every ExtensionEvent carries the phone's status, with a call phase or without (userStatusUpdate).
+    this.options.board?.extensionEvent(payload);
     const read = readExtensionEvent(payload);
     if (read.kind === 'ignored') {
       this.options.log.warn({ event: 'ExtensionEvent', why: read.why }, 'Voicenter Real-Time API: event dropped');
-    } else if (read.kind === 'agent') {
-      this.options.onAgentStatus?.(read.extenUser, read.status);
-    } else {
+    } else if (read.kind === 'call') {
       this.options.onEvent(read.event).catch((err: unknown) => this.options.log.error({ ivrid: read.event.ivrid, err: (err as Error).message }, 'Voicenter Real-Time API: event not handled'));
     }
   }

@@ -12,6 +12,7 @@ import type { Directory } from '../../lookup/directory';
 import type { Config } from '../../platform/config';
 import type { Logger } from '../../platform/log';
 import type { AgentSockets } from '../../push/agent-sockets';
+import type { RealtimeBoard } from '../../voicenter/realtime-board';
 import { sendError } from '../errors';
 
 /** What the console's pages need of the relay. */
@@ -25,6 +26,8 @@ export interface ConsoleOptions {
   directory: Directory;
   chain: LookupChain;
   token: PopupToken;
+  /** Queues and phone statuses from Voicenter's Real-Time API; null when the relay does not use it. */
+  voicenterBoard: RealtimeBoard | null;
   config: Config;
   log: Logger;
   /** The extension id this installation's own key gives (force-install). */
@@ -46,11 +49,12 @@ export function invalid(res: Response, err: z.ZodError | string): void {
 export const adminOf = (res: Response): Admin => res.locals.admin as Admin;
 
 /** Every agent on the roster with its connections. */
-export async function floorAgents(relay: Pick<ConsoleOptions, 'agents' | 'sockets'>): Promise<FloorAgent[]> {
+export async function floorAgents(relay: Pick<ConsoleOptions, 'agents' | 'sockets' | 'voicenterBoard'>): Promise<FloorAgent[]> {
   const agents = await relay.agents.list();
   const connected = relay.sockets.connected();
   return agents.map((a) => {
     const c = connected.get(a.id);
-    return { extenUser: a.extenUser, name: a.name, enabled: a.enabled, browsers: c?.sockets ?? 0, since: c?.since ?? null };
+    const phone = relay.voicenterBoard?.phoneStatus(a.extenUser) ?? null;
+    return { extenUser: a.extenUser, name: a.name, enabled: a.enabled, browsers: c?.sockets ?? 0, since: c?.since ?? null, phone };
   });
 }
