@@ -1,6 +1,6 @@
 import { json, testServer } from '../relay/tests/crm-servers';
 import { extensionEvent, extensionStatus, GOOD_TOKEN, queue, queueEvent, startFakeVoicenter, waitingCall } from '../relay/tests/fake-voicenter';
-import { popup, startRelay, type TestRelay } from '../relay/tests/helpers';
+import { popup, signIn, startRelay, type TestRelay } from '../relay/tests/helpers';
 import { expect, ring, seed, signInThroughOptions, test } from './fixtures';
 import { expectAccessible, expectHebrewPage, expectWholeNumber, untranslatedWords } from './language';
 
@@ -70,6 +70,35 @@ test("the supervisor's Live page in Hebrew: callers waiting per queue, found in 
   } finally {
     await relay?.stop();
     await fake.close();
+  }
+});
+
+test("the supervisor adds the Voicenter account's extensions as agents from the Agents page", async ({ context }) => {
+  // Voicenter's extension list (../shared/VOICENTER-REALTIME.md §3): {ERR, DESC, EXTENSIONS: [{SIP, Name, …}]}.
+  const list = await testServer((_req, res) =>
+    json(res, { ERR: 0, DESC: 'OK', EXTENSIONS: [{ SIP: 'KGpK4iWq', Name: 'Dana Cohen', SpeedDial: '100' }, { SIP: 'Avi01', Name: 'Avi Levi', SpeedDial: '101' }] }),
+  );
+  let relay: TestRelay | undefined;
+  try {
+    relay = await startRelay({}, { voicenter: { realtime: null, click2call: null, extensions: { code: 'account-code', url: `${list.url}/Comet/api/GetExtensions` } } });
+    await relay.agents.add('KGpK4iWq', 'Dana Cohen', 'dana-pass');
+    await relay.admins.setPassword('admin', 'console-sync-password');
+    const page = await context.newPage();
+    await page.goto(`${relay.url}/`);
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill('console-sync-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation').getByRole('link', { name: 'Agents', exact: true }).click();
+    await page.getByRole('button', { name: 'Check the account' }).click();
+    await expect(page.getByText('2 extensions in the account; 1 are agents already; 1 to add.')).toBeVisible();
+    await page.getByRole('button', { name: 'Add them' }).click();
+    await expect(page.getByText('Added 1 agents; 0 left out.')).toBeVisible();
+    const password = await page.getByRole('table', { name: 'Generated passwords' }).getByRole('row').filter({ hasText: 'Avi01' }).locator('.mono').textContent();
+    expect(await signIn(relay, 'Avi01', password!)).toMatch(/\S/);
+    await expect(page.getByRole('table', { name: 'Agents' }).getByRole('row').filter({ hasText: 'Avi Levi' })).toBeVisible();
+  } finally {
+    await relay?.stop();
+    await list.close();
   }
 });
 

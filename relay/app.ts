@@ -148,7 +148,7 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   const voicenterBoard = voicenter.realtime ? new RealtimeBoard({ country: config.RELAY_DEFAULT_COUNTRY, identify: (phone) => chain.identify(phone), onChange: live.changed }) : null;
   const app = createHttpApp({
     config, log, installationExtensionId: extensionKey.id, extensionPackage: signed, sql, redisAnswers: redis ? () => redisAnswers(redis) : undefined,
-    token, admins, agents, sockets, calls, callLog, lines, directory, chain, flow, metrics, live, click2call: voicenter.click2call, voicenterBoard,
+    token, admins, agents, sockets, calls, callLog, lines, directory, chain, flow, metrics, live, click2call: voicenter.click2call, voicenterBoard, voicenterExtensions: voicenter.extensions,
   });
   const server = createHttpServer(config, app, {
     isTrustedProxy: (address) => (app.get('trust proxy fn') as (addr: string, hop: number) => boolean)(address, 0),

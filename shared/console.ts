@@ -116,6 +116,17 @@ export interface AgentsImportPreview {
   generated: { extenUser: string; password: string }[];
 }
 
+/** Agents from the Voicenter account's extensions (`agents sync`, the Agents page). */
+export interface AgentsSync {
+  /** Extensions the account lists. */
+  listed: number;
+  /** Of those, the ones that are agents already (left as they are). */
+  existing: number;
+  /** The ones that are not agents yet: added, or to add in a dry run. */
+  missing: { extenUser: string; name: string }[];
+  report: AgentsImportPreview;
+}
+
 /** A lookup source's circuit breaker: closed (asked), open (skipped for a while), half-open (one trial). */
 export type CircuitState = 'closed' | 'open' | 'half-open';
 

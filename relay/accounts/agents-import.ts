@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import type { AgentsImportPreview } from '../../shared/console';
+import type { AgentsImportPreview, AgentsSync } from '../../shared/console';
 import { csvRecords } from '../platform/csv-records';
 import { agentNameSchema, AgentExistsError, extenUserSchema, passwordSchema, type Agents } from './agents';
 import { newPassword } from './secrets';
@@ -63,4 +63,16 @@ export async function addAgents(
   }
   report.bad.sort((a, b) => a.line - b.line);
   return report;
+}
+
+/**
+ * The account's extensions (Voicenter's extension list, read by the caller) made agents: those not
+ * agents yet are added with their names and generated passwords; existing agents are never touched.
+ * Rows are numbered as the lines of a CSV of those to add (the first is line 2), as `importAgents` does.
+ */
+export async function syncAgents(extensions: { extenUser: string; name: string }[], agents: Agents, { dryRun = false } = {}): Promise<AgentsSync> {
+  const known = new Set((await agents.list()).map((a) => a.extenUser));
+  const missing = extensions.filter((e) => !known.has(e.extenUser));
+  const report = await addAgents(missing.map((e, index) => ({ record: { extenuser: e.extenUser, name: e.name }, line: index + 2 })), agents, { dryRun });
+  return { listed: extensions.length, existing: extensions.length - missing.length, missing, report };
 }

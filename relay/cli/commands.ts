@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { parsePhone } from '../../shared/phone';
 import { Admins, FIRST_ADMIN } from '../accounts/admins';
 import { AgentExistsError, agentNameSchema, extenUserSchema, passwordSchema, Agents, NoSuchAgentError } from '../accounts/agents';
-import { addAgents, importAgents } from '../accounts/agents-import';
+import { importAgents, syncAgents } from '../accounts/agents-import';
 import { newPassword } from '../accounts/secrets';
 import { voicenterAnswer } from '../calls/voicenter-answer';
 import { LookupCache } from '../lookup/cache';
@@ -115,11 +115,8 @@ async function agentsImport(agents: Agents, given: string | undefined, passwords
 async function agentsSync(config: Config, agents: Agents, options: { dryRun: boolean; passwordsTo: string | undefined }, io: CliIo): Promise<number> {
   const service = loadVoicenterConfig(config.RELAY_CONFIG, io.env ?? process.env).extensions;
   if (!service) throw new UsageError('agents sync needs voicenter.extensions (or voicenter.click2call) with the account code in the RELAY_CONFIG file');
-  const extensions = await accountExtensions(service);
-  const known = new Set((await agents.list()).map((a) => a.extenUser));
-  const missing = extensions.filter((e) => !known.has(e.extenUser));
-  io.out(`${extensions.length} extensions in the Voicenter account; ${extensions.length - missing.length} are agents already (left as they are).`);
-  const report = await addAgents(missing.map((e, index) => ({ record: { extenuser: e.extenUser, name: e.name }, line: index + 2 })), agents, { dryRun: options.dryRun });
+  const { listed, existing, missing, report } = await syncAgents(await accountExtensions(service), agents, { dryRun: options.dryRun });
+  io.out(`${listed} extensions in the Voicenter account; ${existing} are agents already (left as they are).`);
   if (options.dryRun) {
     io.out(`Would add ${report.good} agents:`);
     for (const e of missing) io.out(`  ${e.extenUser}\t${e.name}`);

@@ -49,7 +49,7 @@ export function createHttpApp(p: HttpParts): express.Express {
   app.use(opsRouter({ sql: p.sql, redisAnswers: p.redisAnswers, chain: p.chain, metrics: p.metrics, config }));
   app.use(
     '/console/api',
-    consoleApi({ admins: p.admins, agents: p.agents, sockets: p.sockets, calls: p.calls, callLog: p.callLog, lines: p.lines, directory: p.directory, chain: p.chain, token: p.token, voicenterBoard: p.voicenterBoard, config, log, installationExtensionId: p.installationExtensionId, on: p.live.on }),
+    consoleApi({ admins: p.admins, agents: p.agents, sockets: p.sockets, calls: p.calls, callLog: p.callLog, lines: p.lines, directory: p.directory, chain: p.chain, token: p.token, voicenterBoard: p.voicenterBoard, voicenterExtensions: p.voicenterExtensions, config, log, installationExtensionId: p.installationExtensionId, on: p.live.on }),
   );
   app.use(
     ingestRouter({

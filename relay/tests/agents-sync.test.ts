@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../cli/commands';
+import type { AgentsSync } from '../../shared/console';
+import { Console, PASSWORD } from './console-client';
 import { json, testServer, type TestServer } from './crm-servers';
 import { signIn, startRelay, type TestRelay } from './helpers';
 
@@ -13,6 +15,8 @@ import { signIn, startRelay, type TestRelay } from './helpers';
  */
 const CODE = 'account-code';
 let voicenter: TestServer;
+/** While set, the stand-in holds its answers until it resolves (requests that overlap). */
+let gate: Promise<void> | undefined;
 let relay: TestRelay;
 let env: Record<string, string>;
 
@@ -24,7 +28,8 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 }
 
 beforeAll(async () => {
-  voicenter = await testServer((req, res) => {
+  voicenter = await testServer(async (req, res) => {
+    await gate;
     const { code } = JSON.parse(req.body) as { code: string };
     const extension = (SIP: string, Name: string) => ({ SIP, Name, SpeedDial: '100', AccountID: 640, AccountName: 'Acme' });
     json(res, { ERR: 0, DESC: 'OK', EXTENSIONS: code === CODE ? [extension('KGpK4iWq', 'Dana Cohen'), extension('Avi01', 'Avi Levi'), extension('bad sip', 'Nope')] : [] });
@@ -68,5 +73,73 @@ describe('agents sync', () => {
     expect(code).not.toBe(0);
     expect(err).toContain('Voicenter listed no extension: is the code right');
     env = { ...env, VOICENTER_CODE: CODE };
+  });
+});
+
+describe("the console's sync button (Agents page)", () => {
+  let synced: TestRelay;
+  let console_: Console;
+  beforeAll(async () => {
+    synced = await startRelay({}, { voicenter: { realtime: null, click2call: null, extensions: { code: CODE, url: `${voicenter.url}/Comet/api/GetExtensions` } } });
+    await synced.agents.add('KGpK4iWq', 'Dana', 'keep-this-password');
+    await synced.admins.setPassword('admin', PASSWORD);
+    console_ = await Console.signIn(synced);
+  });
+  afterAll(() => synced.stop());
+
+  it('previews, then adds the missing extensions with passwords shown once, leaving existing agents alone', async () => {
+    expect((await console_.call('/agents/sync')).body).toEqual({ available: true });
+    const preview = await console_.call('/agents/sync?dryRun=1', { method: 'POST' });
+    expect(preview.status).toBe(200);
+    expect(preview.body as AgentsSync).toMatchObject({ listed: 3, existing: 1, missing: [{ extenUser: 'Avi01', name: 'Avi Levi' }, { extenUser: 'bad sip' }], report: { good: 1, added: 0, generated: [] } });
+    expect((await synced.agents.list()).map((a) => a.extenUser)).toEqual(['KGpK4iWq']);
+
+    const done = (await console_.call('/agents/sync', { method: 'POST' })).body as AgentsSync;
+    expect(done.report).toMatchObject({ added: 1, bad: [{ line: 3 }] });
+    const avi = done.report.generated.find((g) => g.extenUser === 'Avi01')!;
+    expect(await signIn(synced, 'Avi01', avi.password)).toMatch(/\S/);
+    expect(await signIn(synced, 'KGpK4iWq', 'keep-this-password')).toMatch(/\S/);
+    // Again: nothing left to add.
+    expect(((await console_.call('/agents/sync', { method: 'POST' })).body as AgentsSync).report.added).toBe(0);
+  });
+
+  it('one sync at a time: requests at once get one answer and a 409 each for the others', async () => {
+    let open!: () => void;
+    gate = new Promise((resolve) => (open = resolve));
+    const asked = voicenter.requests.length;
+    const answered: number[] = [];
+    const all = Array.from({ length: 5 }, () => console_.call('/agents/sync?dryRun=1', { method: 'POST' }).then((r) => (answered.push(r.status), r)));
+    // Whichever came first holds the one sync (its answer waits on Voicenter); the others are answered at once.
+    await expect.poll(() => answered.length).toBe(4);
+    expect(answered).toEqual([409, 409, 409, 409]);
+    open();
+    gate = undefined;
+    const answers = await Promise.all(all);
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409]);
+    expect(answers.filter((r) => r.status === 409).map((r) => r.body?.CODE)).toEqual(Array(4).fill('CONFLICT'));
+    expect(voicenter.requests.length - asked).toBe(1);
+    expect((await console_.call('/agents/sync?dryRun=1', { method: 'POST' })).status).toBe(200);
+  });
+
+  it('not set up, or refused by Voicenter: said in words, nothing added', async () => {
+    const plain = await startRelay();
+    try {
+      await plain.admins.setPassword('admin', PASSWORD);
+      const c = await Console.signIn(plain);
+      expect((await c.call('/agents/sync')).body).toEqual({ available: false });
+      const refused = await c.call('/agents/sync', { method: 'POST' });
+      expect([refused.status, refused.body?.ERROR]).toEqual([503, expect.stringContaining('not set up')]);
+    } finally {
+      await plain.stop();
+    }
+    const wrong = await startRelay({}, { voicenter: { realtime: null, click2call: null, extensions: { code: 'wrong', url: `${voicenter.url}/Comet/api/GetExtensions` } } });
+    try {
+      await wrong.admins.setPassword('admin', PASSWORD);
+      const answer = await (await Console.signIn(wrong)).call('/agents/sync', { method: 'POST' });
+      expect([answer.status, answer.body?.ERROR]).toEqual([503, expect.stringContaining('is the code right')]);
+      expect(await wrong.agents.list()).toEqual([]);
+    } finally {
+      await wrong.stop();
+    }
   });
 });

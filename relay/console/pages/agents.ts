@@ -1,4 +1,4 @@
-import type { AgentsImportPreview, FloorAgent } from '../../../shared/console';
+import type { AgentsImportPreview, AgentsSync, FloorAgent } from '../../../shared/console';
 import { t } from '../i18n';
 import { api, csvUploadSection, h, message, table, text } from '../view';
 
@@ -64,15 +64,46 @@ export async function agentsPage(main: HTMLElement): Promise<void> {
       help: t('agentsImportHelp'),
       path: '/agents/import',
       summary: (r, done) => (done ? t('agentsImported', r.added, r.bad.length) : t('agentsImportPreview', r.good, r.bad.length)),
-      after: (r) =>
-        r.generated.length
-          ? table(t('generatedPasswords'), [t('colExtenUser'), t('password')], r.generated.map((g) => [text(g.extenUser), h('span', { class: 'mono' }, g.password)]), '')
-          : null,
+      after: (r) => (r.generated.length ? passwordsTable(r.generated) : null),
       imported: load,
     }),
     h('section', { 'aria-labelledby': 'roster-h' }, h('h3', { id: 'roster-h' }, t('roster')), list),
   );
   await load();
+  // Only where the relay knows the Voicenter account.
+  if ((await api<{ available: boolean }>('/agents/sync')).available) list.parentElement!.before(syncSection(load));
+}
+
+const passwordsTable = (generated: AgentsImportPreview['generated']) =>
+  table(t('generatedPasswords'), [t('colExtenUser'), t('password')], generated.map((g) => [text(g.extenUser), h('span', { class: 'mono' }, g.password)]), '');
+
+/** The account's extensions made agents: what would be added, then adding them (passwords shown once). */
+function syncSection(load: () => Promise<void>): HTMLElement {
+  const out = h('div', { 'aria-live': 'polite' });
+  const send = async (dryRun: boolean) => {
+    try {
+      const r = await api<AgentsSync>(`/agents/sync${dryRun ? '?dryRun=1' : ''}`, { method: 'POST' });
+      const bad = r.report.bad.length ? table(t('badRows'), [t('colLine'), t('colProblem')], r.report.bad.map((b) => [text(String(b.line)), text(b.reason)]), '') : null;
+      if (dryRun) {
+        const toAdd = table(t('agentsSyncHeading'), [t('colExtenUser'), t('colName')], r.missing.map((m) => [text(m.extenUser), text(m.name)]), '');
+        const run = r.report.good > 0 ? h('button', { type: 'button', class: 'primary', onclick: () => void send(false) }, t('agentsSyncRun')) : null;
+        out.replaceChildren(message(t('agentsSyncPreview', r.listed, r.existing, r.report.good)), toAdd, ...(bad ? [bad] : []), ...(run ? [run] : []));
+      } else {
+        out.replaceChildren(message(t('agentsSynced', r.report.added, r.report.bad.length)), ...(bad ? [bad] : []), ...(r.report.generated.length ? [passwordsTable(r.report.generated)] : []));
+        await load();
+      }
+    } catch (err) {
+      out.replaceChildren(message((err as Error).message, true));
+    }
+  };
+  return h(
+    'section',
+    { 'aria-labelledby': 'sync-h' },
+    h('h3', { id: 'sync-h' }, t('agentsSyncHeading')),
+    h('p', {}, t('agentsSyncHelp')),
+    h('button', { type: 'button', onclick: () => void send(true) }, t('agentsSyncCheck')),
+    out,
+  );
 }
 
 /** Disable/enable and a new password for one agent, saying what happened in `show`. */

@@ -2,9 +2,10 @@ import { Readable } from 'node:stream';
 import express from 'express';
 import { z } from 'zod';
 import { AgentExistsError, agentNameSchema, extenUserSchema, NoSuchAgentError, passwordSchema } from '../../accounts/agents';
-import { importAgents } from '../../accounts/agents-import';
+import { importAgents, syncAgents } from '../../accounts/agents-import';
 import { newPassword } from '../../accounts/secrets';
 import { ImportError } from '../../platform/csv-records';
+import { accountExtensions, ExtensionListError } from '../../voicenter/extension-list';
 import { sendError } from '../errors';
 import { adminOf, floorAgents, invalid, type ConsoleOptions } from './options';
 
@@ -67,6 +68,35 @@ export function agentRoutes(relay: ConsoleOptions, json: express.RequestHandler)
     } catch (err) {
       if (err instanceof ImportError) return invalid(res, err.message);
       throw err;
+    }
+  });
+  router.use(syncRoutes(relay));
+  return router;
+}
+
+/**
+ * The account's extensions made agents, as `agents sync` does: whether it is set up, a preview
+ * (?dryRun=1), then the sync; generated passwords come back once. One sync at a time.
+ */
+function syncRoutes(relay: ConsoleOptions): express.Router {
+  const router = express.Router();
+  let running = false;
+  router.get('/agents/sync', (_req, res) => void res.json({ available: relay.voicenterExtensions !== null }));
+  router.post('/agents/sync', async (req, res) => {
+    const service = relay.voicenterExtensions;
+    if (!service) return sendError(res, 'UNAVAILABLE', 'the Voicenter account is not set up on this relay (voicenter.extensions or voicenter.click2call in RELAY_CONFIG)');
+    if (running) return sendError(res, 'CONFLICT', 'a sync with the Voicenter account is already running');
+    running = true;
+    const dryRun = req.query.dryRun === '1' || req.query.dryRun === 'true';
+    try {
+      const sync = await syncAgents(await accountExtensions(service), relay.agents, { dryRun });
+      if (!dryRun) relay.log.info({ added: sync.report.added, listed: sync.listed, admin: adminOf(res).username }, 'agents synced from the Voicenter account in the console');
+      res.json(sync);
+    } catch (err) {
+      if (err instanceof ExtensionListError) return sendError(res, 'UNAVAILABLE', err.message);
+      throw err;
+    } finally {
+      running = false;
     }
   });
   return router;

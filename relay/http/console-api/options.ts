@@ -12,6 +12,7 @@ import type { Directory } from '../../lookup/directory';
 import type { Config } from '../../platform/config';
 import type { Logger } from '../../platform/log';
 import type { AgentSockets } from '../../push/agent-sockets';
+import type { VoicenterConfig } from '../../voicenter/config';
 import type { RealtimeBoard } from '../../voicenter/realtime-board';
 import { sendError } from '../errors';
 
@@ -28,6 +29,8 @@ export interface ConsoleOptions {
   token: PopupToken;
   /** Queues and phone statuses from Voicenter's Real-Time API; null when the relay does not use it. */
   voicenterBoard: RealtimeBoard | null;
+  /** Voicenter's extension list (the Agents page's sync); null when not set up. */
+  voicenterExtensions: VoicenterConfig['extensions'];
   config: Config;
   log: Logger;
   /** The extension id this installation's own key gives (force-install). */
