@@ -127,3 +127,36 @@ test('"Call back" on a missed call reaches Click2Call: the agent\'s extension fi
     await click2call.close();
   }
 });
+
+test('an agent who chose missed-call notices gets one after a missed call; its "Call back" reaches Click2Call', async ({ context, extensionId, crm, desktop }) => {
+  // Click2Call's documented JSON answer (../shared/VOICENTER-REALTIME.md §2).
+  const click2call = await testServer((_req, res) => json(res, { ERRORCODE: 0, ERRORMESSAGE: 'OK', CALLID: 'c2c-e2e-2' }));
+  let relay: TestRelay | undefined;
+  try {
+    relay = await startRelay({}, { voicenter: { realtime: null, click2call: { code: 'c2c-code', url: `${click2call.url}/ForwardDialer/click2call.aspx`, perAgentPerMinute: 6 }, extensions: null } });
+    await seed(relay, crm.url);
+    const options = await signInThroughOptions(context, extensionId, relay);
+    await expect(options.getByText('Connected', { exact: true })).toBeVisible();
+    // The default: missed calls are only counted; a call answered elsewhere is not missed either way.
+    await expect(options.getByLabel('Missed calls')).toHaveValue('count');
+    await ring(relay, { ivrid: 'quiet-e2e-1', phone: '0722776772' });
+    await expect.poll(() => desktop.open()).toHaveLength(1);
+    await popup(relay, { ivrid: 'quiet-e2e-1', extenUser: 'KGpK4iWq', status: 'Hangup', cause: 'NO ANSWER' });
+    await expect.poll(() => desktop.open()).toEqual([]);
+
+    await options.getByLabel('Missed calls').selectOption('notify');
+    await ring(relay, { ivrid: 'missed-e2e-2', phone: '0722776772' });
+    await expect.poll(() => desktop.open().map((n) => n.summary)).toEqual([`${FSI}Nikita Karpushin${PDI}`]);
+    await popup(relay, { ivrid: 'missed-e2e-2', extenUser: 'KGpK4iWq', status: 'Hangup', cause: 'NO ANSWER' });
+    await expect.poll(() => desktop.open().map((n) => n.summary)).toEqual([`Missed call: ${FSI}Nikita Karpushin${PDI}`]);
+    const notice = desktop.open()[0]!;
+    // (Pairs of key and label; Chromium adds its own default and settings actions.)
+    expect(notice.actions.filter((_, i) => i % 2 === 1).slice(0, 2)).toEqual(['Call back', 'Open in CRM']);
+    desktop.click(notice.id, notice.actions[notice.actions.indexOf('Call back') - 1]!);
+    await expect.poll(() => click2call.requests.map((r) => JSON.parse(r.body) as Record<string, unknown>)).toEqual([{ code: 'c2c-code', phone: 'KGpK4iWq', target: '972722776772', action: 'call', format: 'json' }]);
+    await expect.poll(() => desktop.open().map((n) => n.summary)).toEqual([`Calling ${LRI}072-277-6772${PDI}`]);
+  } finally {
+    await relay?.stop();
+    await click2call.close();
+  }
+});

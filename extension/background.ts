@@ -11,7 +11,7 @@ import {
 } from '../shared/messages';
 import { callBack, CONTEXT_MENU_ID, registerContextMenu } from './call-back';
 import { outcome } from './call-display';
-import { clearCall, ivridOf, openUrl, showCall } from './notify';
+import { clearCall, ivridOf, MISSED_BUTTONS, missedIvridOf, openUrl, showCall, showMissed } from './notify';
 import { effectiveOpenCrm, getPolicy } from './policy';
 import { InOrder } from './in-order';
 import { nextRelay } from './relay-addresses';
@@ -232,6 +232,7 @@ async function applyCall(call: CallView): Promise<void> {
       const missed = (await getSaved('missed')) + 1;
       await setSaved({ missed });
       await setBadge(missed);
+      if (settings.missedCalls === 'notify') await showMissed(call);
     }
   } else {
     live[call.ivrid] = call;
@@ -322,14 +323,24 @@ browser.runtime.onMessage.addListener((message: unknown) => {
 });
 
 browser.notifications.onClicked.addListener((id) => {
-  const ivrid = ivridOf(id);
+  const ivrid = ivridOf(id) ?? missedIvridOf(id);
   if (ivrid) void openCall(ivrid).then(() => browser.notifications.clear(id));
 });
 
-browser.notifications.onButtonClicked.addListener((id) => {
+browser.notifications.onButtonClicked.addListener((id, index) => {
   const ivrid = ivridOf(id);
   if (ivrid) void openCall(ivrid).then(() => browser.notifications.clear(id));
+  const missed = missedIvridOf(id);
+  if (missed) void missedButton(missed, MISSED_BUTTONS[index]).then(() => browser.notifications.clear(id));
 });
+
+/** The missed-call notice: Call back places the call (its own notice says how it went); Open opens the CRM page. */
+async function missedButton(ivrid: string, button: (typeof MISSED_BUTTONS)[number] | undefined): Promise<void> {
+  const call = (await getSaved('recent')).find((c) => c.ivrid === ivrid);
+  if (!call) return;
+  if (button === 'call-back') await callBack(call.phone.e164 ?? call.phone.raw);
+  else if (button === 'open') await openCall(ivrid);
+}
 
 // The agent chose another language: the toolbar's tooltip says it in that one.
 browser.storage.onChanged.addListener((changes, area) => {

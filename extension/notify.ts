@@ -9,6 +9,12 @@ const PREFIX = 'call:';
 export const notificationId = (ivrid: string) => `${PREFIX}${ivrid}`;
 export const ivridOf = (notificationId: string) =>
   notificationId.startsWith(PREFIX) ? notificationId.slice(PREFIX.length) : null;
+/** The notice of a missed call (the agent's choice): its own id, shown after the call's notification is gone. */
+const MISSED_PREFIX = 'missed:';
+export const missedIvridOf = (notificationId: string) =>
+  notificationId.startsWith(MISSED_PREFIX) ? notificationId.slice(MISSED_PREFIX.length) : null;
+/** The missed-call notice's buttons, by index: Call back, then Open in CRM when the call has a page. */
+export const MISSED_BUTTONS = ['call-back', 'open'] as const;
 
 const ICON = 'extension/icons/icon-128.png';
 
@@ -53,6 +59,23 @@ export async function showCall(call: CallView): Promise<void> {
   if (!(id in (await notifications.getAll()))) {
     console.error(`notification for call ${call.ivrid} was not shown`);
   }
+}
+
+/** A call that rang here ended unanswered: a notice with Call back (and Open in CRM when it has a page); none for a withheld number. */
+export async function showMissed(call: CallView): Promise<void> {
+  if (call.phone.withheld || !(call.phone.e164 || call.phone.raw)) return;
+  await loadLanguage();
+  const text = notificationText(call, t);
+  const buttons = [{ title: t('callBack') }, ...(isOpenableUrl(call.identity.url) ? [{ title: t('openInCrm') }] : [])];
+  await notifications.create(`${MISSED_PREFIX}${call.ivrid}`, {
+    type: 'basic',
+    iconUrl: browser.runtime.getURL(ICON),
+    title: t('missedCallTitle', text.title),
+    message: text.message,
+    contextMessage: text.contextMessage,
+    priority: 1,
+    buttons,
+  });
 }
 
 export async function clearCall(ivrid: string): Promise<void> {

@@ -6,7 +6,7 @@ import { loadLanguage, localizePage, t } from './i18n';
 import { effectiveOpenCrm, getPolicy, type Policy } from './policy';
 import { relayBases } from './relay-addresses';
 import { sendToWorker } from './runtime-messages';
-import { getSaved, getRuntime, setSaved, type Preferences } from './storage';
+import { DEFAULT_PREFERENCES, getSaved, getRuntime, setSaved, type Preferences } from './storage';
 import { problemWords, stateWords } from './state-words';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -42,6 +42,7 @@ async function render(): Promise<void> {
   openCrm.disabled = policy.lockOpenCrm;
   $('open-crm-locked').hidden = !policy.lockOpenCrm;
   $<HTMLSelectElement>('after-answer').value = settings.afterAnswer;
+  $<HTMLSelectElement>('missed-calls').value = settings.missedCalls ?? DEFAULT_PREFERENCES.missedCalls;
   const sites = $<HTMLTextAreaElement>('sites');
   if (document.activeElement !== sites) sites.value = (settings.sites ?? []).join('\n');
   if (!session) {
@@ -153,6 +154,7 @@ const saveSettings = async () => {
   const settings: Preferences = {
     openCrm: $<HTMLSelectElement>('open-crm').value as Preferences['openCrm'],
     afterAnswer: $<HTMLSelectElement>('after-answer').value as Preferences['afterAnswer'],
+    missedCalls: $<HTMLSelectElement>('missed-calls').value as Preferences['missedCalls'],
     sites: $<HTMLTextAreaElement>('sites')
       .value.split(/[\s,]+/)
       .map((site) => site.trim())
@@ -164,6 +166,7 @@ const saveSettings = async () => {
 $('language').addEventListener('change', () => void saveSettings());
 $('open-crm').addEventListener('change', () => void saveSettings());
 $('after-answer').addEventListener('change', () => void saveSettings());
+$('missed-calls').addEventListener('change', () => void saveSettings());
 $('sites').addEventListener('change', () => void saveSettings());
 
 browser.storage.onChanged.addListener(() => void render());

@@ -29,9 +29,11 @@ export interface Preferences {
   sites: string[];
   /** The language of every page and notification: the browser's ('auto'), or one the agent chose. */
   language: 'auto' | 'en' | 'he';
+  /** A call that rang here and ended unanswered: counted on the toolbar, and with 'notify' also a notice with Call back. */
+  missedCalls: 'count' | 'notify';
 }
 
-export const DEFAULT_PREFERENCES: Preferences = { openCrm: 'never', afterAnswer: 'clear', sites: [], language: 'auto' };
+export const DEFAULT_PREFERENCES: Preferences = { openCrm: 'never', afterAnswer: 'clear', sites: [], language: 'auto', missedCalls: 'count' };
 
 export type ConnectionState = 'signed-out' | 'connecting' | 'connected' | 'disconnected';
 
