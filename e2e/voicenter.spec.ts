@@ -152,7 +152,7 @@ test('an agent who chose missed-call notices gets one after a missed call; its "
     const notice = desktop.open()[0]!;
     // (Pairs of key and label; Chromium adds its own default and settings actions.)
     expect(notice.actions.filter((_, i) => i % 2 === 1).slice(0, 2)).toEqual(['Call back', 'Open in CRM']);
-    desktop.click(notice.id, notice.actions[notice.actions.indexOf('Call back') - 1]!);
+    desktop.click(notice.id, notice.actions[notice.actions.indexOf('Call back') - 1]);
     await expect.poll(() => click2call.requests.map((r) => JSON.parse(r.body) as Record<string, unknown>)).toEqual([{ code: 'c2c-code', phone: 'KGpK4iWq', target: '972722776772', action: 'call', format: 'json' }]);
     await expect.poll(() => desktop.open().map((n) => n.summary)).toEqual([`Calling ${LRI}072-277-6772${PDI}`]);
   } finally {
