@@ -93,4 +93,14 @@ describe('RealtimeBoard', () => {
     b.extensionEvent(null);
     expect(changes()).toBe(3);
   });
+
+  it('forgets everything when the connection is lost, until the next greeting', () => {
+    const { b, changes } = board();
+    b.greeting({ queues: [queue(1, 'Q', [waitingCall('a', '050')])] });
+    b.extensionsGreeting({ extensions: [extensionStatus('alice', 1)] });
+    b.forget();
+    expect([b.queuesView(), b.phoneStatus('alice')]).toEqual([[], null]);
+    b.forget();
+    expect(changes()).toBe(3);
+  });
 });

@@ -144,6 +144,14 @@ export class RealtimeBoard {
     if (this.setStatus(data)) this.options.onChange?.();
   }
 
+  /** The connection is gone: what it said is no longer known (the next greeting says it again). */
+  forget(): void {
+    if (this.queues.size === 0 && this.extensions.size === 0) return;
+    this.queues.clear();
+    this.extensions.clear();
+    this.options.onChange?.();
+  }
+
   queuesView(): QueueView[] {
     return [...this.queues.values()]
       .map((q) => ({ id: q.id, name: q.name, answered: q.answered, abandoned: q.abandoned, callers: q.callers.map((c): WaitingCaller => ({ ...c })) }))

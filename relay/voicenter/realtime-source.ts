@@ -216,6 +216,7 @@ export class VoicenterRealtime {
   private lost(why: string): void {
     if (this.state === 'stopped' || this.state === 'waiting' || !this.socket) return;
     this.drop();
+    this.options.board?.forget();
     const wait = this.timings.reconnectMs[Math.min(this.failures, this.timings.reconnectMs.length - 1)]!;
     this.failures++;
     const servers = this.session?.servers.length ?? 1;
