@@ -67,7 +67,7 @@ async function chainBench(): Promise<Record<string, string>> {
         name: 'crm', method: 'GET', url: `${crm.url}/contacts`, query: { phone: '{e164}' }, headers: {}, auth: { type: 'none' }, params: {},
         response: { items: '$.data[*]', name: '$.name', company: '$.org', id: '$.id' }, recordUrl: '', searchUrl: '',
         match: 'exact', suffixDigits: 9, timeoutMs: 2_000, maxBytes: 65536,
-      }),
+      }, 'IL'),
     ],
     cache: new LookupCache(new SqliteSql(db), DEFAULT_LOOKUP.cache),
     searchUrl: '',

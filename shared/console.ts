@@ -136,6 +136,18 @@ export interface SourceHealth {
   local: boolean;
   /** none: a local source, which has no breaker. */
   circuit: CircuitState | 'none';
+  /** Its last failure, or what is wrong with its set-up (a token that cannot be renewed), in plain words; "" when nothing. */
+  problem: string;
+}
+
+/** A record a CRM source returned for a number, and whether it was kept as the caller (relay/lookup/verify.ts). */
+export interface Candidate {
+  name: string;
+  company: string;
+  id: string;
+  numbers: string[];
+  kept: boolean;
+  why: string;
 }
 
 /** The Settings page: what to paste in Voicenter and in Chrome policies. */

@@ -61,7 +61,9 @@ export function opsRouter({ sql, redisAnswers, chain, metrics, config }: OpsOpti
     const sourcesReady = states.length === 0 || states.some((s) => s !== 'open');
     const ready = database && redis !== false && sourcesReady;
     const parts = redisAnswers ? { database, postgresql: database, redis } : { database };
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...parts, sources: circuits });
+    // What is wrong with a source (an expired token, a wrong URL), in words without secrets.
+    const problems = Object.fromEntries(chain.health().filter((h) => h.problem).map((h) => [h.name, h.problem]));
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...parts, sources: circuits, ...(Object.keys(problems).length ? { sourceProblems: problems } : {}) });
   });
   router.get('/metrics', access, async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

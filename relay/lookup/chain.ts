@@ -14,6 +14,7 @@ import { Directory } from './directory';
 import type { LookupConfig } from './config';
 import { sourcesFrom, type Source, type SourceOutcome } from './sources';
 import { fill, phoneValues } from './template';
+import type { Candidate } from './verify';
 
 /** What happened at one source for one lookup (shown by `lookup`, logged, counted). */
 export interface TraceStep {
@@ -21,6 +22,8 @@ export interface TraceStep {
   outcome: 'matched' | 'none' | 'error' | 'skipped' | 'not needed';
   ms: number;
   detail: string;
+  /** Every record the source returned, kept or dropped and why (sources that verify numbers). */
+  candidates?: Candidate[];
 }
 
 export interface Traced {
@@ -70,6 +73,10 @@ export class LookupChain {
   private readonly now: () => number;
   /** Refreshes running behind a stale cached answer, so one number is refreshed once at a time. */
   private readonly refreshing = new Set<string>();
+  /** Each source's last failure in plain words (the console's Sources page); gone once it answers. */
+  private readonly lastError = new Map<string, string>();
+  /** Sources the CRM asked to wait (429 Retry-After): not asked until then, and not counted as down. */
+  private readonly pausedUntil = new Map<string, number>();
 
   constructor(private readonly options: ChainOptions) {
     this.now = options.now ?? Date.now;
@@ -89,7 +96,13 @@ export class LookupChain {
 
   /** Each source in priority order with its circuit state (the console's sources page). */
   health(): SourceHealth[] {
-    return this.options.sources.map((s) => ({ name: s.name, kind: s.kind, local: s.local, circuit: this.breakers.get(s.name)?.state() ?? 'none' }));
+    return this.options.sources.map((s) => ({
+      name: s.name,
+      kind: s.kind,
+      local: s.local,
+      circuit: this.breakers.get(s.name)?.state() ?? 'none',
+      problem: s.problem?.() || this.lastError.get(s.name) || '',
+    }));
   }
 
   circuits(): Record<string, CircuitState> {
@@ -192,6 +205,8 @@ export class LookupChain {
     const controller = new AbortController();
     const running: Running[] = remaining.map((source) => {
       const started = this.now();
+      const paused = this.pausedUntil.get(source.name) ?? 0;
+      if (paused > started) return { source, started, outcome: null, error: `rate limited: asked again in ${Math.ceil((paused - started) / 1000)} s` };
       if (!this.breakers.get(source.name)!.allow()) return { source, started, outcome: null, error: 'circuit open' };
       try {
         const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(source.timeoutMs)]);
@@ -206,7 +221,8 @@ export class LookupChain {
     for (let k = 0; k < running.length; k++) {
       const r = running[k]!;
       if (r.outcome === null) {
-        this.note(steps, r.error === 'circuit open' ? { source: r.source.name, outcome: 'skipped', ms: 0, detail: 'circuit open' } : this.failed(r.source, r.started, r.error));
+        const skipped = r.error === 'circuit open' || (typeof r.error === 'string' && r.error.startsWith('rate limited'));
+        this.note(steps, skipped ? { source: r.source.name, outcome: 'skipped', ms: 0, detail: r.error as string } : this.failed(r.source, r.started, r.error));
         errors++;
         continue;
       }
@@ -214,6 +230,7 @@ export class LookupChain {
       try {
         outcome = await r.outcome;
         this.breakers.get(r.source.name)!.success();
+        this.lastError.delete(r.source.name);
       } catch (err) {
         this.note(steps, this.failed(r.source, r.started, err));
         errors++;
@@ -265,15 +282,20 @@ export class LookupChain {
       outcome: outcome.kind,
       ms: this.now() - started,
       detail: outcome.kind === 'matched' ? `${outcome.match.how}, ${outcome.match.total} match${outcome.match.total > 1 ? 'es' : ''}` : '',
+      ...(outcome.candidates?.length ? { candidates: outcome.candidates } : {}),
     };
   }
 
   private failed(source: Source, started: number, err: unknown): TraceStep {
     // A request the source could not take because of the caller's input (a number no header can
-    // carry, a 400 from the CRM) says nothing about the source's health.
-    if (err instanceof SourceError && err.blamesRequest) this.breakers.get(source.name)?.neutral();
+    // carry, a 400 from the CRM) says nothing about the source's health; nor does a CRM asking to
+    // slow down (429): it is left alone for as long as it asked.
+    const limited = err instanceof SourceError && err.status === 429;
+    if (limited) this.pausedUntil.set(source.name, this.now() + (err.retryAfterMs ?? 60_000));
+    if (err instanceof SourceError && (err.blamesRequest || limited)) this.breakers.get(source.name)?.neutral();
     else this.breakers.get(source.name)?.failure();
     const detail = message(err);
+    this.lastError.set(source.name, plainWords(detail));
     // The source's name and what went wrong, never its URL or credentials.
     this.options.log.warn({ source: source.name, err: detail }, 'caller lookup source failed');
     return { source: source.name, outcome: 'error', ms: this.now() - started, detail };
@@ -309,6 +331,17 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** A source's failure as the console says it: what to check, not only the code. */
+export function plainWords(detail: string): string {
+  if (/HTTP 40[13]\b/.test(detail)) return `the CRM refused the credentials — expired or wrong token (${detail})`;
+  if (/HTTP 404\b/.test(detail)) return `wrong URL: the CRM has no such address (${detail})`;
+  if (/HTTP 429\b/.test(detail)) return 'rate limited by the CRM: waiting as it asked';
+  if (/ENOTFOUND|EAI_AGAIN/.test(detail)) return `wrong URL: the CRM's host name does not resolve (${detail})`;
+  if (/ECONNREFUSED/.test(detail)) return `nothing answers at the CRM's address (${detail})`;
+  if (/timed out|no answer within/.test(detail)) return `the CRM did not answer in time (${detail})`;
+  return detail;
+}
+
 const withCache = (how: string) => (how ? `${how}, from the cache` : 'from the cache');
 
 function message(err: unknown): string {
@@ -333,6 +366,7 @@ export function createChain(
       directory,
       { contact: config.RELAY_CONTACT_URL, search: config.RELAY_SEARCH_URL },
       config.RELAY_MATCH_SUFFIX_DIGITS,
+      config.RELAY_DEFAULT_COUNTRY,
     ),
     cache,
     searchUrl: config.RELAY_SEARCH_URL,

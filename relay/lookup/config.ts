@@ -18,6 +18,21 @@ const name = z.string().trim().min(1).max(60);
 /** Redirects: followed within the source's own origin only (default), or not at all. Never to another site. */
 const redirects = z.enum(['same-origin', 'none']).default('same-origin');
 
+/** `auth: {type: oauth2-refresh, …}`: the refresh token and client secret from the environment, like every secret. */
+export function oauth2Schema(env: NodeJS.ProcessEnv) {
+  return z.strictObject({
+    type: z.literal('oauth2-refresh'),
+    tokenUrl: httpUrl,
+    clientId: z.string().min(1),
+    clientSecret: secret(env),
+    refreshToken: secret(env),
+    scheme: z.string().regex(/^[\w-]+$/).optional(),
+  });
+}
+
+/** A CRM's request limits (requests at once, started per second). */
+const limitSchema = z.strictObject({ concurrent: z.number().int().min(1).max(100), perSecond: z.number().int().min(1).max(1000) });
+
 /** One source of the chain, by kind: an error then names the field of the kind given, not "invalid input". */
 function sourceSchema(env: NodeJS.ProcessEnv) {
   const directory = z.strictObject({ kind: z.literal('directory'), name: name.default('directory') });
@@ -35,6 +50,7 @@ function sourceSchema(env: NodeJS.ProcessEnv) {
     z.strictObject({ type: z.literal('bearer'), token: secret(env) }),
     z.strictObject({ type: z.literal('header'), header: z.string().regex(/^[\w-]+$/), value: secret(env) }),
     z.strictObject({ type: z.literal('query'), param: z.string().min(1), value: secret(env) }),
+    oauth2Schema(env),
   ]);
   const http = z.strictObject({
     kind: z.literal('http'),
@@ -53,6 +69,7 @@ function sourceSchema(env: NodeJS.ProcessEnv) {
       id: fieldPath.optional(),
       url: fieldPath.optional(),
       total: z.string().optional(),
+      phone: fieldPath.optional(),
     }),
     matched: z.strictObject({ path: z.string(), equals: z.union([z.string(), z.number(), z.boolean()]).optional() }).optional(),
     recordUrl: z.string().default(''),
@@ -61,12 +78,17 @@ function sourceSchema(env: NodeJS.ProcessEnv) {
     suffixDigits: z.number().int().min(4).max(15).default(9),
     timeoutMs,
     redirects,
+    limit: limitSchema.optional(),
   });
   const presets = Object.keys(PRESETS).map((kind) =>
     z.looseObject({
       kind: z.literal(kind),
       name: name.optional(),
-      token: secret(env),
+      token: secret(env).optional(),
+      clientId: z.string().min(1).optional(),
+      clientSecret: secret(env).optional(),
+      refreshToken: secret(env).optional(),
+      tokenUrl: httpUrl.optional(),
       baseUrl: httpUrl.optional(),
       term: z.string().optional(),
       timeoutMs,
@@ -148,12 +170,17 @@ export function loadLookupConfig(file: string | undefined, env: NodeJS.ProcessEn
       out = { ...h, maxBytes: MAX_BYTES };
     } else {
       const preset = PRESETS[entry.kind]!;
-      const p = entry as Record<string, string | number | undefined> & { token: string; timeoutMs: number; redirects: RedirectPolicy };
-      for (const key of preset.required) if (p[key] === undefined || p[key] === '') throw problem(key, `is required for ${entry.kind}`);
+      const p = entry as Record<string, string | number | undefined> & { timeoutMs: number; redirects: RedirectPolicy };
+      const given = (key: string) => p[key] !== undefined && p[key] !== '';
+      for (const need of preset.required) {
+        const either = need.split('|');
+        if (!either.some(given)) throw problem(either[0]!, `is required for ${entry.kind}${either.length > 1 ? ` (or ${either.slice(1).join(', ')})` : ''}`);
+      }
+      if (given('refreshToken')) for (const key of ['clientId', 'clientSecret']) if (!given(key)) throw problem(key, 'is required with refreshToken');
       out = {
         kind: 'http',
         name: String(p.name ?? entry.kind),
-        ...preset.build({ ...p, name: String(p.name ?? entry.kind), token: p.token, timeoutMs: p.timeoutMs }),
+        ...preset.build({ ...p, name: String(p.name ?? entry.kind), timeoutMs: p.timeoutMs }),
         suffixDigits: 9,
         timeoutMs: p.timeoutMs,
         maxBytes: MAX_BYTES,

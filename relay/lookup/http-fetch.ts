@@ -5,9 +5,19 @@ export class SourceError extends Error {
     message: string,
     /** The request itself was at fault (the caller's input), not the source: the circuit breaker does not count it. */
     readonly blamesRequest = false,
+    /** The CRM's HTTP status, when it answered one. */
+    readonly status?: number,
+    /** 429: how long the CRM asked to wait (Retry-After), in ms. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
+}
+
+/** Retry-After (RFC 9110 §10.2.3): seconds, or an HTTP date; a minute when absent or unreadable, at most an hour. */
+export function retryAfterMs(header: string | null, now = Date.now()): number {
+  const seconds = header !== null && /^\d+$/.test(header.trim()) ? Number(header) * 1000 : header ? Date.parse(header) - now : NaN;
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 3_600_000) : 60_000;
 }
 
 /** What the CRM answers when it could not use the request (a search term it rejects): not a sign it is down. */
@@ -59,7 +69,8 @@ export async function fetchJson(url: string, init: FetchInit, signal: AbortSigna
   }
   if (!res.ok) {
     await res.body?.cancel();
-    throw new SourceError(`HTTP ${res.status}`, REQUEST_REFUSED.has(res.status));
+    if (res.status === 429) throw new SourceError('HTTP 429: rate limited', false, 429, retryAfterMs(res.headers.get('retry-after')));
+    throw new SourceError(`HTTP ${res.status}`, REQUEST_REFUSED.has(res.status), res.status);
   }
   const text = await readLimited(res, maxBytes);
   try {

@@ -1,4 +1,5 @@
 import type { RedirectPolicy } from './http-fetch';
+import type { OAuth2RefreshAuth } from './oauth2';
 
 /**
  * What each kind of lookup source is configured with: the types the configuration file is read
@@ -11,7 +12,9 @@ export type Auth =
   | { type: 'bearer'; token: string }
   | { type: 'header'; header: string; value: string }
   /** A credential in the query string, where a CRM documents only that (Pipedrive's api_token). Never logged. */
-  | { type: 'query'; param: string; value: string };
+  | { type: 'query'; param: string; value: string }
+  /** An access token renewed from a refresh token (Zoho, Salesforce; any OAuth 2 CRM): lookup/oauth2.ts. */
+  | OAuth2RefreshAuth;
 
 /** A field taken from the answer: one JSONPath, or several joined by spaces (first and last name). */
 export type FieldPath = string | string[];
@@ -35,8 +38,14 @@ export interface HttpSourceSpec {
     company?: FieldPath;
     id?: FieldPath;
     url?: FieldPath;
-    /** JSONPath to the number of matches in the whole answer; else the number of items. */
+    /** JSONPath to the number of matches in the whole answer; else the number of items. Not used when numbers are verified. */
     total?: string;
+    /**
+     * The record's phone numbers (one JSONPath or several; each may find a list): every record is
+     * then verified against the caller's number (lookup/verify.ts) and one that does not match is
+     * dropped. Without it the CRM's own search is trusted.
+     */
+    phone?: FieldPath;
   };
   /** JSONPath that must hold a truthy value (or `equals`) in the answer for it to count as a match. */
   matched?: { path: string; equals?: string | number | boolean };
@@ -50,6 +59,8 @@ export interface HttpSourceSpec {
   maxBytes: number;
   /** Redirects followed within the source's own origin (default), or none. */
   redirects?: RedirectPolicy;
+  /** The CRM's own limits: requests at once, and per second (HubSpot's search: 4 a second per token). Lookups beyond wait their turn. */
+  limit?: { concurrent: number; perSecond: number };
 }
 
 export interface ForwardSpec {

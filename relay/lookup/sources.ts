@@ -1,10 +1,14 @@
 import { JSONPath } from 'jsonpath-plus';
+import type { CountryCode } from 'libphonenumber-js';
 import type { CallEvent } from '../../shared/call-event';
 import type { Phone } from '../../shared/phone';
 import type { Directory, DirectoryMatch } from './directory';
-import { fetchJson, SourceError, type FetchInit } from './http-fetch';
+import { fetchJson, SourceError, type FetchedJson, type FetchInit } from './http-fetch';
+import { OAuth2Token } from './oauth2';
+import { RequestLimit } from './request-limit';
 import type { FieldPath, ForwardSpec, HttpSourceSpec, SourceConfig } from './source-spec';
 import { fill, phoneValues } from './template';
+import { verifyNumbers, type Candidate } from './verify';
 
 /** What a source is asked: the caller's number in every form, and the call when there is one. */
 export interface LookupInput {
@@ -24,7 +28,8 @@ export interface SourceMatch {
   how: string;
 }
 
-export type SourceOutcome = { kind: 'matched'; match: SourceMatch } | { kind: 'none' };
+/** `candidates`: every record the source returned, kept or dropped (sources that verify numbers). */
+export type SourceOutcome = { kind: 'matched'; match: SourceMatch; candidates?: Candidate[] } | { kind: 'none'; candidates?: Candidate[] };
 
 export interface Source {
   name: string;
@@ -34,6 +39,8 @@ export interface Source {
   /** Longest a lookup may take before the chain moves on. */
   timeoutMs: number;
   lookup(input: LookupInput, signal: AbortSignal): SourceOutcome | Promise<SourceOutcome>;
+  /** What is wrong with the source's own set-up now (a token that cannot be renewed), in words; "" when nothing. */
+  problem?(): string;
 }
 
 /** The built-in directory: exact E.164, else the last N digits. Answers at once on the embedded file. */
@@ -121,18 +128,62 @@ function buildRequest(spec: HttpSourceSpec, values: Record<string, string>): { u
   }
 }
 
+/** Every string or number a path finds (a record's numbers: one field, a list, several fields). */
+function pickAll(json: unknown, path: FieldPath): string[] {
+  const paths = Array.isArray(path) ? path : [path];
+  return paths
+    .flatMap((p) => JSONPath<unknown[]>({ path: p, json: json as object, wrap: true }).flat())
+    .filter((v): v is string | number => typeof v === 'string' || typeof v === 'number')
+    .map((v) => String(v).trim())
+    .filter(Boolean);
+}
+
+/** The records of an answer as candidates: with `response.phone`, each checked against the caller's number. */
+function candidatesOf(spec: HttpSourceSpec, items: unknown[], phone: Phone, country: CountryCode): (Candidate & { record: unknown; how: string })[] {
+  const how = spec.match === 'suffix' ? `last ${spec.suffixDigits} digits` : 'exact number';
+  return items
+    .filter((item) => item !== null && typeof item === 'object')
+    .map((record) => {
+      const base = { record, name: pick(record, spec.response.name), company: pick(record, spec.response.company), id: pick(record, spec.response.id) };
+      if (base.name === '') return { ...base, numbers: [], kept: false, why: 'the record has no name', how };
+      // Without `response.phone` the source's own search is trusted (no verification: README).
+      if (!spec.response.phone) return { ...base, numbers: [], kept: true, why: 'not verified (no response.phone)', how };
+      const numbers = pickAll(record, spec.response.phone);
+      const verdict = verifyNumbers(numbers, phone, country, spec.suffixDigits);
+      return { ...base, numbers, kept: verdict.kept, why: verdict.why, how: verdict.kept ? (verdict.how === 'exact' ? 'exact number' : `last ${spec.suffixDigits} digits`) : how };
+    });
+}
+
 /** A CRM reached over its REST API, described entirely by the spec (the idea of 3CX's CRM templates). */
-export function httpSource(spec: HttpSourceSpec): Source {
+export function httpSource(spec: HttpSourceSpec, country: CountryCode): Source {
+  const oauth = spec.auth.type === 'oauth2-refresh' ? new OAuth2Token(spec.auth) : null;
+  const limit = spec.limit ? new RequestLimit(spec.limit.concurrent, spec.limit.perSecond) : null;
+  /** One request, within the CRM's limits; with OAuth, a 401 renews the token and asks again, once. */
+  const ask = async (url: string, init: FetchInit, signal: AbortSignal, retried = false): Promise<FetchedJson> => {
+    const headers = oauth ? { ...init.headers, authorization: await oauth.header() } : init.headers;
+    const release = await limit?.acquire(signal);
+    try {
+      return await fetchJson(url, { ...init, headers }, signal, spec.maxBytes);
+    } catch (err) {
+      if (!oauth || retried || !(err instanceof SourceError) || err.status !== 401) throw err;
+      oauth.refused(headers.authorization!);
+      release?.();
+      return ask(url, init, signal, true);
+    } finally {
+      release?.();
+    }
+  };
   return {
     name: spec.name,
     kind: 'http',
     local: false,
     timeoutMs: spec.timeoutMs,
+    problem: () => oauth?.problem ?? '',
     async lookup({ phone }, signal) {
       if (phone.withheld || phone.digits === '') return { kind: 'none' };
       const values = { ...spec.params, ...phoneValues(phone, spec.suffixDigits) };
       const { url, init } = buildRequest(spec, values);
-      const { json } = await fetchJson(url, init, signal, spec.maxBytes);
+      const { json } = await ask(url, init, signal);
       if (json === null) return { kind: 'none' };
       if (spec.matched) {
         const found = JSONPath<unknown[]>({ path: spec.matched.path, json: json as object, wrap: true });
@@ -140,24 +191,26 @@ export function httpSource(spec: HttpSourceSpec): Source {
         if (!ok) return { kind: 'none' };
       }
       const items = spec.response.items ? JSONPath<unknown[]>({ path: spec.response.items, json: json as object, wrap: true }) : [json];
-      const best = items[0];
-      if (best === undefined || best === null) return { kind: 'none' };
-      const name = pick(best, spec.response.name);
-      if (name === '') return { kind: 'none' };
-      const totalText = spec.response.total ? pick(json, spec.response.total) : '';
-      const total = Math.max(1, Number(totalText) || items.length);
-      const id = pick(best, spec.response.id);
-      const own = pick(best, spec.response.url);
-      const recordUrl = own || (spec.recordUrl && id ? fill(spec.recordUrl, { ...values, id }) : '');
+      const all = candidatesOf(spec, items, phone, country);
+      const candidates = all.map(({ record: _record, how: _how, ...c }): Candidate => c);
+      const kept = all.filter((c) => c.kept);
+      const best = kept[0];
+      if (!best) return { kind: 'none', candidates };
+      // Verified: only real matches count. Unverified: the CRM's own total, as before.
+      const totalText = !spec.response.phone && spec.response.total ? pick(json, spec.response.total) : '';
+      const total = Math.max(1, Number(totalText) || kept.length);
+      const own = pick(best.record, spec.response.url);
+      const recordUrl = own || (spec.recordUrl && best.id ? fill(spec.recordUrl, { ...values, id: best.id }) : '');
       return {
         kind: 'matched',
+        candidates,
         match: {
-          name,
-          company: pick(best, spec.response.company),
+          name: best.name,
+          company: best.company,
           url: total > 1 && spec.searchUrl ? fill(spec.searchUrl, values) : recordUrl,
-          id: total > 1 ? '' : id,
+          id: total > 1 ? '' : best.id,
           total,
-          how: spec.match === 'suffix' ? `last ${spec.suffixDigits} digits` : 'exact number',
+          how: best.how,
         },
       };
     },
@@ -216,10 +269,11 @@ export function sourcesFrom(
   directory: Directory,
   urls: { contact: string; search: string },
   suffixDigits: number,
+  country: CountryCode,
 ): Source[] {
   return configs.map((c) => {
     if (c.kind === 'directory') return directorySource(c.name, directory, urls, suffixDigits);
     if (c.kind === 'voicenter-forward') return voicenterForwardSource({ ...c, maxBytes: 1024 * 1024 });
-    return httpSource(c);
+    return httpSource(c, country);
   });
 }

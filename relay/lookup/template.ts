@@ -1,7 +1,13 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Phone } from '../../shared/phone';
 
 /** Placeholders every template may use; sources add their own parameters (e.g. {portalId}). */
-export const PHONE_PLACEHOLDERS = ['e164', 'digits', 'local', 'national', 'phone', 'suffix', 'id'] as const;
+/**
+ * `e164` +972722776772 · `digits` 972722776772 · `local` 072-277-6772 · `national` 0722776772 ·
+ * `nsn` 722776772 (the national significant number: no country code, no trunk prefix) · `phone`
+ * as Voicenter sent it · `suffix` the last N digits · `id` a record's id (record links).
+ */
+export const PHONE_PLACEHOLDERS = ['e164', 'digits', 'local', 'national', 'nsn', 'phone', 'suffix', 'id'] as const;
 
 const PLACEHOLDER = /\{([A-Za-z][\w]*)\}/g;
 
@@ -12,6 +18,7 @@ export function phoneValues(phone: Phone, suffixDigits: number, id = ''): Record
     digits: phone.digits,
     local: phone.local,
     national: phone.local.replace(/\D/g, ''),
+    nsn: phone.e164 ? (parsePhoneNumberFromString(phone.e164)?.nationalNumber ?? '') : phone.digits,
     phone: phone.raw,
     suffix: phone.digits.slice(-suffixDigits),
     id,

@@ -67,7 +67,7 @@ export function restSource(name: string, url: string, extra: Partial<HttpSourceS
     timeoutMs: 500,
     maxBytes: 64 * 1024,
     ...extra,
-  });
+  }, 'IL');
 }
 
 export const found = (name: string) => (_req: unknown, res: Parameters<typeof json>[0]) => json(res, { data: [{ id: 7, name, org: 'Acme' }] });

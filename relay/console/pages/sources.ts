@@ -1,4 +1,4 @@
-import type { SourceHealth } from '../../../shared/console';
+import type { Candidate, SourceHealth } from '../../../shared/console';
 import { t, type ConsoleKey } from '../i18n';
 import { api, h, message, table, text } from '../view';
 
@@ -11,7 +11,7 @@ export async function sourcesPage(main: HTMLElement): Promise<void> {
   interface Tested {
     answer: Record<string, string | number>;
     cache: string;
-    steps: { source: string; outcome: string; ms: number; detail: string }[];
+    steps: { source: string; outcome: string; ms: number; detail: string; candidates?: Candidate[] }[];
   }
   main.append(
     h('h2', {}, t('pageSources')),
@@ -21,8 +21,14 @@ export async function sourcesPage(main: HTMLElement): Promise<void> {
       h('h3', { id: 'chain-h' }, t('lookupChainHeading')),
       table(
         t('lookupChain'),
-        [t('colSource'), t('colKind'), t('colWhere'), t('colCircuit')],
-        sources.map((s) => [text(s.name), text(s.kind), text(s.local ? t('thisMachine') : t('remote')), h('span', { class: s.circuit === 'open' ? 'state missed' : '' }, t(CIRCUITS[s.circuit]))]),
+        [t('colSource'), t('colKind'), t('colWhere'), t('colCircuit'), t('colProblem')],
+        sources.map((s) => [
+          text(s.name),
+          text(s.kind),
+          text(s.local ? t('thisMachine') : t('remote')),
+          h('span', { class: s.circuit === 'open' ? 'state missed' : '' }, t(CIRCUITS[s.circuit])),
+          h('span', { class: s.problem ? 'state missed' : '', dir: 'ltr' }, s.problem),
+        ]),
         t('noSources'),
       ),
     ),
@@ -49,6 +55,7 @@ export async function sourcesPage(main: HTMLElement): Promise<void> {
                     r.steps.map((s) => [text(s.source), text(s.outcome), text(String(s.ms)), text(s.detail)]),
                     t('noSourceAsked'),
                   ),
+                  ...r.steps.filter((s) => s.candidates?.length).map((s) => candidatesTable(s.source, s.candidates!)),
                 ),
               (err: Error) => out.replaceChildren(message(err.message, true)),
             );
@@ -62,3 +69,18 @@ export async function sourcesPage(main: HTMLElement): Promise<void> {
   );
 }
 
+
+/** Every record a source returned for the number tested, kept or dropped, and why. */
+function candidatesTable(source: string, candidates: Candidate[]): HTMLElement {
+  return h(
+    'div',
+    {},
+    h('h4', {}, t('candidatesOf', source)),
+    table(
+      t('candidatesOf', source),
+      [t('colName'), t('colCompany'), t('colNumbers'), t('colKept'), t('colWhy')],
+      candidates.map((c) => [h('bdi', {}, c.name), h('bdi', {}, c.company), h('span', { class: 'number' }, c.numbers.join(', ')), text(c.kept ? t('kept') : t('dropped')), h('span', { dir: 'ltr' }, c.why)]),
+      '',
+    ),
+  );
+}
