@@ -20,6 +20,7 @@ import { LiveEvents } from './http/console-api/live-events';
 import { createHttpApp } from './http/routes';
 import { createHttpServer } from './http/server';
 import type { LookupCache } from './lookup/cache';
+import type { ContactChoices } from './lookup/contact-choices';
 import { createChain, type LookupChain } from './lookup/chain';
 import { loadLookupConfig, type LookupConfig } from './lookup/config';
 import { loadVoicenterConfig, type VoicenterConfig } from './voicenter/config';
@@ -87,6 +88,8 @@ export interface Relay {
   directory: Directory;
   agents: Agents;
   chain: LookupChain;
+  /** Contacts agents chose for numbers with several matches. */
+  choices: ContactChoices;
   cache: LookupCache;
   metrics: Metrics;
   flow: CallFlow;
@@ -131,7 +134,7 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
     onChange: live.changed, hello: (agent) => delivery.hello(agent), resume: (agent, m) => delivery.resume(agent, m),
   });
   delivery.attach(sockets);
-  const { chain, cache, directory } = createChain(sql, config, lookup, log, (step) =>
+  const { chain, cache, directory, choices } = createChain(sql, config, lookup, log, (step) =>
     metrics.lookupSeconds.observe({ source: step.source, outcome: step.outcome }, step.ms / 1000),
   );
   const flow = new CallFlow({
@@ -148,7 +151,7 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   const voicenterBoard = voicenter.realtime ? new RealtimeBoard({ country: config.RELAY_DEFAULT_COUNTRY, identify: (phone) => chain.identify(phone), onChange: live.changed }) : null;
   const app = createHttpApp({
     config, log, installationExtensionId: extensionKey.id, extensionPackage: signed, sql, redisAnswers: redis ? () => redisAnswers(redis) : undefined,
-    token, admins, agents, sockets, calls, callLog, lines, directory, chain, flow, metrics, live, click2call: voicenter.click2call, voicenterBoard, voicenterExtensions: voicenter.extensions,
+    token, admins, agents, sockets, calls, callLog, lines, directory, chain, choices, flow, metrics, live, click2call: voicenter.click2call, voicenterBoard, voicenterExtensions: voicenter.extensions,
   });
   const server = createHttpServer(config, app, {
     isTrustedProxy: (address) => (app.get('trust proxy fn') as (addr: string, hop: number) => boolean)(address, 0),
@@ -164,7 +167,7 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
 
   return {
     installationExtensionId: extensionKey.id,
-    server, app, db, sql, admins, directory, agents, chain, cache, metrics, flow, calls, sockets, delivery, log, realtime,
+    server, app, db, sql, admins, directory, agents, chain, choices, cache, metrics, flow, calls, sockets, delivery, log, realtime,
     get token() {
       return token.value;
     },

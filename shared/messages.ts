@@ -8,6 +8,20 @@ export const PROTOCOL = 'screenpop.v1';
 /** Prefix of the second subprotocol entry that carries the session token (never in the URL). */
 export const AUTH_PROTOCOL_PREFIX = 'auth.';
 
+/** Most contacts offered to choose from when a number matches several. */
+export const MAX_CHOICES = 10;
+
+/** One of several contacts a number matched, offered to the agent ("Choose contact"). */
+export const choiceSchema = z.object({
+  name: z.string().max(200),
+  company: z.string().max(200),
+  url: z.string().max(2048),
+  /** The record's id in its source. */
+  id: z.string().min(1).max(200),
+  source: z.string().max(60),
+});
+export type Choice = z.infer<typeof choiceSchema>;
+
 /** Who the caller is, as far as the relay found out. */
 export const identitySchema = z.object({
   /** pending: a lookup is still running; an `identity` message follows. */
@@ -23,6 +37,10 @@ export const identitySchema = z.object({
   source: z.string(),
   /** How it matched, in words: "exact number", "last 9 digits". */
   how: z.string(),
+  /** Several matched: the contacts to choose from (and, once one was chosen, still offered to choose again). */
+  choices: z.array(choiceSchema).max(MAX_CHOICES).optional(),
+  /** The contact an agent chose for this number before (remembered for the whole company): that agent's name. */
+  chosenBy: z.string().max(200).optional(),
 });
 export type Identity = z.infer<typeof identitySchema>;
 

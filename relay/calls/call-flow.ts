@@ -112,18 +112,28 @@ export class CallFlow {
       })
       .then((identity) => {
         this.inflight.delete(ivrid);
-        this.options.calls.setIdentity(ivrid, identity).catch((err: unknown) => this.logWriteFailure(err));
-        void Promise.resolve(this.options.calls.stations(ivrid)).then(
-          (stations) => {
-            for (const extenUser of stations) void this.deliver(extenUser, { type: 'identity', ivrid, identity });
-            this.options.onChange?.();
-          },
-          (err: unknown) => this.options.log.error({ ivrid, err: (err as Error).message }, 'could not read the call: its caller not sent'),
-        );
+        void this.announce(ivrid, identity);
         return identity;
       });
     this.inflight.set(ivrid, later);
     return later;
+  }
+
+  /** The call's caller is now `identity` (found later, or chosen by an agent): recorded, and every station told. */
+  async announce(ivrid: string, identity: Identity): Promise<void> {
+    this.options.calls.setIdentity(ivrid, identity).catch((err: unknown) => this.logWriteFailure(err));
+    try {
+      const stations = await this.options.calls.stations(ivrid);
+      for (const extenUser of stations) void this.deliver(extenUser, { type: 'identity', ivrid, identity });
+      this.options.onChange?.();
+    } catch (err) {
+      this.options.log.error({ ivrid, err: (err as Error).message }, 'could not read the call: its caller not sent');
+    }
+  }
+
+  /** The extension users a call rang or talks at. */
+  stations(ivrid: string): string[] | Promise<string[]> {
+    return this.options.calls.stations(ivrid);
   }
 
   private logWriteFailure(err: unknown): void {

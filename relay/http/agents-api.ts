@@ -16,11 +16,13 @@ export interface ApiOptions {
   onSessionsChanged: () => void;
   /** `POST /api/calls`: click-to-call (http/click-to-call.ts). */
   clickToCall: express.RequestHandler;
+  /** `POST /api/choices`: the contact an agent chose among several matches (http/contact-choice.ts). */
+  chooseContact: express.RequestHandler;
   log: Logger;
 }
 
-/** The agents' API: sign in (extension user + password → session token), sign out, and click-to-call. */
-export function apiRouter({ agents, allowedOrigins, onSessionsChanged, clickToCall, log }: ApiOptions): express.Router {
+/** The agents' API: sign in (extension user + password → session token), sign out, click-to-call, and choosing among several matching contacts. */
+export function apiRouter({ agents, allowedOrigins, onSessionsChanged, clickToCall, chooseContact, log }: ApiOptions): express.Router {
   const router = express.Router();
   router.use(
     cors({ origin: allowedOrigins, methods: ['GET', 'POST', 'DELETE'], allowedHeaders: ['Content-Type', 'Authorization'] }),
@@ -66,6 +68,7 @@ export function apiRouter({ agents, allowedOrigins, onSessionsChanged, clickToCa
   });
 
   router.post('/calls', clickToCall);
+  router.post('/choices', chooseContact);
 
   router.use(errorHandler(log));
   return router;

@@ -6,6 +6,7 @@ import type { Metrics } from '../platform/metrics';
 import type { VoicenterConfig } from '../voicenter/config';
 import { apiRouter } from './agents-api';
 import { clickToCall } from './click-to-call';
+import { chooseContact } from './contact-choice';
 import { consoleApi, type ConsoleOptions } from './console-api';
 import type { LiveEvents } from './console-api/live-events';
 import { serveConsole } from './console-static';
@@ -49,7 +50,7 @@ export function createHttpApp(p: HttpParts): express.Express {
   app.use(opsRouter({ sql: p.sql, redisAnswers: p.redisAnswers, chain: p.chain, metrics: p.metrics, config }));
   app.use(
     '/console/api',
-    consoleApi({ admins: p.admins, agents: p.agents, sockets: p.sockets, calls: p.calls, callLog: p.callLog, lines: p.lines, directory: p.directory, chain: p.chain, token: p.token, voicenterBoard: p.voicenterBoard, voicenterExtensions: p.voicenterExtensions, config, log, installationExtensionId: p.installationExtensionId, on: p.live.on }),
+    consoleApi({ admins: p.admins, agents: p.agents, sockets: p.sockets, calls: p.calls, callLog: p.callLog, lines: p.lines, directory: p.directory, chain: p.chain, choices: p.choices, token: p.token, voicenterBoard: p.voicenterBoard, voicenterExtensions: p.voicenterExtensions, config, log, installationExtensionId: p.installationExtensionId, on: p.live.on }),
   );
   app.use(
     ingestRouter({
@@ -62,7 +63,8 @@ export function createHttpApp(p: HttpParts): express.Express {
     }),
   );
   const calls = clickToCall({ agents: p.agents, flow: p.flow, service: p.click2call, country: config.RELAY_DEFAULT_COUNTRY, log });
-  app.use('/api', apiRouter({ agents: p.agents, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, onSessionsChanged: () => void p.sockets.revalidate(), clickToCall: calls, log }));
+  const choose = chooseContact({ agents: p.agents, chain: p.chain, choices: p.choices, flow: p.flow, country: config.RELAY_DEFAULT_COUNTRY, log });
+  app.use('/api', apiRouter({ agents: p.agents, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, onSessionsChanged: () => void p.sockets.revalidate(), clickToCall: calls, chooseContact: choose, log }));
   app.use(extensionUpdateRoutes(p.extensionPackage));
   app.use(serveConsole());
   app.use((_req, res) => sendError(res, 'NOT_FOUND', 'not found'));

@@ -15,6 +15,8 @@ import type { LookupConfig } from './config';
 import { sourcesFrom, type Source, type SourceOutcome } from './sources';
 import { fill, phoneValues } from './template';
 import type { Candidate } from './verify';
+import { plainWords } from './plain-words';
+import { choiceKey, ContactChoices, withChoice } from './contact-choices';
 
 /** What happened at one source for one lookup (shown by `lookup`, logged, counted). */
 export interface TraceStep {
@@ -44,6 +46,8 @@ export interface ChainOptions {
   now?: () => number;
   /** Told of every source's outcome (metrics). */
   onStep?: (step: TraceStep) => void;
+  /** Contacts agents chose for numbers that match several (applied to every answer, cached or not). */
+  choices?: ContactChoices;
 }
 
 /** One lookup on its way through the chain. */
@@ -115,7 +119,28 @@ export class LookupChain {
 
   private run(phone: Phone, event: CallEvent | undefined, useCache: boolean): Traced | Promise<Traced> {
     if (phone.withheld) return { identity: this.unknown(phone), steps: [], cache: 'not used' };
-    return this.askLocal({ phone, event, useCache, steps: [] }, 0);
+    const traced = this.askLocal({ phone, event, useCache, steps: [] }, 0);
+    return traced instanceof Promise ? traced.then((t) => this.chosen(phone, t)) : this.chosen(phone, traced);
+  }
+
+  /** The contact an agent chose for this number, when the answer still holds it; a choice it no longer holds is forgotten. */
+  private chosen(phone: Phone, traced: Traced): Traced | Promise<Traced> {
+    const store = this.options.choices;
+    if (!store || (traced.identity.status !== 'multiple' && traced.identity.status !== 'found')) return traced;
+    const apply = (choice: Awaited<ReturnType<ContactChoices['get']>>): Traced => {
+      const { identity, stale } = withChoice(traced.identity, choice);
+      if (stale) {
+        this.options.log.info({ source: choice!.source }, 'a remembered contact choice is forgotten: the source no longer returns that record');
+        store.remove(choice!.number).catch((err: unknown) => this.options.log.warn({ err: (err as Error).message }, 'contact choice not removed'));
+      }
+      return { ...traced, identity };
+    };
+    try {
+      const choice = store.get(choiceKey(phone));
+      return choice instanceof Promise ? choice.then(apply, () => traced) : apply(choice);
+    } catch {
+      return traced;
+    }
   }
 
   /**
@@ -313,6 +338,7 @@ export class LookupChain {
         id: m.id,
         source: source.name,
         how: m.how,
+        ...(m.choices ? { choices: m.choices.map((c) => ({ ...c, url: this.safeLink(c.url, source.name), source: source.name })) } : {}),
       },
       steps,
       cache,
@@ -331,17 +357,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** A source's failure as the console says it: what to check, not only the code. */
-export function plainWords(detail: string): string {
-  if (/HTTP 40[13]\b/.test(detail)) return `the CRM refused the credentials — expired or wrong token (${detail})`;
-  if (/HTTP 404\b/.test(detail)) return `wrong URL: the CRM has no such address (${detail})`;
-  if (/HTTP 429\b/.test(detail)) return 'rate limited by the CRM: waiting as it asked';
-  if (/ENOTFOUND|EAI_AGAIN/.test(detail)) return `wrong URL: the CRM's host name does not resolve (${detail})`;
-  if (/ECONNREFUSED/.test(detail)) return `nothing answers at the CRM's address (${detail})`;
-  if (/timed out|no answer within/.test(detail)) return `the CRM did not answer in time (${detail})`;
-  return detail;
-}
-
 const withCache = (how: string) => (how ? `${how}, from the cache` : 'from the cache');
 
 function message(err: unknown): string {
@@ -357,8 +372,9 @@ export function createChain(
   lookup: LookupConfig,
   log: Logger,
   onStep?: (step: TraceStep) => void,
-): { chain: LookupChain; cache: LookupCache; directory: Directory } {
+): { chain: LookupChain; cache: LookupCache; directory: Directory; choices: ContactChoices } {
   const directory = new Directory(sql, config.RELAY_DEFAULT_COUNTRY, config.RELAY_MATCH_SUFFIX_DIGITS);
+  const choices = new ContactChoices(sql);
   const cache = new LookupCacheImpl(sql, lookup.cache);
   const chain = new LookupChain({
     sources: sourcesFrom(
@@ -374,6 +390,7 @@ export function createChain(
     circuit: lookup.circuit,
     log,
     onStep,
+    choices,
   });
-  return { chain, cache, directory };
+  return { chain, cache, directory, choices };
 }

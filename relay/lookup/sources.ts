@@ -1,6 +1,7 @@
 import { JSONPath } from 'jsonpath-plus';
 import type { CountryCode } from 'libphonenumber-js';
 import type { CallEvent } from '../../shared/call-event';
+import { MAX_CHOICES, type Choice } from '../../shared/messages';
 import type { Phone } from '../../shared/phone';
 import type { Directory, DirectoryMatch } from './directory';
 import { fetchJson, SourceError, type FetchedJson, type FetchInit } from './http-fetch';
@@ -26,6 +27,8 @@ export interface SourceMatch {
   total: number;
   /** How it matched, in words: "exact number", "last 9 digits". */
   how: string;
+  /** Several matched: each of them, to choose from (up to MAX_CHOICES). */
+  choices?: Omit<Choice, 'source'>[];
 }
 
 /** `candidates`: every record the source returned, kept or dropped (sources that verify numbers). */
@@ -59,6 +62,9 @@ export function directorySource(name: string, directory: Directory, urls: { cont
         id: total > 1 ? '' : best.id,
         total,
         how: match.how === 'exact' ? 'exact number' : `last ${suffixDigits} digits`,
+        ...(total > 1
+          ? { choices: match.contacts.slice(0, MAX_CHOICES).map((c) => ({ name: c.name, company: c.company, id: c.id, url: c.url || fill(urls.contact, phoneValues(phone, suffixDigits, c.id)) })) }
+          : {}),
       },
     };
   };
@@ -199,8 +205,10 @@ export function httpSource(spec: HttpSourceSpec, country: CountryCode): Source {
       // Verified: only real matches count. Unverified: the CRM's own total, as before.
       const totalText = !spec.response.phone && spec.response.total ? pick(json, spec.response.total) : '';
       const total = Math.max(1, Number(totalText) || kept.length);
-      const own = pick(best.record, spec.response.url);
-      const recordUrl = own || (spec.recordUrl && best.id ? fill(spec.recordUrl, { ...values, id: best.id }) : '');
+      const urlOf = (c: (typeof kept)[number]) => pick(c.record, spec.response.url) || (spec.recordUrl && c.id ? fill(spec.recordUrl, { ...values, id: c.id }) : '');
+      const recordUrl = urlOf(best);
+      // Several real matches (each with an id): the agent may choose among them.
+      const choices = kept.length > 1 && kept.every((c) => c.id) ? kept.slice(0, MAX_CHOICES).map((c) => ({ name: c.name, company: c.company, id: c.id, url: urlOf(c) })) : undefined;
       return {
         kind: 'matched',
         candidates,
@@ -211,6 +219,7 @@ export function httpSource(spec: HttpSourceSpec, country: CountryCode): Source {
           id: total > 1 ? '' : best.id,
           total,
           how: best.how,
+          ...(choices ? { choices } : {}),
         },
       };
     },

@@ -8,6 +8,7 @@ import type { CallLogSearch } from '../../calls/call-log-search';
 import type { Calls } from '../../calls/call-tracker';
 import type { LineNames } from '../../calls/line-names';
 import type { LookupChain } from '../../lookup/chain';
+import type { ContactChoices } from '../../lookup/contact-choices';
 import type { Directory } from '../../lookup/directory';
 import type { Config } from '../../platform/config';
 import type { Logger } from '../../platform/log';
@@ -26,6 +27,8 @@ export interface ConsoleOptions {
   lines: LineNames;
   directory: Directory;
   chain: LookupChain;
+  /** Contacts agents chose for numbers with several matches (the Sources page lists and clears them). */
+  choices: ContactChoices;
   token: PopupToken;
   /** Queues and phone statuses from Voicenter's Real-Time API; null when the relay does not use it. */
   voicenterBoard: RealtimeBoard | null;
