@@ -22,6 +22,8 @@ export default defineConfig(({ mode }) =>
           // Readable code in the unpacked extension: reviewers and QA read it.
           minify: false,
           sourcemap: false,
+          // Pages the manifest does not name: the contact chooser (opened by the worker).
+          rollupOptions: { input: { choose: 'extension/choose.html' } },
         },
         test: {
           include: ['relay/**/*.test.ts', 'shared/**/*.test.ts', 'extension/**/*.test.ts'],

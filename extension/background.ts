@@ -10,7 +10,8 @@ import {
   type ServerMessage,
 } from '../shared/messages';
 import { callBack, CONTEXT_MENU_ID, registerContextMenu } from './call-back';
-import { outcome } from './call-display';
+import { chooseContact, findCall, openChooser } from './contact-choice';
+import { callButtons, outcome } from './call-display';
 import { clearCall, ivridOf, MISSED_BUTTONS, missedIvridOf, openUrl, showCall, showMissed } from './notify';
 import { effectiveOpenCrm, getPolicy } from './policy';
 import { InOrder } from './in-order';
@@ -272,7 +273,7 @@ async function setBadge(missed: number): Promise<void> {
 
 /** Opens the CRM page of a call, live or recent. */
 async function openCall(ivrid: string): Promise<void> {
-  const call = (await getRuntime('live'))[ivrid] ?? (await getSaved('recent')).find((c) => c.ivrid === ivrid);
+  const call = await findCall(ivrid);
   if (call) await openUrl(call.identity.url);
 }
 
@@ -294,7 +295,7 @@ async function signOut(): Promise<void> {
 }
 
 /** One handler per runtime message, by type. */
-const handlers: { [T in RuntimeMessage['type']]: (m: Extract<RuntimeMessage, { type: T }>) => Promise<void> } = {
+const handlers: { [T in RuntimeMessage['type']]: (m: Extract<RuntimeMessage, { type: T }>) => Promise<unknown> } = {
   'signed-in': async () => {
     socket?.close(1000, 'signed in again');
     socket = null;
@@ -308,6 +309,8 @@ const handlers: { [T in RuntimeMessage['type']]: (m: Extract<RuntimeMessage, { t
     await setBadge(0);
   },
   'call-back': (m) => callBack(m.number),
+  'choose-contact': (m) => chooseContact(m.ivrid, m.source, m.id),
+  'open-chooser': (m) => openChooser(m.ivrid),
 };
 
 // Listeners are registered synchronously at the top level, so Chrome delivers the events that
@@ -318,8 +321,8 @@ browser.runtime.onMessage.addListener((message: unknown) => {
     console.warn('ignored a runtime message that is not one of the declared ones');
     return undefined;
   }
-  const handler = handlers[parsed.data.type] as (m: RuntimeMessage) => Promise<void>;
-  return handler(parsed.data).then(() => ({ ok: true }));
+  const handler = handlers[parsed.data.type] as (m: RuntimeMessage) => Promise<unknown>;
+  return handler(parsed.data).then((answer) => answer ?? { ok: true });
 });
 
 browser.notifications.onClicked.addListener((id) => {
@@ -329,10 +332,19 @@ browser.notifications.onClicked.addListener((id) => {
 
 browser.notifications.onButtonClicked.addListener((id, index) => {
   const ivrid = ivridOf(id);
-  if (ivrid) void openCall(ivrid).then(() => browser.notifications.clear(id));
+  if (ivrid) void callButton(ivrid, index).then(() => browser.notifications.clear(id));
   const missed = missedIvridOf(id);
   if (missed) void missedButton(missed, MISSED_BUTTONS[index]).then(() => browser.notifications.clear(id));
 });
+
+/** A call notification's button: Choose contact (several matched), or Open in CRM. */
+async function callButton(ivrid: string, index: number): Promise<void> {
+  const call = await findCall(ivrid);
+  if (!call) return;
+  const button = callButtons(call)[index];
+  if (button === 'choose') await openChooser(ivrid);
+  else await openCall(ivrid);
+}
 
 /** The missed-call notice: Call back places the call (its own notice says how it went); Open opens the CRM page. */
 async function missedButton(ivrid: string, button: (typeof MISSED_BUTTONS)[number] | undefined): Promise<void> {

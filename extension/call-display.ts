@@ -69,6 +69,8 @@ export function howMatched(identity: CallView['identity'], t: Translate): string
   const fromCache = /from the cache$/.test(identity.how);
   const how = identity.how.replace(/,? ?from the cache$/, '');
   const suffix = /^last (\d+) digits$/.exec(how);
+  // An agent chose this contact among several with the number (remembered for everyone).
+  if (identity.chosenBy) return t('matchChosenBy', plain(identity.source), plain(identity.chosenBy));
   const words =
     how === 'exact number' ? t('matchExact')
     : suffix ? t('matchSuffix', suffix[1]!)
@@ -94,6 +96,12 @@ export function notificationText(call: CallView, t: Translate): { title: string;
 
 /** Only http and https pages are ever opened (the relay's own rule for links). */
 export const isOpenableUrl = isHttpUrl;
+
+/** A call notification's buttons, in order: Choose contact when several matched, Open in CRM when it has a page. */
+export const callButtons = (call: CallView): ('choose' | 'open')[] => [
+  ...(call.identity.choices?.length ? (['choose'] as const) : []),
+  ...(isOpenableUrl(call.identity.url) ? (['open'] as const) : []),
+];
 
 /** What a row of the popup's call list shows: plain text, the same cleaning as the notification. */
 export function rowText(call: CallView, t: Translate): { title: string; company: string; number: string; via: string } {

@@ -1,6 +1,6 @@
 import browser from 'webextension-polyfill';
 import type { CallView } from '../shared/messages';
-import { isOpenableUrl, notificationText, siteAllowed } from './call-display';
+import { callButtons, isOpenableUrl, notificationText, siteAllowed } from './call-display';
 import { loadLanguage, t } from './i18n';
 import { DEFAULT_PREFERENCES, getSaved, getRuntime, setRuntime } from './storage';
 
@@ -48,7 +48,8 @@ export async function showCall(call: CallView): Promise<void> {
     requireInteraction: call.state === 'ringing',
     priority: 2,
     silent: false,
-    ...(isOpenableUrl(call.identity.url) ? { buttons: [{ title: t('openInCrm') }] } : {}),
+    // Several contacts matched: Choose contact first; Open in CRM when there is a page (callButtons).
+    ...(callButtons(call).length ? { buttons: callButtons(call).map((b) => ({ title: t(b === 'choose' ? 'chooseContact' : 'openInCrm') })) } : {}),
   };
   const shown = await notifications.getAll();
   if (id in shown) {

@@ -54,6 +54,13 @@ function row(call: CallView, now: number): HTMLLIElement {
   }
   button.addEventListener('click', () => void sendToWorker({ type: 'open-call', ivrid: call.ivrid }));
   li.append(button);
+  // Several contacts have the number: the agent says which one it is (remembered for everyone).
+  if (call.identity.choices?.length) {
+    const choose = el('button', 'call-back', t('chooseContact'));
+    choose.setAttribute('type', 'button');
+    choose.addEventListener('click', () => void sendToWorker({ type: 'open-chooser', ivrid: call.ivrid }));
+    li.append(choose);
+  }
   // A past call with a number: one click calls it back (the agent's phone rings first).
   if (call.state === 'ended' && !call.phone.withheld && (call.phone.e164 || call.phone.raw)) {
     const back = el('button', 'call-back', t('callBack'));

@@ -8,6 +8,8 @@ export const runtimeMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('open-call'), ivrid: z.string().min(1).max(128) }),
   z.object({ type: z.literal('popup-opened') }),
   z.object({ type: z.literal('call-back'), number: z.string().min(1).max(40) }),
+  z.object({ type: z.literal('choose-contact'), ivrid: z.string().min(1).max(128), source: z.string().min(1).max(60), id: z.string().min(1).max(200) }),
+  z.object({ type: z.literal('open-chooser'), ivrid: z.string().min(1).max(128) }),
 ]);
 export type RuntimeMessage = z.infer<typeof runtimeMessageSchema>;
 

@@ -150,6 +150,18 @@ export interface Candidate {
   why: string;
 }
 
+/** A contact an agent chose for a number with several matches (the Sources page). */
+export interface ContactChoiceView {
+  number: string;
+  source: string;
+  id: string;
+  name: string;
+  company: string;
+  url: string;
+  chosenBy: string;
+  chosenAt: number;
+}
+
 /** The Settings page: what to paste in Voicenter and in Chrome policies. */
 export interface ConsoleSettings {
   popupUrl: string;

@@ -1,3 +1,4 @@
+import type { ContactChoiceView } from '../../shared/console';
 import type { Choice, Identity } from '../../shared/messages';
 import type { Phone } from '../../shared/phone';
 import { SqliteSql, type Sql } from '../platform/sql';
@@ -8,17 +9,8 @@ import { SqliteSql, type Sql } from '../platform/sql';
  * console or the source no longer returns that record. Kept in `relay_settings` (one row per
  * number), so every relay of a cluster reads the same; on the embedded file a read answers at once.
  */
-export interface ContactChoice {
-  /** The number, E.164 (or its digits when it has no E.164 form). */
-  number: string;
-  source: string;
-  id: string;
-  name: string;
-  company: string;
-  url: string;
-  chosenBy: string;
-  chosenAt: number;
-}
+/** The number is E.164 (or its digits when it has no E.164 form). */
+export type ContactChoice = ContactChoiceView;
 
 const PREFIX = 'contact-choice:';
 const READ = 'SELECT value FROM relay_settings WHERE key = ?';

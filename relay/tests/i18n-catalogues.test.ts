@@ -24,7 +24,7 @@ const UI_SOURCES = {
   extension: [...tsFiles('extension'), 'shared/caller.ts'],
   console: [...tsFiles('relay/console'), 'shared/caller.ts'],
 };
-const HTML = { extension: ['extension/options.html', 'extension/popup.html'], console: ['relay/console/index.html'] };
+const HTML = { extension: ['extension/options.html', 'extension/popup.html', 'extension/choose.html'], console: ['relay/console/index.html'] };
 
 describe('formatMessage (as chrome.i18n.getMessage)', () => {
   it('fills named placeholders from the substitutions, any case, and keeps $$ as a dollar', () => {

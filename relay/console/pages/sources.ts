@@ -1,6 +1,6 @@
-import type { Candidate, SourceHealth } from '../../../shared/console';
+import type { Candidate, ContactChoiceView, SourceHealth } from '../../../shared/console';
 import { t, type ConsoleKey } from '../i18n';
-import { api, h, message, table, text } from '../view';
+import { api, h, message, table, text, time } from '../view';
 
 const CIRCUITS: Record<SourceHealth['circuit'], ConsoleKey> = { closed: 'circuitClosed', open: 'circuitOpen', 'half-open': 'circuitHalfOpen', none: 'circuitNone' };
 
@@ -66,7 +66,45 @@ export async function sourcesPage(main: HTMLElement): Promise<void> {
       ),
       out,
     ),
+    await choicesSection(),
   );
+}
+
+/** Contacts agents chose for numbers with several matches: each can be cleared (the next call offers the choice again). */
+async function choicesSection(): Promise<HTMLElement> {
+  const list = h('div');
+  const status = h('div', { 'aria-live': 'polite' });
+  const load = async () => {
+    const choices = await api<ContactChoiceView[]>('/choices');
+    list.replaceChildren(
+      table(
+        t('rememberedChoices'),
+        [t('colNumber'), t('colName'), t('colCompany'), t('colChosenBy'), t('colWhen'), t('colActions')],
+        choices.map((c) => [
+          h('span', { class: 'number' }, c.number),
+          h('bdi', {}, c.name),
+          h('bdi', {}, c.company),
+          h('bdi', {}, c.chosenBy),
+          text(time(c.chosenAt)),
+          h(
+            'button',
+            {
+              type: 'button',
+              'aria-label': t('clearChoiceFor', c.number),
+              onclick: () =>
+                void api(`/choices/${encodeURIComponent(c.number)}`, { method: 'DELETE' })
+                  .then(() => status.replaceChildren(message(t('choiceCleared', c.number))))
+                  .then(load, (err: Error) => status.replaceChildren(message(err.message, true))),
+            },
+            t('clearChoice'),
+          ),
+        ]),
+        t('noRememberedChoices'),
+      ),
+    );
+  };
+  await load();
+  return h('section', { 'aria-labelledby': 'choices-h' }, h('h3', { id: 'choices-h' }, t('rememberedChoices')), h('p', {}, t('rememberedChoicesHelp')), status, list);
 }
 
 
