@@ -79,6 +79,7 @@ function sourceSchema(env: NodeJS.ProcessEnv) {
     timeoutMs,
     redirects,
     limit: limitSchema.optional(),
+    companyFrom: z.strictObject({ id: fieldPath, url: httpUrl, name: fieldPath }).optional(),
   });
   const presets = Object.keys(PRESETS).map((kind) =>
     z.looseObject({
@@ -191,7 +192,8 @@ export function loadLookupConfig(file: string | undefined, env: NodeJS.ProcessEn
     names.add(out.name);
     if (out.kind === 'http') {
       const known = new Set<string>([...PHONE_PLACEHOLDERS, ...Object.keys(out.params)]);
-      const templates = [out.url, out.recordUrl, out.searchUrl, ...Object.values(out.query), ...Object.values(out.headers), JSON.stringify(out.body ?? '')];
+      if (out.companyFrom) known.add('companyId');
+      const templates = [out.url, out.recordUrl, out.searchUrl, out.companyFrom?.url ?? '', ...Object.values(out.query), ...Object.values(out.headers), JSON.stringify(out.body ?? '')];
       for (const t of templates) {
         for (const ph of placeholders(t)) if (!known.has(ph)) throw problem('url', `unknown placeholder {${ph}} (known: ${[...known].join(', ')})`);
       }

@@ -150,12 +150,18 @@ describe('CRM presets', () => {
       data: { id, name, first_name: name.split(' ')[0], last_name: name.split(' ')[1], is_organization: false, contact_id: 7, phone, mobile, email: null },
       meta: { type: 'contact' },
     });
-    const { identity, request } = await presetLookup({ kind: 'zendesk-sell' }, () => ({
-      body: { items: [contact(1, 'Someone Else', '+44 20 7946 0000', null), contact(2, 'Omer Shani', null, '072-2776772')], meta: { type: 'collection', count: 2, links: { self: 'https://api.getbase.com/v2/contacts?page=1&per_page=10' } } },
-    }));
+    // The organisation is a contact too (is_organization: true), read by its id (ContactsService#find: GET /v2/contacts/{id}).
+    const organisation = { data: { id: 7, name: 'Shani Logistics', is_organization: true, phone: null, mobile: null }, meta: { type: 'contact' } };
+    const { identity, request } = await presetLookup({ kind: 'zendesk-sell' }, (req) =>
+      req.path === '/v2/contacts/7'
+        ? { body: organisation }
+        : { body: { items: [contact(1, 'Someone Else', '+44 20 7946 0000', null), contact(2, 'Omer Shani', null, '072-2776772')], meta: { type: 'collection', count: 2, links: { self: 'https://api.getbase.com/v2/contacts?page=1&per_page=10' } } } },
+    );
     expect(request).toMatchObject({ method: 'GET', path: '/v2/contacts' });
     expect(request.headers.authorization).toBe('Bearer tok-123');
-    expect(identity).toMatchObject({ name: 'Omer Shani', id: '2', total: 1, url: 'https://app.futuresimple.com/crm/contacts/2' });
+    expect(identity).toMatchObject({ name: 'Omer Shani', company: 'Shani Logistics', id: '2', total: 1, url: 'https://app.futuresimple.com/crm/contacts/2' });
+    expect(server!.requests.map((r) => r.path)).toEqual(['/v2/contacts', '/v2/contacts/7']);
+    expect(server!.requests[1]!.headers.authorization).toBe('Bearer tok-123');
   });
 
   it('an answer of the wrong shape, or records without a phone, leave the caller unknown', async () => {

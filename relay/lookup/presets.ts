@@ -201,7 +201,9 @@ export const PRESETS: Record<string, Preset> = {
   /**
    * https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/#retrieve-all-contacts —
    * GET /v2/contacts (zendesk/basecrm-ruby ContactsService#where). `phone` is not among its documented
-   * filters: every record returned is verified on `phone` and `mobile`. Zendesk ends Sell on 2027-08-31.
+   * filters: every record returned is verified on `phone` and `mobile`. A contact names its organisation
+   * only by `contact_id`: its name is read from GET /v2/contacts/{id} (ContactsService#find).
+   * Zendesk ends Sell on 2027-08-31.
    */
   'zendesk-sell': {
     required: ['token'],
@@ -218,6 +220,7 @@ export const PRESETS: Record<string, Preset> = {
         id: '$.id',
         phone: ['$.phone', '$.mobile'],
       },
+      companyFrom: { id: '$.contact_id', url: `${s(p.baseUrl) || 'https://api.getbase.com'}/v2/contacts/{companyId}`, name: '$.data.name' },
       recordUrl: 'https://app.futuresimple.com/crm/contacts/{id}',
       searchUrl: '',
       match: 'exact',

@@ -59,6 +59,8 @@ export interface HttpSourceSpec {
   maxBytes: number;
   /** Redirects followed within the source's own origin (default), or none. */
   redirects?: RedirectPolicy;
+  /** Where a record names its company only by id: that record's URL (template with {companyId}) and the name in its answer. */
+  companyFrom?: { id: FieldPath; url: string; name: FieldPath };
   /** The CRM's own limits: requests at once, and per second (HubSpot's search: 4 a second per token). Lookups beyond wait their turn. */
   limit?: { concurrent: number; perSecond: number };
 }

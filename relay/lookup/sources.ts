@@ -160,6 +160,26 @@ function candidatesOf(spec: HttpSourceSpec, items: unknown[], phone: Phone, coun
     });
 }
 
+/** The company's name from its own record (`companyFrom`); "" when it has none or cannot be read (the caller is still named). */
+async function companyOf(
+  spec: HttpSourceSpec,
+  record: unknown,
+  values: Record<string, string>,
+  signal: AbortSignal,
+  ask: (url: string, init: FetchInit, signal: AbortSignal) => Promise<FetchedJson>,
+): Promise<string> {
+  const from = spec.companyFrom!;
+  const companyId = pick(record, from.id);
+  if (!companyId) return '';
+  try {
+    const { url, init } = buildRequest({ ...spec, method: 'GET', url: from.url, query: {}, body: undefined }, { ...values, companyId });
+    const { json } = await ask(url, init, signal);
+    return json === null ? '' : pick(json, from.name);
+  } catch {
+    return '';
+  }
+}
+
 /** A CRM reached over its REST API, described entirely by the spec (the idea of 3CX's CRM templates). */
 export function httpSource(spec: HttpSourceSpec, country: CountryCode): Source {
   const oauth = spec.auth.type === 'oauth2-refresh' ? new OAuth2Token(spec.auth) : null;
@@ -202,6 +222,8 @@ export function httpSource(spec: HttpSourceSpec, country: CountryCode): Source {
       const kept = all.filter((c) => c.kept);
       const best = kept[0];
       if (!best) return { kind: 'none', candidates };
+      // A CRM whose record names its company only by id (Zendesk Sell's contact_id): one more request, for the best record.
+      if (spec.companyFrom && !best.company) best.company = await companyOf(spec, best.record, values, signal, ask);
       // Verified: only real matches count. Unverified: the CRM's own total, as before.
       const totalText = !spec.response.phone && spec.response.total ? pick(json, spec.response.total) : '';
       const total = Math.max(1, Number(totalText) || kept.length);
