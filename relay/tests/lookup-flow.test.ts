@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../shared/messages';
 import { DEFAULT_LOOKUP, type LookupConfig } from '../lookup/config';
 import { AgentClient, popup, signIn, startRelay, type TestRelay } from './helpers';
+import { Console, PASSWORD } from './console-client';
 import { json, testServer, type TestServer } from './crm-servers';
 
 let relay: TestRelay | undefined;
@@ -72,5 +73,38 @@ describe('a CRM slower than Voicenter waits', () => {
     );
     for (const { status, body } of answers) expect({ status, STATUS: body.STATUS }).toEqual({ status: 200, STATUS: 'OK' });
     expect(crm.requests).toHaveLength(30);
+  });
+});
+
+describe("what a source did, for the supervisor", () => {
+  it('Test a number lists every record returned, kept or dropped and why; a failing source is said in words on the Sources page and /readyz', async () => {
+    let refuse = false;
+    crm = await testServer((_req, res) =>
+      refuse
+        ? json(res, { message: 'token expired' }, 401)
+        : json(res, [
+            { id: 4, name: 'Near Miss', company: 'Other', phones: ['072-277-6771'] },
+            { id: 5, name: 'Dana', company: 'Acme', phones: ['+972 72-277-6772', '050-000-0000'] },
+          ]),
+    );
+    const lookup = config(crm.url, 2_000);
+    const http = lookup.sources[1]!;
+    if (http.kind === 'http') http.response.phone = '$.phones[*]';
+    relay = await startRelay({}, { lookup });
+    await relay.admins.setPassword('admin', PASSWORD);
+    const c = await Console.signIn(relay);
+    const tested = await c.call('/sources/test', { method: 'POST', json: { phone: '0722776772' } });
+    expect(tested.body.identity).toMatchObject({ status: 'found', name: 'Dana', total: 1 });
+    expect(tested.body.steps[1].candidates).toEqual([
+      { name: 'Near Miss', company: 'Other', id: '4', numbers: ['072-277-6771'], kept: false, why: "none of its numbers (072-277-6771) is the caller's" },
+      { name: 'Dana', company: 'Acme', id: '5', numbers: ['+972 72-277-6772', '050-000-0000'], kept: true, why: "+972 72-277-6772 is the caller's number" },
+    ]);
+
+    refuse = true;
+    await c.call('/sources/test', { method: 'POST', json: { phone: '0501111111' } });
+    const problem = 'the CRM refused the credentials — expired or wrong token (HTTP 401)';
+    expect((await c.call('/sources')).body[1]).toMatchObject({ name: 'Slow CRM', problem });
+    const ready = (await (await fetch(`${relay.url}/readyz`)).json()) as Record<string, unknown>;
+    expect(ready.sourceProblems).toEqual({ 'Slow CRM': problem });
   });
 });
