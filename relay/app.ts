@@ -6,7 +6,7 @@ import { watchOtherWriters, watchRoster } from './accounts/revocation-watch';
 import { PopupToken, secretFile, secretSetting, tokenFile, tokenSetting } from './accounts/secrets';
 import { openExtensionKey, type ExtensionKey } from './accounts/extension-key';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { signedExtension } from './scripts/package-extension';
 import type { ExtensionPackage } from './http/extension-update';
 import { SignInThrottle, THROTTLE } from './accounts/sign-in-throttle';
@@ -31,6 +31,7 @@ import { Checkpointer } from './platform/checkpointer';
 import type { Config } from './platform/config';
 import type { DB } from './platform/db';
 import type { Sql } from './platform/sql';
+import { projectPath } from './platform/project-root';
 import { openStore, type Store } from './platform/store';
 import { startHousekeeping } from './platform/housekeeping';
 import { createLogger, type Logger } from './platform/log';
@@ -145,7 +146,7 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   const callLog = new CallLogSearch(sql, () => callLogStore.flush(), { country: config.RELAY_DEFAULT_COUNTRY, suffixDigits: config.RELAY_MATCH_SUFFIX_DIGITS });
   // Signed on the first request for it (Chrome's update check), not at every start.
   let extensionPackage: Promise<ExtensionPackage | null> | undefined;
-  const signed = () => (extensionPackage ??= signExtension(config, store, extensionKey, options.extensionDir ?? resolve('dist/extension'), log));
+  const signed = () => (extensionPackage ??= signExtension(config, store, extensionKey, options.extensionDir ?? projectPath('dist/extension'), log));
   const voicenter = options.voicenter ?? loadVoicenterConfig(config.RELAY_CONFIG);
   // What the Real-Time API tells the supervisor besides calls: queues (their callers found by the same chain, cached) and phone statuses.
   const voicenterBoard = voicenter.realtime ? new RealtimeBoard({ country: config.RELAY_DEFAULT_COUNTRY, identify: (phone) => chain.identify(phone), onChange: live.changed }) : null;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { projectPath } from '../platform/project-root';
 import { FIRST_ADMIN } from '../accounts/admins';
 import { createRelay } from '../app';
 import { EXTENSION_ID, type Config } from '../platform/config';
@@ -20,7 +20,7 @@ export async function startCommand(config: Config): Promise<void> {
     log.info({ port, host: config.HOST }, 'relay started');
     const shown = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
     const base = `${config.RELAY_TLS_CERT ? 'https' : 'http'}://${shown}:${port}`;
-    const extension = resolve('dist/extension');
+    const extension = projectPath('dist/extension');
     const lines = [
       `Relay listening on ${base} (all interfaces: ${config.HOST})`,
       `Voicenter pop-up URL: ${base}/voicenter/${relay.token}`,

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import express from 'express';
 import helmet from 'helmet';
+import { projectPath } from '../platform/project-root';
 import { sendError } from './errors';
 
 /** Where `npm run build` puts the console (vite, relay/console/). */
-export const CONSOLE_DIR = fileURLToPath(new URL('../../dist/console', import.meta.url));
+export const CONSOLE_DIR = projectPath('dist/console');
 
 /**
  * The supervisor console at `/`: static files built by vite. Strict headers: the console runs

@@ -4,10 +4,16 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * `npm start` builds the extension into dist/extension and the console into dist/console when
- * either is missing or older than its sources.
+ * `npm start` builds the relay into dist/relay, the extension into dist/extension and the console
+ * into dist/console when one is missing or older than its sources.
  */
 const TARGETS = [
+  {
+    what: 'the relay',
+    output: 'dist/relay/main.js',
+    sources: ['relay', 'shared', 'package-lock.json'],
+    args: ['tsx', 'relay/scripts/build-relay.ts'],
+  },
   {
     what: 'the extension',
     output: 'dist/extension/manifest.json',

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { runCommand } from '../cli/commands';
+import { buildRelay } from '../scripts/build-relay';
 import { AgentClient, signIn, startRelay, type TestRelay } from './helpers';
 import { json, testServer } from './crm-servers';
 
@@ -205,10 +206,14 @@ describe('npm run relay -- <command>', () => {
     expect((await consoleSignIn(relay.url, 'chosen-one')).status).toBe(201);
   });
 
-  it('start prints the pop-up URL, serves it, and stops cleanly on SIGTERM, telling extensions to come back', async () => {
+  it('start (the compiled relay, as npm start runs it) prints the pop-up URL, serves it, and stops cleanly on SIGTERM, telling extensions to come back', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'start-'));
     await cli(['agents', 'add', 'T1', '--password', 'pw'], { RELAY_DATA_DIR: dataDir });
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts', 'start'], {
+    // Built as npm start builds it (relay/scripts/build-relay.ts), into a folder of the test's own.
+    const compiled = join('dist', `relay-test-${process.pid}`, 'main.js');
+    await buildRelay(compiled);
+    onTestFinished(() => rmSync(dirname(compiled), { recursive: true, force: true }));
+    const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', compiled, 'start'], {
       env: { ...process.env, RELAY_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
     });
     let out = '';
