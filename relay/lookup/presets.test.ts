@@ -135,13 +135,18 @@ describe('CRM presets', () => {
 
   // https://developers.freshworks.com/crm/api/#lookup_search (GET /api/lookup?q=&f=&entities=)
   it('Freshsales: looks contacts up by the configured field with the API key', async () => {
-    const { identity, request } = await presetLookup({ kind: 'freshsales', domain: 'acme', field: 'work_number' }, () => ({
-      body: { contacts: { contacts: [{ id: 70000123, first_name: 'Tal', last_name: 'Mor', display_name: 'Tal Mor', mobile_number: null, work_number: '072 277 6772', email: 'tal@example.com' }] } },
-    }));
+    const account = (id: number, name: string, isPrimary: boolean) => ({ partial: true, id, name, avatar: null, website: null, open_deals_amount: '0.0', open_deals_count: 0, is_primary: isPrimary });
+    const { identity, request } = await presetLookup({ kind: 'freshsales', domain: 'acme', field: 'work_number' }, (req) =>
+      req.path === '/api/contacts/70000123'
+        ? { body: { contact: { id: 70000123, display_name: 'Tal Mor', sales_accounts: [account(1, 'Old Co', false), account(2, 'Mor Trading', true)] } } }
+        : { body: { contacts: { contacts: [{ id: 70000123, first_name: 'Tal', last_name: 'Mor', display_name: 'Tal Mor', mobile_number: null, work_number: '072 277 6772', email: 'tal@example.com' }] } } },
+    );
+    expect(server!.requests[1]).toMatchObject({ path: '/api/contacts/70000123' });
+    expect(server!.requests[1]!.query.get('include')).toBe('sales_accounts');
     expect(request).toMatchObject({ method: 'GET', path: '/api/lookup' });
     expect(Object.fromEntries(request.query)).toEqual({ q: '+972722776772', f: 'work_number', entities: 'contact' });
     expect(request.headers.authorization).toBe('Token token=tok-123');
-    expect(identity).toMatchObject({ name: 'Tal Mor', id: '70000123', url: 'https://acme.myfreshworks.com/crm/sales/contacts/70000123' });
+    expect(identity).toMatchObject({ name: 'Tal Mor', company: 'Mor Trading', id: '70000123', url: 'https://acme.myfreshworks.com/crm/sales/contacts/70000123' });
   });
 
   // https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/#retrieve-all-contacts (GET /v2/contacts)

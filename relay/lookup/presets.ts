@@ -176,7 +176,10 @@ export const PRESETS: Record<string, Preset> = {
   /**
    * https://developers.freshworks.com/crm/api/#lookup_search — GET /api/lookup?q=&f=&entities=contact:
    * the documented lookup by a field; which field holds the number is the account's (`field`, default
-   * mobile_number). Records verified on mobile_number and work_number.
+   * mobile_number). Records verified on mobile_number and work_number. The company is the contact's
+   * primary sales account, read from the contact's view with its accounts (GET /api/contacts/{id}?include=sales_accounts,
+   * https://developers.freshworks.com/crm/api/#view_a_contact; the accounts' shape as in bitfox-git/FreshworksApi
+   * src/Models/SalesAccountPartial.cs: id, name, is_primary).
    */
   freshsales: {
     required: ['domain', 'token'],
@@ -192,6 +195,11 @@ export const PRESETS: Record<string, Preset> = {
         name: ['$.first_name', '$.last_name'],
         id: '$.id',
         phone: ['$.mobile_number', '$.work_number'],
+      },
+      companyFrom: {
+        id: '$.id',
+        url: `${s(p.baseUrl) || `https://${s(p.domain)}.myfreshworks.com/crm/sales`}/api/contacts/{companyId}?include=sales_accounts`,
+        name: ['$.contact.sales_accounts[?(@.is_primary)].name'],
       },
       recordUrl: 'https://{domain}.myfreshworks.com/crm/sales/contacts/{id}',
       searchUrl: '',
