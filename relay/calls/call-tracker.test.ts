@@ -107,4 +107,23 @@ describe('CallTracker', () => {
     ]);
     expect(book.openCalls(10_000_000)).toEqual([]);
   });
+
+  it('a call over at every station leaves memory a while later (bounded by time); a late request still finds it in the log', async () => {
+    const short = new CallTracker(commits, () => '', 30);
+    const at = (fields: Record<string, unknown>) => {
+      const e = event(fields);
+      const r = short.record(e, parsePhone(e.phone, 'IL'), 'json', 1_000);
+      void commits.flush();
+      return r;
+    };
+    at({ ivrid: 'gone', extenUser: 'A', status: 'Ringing' });
+    at({ ivrid: 'still', extenUser: 'A', status: 'Ringing' });
+    at({ ivrid: 'gone', extenUser: 'A', status: 'Hangup', cause: 'NO ANSWER' });
+    await commits.flush();
+    await expect.poll(() => (short.expireStale(2_000, { ringingMs: 3_600_000, talkingMs: 3_600_000 }), short.inMemory())).toBe(1);
+    // The open call stays; the ended one comes back from the log for a late request (a duplicate changes nothing).
+    expect(short.openCalls(2_000).map((c) => c.ivrid)).toEqual(['still']);
+    expect(at({ ivrid: 'gone', extenUser: 'A', status: 'Hangup', cause: 'NO ANSWER' }).duplicate).toBe(true);
+    await expect.poll(() => (short.expireStale(2_000, { ringingMs: 3_600_000, talkingMs: 3_600_000 }), short.inMemory())).toBe(1);
+  });
 });

@@ -19,6 +19,8 @@ export interface Recorded {
 
 /** Calls kept in memory; older ones are read back from the log when a late request comes. */
 const LIVE_LIMIT = 20_000;
+/** A call over at every station stays in memory this long (a late request, a resync), then only in the log. */
+export const ENDED_IN_MEMORY_MS = 5 * 60_000;
 /** A call still "ringing" after this long lost its hang-up somewhere: the console stops showing it. */
 const OPEN_LIMIT_MS = 12 * 3_600_000;
 
@@ -54,7 +56,13 @@ export class CallTracker implements Calls {
     private readonly log: CallLogStore,
     /** The name a supervisor gave the line (Voicenter's did) a call came in on; '' when none. */
     private readonly lineName: (did: string) => string = () => '',
+    private readonly endedInMemoryMs = ENDED_IN_MEMORY_MS,
   ) {}
+
+  /** Calls held in memory now (metrics, tests). */
+  inMemory(): number {
+    return this.live.size;
+  }
 
   /** Records one request; tells whether it was new and which stations must be told what. */
   record(event: CallEvent, phone: Phone, format: EventOrigin, now = Date.now()): Recorded {
@@ -64,9 +72,13 @@ export class CallTracker implements Calls {
     const applied = applyRequest(call, { event, phone, format, now });
     if (!applied.duplicate) this.open.add(event.ivrid);
     const committed = this.log.write({ ...call.row }, applied.logged);
-    const changed = applied.duplicate ? [] : changedViews(before, viewsOf(call, this.lineName));
+    const after = viewsOf(call, this.lineName);
+    const changed = applied.duplicate ? [] : changedViews(before, after);
+    // Memory is bounded by time, not only by count: a call over everywhere leaves memory a while later.
+    if (!applied.duplicate) this.live.set(event.ivrid, call, { ttl: [...after.values()].every((v) => v.state === 'ended') ? this.endedInMemoryMs : 0 });
     return { duplicate: applied.duplicate, identity: parseIdentity(call.row.identity), changed, committed };
   }
+
 
   /** Stores the identity found for a call. */
   setIdentity(ivrid: string, identity: Identity): Promise<void> {
@@ -98,6 +110,8 @@ export class CallTracker implements Calls {
    * The call is then missed unless someone answered it. Returns the views that changed.
    */
   expireStale(now: number, limits: StaleLimits): Expired[] {
+    // (The same chore lets calls over for a while leave memory: they stay in the log.)
+    this.live.purgeStale();
     const result: Expired[] = [];
     for (const ivrid of this.open) {
       const call = this.live.peek(ivrid);
@@ -150,7 +164,9 @@ export class CallTracker implements Calls {
     const read = this.log.readNow?.(ivrid);
     if (!read) return undefined;
     call = { row: read.row, events: read.events };
-    this.keep(ivrid, call);
+    // Read back for a late request: a call over everywhere leaves memory again a while later.
+    const over = [...viewsOf(call, this.lineName).values()].every((v) => v.state === 'ended');
+    this.live.set(ivrid, call, { ttl: over ? this.endedInMemoryMs : 0 });
     return call;
   }
 

@@ -44,4 +44,18 @@ describe('Outbox', () => {
     expect(outbox.since(1, 6)).toBeNull();
     expect(seqs(outbox.since(1, 7))).toEqual([8, 9, 10, 11, 12]);
   });
+
+  it('forgets other agents\' old messages as new ones come, without a sweep (continuous pruning)', () => {
+    const outbox = new Outbox(1_000);
+    for (let agent = 1; agent <= 100; agent++) outbox.add(agent, call(`q${agent}`), agent);
+    expect(outbox.size()).toBe(100);
+    // One message to agent 200 at 1,050: agents 1–49 got theirs before 50 (out of the window).
+    outbox.add(200, call('late'), 1_050);
+    expect(outbox.size()).toBe(52);
+    expect(outbox.since(1, 0)).toBeNull();
+    expect(seqs(outbox.since(50, 0))).toEqual([1]);
+    // Long after, every add keeps only what is in the window, whoever got it.
+    for (let i = 0; i < 10_000; i++) outbox.add(300 + (i % 7), call(`r${i}`), 10_000 + i);
+    expect(outbox.size()).toBe(1_001);
+  });
 });

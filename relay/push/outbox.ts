@@ -19,14 +19,18 @@ export const MAX_KEPT_PER_AGENT = 1_000;
  *
  * In memory on purpose: writing each message to SQLite doubled the writes of every pop-up
  * request (see bench/RESULTS.md), and the call log already holds what a resync needs. Bounded
- * by time (each add drops what left the window, and prune() sweeps agents who get nothing new)
- * and by count per agent.
+ * by time — pruned continuously: every add also forgets, oldest first across all agents, what left
+ * the window (a queue in the order messages came), so nothing waits for a periodic sweep — and by
+ * count per agent. Each message is kept once, serialised.
  */
 export class Outbox {
   readonly epoch = randomUUID();
   private readonly lastSeq = new Map<number, number>();
   private readonly kept = new Map<number, Kept[]>();
   private total = 0;
+  /** Which agent got a message when, in the order they came: what to forget next, across agents. */
+  private order: { agentId: number; at: number }[] = [];
+  private head = 0;
 
   constructor(
     /** How long a message is kept for replay (ms). */
@@ -48,8 +52,25 @@ export class Outbox {
     if (!list) this.kept.set(agentId, (list = []));
     list.push({ at: now, seq, json });
     this.total++;
+    this.order.push({ agentId, at: now });
     this.trim(agentId, list, now - this.windowMs);
+    this.forgetOld(now);
     return json;
+  }
+
+  /** Forgets, oldest first, what left the window for whichever agent it was sent to. */
+  private forgetOld(now: number): void {
+    const before = now - this.windowMs;
+    while (this.head < this.order.length && this.order[this.head]!.at < before) {
+      const { agentId } = this.order[this.head++]!;
+      const list = this.kept.get(agentId);
+      if (list) this.trim(agentId, list, before);
+    }
+    // The queue's consumed head is dropped now and then (not on every message).
+    if (this.head > 4_096 && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
+    }
   }
 
   /** Messages after `seq` still kept (serialised), oldest first; null when some were already forgotten. */
@@ -60,9 +81,9 @@ export class Outbox {
     return list.filter((k) => k.seq > seq).map((k) => k.json);
   }
 
-  /** Forgets every agent's messages that left the window. */
+  /** Forgets every message that left the window (when no message came for a while to do it). */
   prune(now = Date.now()): void {
-    for (const [agentId, list] of this.kept) this.trim(agentId, list, now - this.windowMs);
+    this.forgetOld(now);
   }
 
   /** Messages kept, all agents together. */
