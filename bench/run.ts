@@ -7,11 +7,19 @@ import { fuzz } from './fuzz';
 import { relayBench } from './relay.bench';
 import { clusterBench } from './cluster.bench';
 import { clusterSoak } from './cluster-soak';
+import { memoryBench } from './memory.bench';
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 console.log(`Machine: ${machine}\n`);
 
 const only = process.argv[2];
+
+/** Prints a benchmark's figures; its `summary`, one line a script can read, comes last. */
+function print(figures: Record<string, string | number>): void {
+  const { summary, ...rest } = figures;
+  for (const [k, v] of Object.entries(rest)) console.log(`  ${k}: ${v}`);
+  if (summary !== undefined) console.log(summary);
+}
 if (only === 'fuzz') {
   console.log('Bad-input fuzz');
   for (const [k, v] of Object.entries(await fuzz())) console.log(`  ${k}: ${v}`);
@@ -30,7 +38,11 @@ if (only === 'cluster') {
 }
 if (!only || only === 'relay') {
   console.log('Relay pop-up endpoint and delivery');
-  for (const [k, v] of Object.entries(await relayBench())) console.log(`  ${k}: ${v}`);
+  print(await relayBench());
+}
+if (only === 'memory') {
+  console.log('Relay memory, 10,000 agents');
+  print(await memoryBench());
 }
 if (!only || only === 'extension') {
   console.log('\nExtension in Chromium');

@@ -4,6 +4,8 @@
  *   relay  — the real relay, seeded with N agents (with sessions) and a directory
  *   bare   — a bare Express 5 JSON endpoint answering the same shape, the baseline
  *   cluster — one of several relays on PostgreSQL and Redis (see clusterRelay)
+ *   seed   — only seeds a data directory (BENCH_DATA_DIR) as `relay` does, and exits: the relay
+ *            is then started fresh, as `npm start` does (bench/memory.bench.ts)
  * Prints one JSON line {url, ...} on stdout once listening.
  */
 import { mkdtempSync } from 'node:fs';
@@ -19,9 +21,9 @@ import { hashPassword, sha256 } from '../relay/accounts/secrets';
 import { benchAgent, benchToken } from './names';
 
 
-async function relay(agents: number, contacts: number): Promise<void> {
+async function relay(agents: number, contacts: number, dataDir = mkdtempSync(join(tmpdir(), 'bench-relay-'))): Promise<Awaited<ReturnType<typeof createRelay>>> {
   // Every agent and the load generator share one address here (loopback): no per-address cap.
-  const config = makeConfig({ HOST: '127.0.0.1', PORT: 0, RELAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-relay-')), RELAY_MAX_CONNECTIONS_PER_IP: 1_000_000 });
+  const config = makeConfig({ HOST: '127.0.0.1', PORT: 0, RELAY_DATA_DIR: dataDir, RELAY_MAX_CONNECTIONS_PER_IP: 1_000_000, RELAY_MAX_CONNECTIONS: 1_000_000 });
   const r = await createRelay(config, { log: pino({ level: 'silent' }) });
   // Seeded directly: signing in a thousand agents through scrypt would take a minute.
   const hash = await hashPassword('bench');
@@ -38,6 +40,10 @@ async function relay(agents: number, contacts: number): Promise<void> {
   await r.directory.upsertAll(
     Array.from({ length: contacts }, (_, i) => ({ id: `c${i}`, name: `Contact ${i}`, company: `Company ${i % 100}`, url: '', phones: [`05${String(i).padStart(8, '0')}`] })),
   );
+  return r;
+}
+
+async function listen(r: Awaited<ReturnType<typeof createRelay>>): Promise<void> {
   r.server.listen(0, '127.0.0.1', () => {
     const { port } = r.server.address() as AddressInfo;
     console.log(JSON.stringify({ url: `http://127.0.0.1:${port}`, popupUrl: `http://127.0.0.1:${port}/voicenter/${r.token}` }));
@@ -84,7 +90,8 @@ async function clusterRelay(agents: number, contacts: number): Promise<void> {
 }
 
 const [kind, agents = '1000', contacts = '10000'] = process.argv.slice(2);
-if (kind === 'relay') void relay(Number(agents), Number(contacts));
+if (kind === 'relay') void relay(Number(agents), Number(contacts)).then(listen);
+else if (kind === 'seed') void relay(Number(agents), Number(contacts), process.env.BENCH_DATA_DIR).then((r) => r.close()).then(() => process.exit(0));
 else if (kind === 'cluster') void clusterRelay(Number(agents), Number(contacts));
 else if (kind === 'bare') bare();
 // A clean exit on SIGTERM, so `node --cpu-prof` can write its profile.

@@ -7,9 +7,9 @@ import { build } from 'esbuild';
  * no TypeScript compiler in the running process (tsx stays for development and the tests). The
  * packages stay in node_modules (better-sqlite3 is native); the project's own code is one file.
  */
-export async function buildRelay(outfile = 'dist/relay/main.js'): Promise<void> {
+export async function buildRelay(outfile = 'dist/relay/main.js', entry = 'relay/main.ts'): Promise<void> {
   await build({
-    entryPoints: ['relay/main.ts'],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node',

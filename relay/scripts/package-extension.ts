@@ -5,13 +5,10 @@
  * - `…-self-hosted.zip`, manifest `key` kept (the pinned id), to sign into a .crx with the
  *   team's private key for an enterprise self-hosted update (README).
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import crx3 from 'crx3';
-import { openExtensionKey } from '../accounts/extension-key';
-import { secretFile } from '../accounts/secrets';
-import { join, relative, resolve, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join, relative, sep } from 'node:path';
 import { zipSync, type Zippable } from 'fflate';
 
 /** The extension's files zipped, manifest.json at the root; `key`: the manifest's `key` to put in (undefined: removed). */
@@ -50,22 +47,4 @@ export async function signedExtension(dir: string, keyPath: string, publicKey: s
   const { zip, version } = zipExtension(dir, publicKey);
   await crx3(Readable.from([Buffer.from(zip)]), { keyPath, crxPath });
   return { version };
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  for (const kind of ['store', 'self-hosted'] as const) {
-    const out = packageExtension(resolve('dist/extension'), resolve('dist'), kind);
-    console.log(`Extension packaged (${kind}): ${out} (${(statSync(out).size / 1024).toFixed(0)} KB)`);
-  }
-  // Signed with this installation's key, as the relay serves it, when the key is here (RELAY_EXTENSION_KEY, or the data directory's).
-  const keyFile = process.env.RELAY_EXTENSION_KEY ?? resolve(process.env.RELAY_DATA_DIR ?? 'data', 'extension-key.pem');
-  if (existsSync(keyFile)) {
-    const key = await openExtensionKey(secretFile(keyFile));
-    const crxPath = resolve('dist', 'screen-pop.crx');
-    await signedExtension(resolve('dist/extension'), keyFile, key.publicKey, crxPath);
-    console.log(`Extension signed with this installation's key: ${crxPath} (id ${key.id})`);
-  } else {
-    console.log(`No installation key at ${keyFile}: start the relay once (it makes one), or set RELAY_EXTENSION_KEY, for a signed .crx.`);
-  }
-  console.log('See README "Installing the extension for a whole company".');
 }
