@@ -47,7 +47,7 @@ function startServer(dataDir: string): Promise<{ child: ChildProcess; popupUrl: 
   const env = { ...process.env, RELAY_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', RELAY_MAX_CONNECTIONS: '1000000', RELAY_MAX_CONNECTIONS_PER_IP: '1000000' };
   const child = spawn(process.execPath, ['--enable-source-maps', COMPILED, 'start'], { stdio: ['ignore', 'pipe', 'inherit'], env });
   return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       const popupUrl = /Voicenter pop-up URL: (\S+)/.exec(line)?.[1];
       if (popupUrl) resolve({ child, popupUrl, url: new URL(popupUrl).origin });
     });

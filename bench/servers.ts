@@ -43,7 +43,7 @@ async function relay(agents: number, contacts: number, dataDir = mkdtempSync(joi
   return r;
 }
 
-async function listen(r: Awaited<ReturnType<typeof createRelay>>): Promise<void> {
+function listen(r: Awaited<ReturnType<typeof createRelay>>): void {
   r.server.listen(0, '127.0.0.1', () => {
     const { port } = r.server.address() as AddressInfo;
     console.log(JSON.stringify({ url: `http://127.0.0.1:${port}`, popupUrl: `http://127.0.0.1:${port}/voicenter/${r.token}` }));
