@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pinoHttp } from 'pino-http';
 import { loggablePath, type Logger } from '../platform/log';
 
@@ -15,19 +16,29 @@ export function requestLog(log: Logger) {
     logger: log,
     quietReqLogger: true,
     customAttributeKeys: { reqId: 'reqId' },
-    genReqId(req, res) {
-      const given = req.headers['x-request-id'];
-      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
+    genReqId: requestId,
     autoLogging: log.isLevelEnabled('debug'),
     customLogLevel: () => 'debug',
     customSuccessMessage: () => 'request',
     customErrorMessage: () => 'request',
-    serializers: {
-      req: (req: { method: string; url: string }) => ({ method: req.method, path: loggablePath(req.url) }),
-      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-    },
+    serializers: { req: requestFields, res: responseFields },
   });
+}
+
+/** The request's id (the caller's X-Request-Id when it is a sane one, else a new UUID), answered back. */
+export function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
+const requestFields = (req: { method?: string; url?: string }) => ({ method: req.method, path: loggablePath(req.url ?? '') });
+const responseFields = (res: { statusCode: number }) => ({ status: res.statusCode });
+
+/** At debug, one line per request once answered, as pino-http writes it for Express's requests. */
+export function logRequestAtDebug(req: IncomingMessage, res: ServerResponse, log: Logger): void {
+  if (!log.isLevelEnabled('debug')) return;
+  const started = Date.now();
+  res.once('finish', () => log.debug({ req: requestFields(req), res: responseFields(res), responseTime: Date.now() - started }, 'request'));
 }

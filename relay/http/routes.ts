@@ -1,4 +1,5 @@
 // Room relay/http/: everything spoken over HTTP — the pop-up endpoint, the agents' and the console's APIs, static files, errors, limits.
+import type { RequestListener, ServerResponse } from 'node:http';
 import express from 'express';
 import type { CallFlow } from '../calls/call-flow';
 import type { Sql } from '../platform/sql';
@@ -15,6 +16,8 @@ import { extensionUpdateRoutes, type ExtensionPackage } from './extension-update
 import { ipAllowList } from './ip-allow';
 import { opsRouter } from './ops';
 import { ingestRouter } from './popup-ingest';
+import { popupEndpoint } from './popup-endpoint';
+import { withPopupFastPath } from './popup-fast-path';
 import { requestLog } from './request-log';
 
 /** What the routes need: what the console's pages need, and the call flow, metrics and live events. */
@@ -31,8 +34,14 @@ export interface HttpParts extends Omit<ConsoleOptions, 'on'> {
   live: LiveEvents;
 }
 
-/** The Express app: every HTTP route of the relay, in order, ending with a JSON 404 and the one error handler. */
-export function createHttpApp(p: HttpParts): express.Express {
+/** Served over TLS: browsers (the console, the extension's fetches) must never fall back to plain HTTP. */
+const strictTransport = (res: ServerResponse) => res.setHeader('Strict-Transport-Security', 'max-age=31536000');
+
+/**
+ * The relay's HTTP: Voicenter's requests on the lean path (http/popup-fast-path.ts), everything else
+ * on the Express app — every route, in order, ending with a JSON 404 and the one error handler.
+ */
+export function createHttpApp(p: HttpParts): { app: express.Express; listener: RequestListener } {
   const { config, log } = p;
   const app = express();
   app.disable('x-powered-by');
@@ -42,7 +51,7 @@ export function createHttpApp(p: HttpParts): express.Express {
   // Served over TLS: browsers (the console, the extension's fetches) must never fall back to plain HTTP.
   if (config.RELAY_TLS_CERT) {
     app.use((_req, res, next) => {
-      res.set('Strict-Transport-Security', 'max-age=31536000');
+      strictTransport(res);
       next();
     });
   }
@@ -52,16 +61,13 @@ export function createHttpApp(p: HttpParts): express.Express {
     '/console/api',
     consoleApi({ admins: p.admins, agents: p.agents, sockets: p.sockets, calls: p.calls, callLog: p.callLog, lines: p.lines, directory: p.directory, chain: p.chain, choices: p.choices, token: p.token, voicenterBoard: p.voicenterBoard, voicenterExtensions: p.voicenterExtensions, config, log, installationExtensionId: p.installationExtensionId, on: p.live.on }),
   );
-  app.use(
-    ingestRouter({
-      token: p.token,
-      count: (format, status) => p.metrics.popupRequests.inc({ format, outcome: String(status) }),
-      allowIp: ipAllowList(config.RELAY_POPUP_ALLOW_IPS),
-      allowedOrigins: config.RELAY_POPUP_ORIGINS,
-      flow: p.flow,
-      log,
-    }),
-  );
+  const endpoint = popupEndpoint({
+    token: p.token,
+    count: (format, status) => p.metrics.popupRequests.inc({ format, outcome: String(status) }),
+    allowIp: ipAllowList(config.RELAY_POPUP_ALLOW_IPS),
+    flow: p.flow,
+  });
+  app.use(ingestRouter({ endpoint, allowedOrigins: config.RELAY_POPUP_ORIGINS, log }));
   const calls = clickToCall({ agents: p.agents, flow: p.flow, service: p.click2call, country: config.RELAY_DEFAULT_COUNTRY, log });
   const choose = chooseContact({ agents: p.agents, chain: p.chain, choices: p.choices, flow: p.flow, country: config.RELAY_DEFAULT_COUNTRY, log });
   app.use('/api', apiRouter({ agents: p.agents, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, onSessionsChanged: () => void p.sockets.revalidate(), clickToCall: calls, chooseContact: choose, log }));
@@ -69,5 +75,7 @@ export function createHttpApp(p: HttpParts): express.Express {
   app.use(serveConsole());
   app.use((_req, res) => sendError(res, 'NOT_FOUND', 'not found'));
   app.use(errorHandler(log));
-  return app;
+  const trust = app.get('trust proxy fn') as (address: string, hop: number) => boolean;
+  const listener = withPopupFastPath(app as RequestListener, { endpoint, trust, strictTransport: config.RELAY_TLS_CERT ? strictTransport : () => undefined, log });
+  return { app, listener };
 }

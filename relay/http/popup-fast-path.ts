@@ -1,0 +1,43 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
+import proxyaddr from 'proxy-addr';
+import type { Logger } from '../platform/log';
+import type { PopupHandler } from './popup-endpoint';
+import { requestId, logRequestAtDebug } from './request-log';
+
+const PREFIX = '/voicenter/';
+
+export interface FastPathOptions {
+  endpoint: PopupHandler;
+  /** Express's own trust of reverse proxies (the app's `trust proxy fn`): the client's address the same way. */
+  trust: (address: string, hop: number) => boolean;
+  /** Under TLS: HSTS, as on every Express answer. */
+  strictTransport: (res: ServerResponse) => void;
+  log: Logger;
+}
+
+/**
+ * Voicenter's requests on Node's own HTTP server, before Express (whose router and body parsers
+ * cost a quarter of each request, bench/RESULTS.md): GET or POST /voicenter/<token> without an
+ * Origin (Voicenter's cloud sends none). The request is the shared endpoint's (http/popup-endpoint.ts),
+ * with the same request id, logging, HSTS and client address as Express gives; anything else —
+ * a browser's CORS request, a path it does not read — goes to Express, unchanged.
+ */
+export function withPopupFastPath(app: RequestListener, { endpoint, trust, strictTransport, log }: FastPathOptions): RequestListener {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '';
+    if (!url.startsWith(PREFIX) || req.headers.origin !== undefined) return app(req, res);
+    const q = url.indexOf('?');
+    const token = url.slice(PREFIX.length, q < 0 ? undefined : q);
+    // Escapes and sub-paths are Express's to read (and to refuse in its own words).
+    if (token === '' || token.includes('/') || token.includes('%')) return app(req, res);
+    strictTransport(res);
+    const reqLog = log.child({ reqId: requestId(req, res) });
+    logRequestAtDebug(req, res, reqLog);
+    const query = q < 0 ? {} : (parseQuery(url.slice(q + 1)) as Record<string, unknown>);
+    endpoint(req, res, { token, ip: proxyaddr(req, trust), query, log: reqLog }).catch((err: unknown) => {
+      reqLog.error({ err: (err as Error).message }, 'request failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"STATUS":"ERROR","CODE":"INTERNAL","ERROR":"internal error"}');
+    });
+  };
+}
