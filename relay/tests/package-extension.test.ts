@@ -37,7 +37,7 @@ describe('npm run package', () => {
     writeFileSync(join(dir, 'dist', 'extension', 'manifest.json'), JSON.stringify({ manifest_version: 3, version: '1.2.3', key: 'PINNED' }));
     const keyFile = join(dir, 'given.pem');
     writeFileSync(keyFile, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    const out = execFileSync(process.execPath, ['--import', pathToFileURL(resolve('node_modules/tsx/dist/loader.mjs')).href, resolve('relay/scripts/package-extension.ts')], {
+    const out = execFileSync(process.execPath, ['--import', pathToFileURL(resolve('node_modules/tsx/dist/loader.mjs')).href, resolve('relay/scripts/package-extension-cli.ts')], {
       cwd: dir,
       env: { ...process.env, RELAY_EXTENSION_KEY: keyFile },
     }).toString();
