@@ -22,7 +22,9 @@ export interface Server {
 }
 
 export function start(kind: 'relay' | 'bare'): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/servers.ts', kind, String(AGENTS)], {
+  // BENCH_NODE_FLAGS: Node options for the relay's process alone (not the baseline's), to measure them.
+  const flags = kind === 'relay' ? (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean) : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'bench/servers.ts', kind, String(AGENTS)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
