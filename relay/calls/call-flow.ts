@@ -1,5 +1,6 @@
 // Room relay/calls/: what happens to a call — each Voicenter request recorded, the caller identified once, agents told, Voicenter answered; the call log.
 import type { CountryCode } from 'libphonenumber-js';
+import { LRUCache } from 'lru-cache';
 import type { CallEvent, EventOrigin } from '../../shared/call-event';
 import { PENDING, UNKNOWN, type Identity, type SequencedMessage, type Unsequenced } from '../../shared/messages';
 import { parsePhone, type Phone } from '../../shared/phone';
@@ -8,6 +9,9 @@ import type { Calls } from './call-tracker';
 import type { StaleLimits } from './call-state';
 import { voicenterAnswer, type VoicenterAnswer } from './voicenter-answer';
 import type { Logger } from '../platform/log';
+
+/** Distinct numbers kept parsed (a few hundred KB). */
+const PARSED_NUMBERS = 5_000;
 
 /** Something that finds who is calling: at once, or later (a promise) when it must ask a slow source. */
 export type Identify = (phone: Phone, event?: CallEvent) => Identity | Promise<Identity>;
@@ -40,12 +44,15 @@ export interface CallFlowOptions {
 export class CallFlow {
   /** Lookups still running, by ivrid, so that parallel requests for one call share one. */
   private readonly inflight = new Map<string, Promise<Identity>>();
+  /** Each distinct number parsed once (every phase of a call, every station, sends it again): libphonenumber is a sixth of a request. */
+  private readonly phones = new LRUCache<string, Phone>({ max: PARSED_NUMBERS });
 
   constructor(private readonly options: CallFlowOptions) {}
 
   /** `log`: the request's own logger (with its request id), else the relay's. */
   async handle(event: CallEvent, format: EventOrigin, arrived = performance.now(), log = this.options.log): Promise<VoicenterAnswer> {
-    const phone = parsePhone(event.phone, this.options.country);
+    let phone = this.phones.get(event.phone);
+    if (!phone) this.phones.set(event.phone, (phone = Object.freeze(parsePhone(event.phone, this.options.country))));
     if (event.phase === 'unknown') {
       log.warn({ ivrid: event.ivrid, status: event.status, phone: event.phone }, 'unknown call status: recorded, nothing delivered');
     }
