@@ -46,7 +46,7 @@ if (only === 'memory') {
 }
 if (!only || only === 'extension') {
   console.log('\nExtension in Chromium');
-  for (const [k, v] of Object.entries(await extensionBench())) console.log(`  ${k}: ${v}`);
+  print(await extensionBench());
 }
 if (!only || only === 'lookup') {
   console.log('\nCaller lookup');

@@ -222,9 +222,9 @@ async function apply(message: SequencedMessage): Promise<void> {
 
 /** Brings notification, live calls, history and badge in line with the call's new view. */
 async function applyCall(call: CallView): Promise<void> {
-  const live = await getRuntime('live');
+  // (Read together: each is a round trip to the browser before the agent sees anything.)
+  const [live, settings] = await Promise.all([getRuntime('live'), getSaved('settings')]);
   const previous = live[call.ivrid];
-  const settings = await getSaved('settings');
   if (call.state === 'ended') {
     delete live[call.ivrid];
     await clearCall(call.ivrid);
@@ -237,9 +237,9 @@ async function applyCall(call: CallView): Promise<void> {
     }
   } else {
     live[call.ivrid] = call;
-    if (call.state === 'ringing') await showCall(call);
+    if (call.state === 'ringing') await showCall(call, previous !== undefined, settings);
     else if (call.state === 'talking' || call.state === 'hold') {
-      if (settings.afterAnswer === 'keep') await showCall(call);
+      if (settings.afterAnswer === 'keep') await showCall(call, previous !== undefined, settings);
       else await clearCall(call.ivrid);
     }
     const trigger = call.state === 'ringing' ? 'ringing' : call.state === 'talking' ? 'answer' : null;

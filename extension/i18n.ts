@@ -1,7 +1,7 @@
 import browser from 'webextension-polyfill';
 import { dateLocaleOf, directionOf, pickLanguage, type Language } from '../shared/i18n';
 import { translator, type MessageKey, type Translate } from './catalogue';
-import { getSaved } from './storage';
+import { getSaved, type Preferences } from './storage';
 
 /**
  * The extension's words, in English or Hebrew. Chrome chooses by the browser's language
@@ -12,9 +12,9 @@ import { getSaved } from './storage';
 /** The agent's own choice; null: the browser's language, through chrome.i18n. */
 let chosen: Language | null = null;
 
-/** Reads the agent's language choice (call before the first `t` of a page or the worker's run). */
-export async function loadLanguage(): Promise<Language> {
-  const { language } = await getSaved('settings');
+/** Reads the agent's language choice (call before the first `t` of a page or the worker's run); `settings` when already read. */
+export async function loadLanguage(settings?: Pick<Preferences, 'language'>): Promise<Language> {
+  const { language } = settings ?? (await getSaved('settings'));
   chosen = language === 'en' || language === 'he' ? language : null;
   return currentLanguage();
 }

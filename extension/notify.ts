@@ -2,7 +2,7 @@ import browser from 'webextension-polyfill';
 import type { CallView } from '../shared/messages';
 import { callButtons, isOpenableUrl, notificationText, siteAllowed } from './call-display';
 import { loadLanguage, t } from './i18n';
-import { DEFAULT_PREFERENCES, getSaved, getRuntime, setRuntime } from './storage';
+import { DEFAULT_PREFERENCES, getSaved, getRuntime, setRuntime, type Preferences } from './storage';
 
 /** Notification ids carry the call's ivrid, so one call never has two notifications. */
 const PREFIX = 'call:';
@@ -30,13 +30,15 @@ const notifications = browser.notifications as unknown as {
 };
 
 /**
- * Shows the call's notification, or updates it in place when it is already on screen.
- * `chrome.notifications.create` resolves even when Chrome refused to show anything (no icon or
- * title), so the notification is looked for afterwards and a failure is reported.
+ * Shows the call's notification, or updates it in place when it may already be on screen (the call
+ * was known: `known`). Nothing is asked of Chrome before a new call's notification is raised — the
+ * agent sees it a storage round trip sooner. `chrome.notifications.create` resolves even when
+ * Chrome refused to show anything (no icon or title), so the notification is looked for afterwards
+ * and a failure is reported.
  */
-export async function showCall(call: CallView): Promise<void> {
+export async function showCall(call: CallView, known: boolean, settings?: Pick<Preferences, 'language'>): Promise<void> {
   const id = notificationId(call.ivrid);
-  await loadLanguage();
+  await loadLanguage(settings);
   const text = notificationText(call, t);
   const options: chrome.notifications.NotificationCreateOptions = {
     type: 'basic',
@@ -51,11 +53,8 @@ export async function showCall(call: CallView): Promise<void> {
     // Several contacts matched: Choose contact first; Open in CRM when there is a page (callButtons).
     ...(callButtons(call).length ? { buttons: callButtons(call).map((b) => ({ title: t(b === 'choose' ? 'chooseContact' : 'openInCrm') })) } : {}),
   };
-  const shown = await notifications.getAll();
-  if (id in shown) {
-    await notifications.update(id, options);
-    return;
-  }
+  // (update() says false when the agent closed it meanwhile: then it is raised again.)
+  if (known && (await notifications.update(id, options))) return;
   await notifications.create(id, options);
   if (!(id in (await notifications.getAll()))) {
     console.error(`notification for call ${call.ivrid} was not shown`);
