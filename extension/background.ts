@@ -10,7 +10,7 @@ import {
   type ServerMessage,
 } from '../shared/messages';
 import { callBack, CONTEXT_MENU_ID, registerContextMenu } from './call-back';
-import { chooseContact, findCall, openChooser } from './contact-choice';
+import { chooseContact, openChooser } from './contact-choice';
 import { callButtons, outcome } from './call-display';
 import { clearCall, ivridOf, MISSED_BUTTONS, missedIvridOf, openUrl, showCall, showMissed } from './notify';
 import { effectiveOpenCrm, getPolicy } from './policy';
@@ -19,6 +19,7 @@ import { nextRelay } from './relay-addresses';
 import { refreshToolbar, trackOutage } from './toolbar';
 import { runtimeMessageSchema, type RuntimeMessage } from './runtime-messages';
 import {
+  findCall,
   getSaved,
   getRuntime,
   RECENT_LIMIT,
@@ -348,7 +349,7 @@ async function callButton(ivrid: string, index: number): Promise<void> {
 
 /** The missed-call notice: Call back places the call (its own notice says how it went); Open opens the CRM page. */
 async function missedButton(ivrid: string, button: (typeof MISSED_BUTTONS)[number] | undefined): Promise<void> {
-  const call = (await getSaved('recent')).find((c) => c.ivrid === ivrid);
+  const call = await findCall(ivrid);
   if (!call) return;
   if (button === 'call-back') await callBack(call.phone.e164 ?? call.phone.raw);
   else if (button === 'open') await openCall(ivrid);

@@ -3,7 +3,7 @@ import type { CallView, Choice } from '../shared/messages';
 import { rowText } from './call-display';
 import { loadLanguage, localizePage, t } from './i18n';
 import { sendToWorker } from './runtime-messages';
-import { getRuntime, getSaved } from './storage';
+import { findCall } from './storage';
 
 /**
  * "Choose contact": the number matched several contacts; the agent says which one is calling. The
@@ -11,11 +11,6 @@ import { getRuntime, getSaved } from './storage';
  * keeps it: POST /api/choices). Opened from the notification's button or the popup's row (?ivrid=).
  */
 const $ = (id: string) => document.getElementById(id)!;
-
-async function findCall(ivrid: string): Promise<CallView | undefined> {
-  const live = await getRuntime('live');
-  return live[ivrid] ?? (await getSaved('recent')).find((c) => c.ivrid === ivrid);
-}
 
 function choiceButton(call: CallView, choice: Choice): HTMLLIElement {
   const li = document.createElement('li');

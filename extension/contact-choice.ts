@@ -1,18 +1,14 @@
 import browser from 'webextension-polyfill';
-import { identitySchema, type CallView } from '../shared/messages';
+import { identitySchema } from '../shared/messages';
 import { openUrl } from './notify';
 import { t } from './i18n';
-import { getRuntime, getSaved } from './storage';
+import { findCall, getSaved } from './storage';
 
 /**
  * "Choose contact" in the worker: the chooser page opened in its own small window, and the choice
  * sent to the relay (POST /api/choices), which remembers it for the number and tells every station
  * (an `identity` message follows). The chosen contact's page is opened at once.
  */
-export async function findCall(ivrid: string): Promise<CallView | undefined> {
-  return (await getRuntime('live'))[ivrid] ?? (await getSaved('recent')).find((c) => c.ivrid === ivrid);
-}
-
 export async function openChooser(ivrid: string): Promise<void> {
   await browser.windows.create({ url: browser.runtime.getURL(`extension/choose.html?ivrid=${encodeURIComponent(ivrid)}`), type: 'popup', width: 420, height: 520 });
 }

@@ -40,6 +40,7 @@ export async function showCall(call: CallView, known: boolean, settings?: Pick<P
   const id = notificationId(call.ivrid);
   await loadLanguage(settings);
   const text = notificationText(call, t);
+  const buttons = callButtons(call);
   const options: chrome.notifications.NotificationCreateOptions = {
     type: 'basic',
     iconUrl: browser.runtime.getURL(ICON),
@@ -51,7 +52,7 @@ export async function showCall(call: CallView, known: boolean, settings?: Pick<P
     priority: 2,
     silent: false,
     // Several contacts matched: Choose contact first; Open in CRM when there is a page (callButtons).
-    ...(callButtons(call).length ? { buttons: callButtons(call).map((b) => ({ title: t(b === 'choose' ? 'chooseContact' : 'openInCrm') })) } : {}),
+    ...(buttons.length ? { buttons: buttons.map((b) => ({ title: t(b === 'choose' ? 'chooseContact' : 'openInCrm') })) } : {}),
   };
   // (update() says false when the agent closed it meanwhile: then it is raised again.)
   if (known && (await notifications.update(id, options))) return;

@@ -124,3 +124,8 @@ export async function setRuntime(values: Partial<RuntimeData>): Promise<void> {
 }
 
 export const RECENT_LIMIT = 50;
+
+/** A call by its ivrid: live, else among the recent ones. */
+export async function findCall(ivrid: string): Promise<CallView | undefined> {
+  return (await getRuntime('live'))[ivrid] ?? (await getSaved('recent')).find((c) => c.ivrid === ivrid);
+}

@@ -149,7 +149,7 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   const signed = () => (extensionPackage ??= signExtension(config, store, extensionKey, options.extensionDir ?? projectPath('dist/extension'), log));
   const voicenter = options.voicenter ?? loadVoicenterConfig(config.RELAY_CONFIG);
   // What the Real-Time API tells the supervisor besides calls: queues (their callers found by the same chain, cached) and phone statuses.
-  const voicenterBoard = voicenter.realtime ? new RealtimeBoard({ country: config.RELAY_DEFAULT_COUNTRY, identify: (phone) => chain.identify(phone), onChange: live.changed }) : null;
+  const voicenterBoard = voicenter.realtime ? new RealtimeBoard({ country: config.RELAY_DEFAULT_COUNTRY, identify: chain.identify, onChange: live.changed }) : null;
   const { app, listener } = createHttpApp({
     config, log, installationExtensionId: extensionKey.id, extensionPackage: signed, sql, redisAnswers: redis ? () => redisAnswers(redis) : undefined,
     token, admins, agents, sockets, calls, callLog, lines, directory, chain, choices, flow, metrics, live, click2call: voicenter.click2call, voicenterBoard, voicenterExtensions: voicenter.extensions,

@@ -20,7 +20,7 @@ export interface Recorded {
 /** Calls kept in memory; older ones are read back from the log when a late request comes. */
 const LIVE_LIMIT = 20_000;
 /** A call over at every station stays in memory this long (a late request, a resync), then only in the log. */
-export const ENDED_IN_MEMORY_MS = 5 * 60_000;
+const ENDED_IN_MEMORY_MS = 5 * 60_000;
 /** A call still "ringing" after this long lost its hang-up somewhere: the console stops showing it. */
 const OPEN_LIMIT_MS = 12 * 3_600_000;
 
@@ -66,16 +66,18 @@ export class CallTracker implements Calls {
 
   /** Records one request; tells whether it was new and which stations must be told what. */
   record(event: CallEvent, phone: Phone, format: EventOrigin, now = Date.now()): Recorded {
-    let call = this.load(event.ivrid);
-    if (!call) this.keep(event.ivrid, (call = newCall(event, now)));
+    const known = this.load(event.ivrid);
+    const call = known ?? newCall(event, now);
     const before = viewsOf(call, this.lineName);
     const applied = applyRequest(call, { event, phone, format, now });
     if (!applied.duplicate) this.open.add(event.ivrid);
     const committed = this.log.write({ ...call.row }, applied.logged);
-    const after = viewsOf(call, this.lineName);
-    const changed = applied.duplicate ? [] : changedViews(before, after);
-    // Memory is bounded by time, not only by count: a call over everywhere leaves memory a while later.
-    if (!applied.duplicate) this.live.set(event.ivrid, call, { ttl: [...after.values()].every((v) => v.state === 'ended') ? this.endedInMemoryMs : 0 });
+    let changed: Recorded['changed'] = [];
+    if (!applied.duplicate || !known) {
+      const after = viewsOf(call, this.lineName);
+      if (!applied.duplicate) changed = changedViews(before, after);
+      this.remember(event.ivrid, call, after);
+    }
     return { duplicate: applied.duplicate, identity: parseIdentity(call.row.identity), changed, committed };
   }
 
@@ -164,14 +166,14 @@ export class CallTracker implements Calls {
     const read = this.log.readNow?.(ivrid);
     if (!read) return undefined;
     call = { row: read.row, events: read.events };
-    // Read back for a late request: a call over everywhere leaves memory again a while later.
-    const over = [...viewsOf(call, this.lineName).values()].every((v) => v.state === 'ended');
-    this.live.set(ivrid, call, { ttl: over ? this.endedInMemoryMs : 0 });
+    this.remember(ivrid, call, viewsOf(call, this.lineName));
     return call;
   }
 
-  private keep(ivrid: string, call: LiveCall): void {
-    this.live.set(ivrid, call);
+  /** Keeps a call in memory, bounded by time as well as count: a call over everywhere leaves a while later (it stays in the log). */
+  private remember(ivrid: string, call: LiveCall, views: Map<string, CallView>): void {
+    const over = [...views.values()].every((v) => v.state === 'ended');
+    this.live.set(ivrid, call, { ttl: over ? this.endedInMemoryMs : 0 });
   }
 }
 

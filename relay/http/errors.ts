@@ -22,7 +22,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 /** A request whose path or fields cannot be decoded, in words that never quote it (it may hold the pop-up token). */
-export const UNREADABLE_REQUEST = 'the request cannot be read (its path or fields are malformed)';
+const UNREADABLE_REQUEST = 'the request cannot be read (its path or fields are malformed)';
 
 /** body-parser's error types, in words a sender can act on. */
 const BODY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {

@@ -8,7 +8,7 @@ import type { RequestFormat } from '../../shared/call-event';
  * 200 fields). Errors carry body-parser's `type`, so every path answers them in the same words
  * (http/errors.ts bodyErrorAnswer).
  */
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 const MAX_FIELDS = 200;
 
 export class BodyError extends Error {

@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { parse as parseQuery } from 'node:querystring';
 import proxyaddr from 'proxy-addr';
 import type { Logger } from '../platform/log';
+import { sendError } from './errors';
 import type { PopupHandler } from './popup-endpoint';
 import { requestId, logRequestAtDebug } from './request-log';
 
@@ -37,7 +38,7 @@ export function withPopupFastPath(app: RequestListener, { endpoint, trust, stric
     const query = q < 0 ? {} : (parseQuery(url.slice(q + 1)) as Record<string, unknown>);
     endpoint(req, res, { token, ip: proxyaddr(req, trust), query, log: reqLog }).catch((err: unknown) => {
       reqLog.error({ err: (err as Error).message }, 'request failed');
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"STATUS":"ERROR","CODE":"INTERNAL","ERROR":"internal error"}');
+      if (!res.headersSent) sendError(res, 'INTERNAL', 'internal error');
     });
   };
 }

@@ -4,9 +4,6 @@ import { errorHandler } from './errors';
 import type { Logger } from '../platform/log';
 import type { PopupHandler } from './popup-endpoint';
 
-/** Voicenter's requests are a few hundred bytes; anything near this is not Voicenter. */
-export { MAX_BODY_BYTES } from './popup-body';
-
 export interface IngestOptions {
   endpoint: PopupHandler;
   allowedOrigins: string[];

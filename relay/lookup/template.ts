@@ -18,7 +18,11 @@ export function phoneValues(phone: Phone, suffixDigits: number, id = ''): Record
     digits: phone.digits,
     local: phone.local,
     national: phone.local.replace(/\D/g, ''),
-    nsn: phone.e164 ? (parsePhoneNumberFromString(phone.e164)?.nationalNumber ?? '') : phone.digits,
+    // Parsed again only when a template asks for it (`fill` tests a name with `in`, which reads no getter):
+    // the directory fills its links on every call and never uses it.
+    get nsn() {
+      return phone.e164 ? (parsePhoneNumberFromString(phone.e164)?.nationalNumber ?? '') : phone.digits;
+    },
     phone: phone.raw,
     suffix: phone.digits.slice(-suffixDigits),
     id,

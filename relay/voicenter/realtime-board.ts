@@ -54,11 +54,13 @@ const extensionStatusSchema = z.looseObject({
   representativeStatus: z.number().nullable().optional(),
 });
 
+const extensionsGreetingSchema = z.looseObject({ extensions: z.array(z.unknown()).max(MAX_EXTENSIONS) });
+
 /** `QueueEvent` reasons (note §1.5). */
 const QUEUE_REASONS = new Set(['JOIN', 'EXIT', 'ANSWER', 'ABANDONED']);
 
 /** representativeStatus: 1 logged in, 2 logged out, anything else a break (note §1.5, [NET]). */
-export function phoneStatusOf(status: number): AgentPhoneStatus {
+function phoneStatusOf(status: number): AgentPhoneStatus {
   return status === 1 ? 'logged-in' : status === 2 ? 'logged-out' : 'break';
 }
 
@@ -131,7 +133,7 @@ export class RealtimeBoard {
 
   /** AllExtensionsStatus at connect: every extension's status. */
   extensionsGreeting(payload: unknown): BoardRead {
-    const list = z.looseObject({ extensions: z.array(z.unknown()).max(MAX_EXTENSIONS) }).safeParse(payload);
+    const list = extensionsGreetingSchema.safeParse(payload);
     if (!list.success) return unreadable(list.error);
     for (const extension of list.data.extensions) this.setStatus(extension);
     this.options.onChange?.();
