@@ -1,5 +1,5 @@
 // Room relay/cluster/: what moves between relays through Redis — deliveries, sequence numbers and replay, revocations.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { redactUrl } from '../platform/postgres';
 import { SchemaError } from '../platform/schema';
 import type { Logger } from '../platform/log';
@@ -13,7 +13,9 @@ export const COMMAND_TIMEOUT_MS = 2_000;
  * callers decide what to do without it. Failing to reach it at start names the setting.
  */
 export async function connectRedis(url: string, prefix: string, log: Logger): Promise<Redis> {
-  const redis = new Redis(url, {
+  // Loaded here: a relay without Redis never loads ioredis (memory, issue 16).
+  const { Redis: RedisClient } = await import('ioredis');
+  const redis = new RedisClient(url, {
     keyPrefix: prefix,
     lazyConnect: true,
     enableOfflineQueue: false,

@@ -1,12 +1,10 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { POSTGRES_MIGRATIONS, refuseNewer, SchemaError } from './schema';
 
 /** Several relays may start at once: one migrates, the others wait (a session-wide advisory lock). */
 const MIGRATION_LOCK = 0x5c7e_e9_0f;
 
 const INT8 = 20;
-/** Times are milliseconds and ids far below 2^53: BIGINT and COUNT(*) come back as numbers, as from SQLite. */
-const getTypeParser = ((oid: number) => (oid === INT8 ? (value: string) => Number(value) : (pg.types.getTypeParser(oid) as (value: string) => unknown))) as typeof pg.types.getTypeParser;
 
 /** A server's URL (PostgreSQL, Redis) with its password hidden, for messages and logs. */
 export function redactUrl(url: string): string {
@@ -21,7 +19,11 @@ export function redactUrl(url: string): string {
 
 /** A pool on RELAY_DATABASE_URL; a failure to reach it names the setting, never the password. */
 export async function connectPostgres(url: string): Promise<pg.Pool> {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, types: { getTypeParser } });
+  // Loaded here: a relay on the embedded file never loads pg (memory, issue 16).
+  const { default: postgres } = await import('pg');
+  /** Times are milliseconds and ids far below 2^53: BIGINT and COUNT(*) come back as numbers, as from SQLite. */
+  const getTypeParser = ((oid: number) => (oid === INT8 ? (value: string) => Number(value) : (postgres.types.getTypeParser(oid) as (value: string) => unknown))) as typeof pg.types.getTypeParser;
+  const pool = new postgres.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, types: { getTypeParser } });
   // An idle client whose server went away must not crash the relay.
   pool.on('error', () => undefined);
   try {

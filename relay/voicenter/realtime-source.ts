@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import io from 'socket.io-client';
+import type io from 'socket.io-client';
 import type { CallEvent } from '../../shared/call-event';
 import type { RealtimeBoard, BoardRead } from './realtime-board';
 import { readExtensionEvent } from './realtime-events';
@@ -60,6 +60,8 @@ export class VoicenterRealtime {
   private timers = new Set<NodeJS.Timeout>();
   private ticker: NodeJS.Timeout | undefined;
   private state: RealtimeState = 'stopped';
+  /** socket.io-client, loaded at the first login: a relay without the Real-Time API never loads it (memory, issue 16). */
+  private io: typeof io | null = null;
 
   constructor(private readonly options: RealtimeOptions) {
     this.timings = { ...REALTIME_TIMINGS, ...options.timings };
@@ -100,6 +102,7 @@ export class VoicenterRealtime {
     this.state = 'logging-in';
     try {
       const session = await login(this.options.loginUrl, this.options.token);
+      this.io ??= (await import('socket.io-client')).default;
       if (this.stopped()) return;
       this.loginFailures = 0;
       this.useSession(session);
@@ -145,7 +148,7 @@ export class VoicenterRealtime {
     const session = this.session!;
     const url = session.servers[this.server % session.servers.length]!;
     this.state = 'connecting';
-    const socket = io(url, {
+    const socket = this.io!(url, {
       transports: ['websocket'],
       upgrade: false,
       reconnection: false,
