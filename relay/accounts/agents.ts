@@ -1,5 +1,5 @@
 // Room relay/accounts/: who may sign in — agents and administrators, their passwords and sessions, sign-in throttling, secrets.
-import { LRUCache } from 'lru-cache';
+import { boundedCache } from '../platform/bounded-cache';
 import { z } from 'zod';
 import { UniqueViolation, type Sql } from '../platform/sql';
 import { checkPassword, type PasswordCheck } from './password-check';
@@ -44,7 +44,7 @@ export class Agents {
    * Agents by extension user, for the delivery path; cleared on every change (see forget()). The
    * promise is kept, not its value: the messages of one agent wait on the same lookup, in order.
    */
-  private readonly cache = new LRUCache<string, Promise<Agent | null>>({ max: 10_000 });
+  private readonly cache = boundedCache<string, Promise<Agent | null>>(10_000);
 
   constructor(
     private readonly sql: Sql,

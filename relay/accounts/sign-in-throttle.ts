@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
-import { LRUCache } from 'lru-cache';
+import type { LRUCache } from 'lru-cache';
+import { boundedCache } from '../platform/bounded-cache';
 
 /**
  * How hard guessing passwords is made, after NIST SP 800-63B §5.2.2 ("Rate Limiting"): failures
@@ -173,11 +174,11 @@ export class MemoryThrottleState implements ThrottleState {
 
   constructor(private readonly limits: ThrottleLimits = THROTTLE) {
     const max = limits.capacity;
-    this.pairs = new LRUCache({ max, ttl: limits.pairMemoryMs + limits.pairMaxWaitMs });
-    this.addressFailures = new LRUCache({ max, ttl: limits.addressWindowMs });
-    this.accountFailures = new LRUCache({ max, ttl: limits.accountWindowMs });
-    this.accountSlowUntil = new LRUCache({ max, ttl: limits.accountSlowIntervalMs });
-    this.trusted = new LRUCache({ max });
+    this.pairs = boundedCache(max, { ttl: limits.pairMemoryMs + limits.pairMaxWaitMs });
+    this.addressFailures = boundedCache(max, { ttl: limits.addressWindowMs });
+    this.accountFailures = boundedCache(max, { ttl: limits.accountWindowMs });
+    this.accountSlowUntil = boundedCache(max, { ttl: limits.accountSlowIntervalMs });
+    this.trusted = boundedCache(max);
   }
 
   take(account: string, address: string, now: number): Promise<{ wait: number; undo?: Undo }> {

@@ -1,6 +1,5 @@
 // Room relay/calls/: what happens to a call — each Voicenter request recorded, the caller identified once, agents told, Voicenter answered; the call log.
 import type { CountryCode } from 'libphonenumber-js';
-import { LRUCache } from 'lru-cache';
 import type { CallEvent, EventOrigin } from '../../shared/call-event';
 import { PENDING, UNKNOWN, type Identity, type SequencedMessage, type Unsequenced } from '../../shared/messages';
 import { parsePhone, type Phone } from '../../shared/phone';
@@ -9,6 +8,7 @@ import type { Calls } from './call-tracker';
 import type { StaleLimits } from './call-state';
 import { voicenterAnswer, type VoicenterAnswer } from './voicenter-answer';
 import type { Logger } from '../platform/log';
+import { boundedCache } from '../platform/bounded-cache';
 
 /** Distinct numbers kept parsed (a few hundred KB). */
 const PARSED_NUMBERS = 5_000;
@@ -45,7 +45,7 @@ export class CallFlow {
   /** Lookups still running, by ivrid, so that parallel requests for one call share one. */
   private readonly inflight = new Map<string, Promise<Identity>>();
   /** Each distinct number parsed once (every phase of a call, every station, sends it again): libphonenumber is a sixth of a request. */
-  private readonly phones = new LRUCache<string, Phone>({ max: PARSED_NUMBERS });
+  private readonly phones = boundedCache<string, Phone>(PARSED_NUMBERS);
 
   constructor(private readonly options: CallFlowOptions) {}
 

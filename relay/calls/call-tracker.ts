@@ -1,9 +1,9 @@
-import { LRUCache } from 'lru-cache';
 import type { CallEvent, EventOrigin } from '../../shared/call-event';
 import type { LiveCallView } from '../../shared/console';
 import type { CallView, Identity } from '../../shared/messages';
 import type { Phone } from '../../shared/phone';
 import type { CallLogStore } from './call-log-store';
+import { boundedCache } from '../platform/bounded-cache';
 import { applyRequest, changedViews, expireStations, newCall, openView, parseIdentity, staleStations, viewsOf, type Expired, type LiveCall, type StaleLimits } from './call-state';
 
 export interface Recorded {
@@ -48,7 +48,7 @@ export interface Calls {
  */
 export class CallTracker implements Calls {
   /** The least recently used call is forgotten first (it is still in the log). */
-  private readonly live = new LRUCache<string, LiveCall>({ max: LIVE_LIMIT });
+  private readonly live = boundedCache<string, LiveCall>(LIVE_LIMIT);
   /** Calls that may still be ringing or talking somewhere (pruned lazily by openCalls()). */
   private readonly open = new Set<string>();
 

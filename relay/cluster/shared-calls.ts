@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { LRUCache } from 'lru-cache';
+import { boundedCache } from '../platform/bounded-cache';
 import type { CallEvent, EventOrigin } from '../../shared/call-event';
 import type { LiveCallView } from '../../shared/console';
 import type { CallView, Identity } from '../../shared/messages';
@@ -30,7 +30,7 @@ type Shared = ({ t: 'r' } & CallRequest) | { t: 'x'; stations: string[]; now: nu
  */
 export class SharedCalls implements Calls {
   /** What this relay last worked out of each call (the fallback while Redis is away, and resyncs). */
-  private readonly known = new LRUCache<string, LiveCall>({ max: 20_000 });
+  private readonly known = boundedCache<string, LiveCall>(20_000);
   private redisAway = false;
 
   constructor(
