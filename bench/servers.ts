@@ -9,7 +9,7 @@
  * Prints one JSON line {url, ...} on stdout once listening.
  */
 import { mkdtempSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,4 +107,8 @@ if (process.env.BENCH_EVENT_LOOP) {
     console.error(`event-loop delay p50 ${ms(delay.percentile(50))} p99 ${ms(delay.percentile(99))} max ${ms(delay.max)} ms`);
     delay.reset();
   }, 2_000).unref();
+  // And every garbage collection that paused it for 2 ms or more.
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (e.duration >= 2) console.error(`gc ${(e as PerformanceEntry & { detail: { kind: number } }).detail.kind} ${e.duration.toFixed(1)} ms`);
+  }).observe({ entryTypes: ['gc'] });
 }
