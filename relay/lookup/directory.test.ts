@@ -1,4 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { parsePhone } from '../../shared/phone';
 import { SqliteSql } from '../platform/sql';
 import type { Store } from '../platform/store';
@@ -109,5 +110,47 @@ describe.each(ENGINES)('Directory on %s', (engine) => {
     );
     expect(plan.map((p) => Object.values(p).join(' ')).join(' ')).toMatch(/contact_phones_by_suffix|USING (COVERING )?INDEX/);
     if (store.sql instanceof SqliteSql) expect(store.sqlite!.pragma('journal_mode', { simple: true })).toBe('wal');
+  });
+});
+
+describe('Directory answers kept in memory (embedded file)', () => {
+  let store: Store;
+  afterEach(async () => {
+    await store?.close();
+  });
+  const opened = async () => {
+    store = (await emptyStore('sqlite', null))!;
+    const directory = new Directory(store.sql, 'IL', 9);
+    return { directory, lookup: (n: string) => directory.lookup(parsePhone(n, 'IL')) };
+  };
+
+  it('a contact added or changed through the relay is found at once', async () => {
+    const { directory, lookup } = await opened();
+    expect(lookup('0722776772')).toEqual({ how: 'none', contacts: [] });
+    await directory.upsert({ id: '7', name: 'Dana', company: 'Acme', url: '', phones: ['072-277-6772'] });
+    expect(lookup('0722776772')).toMatchObject({ contacts: [{ name: 'Dana' }] });
+    const [entry] = await directory.search('Dana');
+    await directory.update(entry!.key, { name: 'Dana Levi', company: 'Acme', url: '', phones: ['072-277-6772'] });
+    expect(lookup('0722776772')).toMatchObject({ contacts: [{ name: 'Dana Levi' }] });
+    await directory.upsertAll([{ id: '8', name: 'Noa', company: '', url: '', phones: ['0722776772'] }], Date.now() + 60_000);
+    expect(lookup('0722776772')).toMatchObject({ contacts: [{ name: 'Noa' }, { name: 'Dana Levi' }] });
+  });
+
+  it('a contact another process wrote to the file (the CLI) is found on the next lookup', async () => {
+    const { lookup } = await opened();
+    expect(lookup('0501234567')).toEqual({ how: 'none', contacts: [] });
+    const cli = new Database(store.sqlite!.name);
+    const other = new Directory(new SqliteSql(cli), 'IL', 9);
+    await other.upsert({ id: '9', name: 'Yael', company: '', url: '', phones: ['050-123-4567'] });
+    cli.close();
+    expect(lookup('0501234567')).toMatchObject({ how: 'exact', contacts: [{ name: 'Yael' }] });
+  });
+
+  it('a kept answer cannot be changed by whoever receives it', async () => {
+    const { directory, lookup } = await opened();
+    await directory.upsert({ id: '7', name: 'Dana', company: 'Acme', url: '', phones: ['072-277-6772'] });
+    const answer = lookup('0722776772') as { contacts: { name: string }[] };
+    expect(() => (answer.contacts[0]!.name = 'Someone else')).toThrow(TypeError);
+    expect(lookup('0722776772')).toMatchObject({ contacts: [{ name: 'Dana' }] });
   });
 });

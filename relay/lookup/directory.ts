@@ -1,5 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js';
 import type { DirectoryEntry } from '../../shared/console';
+import { boundedCache } from '../platform/bounded-cache';
+import { OtherWriters } from '../platform/other-writers';
 import { SqliteSql, type Sql } from '../platform/sql';
 import { parsePhone, phoneSuffix, type Phone } from '../../shared/phone';
 
@@ -57,6 +59,9 @@ const FIND = `
   ORDER BY exact DESC, c.updated_at DESC
   LIMIT 50`;
 
+/** Numbers whose answer is kept (a caller who calls again, every station of one call): ~1 MB at most. */
+const ANSWERS_KEPT = 5_000;
+
 /**
  * The built-in caller directory: contacts with one or more numbers, in the relay's database.
  * On the embedded file a lookup answers at once (no promise: the caller's name is in the first
@@ -64,6 +69,13 @@ const FIND = `
  */
 export class Directory {
   private readonly findNow: ((e164: string | null, suffix: string) => Row[]) | null;
+  /**
+   * The embedded file's answers by number: the query was a tenth of a busy relay's CPU (a CPU
+   * profile, bench/RESULTS.md, issue 16). Cleared by every change made here, and when another
+   * process (the CLI) wrote to the file.
+   */
+  private readonly answers = boundedCache<string, DirectoryMatch>(ANSWERS_KEPT);
+  private readonly otherWriters: OtherWriters | null;
 
   constructor(
     private readonly sql: Sql,
@@ -72,13 +84,20 @@ export class Directory {
   ) {
     const find = sql instanceof SqliteSql ? sql.db.prepare<[string | null, string], Row>(FIND) : null;
     this.findNow = find ? (e164, suffix) => find.all(e164, suffix) : null;
+    this.otherWriters = sql instanceof SqliteSql ? new OtherWriters(sql.db) : null;
   }
 
   /** Finds who owns a number: exact E.164 first, else the last N digits. */
   lookup(phone: Phone): DirectoryMatch | Promise<DirectoryMatch> {
     const suffix = phoneSuffix(phone, this.suffixDigits);
     if (phone.withheld || suffix.length < this.suffixDigits) return { contacts: [], how: 'none' };
-    if (this.findNow) return this.match(this.findNow(phone.e164, suffix));
+    if (this.findNow) {
+      if (this.otherWriters!.wrote()) this.answers.clear();
+      const key = `${phone.e164 ?? ''}|${suffix}`;
+      let answer = this.answers.get(key);
+      if (!answer) this.answers.set(key, (answer = deepFreeze(this.match(this.findNow(phone.e164, suffix)))));
+      return answer;
+    }
     return this.sql.all<Row>(FIND, [phone.e164, suffix]).then((rows) => this.match(rows));
   }
 
@@ -96,6 +115,14 @@ export class Directory {
    * so importing the same file twice updates instead of duplicating.
    */
   async upsert(contact: Contact, now = Date.now(), sql = this.sql): Promise<'added' | 'updated'> {
+    try {
+      return await this.upsertOne(contact, now, sql);
+    } finally {
+      this.answers.clear();
+    }
+  }
+
+  private async upsertOne(contact: Contact, now: number, sql: Sql): Promise<'added' | 'updated'> {
     const phones = this.parsePhones(contact.phones);
     const first = phones[0];
     const existing = contact.id
@@ -121,11 +148,13 @@ export class Directory {
 
   /** Adds or updates many contacts in one transaction (an import is all-or-nothing per batch, and far faster). */
   upsertAll(contacts: Contact[], now = Date.now()): Promise<('added' | 'updated')[]> {
-    return this.sql.transaction(async (tx) => {
-      const outcomes: ('added' | 'updated')[] = [];
-      for (const c of contacts) outcomes.push(await this.upsert(c, now, tx));
-      return outcomes;
-    });
+    return this.sql
+      .transaction(async (tx) => {
+        const outcomes: ('added' | 'updated')[] = [];
+        for (const c of contacts) outcomes.push(await this.upsertOne(c, now, tx));
+        return outcomes;
+      })
+      .finally(() => this.answers.clear());
   }
 
   /** Contacts whose name or company contains `text`, or whose number contains its digits; by name. */
@@ -157,11 +186,13 @@ export class Directory {
 
   /** Changes a contact (by its key); false when there is no such contact. Its own id stays. */
   update(key: number, contact: Omit<Contact, 'id'>, now = Date.now()): Promise<boolean> {
-    return this.sql.transaction(async (tx) => {
-      if (!(await this.get(key, tx))) return false;
-      await this.write(tx, key, contact, this.parsePhones(contact.phones), now);
-      return true;
-    });
+    return this.sql
+      .transaction(async (tx) => {
+        if (!(await this.get(key, tx))) return false;
+        await this.write(tx, key, contact, this.parsePhones(contact.phones), now);
+        return true;
+      })
+      .finally(() => this.answers.clear());
   }
 
   async count(): Promise<number> {
@@ -191,4 +222,11 @@ export class Directory {
       await sql.run('INSERT INTO contact_phones (contact_id, raw, e164, suffix) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [id, p.raw, p.e164, phoneSuffix(p, this.suffixDigits)]);
     }
   }
+}
+
+/** A kept answer is shared by every caller that gets it: nobody may change it. */
+function deepFreeze(match: DirectoryMatch): DirectoryMatch {
+  for (const c of match.contacts) Object.freeze(c);
+  Object.freeze(match.contacts);
+  return Object.freeze(match);
 }
