@@ -93,6 +93,8 @@ export interface CallLogStore {
   readonly readNow: ((ivrid: string) => { row: CallRow; events: EventRow[] } | undefined) | null;
   /** The calls a station took part in since a time, oldest first, at once; null where not immediate. */
   readonly recentNow: ((station: string, since: number) => string[]) | null;
+  /** The calls started since a time, at once (what the log holds that a relay just started has not seen); null where not immediate. */
+  readonly startedSinceNow: ((since: number) => string[]) | null;
   /** Deletes calls that started before `before` (the retention window), with their events. */
   prune(before: number): Promise<number>;
 }
@@ -104,6 +106,7 @@ export class SqliteCallLog implements CallLogStore {
   private readonly insertEvent;
   readonly readNow;
   readonly recentNow;
+  readonly startedSinceNow;
 
   constructor(private readonly db: DB) {
     this.commits = new GroupCommit(db);
@@ -126,6 +129,8 @@ export class SqliteCallLog implements CallLogStore {
       this.commits.flush();
       return recent.all(station, since).map((r) => r.ivrid);
     };
+    const started = db.prepare<[number], string>('SELECT ivrid FROM calls WHERE started_at >= ?').pluck();
+    this.startedSinceNow = (since: number) => started.all(since);
   }
 
   write(call: CallRow, events: NewEvent[]): Promise<void> {

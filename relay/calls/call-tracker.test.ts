@@ -126,4 +126,32 @@ describe('CallTracker', () => {
     expect(at({ ivrid: 'gone', extenUser: 'A', status: 'Hangup', cause: 'NO ANSWER' }).duplicate).toBe(true);
     await expect.poll(() => (short.expireStale(2_000, { ringingMs: 3_600_000, talkingMs: 3_600_000 }), short.inMemory())).toBe(1);
   });
+
+  it('reads the log only for a call that may be there: never for one never seen', async () => {
+    const reads: string[] = [];
+    const counted = Object.assign(Object.create(commits) as SqliteCallLog, {
+      readNow: (ivrid: string) => (reads.push(ivrid), commits.readNow(ivrid)),
+    });
+    const now = Date.now();
+    // Written before this tracker started (a relay restarted mid-call).
+    record({ ivrid: 'before', extenUser: 'A', status: 'Ringing', callStarted: Math.floor(now / 1000) }, now);
+    await commits.flush();
+    const tracker = new CallTracker(counted, () => '', 30);
+    const at = (fields: Record<string, unknown>) => {
+      const e = event(fields);
+      const r = tracker.record(e, parsePhone(e.phone, 'IL'), 'json', now);
+      void commits.flush();
+      return r;
+    };
+    at({ ivrid: 'new1', extenUser: 'A', status: 'Ringing' });
+    at({ ivrid: 'new2', extenUser: 'B', status: 'Ringing' });
+    at({ ivrid: 'new1', extenUser: 'A', status: 'Hangup', cause: 'NO ANSWER' });
+    expect(reads).toEqual([]);
+    expect(at({ ivrid: 'before', extenUser: 'A', status: 'Talking' }).changed).toMatchObject([{ extenUser: 'A', view: { state: 'talking' } }]);
+    expect(reads).toEqual(['before']);
+    // new1 is over: it leaves memory, and a late request for it reads it back.
+    await expect.poll(() => (tracker.expireStale(now, { ringingMs: 3_600_000, talkingMs: 3_600_000 }), tracker.inMemory())).toBe(2);
+    expect(at({ ivrid: 'new1', extenUser: 'A', status: 'Hangup', cause: 'NO ANSWER' }).duplicate).toBe(true);
+    expect(reads).toEqual(['before', 'new1']);
+  });
 });

@@ -4,6 +4,7 @@ import type { CallView, Identity } from '../../shared/messages';
 import type { Phone } from '../../shared/phone';
 import type { CallLogStore } from './call-log-store';
 import { boundedCache } from '../platform/bounded-cache';
+import { LEFT_MEMORY_WINDOW_MS, LeftMemory } from './left-memory';
 import { applyRequest, changedViews, expireStations, newCall, openView, parseIdentity, staleStations, viewsOf, type Expired, type LiveCall, type StaleLimits } from './call-state';
 
 export interface Recorded {
@@ -47,8 +48,14 @@ export interface Calls {
  * change is written to the log (CallLogStore: group commits on the embedded file, batches on PostgreSQL).
  */
 export class CallTracker implements Calls {
+  /** Calls the log may hold that memory does not: any other request is for a call never seen (no read). */
+  private readonly leftMemory = new LeftMemory();
   /** The least recently used call is forgotten first (it is still in the log). */
-  private readonly live = boundedCache<string, LiveCall>(LIVE_LIMIT);
+  private readonly live = boundedCache<string, LiveCall>(LIVE_LIMIT, {
+    dispose: (_call, ivrid, reason) => {
+      if (reason === 'evict' || reason === 'expire') this.leftMemory.add(ivrid);
+    },
+  });
   /** Calls that may still be ringing or talking somewhere (pruned lazily by openCalls()). */
   private readonly open = new Set<string>();
 
@@ -57,7 +64,9 @@ export class CallTracker implements Calls {
     /** The name a supervisor gave the line (Voicenter's did) a call came in on; '' when none. */
     private readonly lineName: (did: string) => string = () => '',
     private readonly endedInMemoryMs = ENDED_IN_MEMORY_MS,
-  ) {}
+  ) {
+    this.leftMemory.loaded(log.startedSinceNow?.(Date.now() - LEFT_MEMORY_WINDOW_MS) ?? []);
+  }
 
   /** Calls held in memory now (metrics, tests). */
   inMemory(): number {
@@ -66,7 +75,7 @@ export class CallTracker implements Calls {
 
   /** Records one request; tells whether it was new and which stations must be told what. */
   record(event: CallEvent, phone: Phone, format: EventOrigin, now = Date.now()): Recorded {
-    const known = this.load(event.ivrid);
+    const known = this.load(event.ivrid, this.leftMemory.mayHold(event.ivrid));
     const call = known ?? newCall(event, now);
     const before = viewsOf(call, this.lineName);
     const applied = applyRequest(call, { event, phone, format, now });
@@ -160,11 +169,13 @@ export class CallTracker implements Calls {
     return this.log.prune(before);
   }
 
-  private load(ivrid: string): LiveCall | undefined {
+  /** A call from memory, else read back from the log (unless `readBack` is false: a call the log cannot hold). */
+  private load(ivrid: string, readBack = true): LiveCall | undefined {
     let call = this.live.get(ivrid);
-    if (call) return call;
+    if (call || !readBack) return call;
     const read = this.log.readNow?.(ivrid);
     if (!read) return undefined;
+    this.leftMemory.back(ivrid);
     call = { row: read.row, events: read.events };
     this.remember(ivrid, call, viewsOf(call, this.lineName));
     return call;

@@ -38,6 +38,7 @@ interface Entry {
 export class PostgresCallLog implements CallLogStore {
   readonly readNow = null;
   readonly recentNow = null;
+  readonly startedSinceNow = null;
   private queue: Entry[] = [];
   private writing: Promise<void> | null = null;
   private retryMs = 0;

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { LeftMemory } from './left-memory';
+
+describe('LeftMemory', () => {
+  it('tells the calls that left memory from calls never seen, until they are back', () => {
+    const left = new LeftMemory(10, 1_000);
+    left.loaded(['from-before-the-start']);
+    left.add('gone', 5_000);
+    expect(left.mayHold('gone', 5_000)).toBe(true);
+    expect(left.mayHold('from-before-the-start', 5_000)).toBe(true);
+    expect(left.mayHold('never-seen', 5_000)).toBe(false);
+    left.back('gone');
+    expect(left.mayHold('gone', 5_000)).toBe(false);
+  });
+
+  it('forgets a call that left longer ago than its window', () => {
+    const left = new LeftMemory(10, 1_000);
+    left.add('old', 1_000);
+    left.add('new', 2_500);
+    expect(left.mayHold('old', 2_500)).toBe(false);
+    expect(left.mayHold('new', 2_500)).toBe(true);
+  });
+
+  it('past its capacity, takes every call as possibly in the log until the forgotten ones would have aged out', () => {
+    const left = new LeftMemory(2, 1_000);
+    left.add('a', 100);
+    left.add('b', 200);
+    left.add('c', 300);
+    expect(left.mayHold('never-seen', 300)).toBe(true);
+    expect(left.mayHold('never-seen', 1_099)).toBe(true);
+    expect(left.mayHold('never-seen', 1_100)).toBe(false);
+    expect(left.mayHold('c', 1_100)).toBe(true);
+  });
+});
