@@ -32,3 +32,18 @@ describe('LeftMemory', () => {
     expect(left.mayHold('c', 1_100)).toBe(true);
   });
 });
+
+describe('LeftMemory over many calls', () => {
+  it('stays bounded and right when calls come back and leave again', () => {
+    const left = new LeftMemory(1_000, 1_000_000);
+    for (let i = 0; i < 50_000; i++) {
+      left.add(`c${i}`, i);
+      if (i % 3 === 0) left.back(`c${i}`);
+      if (i % 5 === 0) left.add(`c${i}`, i);
+    }
+    expect(left.mayHold('c49999', 50_000)).toBe(true);
+    expect(left.mayHold('c49998', 50_000)).toBe(true);
+    expect(left.mayHold('c49995', 50_000)).toBe(true);
+    expect(left.mayHold('never-seen', 2_000_000)).toBe(false);
+  });
+});

@@ -12,8 +12,16 @@ const CAPACITY = 100_000;
  * Times are the wall clock (Date.now), whatever time a caller records requests at.
  */
 export class LeftMemory {
-  /** ivrid → when it left memory (ms); oldest first (a Map keeps insertion order). */
+  /** ivrid → when it left memory (ms). */
   private readonly left = new Map<string, number>();
+  /**
+   * The same, oldest first, as a queue (an entry whose time no longer matches the map's is stale).
+   * Not the map's own order: deleting a Map's first entries leaves holes every new iteration
+   * walks through again, which made each call slower than the last (bench/RESULTS.md).
+   */
+  private ids: string[] = [];
+  private times: number[] = [];
+  private head = 0;
   /** Until then, any call may be in the log: too many to remember left at once. */
   private unsureUntil = 0;
 
@@ -25,8 +33,9 @@ export class LeftMemory {
   }
 
   add(ivrid: string, now = Date.now()): void {
-    this.left.delete(ivrid);
     this.left.set(ivrid, now);
+    this.ids.push(ivrid);
+    this.times.push(now);
     this.trim(now);
   }
 
@@ -41,12 +50,21 @@ export class LeftMemory {
   }
 
   private trim(now: number): void {
-    for (const [ivrid, at] of this.left) {
+    while (this.head < this.ids.length) {
+      const ivrid = this.ids[this.head]!;
+      const at = this.times[this.head]!;
+      const current = this.left.get(ivrid) === at;
       const old = at < now - this.windowMs;
-      if (!old && this.left.size <= this.capacity) return;
+      if (current && !old && this.left.size <= this.capacity) break;
       // Forgotten while still within the window: no call can be told never seen until it would have aged out.
-      if (!old) this.unsureUntil = Math.max(this.unsureUntil, at + this.windowMs);
-      this.left.delete(ivrid);
+      if (current && !old) this.unsureUntil = Math.max(this.unsureUntil, at + this.windowMs);
+      if (current) this.left.delete(ivrid);
+      this.head++;
+    }
+    if (this.head > 1_024 && this.head * 2 > this.ids.length) {
+      this.ids = this.ids.slice(this.head);
+      this.times = this.times.slice(this.head);
+      this.head = 0;
     }
   }
 }
