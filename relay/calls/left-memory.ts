@@ -1,7 +1,17 @@
 /** How long a call that left memory may still get a request worth reading it back for (the console's open-call limit). */
 export const LEFT_MEMORY_WINDOW_MS = 12 * 3_600_000;
-/** Calls remembered as "in the log only" at most (~100 bytes each); past it, every unknown call is read back for a while. */
-const CAPACITY = 100_000;
+/** Calls remembered as "in the log only" at most (~40 bytes each); past it, every unknown call is read back for a while. */
+const CAPACITY = 250_000;
+
+/**
+ * A call's id as a 30-bit number (FNV-1a): kept small (no string per call), and a small integer
+ * for V8. Two ids with one number only cost a read of the log for the second (it is not there).
+ */
+function idHash(ivrid: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < ivrid.length; i++) h = Math.imul(h ^ ivrid.charCodeAt(i), 0x01000193);
+  return h & 0x3fffffff;
+}
 
 /**
  * Which calls the call log may hold that memory does not: those that left memory (over for a
@@ -12,16 +22,18 @@ const CAPACITY = 100_000;
  * Times are the wall clock (Date.now), whatever time a caller records requests at.
  */
 export class LeftMemory {
-  /** ivrid → when it left memory (ms). */
-  private readonly left = new Map<string, number>();
+  /** Call (its id's number) → its place in the queue. */
+  private readonly left = new Map<number, number>();
   /**
-   * The same, oldest first, as a queue (an entry whose time no longer matches the map's is stale).
-   * Not the map's own order: deleting a Map's first entries leaves holes every new iteration
+   * When each call left, oldest first, with its id's number; a place the map no longer points to is
+   * stale. Not the map's own order: deleting a Map's first entries leaves holes every new iteration
    * walks through again, which made each call slower than the last (bench/RESULTS.md).
    */
-  private ids: string[] = [];
+  private hashes: number[] = [];
   private times: number[] = [];
+  /** The queue's first live place, and how many places were dropped from its front. */
   private head = 0;
+  private dropped = 0;
   /** Until then, any call may be in the log: too many to remember left at once. */
   private unsureUntil = 0;
 
@@ -33,37 +45,39 @@ export class LeftMemory {
   }
 
   add(ivrid: string, now = Date.now()): void {
-    this.left.set(ivrid, now);
-    this.ids.push(ivrid);
+    const hash = idHash(ivrid);
+    this.left.set(hash, this.dropped + this.hashes.length);
+    this.hashes.push(hash);
     this.times.push(now);
     this.trim(now);
   }
 
   /** The call is back in memory. */
   back(ivrid: string): void {
-    this.left.delete(ivrid);
+    this.left.delete(idHash(ivrid));
   }
 
   /** Whether the log may hold this call (it must be read); false: the relay never saw it. */
   mayHold(ivrid: string, now = Date.now()): boolean {
-    return this.left.has(ivrid) || now < this.unsureUntil;
+    return now < this.unsureUntil || this.left.has(idHash(ivrid));
   }
 
   private trim(now: number): void {
-    while (this.head < this.ids.length) {
-      const ivrid = this.ids[this.head]!;
+    while (this.head < this.hashes.length) {
+      const hash = this.hashes[this.head]!;
       const at = this.times[this.head]!;
-      const current = this.left.get(ivrid) === at;
+      const current = this.left.get(hash) === this.dropped + this.head;
       const old = at < now - this.windowMs;
       if (current && !old && this.left.size <= this.capacity) break;
       // Forgotten while still within the window: no call can be told never seen until it would have aged out.
       if (current && !old) this.unsureUntil = Math.max(this.unsureUntil, at + this.windowMs);
-      if (current) this.left.delete(ivrid);
+      if (current) this.left.delete(hash);
       this.head++;
     }
-    if (this.head > 1_024 && this.head * 2 > this.ids.length) {
-      this.ids = this.ids.slice(this.head);
+    if (this.head > 1_024 && this.head * 2 > this.hashes.length) {
+      this.hashes = this.hashes.slice(this.head);
       this.times = this.times.slice(this.head);
+      this.dropped += this.head;
       this.head = 0;
     }
   }
