@@ -142,3 +142,27 @@ test.describe('the extension, signed in through the options page', () => {
     await expect.poll(() => relay.sockets.stats().sockets).toBe(0);
   });
 });
+
+test.describe('calls in quick succession', () => {
+  test('each new call pops at once and only once; one that ended never stays on screen', async ({ context, extensionId, relay, worker, desktop }) => {
+    const options = await signInThroughOptions(context, extensionId, relay);
+    await expect(options.getByText('Connected', { exact: true })).toBeVisible();
+    // Back to back, as a queue hands calls over: a new call's message arrives while the worker is
+    // still writing down the previous one (the worker raises it ahead of that bookkeeping).
+    await ring(relay, { ivrid: 'quick-a', phone: '0722776772' });
+    await popup(relay, { ivrid: 'quick-a', extenUser: 'KGpK4iWq', status: 'Hangup', cause: 'Normal hangup' });
+    await ring(relay, { ivrid: 'quick-b', phone: '0501234567' });
+    await ring(relay, { ivrid: 'quick-c', phone: '0722776772' });
+    await popup(relay, { ivrid: 'quick-b', extenUser: 'KGpK4iWq', status: 'Hangup', cause: 'Normal hangup' });
+    await expect.poll(() => notificationIds(worker)).toEqual(['call:quick-c']);
+    await expect.poll(() => desktop.open().map((n) => n.summary)).toEqual([`${FSI}Nikita Karpushin${PDI}`]);
+    // Every call reached the desktop; none was raised twice with the same words.
+    const raised = desktop.notifies.map((n) => `${n.id}|${n.summary}|${n.body}`);
+    expect(new Set(raised).size).toBe(raised.length);
+    expect(new Set(desktop.notifies.map((n) => n.id)).size).toBe(3);
+    // The popup's history has all three, in the state each ended in.
+    const popupPage = await context.newPage();
+    await popupPage.goto(`chrome-extension://${extensionId}/extension/popup.html`);
+    await expect(popupPage.getByRole('list', { name: 'Recent calls' }).getByRole('listitem')).toHaveCount(3);
+  });
+});

@@ -24,6 +24,8 @@ export interface ShownNotification {
  */
 export class NotificationServer {
   readonly shown = new Map<number, ShownNotification>();
+  /** Every Notify call in order, as Chromium sent it (a new notification, or one replaced). */
+  readonly notifies: { id: number; summary: string; body: string }[] = [];
   /** Called on every Notify, as it arrives (benchmarks time it). */
   onNotify: ((n: ShownNotification) => void) | undefined;
   private nextId = 1;
@@ -89,6 +91,7 @@ export class NotificationServer {
         const id = replacesId > 0 && this.shown.has(replacesId) ? replacesId : this.nextId++;
         const shown = { id, summary, body, actions, closed: false };
         this.shown.set(id, shown);
+        this.notifies.push({ id, summary, body });
         reply('u', [id]);
         this.onNotify?.(shown);
         return true;

@@ -16,6 +16,7 @@ import { clearCall, ivridOf, MISSED_BUTTONS, missedIvridOf, openUrl, showCall, s
 import { effectiveOpenCrm, getPolicy } from './policy';
 import { InOrder } from './in-order';
 import { nextRelay } from './relay-addresses';
+import { RingFirst } from './ring-first';
 import { refreshToolbar, trackOutage } from './toolbar';
 import { runtimeMessageSchema, type RuntimeMessage } from './runtime-messages';
 import {
@@ -27,6 +28,7 @@ import {
   setRuntime,
   type ConnectionProblem,
   type ConnectionState,
+  type Preferences,
   type Session,
 } from './storage';
 
@@ -57,6 +59,8 @@ let connecting: Promise<void> | null = null;
 let queue: Promise<void> = Promise.resolve();
 /** Numbered messages that came ahead of a missing one (see InOrder). */
 const inOrder = new InOrder<SequencedMessage>();
+/** A new call's notification raised as its message arrives, ahead of the queue (RingFirst). */
+const ringFirst = new RingFirst();
 
 function serially(task: () => Promise<void>): Promise<void> {
   queue = queue.then(task).catch((err: unknown) => console.error('extension task failed', err));
@@ -117,6 +121,7 @@ async function openSocket(): Promise<void> {
       console.warn('ignored a message from the relay that is not in the protocol');
       return;
     }
+    ringFirst.arrived(message);
     void serially(() => handle(message, session));
   };
   ws.onclose = (event) => {
@@ -163,6 +168,7 @@ async function closed(code: number): Promise<void> {
 async function endSession(problem: ConnectionProblem): Promise<void> {
   await setSaved({ session: null, lastSeq: 0, epoch: '', lastMessageAt: 0, continuityLostAt: 0 });
   await setRuntime({ live: {}, attempt: 0 });
+  ringFirst.reset();
   await browser.notifications.getAll().then((all) => Promise.all(Object.keys(all).map((id) => browser.notifications.clear(id))));
   await setConnection('signed-out', problem);
 }
@@ -179,6 +185,11 @@ async function handle(message: ServerMessage, session: Session): Promise<void> {
       inOrder.reset(resume);
       if (resume) send({ type: 'resume', epoch, seq: lastSeq, since: lastMessageAt });
       if (epoch !== message.epoch) await setSaved({ epoch: message.epoch, lastSeq: message.seq });
+      const [settings, live] = await Promise.all([getSaved('settings'), getRuntime('live')]);
+      ringFirst.useSettings(settings);
+      ringFirst.liveCalls(Object.keys(live));
+      // Messages that came meanwhile were not taken as in order: early raising starts with the next hello.
+      if (!resume && (epoch !== message.epoch || message.seq === lastSeq)) ringFirst.inOrderFrom(message.seq);
       await setSaved({ session: { ...session, name: message.agent.name } });
       await setConnection('connected');
       return;
@@ -226,6 +237,7 @@ async function applyCall(call: CallView): Promise<void> {
   // (Read together: each is a round trip to the browser before the agent sees anything.)
   const [live, settings] = await Promise.all([getRuntime('live'), getSaved('settings')]);
   const previous = live[call.ivrid];
+  const raised = await ringFirst.handled(call);
   if (call.state === 'ended') {
     delete live[call.ivrid];
     await clearCall(call.ivrid);
@@ -238,7 +250,7 @@ async function applyCall(call: CallView): Promise<void> {
     }
   } else {
     live[call.ivrid] = call;
-    if (call.state === 'ringing') await showCall(call, previous !== undefined, settings);
+    if (call.state === 'ringing' && !raised) await showCall(call, previous !== undefined, settings);
     else if (call.state === 'talking' || call.state === 'hold') {
       if (settings.afterAnswer === 'keep') await showCall(call, previous !== undefined, settings);
       else await clearCall(call.ivrid);
@@ -357,7 +369,9 @@ async function missedButton(ivrid: string, button: (typeof MISSED_BUTTONS)[numbe
 
 // The agent chose another language: the toolbar's tooltip says it in that one.
 browser.storage.onChanged.addListener((changes, area) => {
-  if (area === 'local' && 'settings' in changes) void refreshToolbar();
+  if (area !== 'local' || !('settings' in changes)) return;
+  void refreshToolbar();
+  ringFirst.useSettings((changes.settings.newValue as Preferences | undefined) ?? null);
 });
 
 browser.alarms.onAlarm.addListener((alarm) => {
