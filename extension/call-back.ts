@@ -3,6 +3,7 @@ import type { MessageKey } from './catalogue';
 import { leftToRight } from './call-display';
 import { loadLanguage, t } from './i18n';
 import { getSaved } from './storage';
+import { NOTIFICATION_ICON } from './icon';
 
 /**
  * Click-to-call: the agent calls a number back (the popup's "Call back", or "Call with Voicenter"
@@ -11,7 +12,6 @@ import { getSaved } from './storage';
  */
 export const CONTEXT_MENU_ID = 'call-with-voicenter';
 const NOTICE = 'status:click-to-call';
-const ICON = 'extension/icons/icon-128.png';
 
 /** What the relay answered (its `outcome`), or why it could not be asked, as a message key. */
 const WORDS: Record<string, MessageKey> = {
@@ -53,7 +53,7 @@ export async function callBack(text: string): Promise<void> {
   await browser.notifications.clear(NOTICE);
   await browser.notifications.create(NOTICE, {
     type: 'basic',
-    iconUrl: browser.runtime.getURL(ICON),
+    iconUrl: NOTIFICATION_ICON,
     title: t(outcome === 'placed' ? 'callBackCalling' : 'callBackFailed', leftToRight(shown)),
     message: t(WORDS[outcome] ?? 'callBackRefused', shown),
   });

@@ -3,6 +3,7 @@ import type { CallView } from '../shared/messages';
 import { callButtons, isOpenableUrl, notificationText, siteAllowed } from './call-display';
 import { loadLanguage, t } from './i18n';
 import { DEFAULT_PREFERENCES, getSaved, getRuntime, setRuntime, type Preferences } from './storage';
+import { NOTIFICATION_ICON } from './icon';
 
 /** Notification ids carry the call's ivrid, so one call never has two notifications. */
 const PREFIX = 'call:';
@@ -16,7 +17,6 @@ export const missedIvridOf = (notificationId: string) =>
 /** The missed-call notice's buttons, by index: Call back, then Open in CRM when the call has a page. */
 export const MISSED_BUTTONS = ['call-back', 'open'] as const;
 
-const ICON = 'extension/icons/icon-128.png';
 
 /**
  * The polyfill's notifications: it wraps update() and passes Chrome's options (buttons,
@@ -43,7 +43,7 @@ export async function showCall(call: CallView, known: boolean, settings?: Pick<P
   const buttons = callButtons(call);
   const options: chrome.notifications.NotificationCreateOptions = {
     type: 'basic',
-    iconUrl: browser.runtime.getURL(ICON),
+    iconUrl: NOTIFICATION_ICON,
     title: text.title,
     message: text.message,
     contextMessage: text.contextMessage,
@@ -70,7 +70,7 @@ export async function showMissed(call: CallView): Promise<void> {
   const buttons = [{ title: t('callBack') }, ...(isOpenableUrl(call.identity.url) ? [{ title: t('openInCrm') }] : [])];
   await notifications.create(`${MISSED_PREFIX}${call.ivrid}`, {
     type: 'basic',
-    iconUrl: browser.runtime.getURL(ICON),
+    iconUrl: NOTIFICATION_ICON,
     title: t('missedCallTitle', text.title),
     message: text.message,
     contextMessage: text.contextMessage,

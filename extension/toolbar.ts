@@ -2,11 +2,11 @@ import browser, { type Action } from 'webextension-polyfill';
 import { loadLanguage, t } from './i18n';
 import { problemWords, stateWords } from './state-words';
 import { getRuntime, getSaved, setRuntime, type ConnectionState } from './storage';
+import { ICON_PATH, NOTIFICATION_ICON } from './icon';
 
 /** Notification ids of the connection's own notices (not calls: clicking them opens nothing). */
 const OFF_NOTICE = 'status:pop-ups-off';
 const ON_NOTICE = 'status:pop-ups-on';
-const ICON = 'extension/icons/icon-128.png';
 
 let drawing: Promise<void> = Promise.resolve();
 
@@ -56,7 +56,7 @@ export async function trackOutage(state: ConnectionState): Promise<void> {
 }
 
 async function notice(id: string, title: string, message: string): Promise<void> {
-  await browser.notifications.create(id, { type: 'basic', iconUrl: browser.runtime.getURL(ICON), title, message });
+  await browser.notifications.create(id, { type: 'basic', iconUrl: NOTIFICATION_ICON, title, message });
 }
 
 let greyIcon: Record<string, ImageData> | undefined;
@@ -72,7 +72,7 @@ async function setIcon(connected: boolean): Promise<void> {
 }
 
 async function drawGrey(): Promise<Record<string, ImageData>> {
-  const bitmap = await createImageBitmap(await (await fetch(browser.runtime.getURL(ICON))).blob());
+  const bitmap = await createImageBitmap(await (await fetch(browser.runtime.getURL(ICON_PATH))).blob());
   const result: Record<string, ImageData> = {};
   for (const size of [16, 32]) {
     const canvas = new OffscreenCanvas(size, size);
