@@ -41,9 +41,16 @@ export function createHttpServer(config: Config, app: RequestListener, limits: S
   server.on('connection', (socket: Socket) => {
     // Node's headersTimeout starts with the first byte: a connection that never sends one would
     // be held forever. It must send something within the headers timeout.
+    // (Both listeners go with the first byte: held for a connection's life — an agent's WebSocket is
+    // open all day — they kept a cleared timer and two closures per agent, bench/RESULTS.md.)
     const silent = setTimeout(() => socket.destroy(), timeouts.headersTimeout);
-    socket.once('data', () => clearTimeout(silent));
-    socket.once('close', () => clearTimeout(silent));
+    const spoke = () => {
+      clearTimeout(silent);
+      socket.off('data', spoke);
+      socket.off('close', spoke);
+    };
+    socket.on('data', spoke);
+    socket.on('close', spoke);
     const address = socket.remoteAddress ?? '';
     if (limits.isTrustedProxy(address)) return;
     const key = addressKey(address);
