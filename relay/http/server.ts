@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Config } from '../platform/config';
@@ -23,6 +23,25 @@ export interface ServerLimits {
  * client address, IPv6 by /64), nor keep a connection open by sending nothing (headers within
  * 5 s) or sending slowly (the whole request within RELAY_REQUEST_TIMEOUT_MS).
  */
+/**
+ * Each connection's timer until its first request: Node's headersTimeout starts with the first
+ * byte, so a connection that never sends one would be held forever. Found by socket (no closure
+ * per connection), cleared by the server's own request and upgrade events — not by a 'data'
+ * listener, which makes Node read every request through JavaScript instead of its parser's
+ * direct read (bench/RESULTS.md, issue 16).
+ */
+const firstRequest = new WeakMap<Socket, NodeJS.Timeout>();
+function awaitFirstRequest(socket: Socket, ms: number): void {
+  firstRequest.set(socket, setTimeout(() => socket.destroy(), ms));
+  socket.once('close', forgetFirstRequest);
+}
+function forgetFirstRequest(this: Socket): void {
+  const timer = firstRequest.get(this);
+  if (timer === undefined) return;
+  clearTimeout(timer);
+  firstRequest.delete(this);
+}
+
 export function createHttpServer(config: Config, app: RequestListener, limits: ServerLimits): Server {
   // Node checks these timeouts every connectionsCheckingInterval (30 s by default, longer than the timeouts themselves).
   const timeouts = {
@@ -30,27 +49,22 @@ export function createHttpServer(config: Config, app: RequestListener, limits: S
     headersTimeout: Math.min(HEADERS_TIMEOUT_MS, config.RELAY_REQUEST_TIMEOUT_MS),
     connectionsCheckingInterval: Math.min(1_000, Math.ceil(config.RELAY_REQUEST_TIMEOUT_MS / 2)),
   };
-  const server = config.RELAY_TLS_CERT
-    ? createHttpsServer({ ...timeouts, cert: readFileSync(config.RELAY_TLS_CERT), key: readFileSync(config.RELAY_TLS_KEY) }, app)
+  const tls = Boolean(config.RELAY_TLS_CERT);
+  // Behind TLS a silent client is cut during the handshake, and after it the request arrives on
+  // the TLS socket: that one waits for its first request (the raw socket's bytes are the TLS layer's).
+  const server = tls
+    ? createHttpsServer({ ...timeouts, handshakeTimeout: timeouts.headersTimeout, cert: readFileSync(config.RELAY_TLS_CERT), key: readFileSync(config.RELAY_TLS_KEY) }, app)
     : createServer(timeouts, app);
+  if (tls) server.on('secureConnection', (socket: Socket) => awaitFirstRequest(socket, timeouts.headersTimeout));
   // Beyond it Node closes new connections at once ('drop').
   server.maxConnections = config.RELAY_MAX_CONNECTIONS;
   server.on('drop', () => limits.onRefused?.('total'));
   const open = new Map<string, number>();
   let lastWarned = 0;
+  server.on('request', (req: IncomingMessage) => forgetFirstRequest.call(req.socket));
+  server.on('upgrade', (req: IncomingMessage) => forgetFirstRequest.call(req.socket));
   server.on('connection', (socket: Socket) => {
-    // Node's headersTimeout starts with the first byte: a connection that never sends one would
-    // be held forever. It must send something within the headers timeout.
-    // (Both listeners go with the first byte: held for a connection's life — an agent's WebSocket is
-    // open all day — they kept a cleared timer and two closures per agent, bench/RESULTS.md.)
-    const silent = setTimeout(() => socket.destroy(), timeouts.headersTimeout);
-    const spoke = () => {
-      clearTimeout(silent);
-      socket.off('data', spoke);
-      socket.off('close', spoke);
-    };
-    socket.on('data', spoke);
-    socket.on('close', spoke);
+    if (!tls) awaitFirstRequest(socket, timeouts.headersTimeout);
     const address = socket.remoteAddress ?? '';
     if (limits.isTrustedProxy(address)) return;
     const key = addressKey(address);

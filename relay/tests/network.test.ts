@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
-import { get } from 'node:https';
+import { Agent as HttpsAgent, get } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { popup, startRelay } from './helpers';
+import { AgentClient, popup, signIn, startRelay } from './helpers';
 
 describe('the pop-up endpoint behind an IP allow-list', () => {
   it('refuses an address outside the list with 403, and serves one inside', async () => {
@@ -160,6 +161,70 @@ describe('connection exhaustion', () => {
       socket.destroy();
       expect(closed).toBe('closed');
     } finally {
+      await relay.stop();
+    }
+  });
+});
+
+/** Resolves when the socket closes: with RELAY_REQUEST_TIMEOUT_MS 300 a silent connection is cut after 300 ms. */
+const closes = (socket: { once(event: 'close', listener: () => void): unknown }) => new Promise<void>((resolve) => socket.once('close', () => resolve()));
+
+describe('connections that spoke are kept past the first-request timeout', () => {
+  it('plain HTTP: a keep-alive connection and an agent\'s WebSocket stay open while a silent one is cut', async () => {
+    const relay = await startRelay({ RELAY_REQUEST_TIMEOUT_MS: 300 });
+    try {
+      await relay.agents.add('T1', 'Tal', 'pw-tal');
+      const agent = await AgentClient.connect(relay, await signIn(relay, 'T1', 'pw-tal'));
+      const { port } = new URL(relay.url);
+      const http = connect(Number(port), '127.0.0.1');
+      const ask = () =>
+        new Promise<string>((resolve) => {
+          http.once('data', (d: Buffer) => resolve(d.toString().split('\r\n')[0]!));
+          http.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+        });
+      expect(await ask()).toBe('HTTP/1.1 200 OK');
+      // Opened after the others: once it is cut, their own first-request timers are long past.
+      const silent = connect(Number(port), '127.0.0.1');
+      silent.on('error', () => undefined);
+      await closes(silent);
+      expect(await ask()).toBe('HTTP/1.1 200 OK');
+      expect(agent.ws.readyState).toBe(agent.ws.OPEN);
+      http.destroy();
+      agent.ws.close();
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('TLS served directly: a keep-alive connection stays open while a silent one is cut', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tls-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const relay = await startRelay({ RELAY_TLS_CERT: cert, RELAY_TLS_KEY: key, RELAY_REQUEST_TIMEOUT_MS: 300 });
+    const keepAlive = new HttpsAgent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false });
+    try {
+      const url = `${relay.url.replace('http:', 'https:')}/healthz`;
+      const sockets = new Set<unknown>();
+      const ask = () =>
+        new Promise<number>((resolve, reject) => {
+          get(url, { agent: keepAlive }, (res) => {
+            sockets.add(res.socket);
+            res.resume();
+            res.on('end', () => resolve(res.statusCode!));
+          }).on('error', reject);
+        });
+      expect(await ask()).toBe(200);
+      // One that completes the handshake and then says nothing, and one that never starts it.
+      const quiet = tlsConnect({ port: Number(new URL(relay.url).port), host: '127.0.0.1', rejectUnauthorized: false });
+      const mute = connect(Number(new URL(relay.url).port), '127.0.0.1');
+      for (const s of [quiet, mute]) s.on('error', () => undefined);
+      await Promise.all([closes(quiet), closes(mute)]);
+      expect(await ask()).toBe(200);
+      // The same connection answered both (before the fix, every TLS connection was cut after the timeout).
+      expect(sockets.size).toBe(1);
+    } finally {
+      keepAlive.destroy();
       await relay.stop();
     }
   });
