@@ -31,4 +31,4 @@ VOLUME ["/data"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "--max-semi-space-size=2", "--enable-source-maps", "dist/relay/main.js", "start"]
+CMD ["node", "--max-semi-space-size=4", "--enable-source-maps", "dist/relay/main.js", "start"]

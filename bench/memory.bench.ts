@@ -45,9 +45,9 @@ function seed(dataDir: string): Promise<void> {
 /** The compiled relay on that data directory, started as `npm start` starts it. */
 function startServer(dataDir: string): Promise<{ child: ChildProcess; popupUrl: string; url: string }> {
   const env = { ...process.env, RELAY_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', RELAY_MAX_CONNECTIONS: '1000000', RELAY_MAX_CONNECTIONS_PER_IP: '1000000' };
-  // As npm start runs it (package.json: a 2 MB young generation, the same throughput here and 20–35 MB
-  // less resident); BENCH_NODE_FLAGS to measure other Node options.
-  const flags = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
+  // As npm start runs it (package.json: semi-spaces of 4 MB — 2 MB saved 4–8 MB more but cost 15 % of the
+  // CPU per request, bench/RESULTS.md); BENCH_NODE_FLAGS to measure other Node options.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=4').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...flags, '--enable-source-maps', COMPILED, 'start'], { stdio: ['ignore', 'pipe', 'inherit'], env });
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
@@ -66,6 +66,16 @@ function startAgents(url: string): Promise<ChildProcess> {
   });
 }
 
+/** The V8 heap as the relay's /metrics tells it (prom-client's default metrics), in MB: where the resident memory goes. */
+async function heap(url: string): Promise<string> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const mb = (name: string, space?: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`screenpop_${name}`) && (!space || l.includes(`space="${space}"`)));
+    return (Number(line?.split(' ').at(-1)) / 1_048_576).toFixed(0);
+  };
+  return `heap used ${mb('nodejs_heap_size_used_bytes')} of ${mb('nodejs_heap_size_total_bytes')} (old space ${mb('nodejs_heap_space_size_used_bytes', 'old')} of ${mb('nodejs_heap_space_size_total_bytes', 'old')}, new ${mb('nodejs_heap_space_size_total_bytes', 'new')}, code ${mb('nodejs_heap_space_size_total_bytes', 'code')}), external ${mb('nodejs_external_memory_bytes')}`;
+}
+
 export async function memoryBench(): Promise<Record<string, string | number>> {
   await buildRelay(COMPILED);
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-memory-'));
@@ -74,6 +84,7 @@ export async function memoryBench(): Promise<Record<string, string | number>> {
   const agents = await startAgents(server.url);
   try {
     const idle = await settled(server.child.pid!);
+    const idleHeap = await heap(server.url);
     let n = 0;
     // Each call: Ringing at one agent, then its hang-up (two requests), 100 calls a second.
     const result = await autocannon({
@@ -95,11 +106,14 @@ export async function memoryBench(): Promise<Record<string, string | number>> {
     });
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
     const loaded = await settled(server.child.pid!);
+    const loadedHeap = await heap(server.url);
     return {
       'relay': `compiled (${COMPILED}), ${AGENTS} agents connected`,
       'idle RSS MB (target < 120)': idle.toFixed(0),
       [`RSS MB after ${LOAD_SECONDS} s at ${CALLS_PER_SECOND} calls/s (target < 160)`]: loaded.toFixed(0),
       'requests answered': result.requests.total,
+      'idle, V8 MB': idleHeap,
+      'loaded, V8 MB': loadedHeap,
       summary: `${AGENTS} agents: idle ${idle.toFixed(0)} MB, loaded ${loaded.toFixed(0)} MB`,
     };
   } finally {

@@ -24,7 +24,7 @@ export interface Server {
 
 export function start(kind: 'relay' | 'bare'): Promise<Server> {
   // The relay with the Node options `npm start` gives it (package.json); BENCH_NODE_FLAGS: others, to measure them.
-  const flags = kind === 'relay' ? (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean) : [];
+  const flags = kind === 'relay' ? (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=4').split(' ').filter(Boolean) : [];
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'bench/servers.ts', kind, String(AGENTS)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
