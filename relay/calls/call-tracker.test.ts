@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseCallEvent, type CallEvent } from '../../shared/call-event';
+import { UNKNOWN } from '../../shared/messages';
 import { parsePhone } from '../../shared/phone';
 import { CallTracker } from './call-tracker';
 import { openDatabase, type DB } from '../platform/db';
@@ -153,5 +154,17 @@ describe('CallTracker', () => {
     await expect.poll(() => (tracker.expireStale(now, { ringingMs: 3_600_000, talkingMs: 3_600_000 }), tracker.inMemory())).toBe(2);
     expect(at({ ivrid: 'new1', extenUser: 'A', status: 'Hangup', cause: 'NO ANSWER' }).duplicate).toBe(true);
     expect(reads).toEqual(['before', 'new1']);
+  });
+
+  it('a call written twice in one turn is one row (the newest), with every event in order', async () => {
+    const now = 5_000;
+    const e = event({ ivrid: 'twice', extenUser: 'A', status: 'Ringing' });
+    const recorded = book.record(e, parsePhone(e.phone, 'IL'), 'json', now);
+    const found = book.setIdentity('twice', { ...UNKNOWN, status: 'found', name: 'Dana', source: 'directory', how: 'exact', total: 1, id: '7' });
+    const e2 = event({ ivrid: 'twice', extenUser: 'B', status: 'Ringing' });
+    book.record(e2, parsePhone(e2.phone, 'IL'), 'json', now + 1);
+    await Promise.all([recorded.committed, found]);
+    expect(db.prepare("SELECT json_extract(identity, '$.name') AS name FROM calls WHERE ivrid = 'twice'").all()).toEqual([{ name: 'Dana' }]);
+    expect(db.prepare("SELECT exten_user FROM call_events WHERE ivrid = 'twice' ORDER BY id").all()).toEqual([{ exten_user: 'A' }, { exten_user: 'B' }]);
   });
 });
