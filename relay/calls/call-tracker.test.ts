@@ -18,13 +18,15 @@ function event(fields: Record<string, unknown>): CallEvent {
   if (!r.ok) throw new Error(r.error);
   return r.event;
 }
-const record = (fields: Record<string, unknown>, now = 1_000) => {
+/** One request recorded by `tracker`, its log write committed. */
+const recordOn = (tracker: CallTracker, fields: Record<string, unknown>, now: number) => {
   const e = event(fields);
-  const recorded = book.record(e, parsePhone(e.phone, 'IL'), 'json', now);
+  const recorded = tracker.record(e, parsePhone(e.phone, 'IL'), 'json', now);
   // What the relay awaits before answering Voicenter: the log on disk.
   void commits.flush();
   return recorded;
 };
+const record = (fields: Record<string, unknown>, now = 1_000) => recordOn(book, fields, now);
 
 beforeEach(() => {
   db = openDatabase(mkdtempSync(join(tmpdir(), 'calls-')));
@@ -111,12 +113,7 @@ describe('CallTracker', () => {
 
   it('a call over at every station leaves memory a while later (bounded by time); a late request still finds it in the log', async () => {
     const short = new CallTracker(commits, () => '', 30);
-    const at = (fields: Record<string, unknown>) => {
-      const e = event(fields);
-      const r = short.record(e, parsePhone(e.phone, 'IL'), 'json', 1_000);
-      void commits.flush();
-      return r;
-    };
+    const at = (fields: Record<string, unknown>) => recordOn(short, fields, 1_000);
     at({ ivrid: 'gone', extenUser: 'A', status: 'Ringing' });
     at({ ivrid: 'still', extenUser: 'A', status: 'Ringing' });
     at({ ivrid: 'gone', extenUser: 'A', status: 'Hangup', cause: 'NO ANSWER' });
@@ -138,12 +135,7 @@ describe('CallTracker', () => {
     record({ ivrid: 'before', extenUser: 'A', status: 'Ringing', callStarted: Math.floor(now / 1000) }, now);
     await commits.flush();
     const tracker = new CallTracker(counted, () => '', 30);
-    const at = (fields: Record<string, unknown>) => {
-      const e = event(fields);
-      const r = tracker.record(e, parsePhone(e.phone, 'IL'), 'json', now);
-      void commits.flush();
-      return r;
-    };
+    const at = (fields: Record<string, unknown>) => recordOn(tracker, fields, now);
     at({ ivrid: 'new1', extenUser: 'A', status: 'Ringing' });
     at({ ivrid: 'new2', extenUser: 'B', status: 'Ringing' });
     at({ ivrid: 'new1', extenUser: 'A', status: 'Hangup', cause: 'NO ANSWER' });

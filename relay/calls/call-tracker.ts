@@ -4,7 +4,7 @@ import type { CallView, Identity } from '../../shared/messages';
 import type { Phone } from '../../shared/phone';
 import type { CallLogStore } from './call-log-store';
 import { boundedCache } from '../platform/bounded-cache';
-import { LEFT_MEMORY_WINDOW_MS, LeftMemory } from './left-memory';
+import { LeftMemory } from './left-memory';
 import { applyRequest, changedViews, expireStations, newCall, openView, parseIdentity, staleStations, viewsOf, type Expired, type LiveCall, type StaleLimits } from './call-state';
 
 export interface Recorded {
@@ -22,7 +22,10 @@ export interface Recorded {
 const LIVE_LIMIT = 20_000;
 /** A call over at every station stays in memory this long (a late request, a resync), then only in the log. */
 const ENDED_IN_MEMORY_MS = 5 * 60_000;
-/** A call still "ringing" after this long lost its hang-up somewhere: the console stops showing it. */
+/**
+ * A call still "ringing" after this long lost its hang-up somewhere: the console stops showing it,
+ * and a request for one that left memory longer ago starts it again (LeftMemory).
+ */
 const OPEN_LIMIT_MS = 12 * 3_600_000;
 
 /**
@@ -49,7 +52,7 @@ export interface Calls {
  */
 export class CallTracker implements Calls {
   /** Calls the log may hold that memory does not: any other request is for a call never seen (no read). */
-  private readonly leftMemory = new LeftMemory();
+  private readonly leftMemory = new LeftMemory(OPEN_LIMIT_MS);
   /** The least recently used call is forgotten first (it is still in the log). */
   private readonly live = boundedCache<string, LiveCall>(LIVE_LIMIT, {
     dispose: (_call, ivrid, reason) => {
@@ -65,7 +68,7 @@ export class CallTracker implements Calls {
     private readonly lineName: (did: string) => string = () => '',
     private readonly endedInMemoryMs = ENDED_IN_MEMORY_MS,
   ) {
-    this.leftMemory.loaded(log.startedSinceNow?.(Date.now() - LEFT_MEMORY_WINDOW_MS) ?? []);
+    this.leftMemory.loaded(log.startedSinceNow?.(Date.now() - OPEN_LIMIT_MS) ?? []);
   }
 
   /** Calls held in memory now (metrics, tests). */
@@ -89,7 +92,6 @@ export class CallTracker implements Calls {
     }
     return { duplicate: applied.duplicate, identity: parseIdentity(call.row.identity), changed, committed };
   }
-
 
   /** Stores the identity found for a call. */
   setIdentity(ivrid: string, identity: Identity): Promise<void> {

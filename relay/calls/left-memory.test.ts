@@ -3,7 +3,7 @@ import { LeftMemory } from './left-memory';
 
 describe('LeftMemory', () => {
   it('tells the calls that left memory from calls never seen, until they are back', () => {
-    const left = new LeftMemory(10, 1_000);
+    const left = new LeftMemory(1_000, 10);
     left.loaded(['from-before-the-start']);
     left.add('gone', 5_000);
     expect(left.mayHold('gone', 5_000)).toBe(true);
@@ -14,7 +14,7 @@ describe('LeftMemory', () => {
   });
 
   it('forgets a call that left longer ago than its window', () => {
-    const left = new LeftMemory(10, 1_000);
+    const left = new LeftMemory(1_000, 10);
     left.add('old', 1_000);
     left.add('new', 2_500);
     expect(left.mayHold('old', 2_500)).toBe(false);
@@ -22,7 +22,7 @@ describe('LeftMemory', () => {
   });
 
   it('past its capacity, takes every call as possibly in the log until the forgotten ones would have aged out', () => {
-    const left = new LeftMemory(2, 1_000);
+    const left = new LeftMemory(1_000, 2);
     left.add('a', 100);
     left.add('b', 200);
     left.add('c', 300);
@@ -35,7 +35,7 @@ describe('LeftMemory', () => {
 
 describe('LeftMemory over many calls', () => {
   it('stays bounded and right when calls come back and leave again', () => {
-    const left = new LeftMemory(1_000, 1_000_000);
+    const left = new LeftMemory(1_000_000, 1_000);
     for (let i = 0; i < 50_000; i++) {
       left.add(`c${i}`, i);
       if (i % 3 === 0) left.back(`c${i}`);

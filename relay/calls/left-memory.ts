@@ -1,5 +1,3 @@
-/** How long a call that left memory may still get a request worth reading it back for (the console's open-call limit). */
-export const LEFT_MEMORY_WINDOW_MS = 12 * 3_600_000;
 /** Calls remembered as "in the log only" at most (~40 bytes each); past it, every unknown call is read back for a while. */
 const CAPACITY = 250_000;
 
@@ -17,8 +15,9 @@ function idHash(ivrid: string): number {
  * Which calls the call log may hold that memory does not: those that left memory (over for a
  * while, or pushed out by newer ones) and those the log had when the relay started. A request for
  * any other call is for a call never seen: no database read (a busy relay's reads of new calls
- * were 5 % of its CPU, bench/RESULTS.md, issue 16). A call that left more than LEFT_MEMORY_WINDOW_MS
- * ago is forgotten here: a request for it starts the call again in memory, and the log merges it.
+ * were 5 % of its CPU, bench/RESULTS.md, issue 16). A call that left more than `windowMs` ago
+ * (the tracker's open-call limit) is forgotten here: a request for it starts the call again in
+ * memory, and the log merges it.
  * Times are the wall clock (Date.now), whatever time a caller records requests at.
  */
 export class LeftMemory {
@@ -37,7 +36,11 @@ export class LeftMemory {
   /** Until then, any call may be in the log: too many to remember left at once. */
   private unsureUntil = 0;
 
-  constructor(private readonly capacity = CAPACITY, private readonly windowMs = LEFT_MEMORY_WINDOW_MS) {}
+  constructor(
+    /** How long a call that left memory may still get a request worth reading it back for. */
+    private readonly windowMs: number,
+    private readonly capacity = CAPACITY,
+  ) {}
 
   /** The calls the log had at start (those of the last window). */
   loaded(ivrids: Iterable<string>): void {

@@ -1,12 +1,11 @@
 import type { RequestHandler } from 'express';
 import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
-import type { Identity } from '../../shared/messages';
 import { parsePhone } from '../../shared/phone';
 import type { Agents } from '../accounts/agents';
 import type { CallFlow } from '../calls/call-flow';
 import type { LookupChain } from '../lookup/chain';
-import { choiceKey, type ContactChoices } from '../lookup/contact-choices';
+import { asChosen, choiceKey, type ContactChoices } from '../lookup/contact-choices';
 import type { Logger } from '../platform/log';
 import { sessionAgent } from './bearer';
 import { sendError } from './errors';
@@ -48,7 +47,7 @@ export function chooseContact({ agents, chain, choices, flow, country, log }: Co
     if (!chosen) return sendError(res, 'CONFLICT', 'that contact is not among the matches for this number (any more)');
     const chosenBy = agent.name || agent.extenUser;
     await choices.set({ number: choiceKey(phone), source, id, name: chosen.name, company: chosen.company, url: chosen.url, chosenBy, chosenAt: Date.now() });
-    const now: Identity = { ...identity, status: 'found', name: chosen.name, company: chosen.company, url: chosen.url, id, source, how: `chosen by ${chosenBy}`, chosenBy };
+    const now = asChosen({ ...identity, source }, chosen, chosenBy);
     await flow.announce(ivrid, now);
     log.info({ agent: agent.extenUser, ivrid, source }, 'contact chosen for a number with several matches');
     res.json({ identity: now });

@@ -6,7 +6,7 @@ import type { RequestFormat } from '../../shared/call-event';
  * Reading a pop-up request's fields: the body within its limit, JSON strictly (an object or a
  * list, as body-parser's strict mode), a form as body-parser reads one (qs, no nesting, at most
  * 200 fields). Errors carry body-parser's `type`, so every path answers them in the same words
- * (http/errors.ts bodyErrorAnswer).
+ * (http/errors.ts sendBodyError).
  */
 const MAX_BODY_BYTES = 64 * 1024;
 const MAX_FIELDS = 200;

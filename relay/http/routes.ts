@@ -48,7 +48,6 @@ export function createHttpApp(p: HttpParts): { app: express.Express; listener: R
   // Behind a reverse proxy, req.ip (allow-lists, throttles, logs) comes from X-Forwarded-For of trusted proxies only.
   if (config.RELAY_TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(config.RELAY_TRUST_PROXY) ? Number(config.RELAY_TRUST_PROXY) : config.RELAY_TRUST_PROXY);
   app.set('etag', false);
-  // Served over TLS: browsers (the console, the extension's fetches) must never fall back to plain HTTP.
   if (config.RELAY_TLS_CERT) {
     app.use((_req, res, next) => {
       strictTransport(res);

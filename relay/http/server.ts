@@ -18,12 +18,6 @@ export interface ServerLimits {
 }
 
 /**
- * The HTTP(S) server around the app, with limits on connections: a client cannot hold the
- * relay's file descriptors (RELAY_MAX_CONNECTIONS in total, RELAY_MAX_CONNECTIONS_PER_IP per
- * client address, IPv6 by /64), nor keep a connection open by sending nothing (headers within
- * 5 s) or sending slowly (the whole request within RELAY_REQUEST_TIMEOUT_MS).
- */
-/**
  * Each connection's timer until its first request: Node's headersTimeout starts with the first
  * byte, so a connection that never sends one would be held forever. Found by socket (no closure
  * per connection), cleared by the server's own request and upgrade events — not by a 'data'
@@ -42,6 +36,12 @@ function forgetFirstRequest(this: Socket): void {
   firstRequest.delete(this);
 }
 
+/**
+ * The HTTP(S) server around the app, with limits on connections: a client cannot hold the
+ * relay's file descriptors (RELAY_MAX_CONNECTIONS in total, RELAY_MAX_CONNECTIONS_PER_IP per
+ * client address, IPv6 by /64), nor keep a connection open by sending nothing (headers within
+ * 5 s) or sending slowly (the whole request within RELAY_REQUEST_TIMEOUT_MS).
+ */
 export function createHttpServer(config: Config, app: RequestListener, limits: ServerLimits): Server {
   // Node checks these timeouts every connectionsCheckingInterval (30 s by default, longer than the timeouts themselves).
   const timeouts = {

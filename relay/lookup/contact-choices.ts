@@ -5,12 +5,6 @@ import { boundedCache } from '../platform/bounded-cache';
 import { OtherWriters } from '../platform/other-writers';
 import { SqliteSql, type Sql } from '../platform/sql';
 
-/**
- * The contact an agent chose when a number matched several, remembered for the whole company:
- * the next call from that number names it ("chosen by Dana"), until a supervisor clears it in the
- * console or the source no longer returns that record. Kept in `relay_settings` (one row per
- * number), so every relay of a cluster reads the same; on the embedded file a read answers at once.
- */
 /** The number is E.164 (or its digits when it has no E.164 form). */
 export type ContactChoice = ContactChoiceView;
 
@@ -21,6 +15,12 @@ export const choiceKey = (phone: Phone) => phone.e164 ?? phone.digits;
 /** Numbers whose choice (or absence of one) is kept in memory on the embedded file. */
 const KEPT = 5_000;
 
+/**
+ * The contact an agent chose when a number matched several, remembered for the whole company:
+ * the next call from that number names it ("chosen by Dana"), until a supervisor clears it in the
+ * console or the source no longer returns that record. Kept in `relay_settings` (one row per
+ * number), so every relay of a cluster reads the same; on the embedded file a read answers at once.
+ */
 export class ContactChoices {
   private readonly readNow: ((key: string) => { value: string } | undefined) | null;
   /** The embedded file's answers by number (every found caller is checked: 3 % of a request's CPU, bench/RESULTS.md). */
@@ -78,8 +78,10 @@ export function withChoice(identity: Identity, choice: ContactChoice | null): { 
   // The source answered without that record (one other contact, or several without it).
   if (!chosen) return { identity, stale: identity.id !== choice.id };
   if (identity.status !== 'multiple') return { identity, stale: false };
-  return {
-    identity: { ...identity, status: 'found', name: chosen.name, company: chosen.company, url: chosen.url, id: chosen.id, how: `chosen by ${choice.chosenBy}`, chosenBy: choice.chosenBy },
-    stale: false,
-  };
+  return { identity: asChosen(identity, chosen, choice.chosenBy), stale: false };
+}
+
+/** The caller named as the contact an agent chose among the identity's matches (the others still offered). */
+export function asChosen(identity: Identity, chosen: Omit<Choice, 'source'>, chosenBy: string): Identity {
+  return { ...identity, status: 'found', name: chosen.name, company: chosen.company, url: chosen.url, id: chosen.id, how: `chosen by ${chosenBy}`, chosenBy };
 }
