@@ -133,7 +133,7 @@ test.describe('staying connected', () => {
     await ring(relay, { ivrid: 'e2e-before-drop', phone: '0501234567' });
     await expect.poll(() => desktop.open()).toHaveLength(1);
     // The network drops (no close frame): the relay notices nothing yet, the extension reconnects.
-    for (const ws of relay.sockets.wss.clients) ws.terminate();
+    for (const ws of relay.sockets.clients()) ws.terminate();
     await ring(relay, { ivrid: 'e2e-during-drop', phone: '0722776772' });
     await popup(relay, { ivrid: 'e2e-missed-during-drop', extenUser: 'KGpK4iWq', phone: '0531234567', status: 'Ringing' });
     await popup(relay, { ivrid: 'e2e-missed-during-drop', extenUser: 'KGpK4iWq', status: 'Hangup', cause: 'Normal hangup' });
@@ -270,7 +270,7 @@ test.describe('a session that ended while the browser was away', () => {
     let handshakes = 0;
     relay.server.on('upgrade', () => handshakes++);
     // The connection drops (no close frame): the extension would reconnect, but the session is over.
-    for (const ws of relay.sockets.wss.clients) ws.terminate();
+    for (const ws of relay.sockets.clients()) ws.terminate();
     await expect(options.getByText('Signed out — sign in again')).toBeVisible({ timeout: 20_000 });
     expect(handshakes).toBe(0);
   });

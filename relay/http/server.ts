@@ -27,7 +27,8 @@ export interface ServerLimits {
 const firstRequest = new WeakMap<Socket, NodeJS.Timeout>();
 function awaitFirstRequest(socket: Socket, ms: number): void {
   firstRequest.set(socket, setTimeout(() => socket.destroy(), ms));
-  socket.once('close', forgetFirstRequest);
+  // 'on', not 'once': a socket closes once, and once() wraps and binds the listener (~110 bytes a connection).
+  socket.on('close', forgetFirstRequest);
 }
 function forgetFirstRequest(this: Socket): void {
   const timer = firstRequest.get(this);
@@ -61,6 +62,14 @@ export function createHttpServer(config: Config, app: RequestListener, limits: S
   server.on('drop', () => limits.onRefused?.('total'));
   const open = new Map<string, number>();
   let lastWarned = 0;
+  // One listener for every counted connection, finding its address again (Node keeps the peer's
+  // address after the close): no closure per connection (bench/RESULTS.md, issue 16).
+  function release(this: Socket): void {
+    const key = addressKey(this.remoteAddress ?? '');
+    const left = (open.get(key) ?? 1) - 1;
+    if (left === 0) open.delete(key);
+    else open.set(key, left);
+  }
   server.on('request', (req: IncomingMessage) => forgetFirstRequest.call(req.socket));
   server.on('upgrade', (req: IncomingMessage) => forgetFirstRequest.call(req.socket));
   server.on('connection', (socket: Socket) => {
@@ -80,11 +89,7 @@ export function createHttpServer(config: Config, app: RequestListener, limits: S
       return;
     }
     open.set(key, count);
-    socket.once('close', () => {
-      const left = (open.get(key) ?? 1) - 1;
-      if (left === 0) open.delete(key);
-      else open.set(key, left);
-    });
+    socket.on('close', release);
   });
   return server;
 }

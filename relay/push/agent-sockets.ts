@@ -68,6 +68,8 @@ export class AgentSockets {
     noServer: true,
     maxPayload: MAX_PAYLOAD,
     perMessageDeflate: false,
+    // The sockets are kept by agent (byAgent): ws's own set would add a closure and an entry per socket.
+    clientTracking: false,
     handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
   });
   private readonly byAgent = new Map<number, Set<WebSocket>>();
@@ -75,8 +77,36 @@ export class AgentSockets {
   private readonly since = new Map<number, number>();
   private readonly connections = new WeakMap<WebSocket, Connection>();
   private readonly heartbeat: NodeJS.Timeout;
+  /**
+   * Each socket's listeners, the same functions for every socket (`this` is the socket): four
+   * closures and their context per socket were ~300 bytes of each agent's (bench/RESULTS.md, issue 16).
+   */
+  private readonly listeners: {
+    pong: (this: WebSocket) => void;
+    message: (this: WebSocket, data: unknown, isBinary: boolean) => void;
+    error: (this: WebSocket, err: Error) => void;
+    close: (this: WebSocket) => void;
+  };
 
   constructor(private readonly options: SocketOptions) {
+    const sockets = this.connections;
+    const received = (ws: WebSocket, data: unknown, isBinary: boolean) => this.received(ws, data, isBinary);
+    const closed = (ws: WebSocket) => this.closed(ws);
+    this.listeners = {
+      pong() {
+        const conn = sockets.get(this);
+        if (conn) conn.alive = true;
+      },
+      message(data, isBinary) {
+        received(this, data, isBinary);
+      },
+      error(err) {
+        options.log.warn({ agent: sockets.get(this)?.agent.extenUser, err: err.message }, 'websocket error');
+      },
+      close() {
+        closed(this);
+      },
+    };
     // Keep below 30 s: Chrome stops an idle extension service worker at 30 s unless a message flows.
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
     this.heartbeat.unref();
@@ -134,44 +164,54 @@ export class AgentSockets {
     set.add(ws);
     this.options.onChange?.();
     this.options.log.info({ agent: agent.extenUser, sockets: set.size }, 'agent connected');
-    ws.on('pong', () => (conn.alive = true));
-    ws.on('message', (data, isBinary) => {
-      conn.alive = true;
-      const now = Date.now();
-      if (now - conn.windowStart >= 60_000) {
-        conn.windowStart = now;
-        conn.received = 0;
-      }
-      if (++conn.received > this.options.maxMessagesPerMinute) {
-        ws.close(ERRORS.TOO_MANY.close, 'too many messages');
-        return;
-      }
-      // ws hands text frames over as a Buffer (its default binaryType, 'nodebuffer').
-      const message = isBinary ? null : parseClientMessage((data as Buffer).toString());
-      if (!message) {
-        ws.close(ERRORS.INVALID_MESSAGE.close, 'invalid message');
-        return;
-      }
-      if (message.type === 'ack') conn.acked = Math.max(conn.acked, message.seq);
-      if (message.type === 'resume') {
-        if (++conn.resumes > MAX_RESUMES_PER_CONNECTION) {
-          ws.close(ERRORS.TOO_MANY.close, 'too many resumes');
-          return;
-        }
-        this.answer(ws, conn, this.options.resume(agent, message));
-      }
-    });
-    ws.on('error', (err) => this.options.log.warn({ agent: agent.extenUser, err: err.message }, 'websocket error'));
-    ws.on('close', () => {
-      set.delete(ws);
-      if (set.size === 0) {
-        this.byAgent.delete(agent.id);
-        this.since.delete(agent.id);
-      }
-      this.options.onChange?.();
-      this.options.log.info({ agent: agent.extenUser, sockets: set.size }, 'agent disconnected');
-    });
+    ws.on('pong', this.listeners.pong);
+    ws.on('message', this.listeners.message);
+    ws.on('error', this.listeners.error);
+    ws.on('close', this.listeners.close);
     this.answer(ws, conn, this.options.hello(agent));
+  }
+
+  /** A message from the extension: acks and resumes; anything else, or too many, closes the socket. */
+  private received(ws: WebSocket, data: unknown, isBinary: boolean): void {
+    const conn = this.connections.get(ws);
+    if (!conn) return;
+    conn.alive = true;
+    const now = Date.now();
+    if (now - conn.windowStart >= 60_000) {
+      conn.windowStart = now;
+      conn.received = 0;
+    }
+    if (++conn.received > this.options.maxMessagesPerMinute) {
+      ws.close(ERRORS.TOO_MANY.close, 'too many messages');
+      return;
+    }
+    // ws hands text frames over as a Buffer (its default binaryType, 'nodebuffer').
+    const message = isBinary ? null : parseClientMessage((data as Buffer).toString());
+    if (!message) {
+      ws.close(ERRORS.INVALID_MESSAGE.close, 'invalid message');
+      return;
+    }
+    if (message.type === 'ack') conn.acked = Math.max(conn.acked, message.seq);
+    if (message.type === 'resume') {
+      if (++conn.resumes > MAX_RESUMES_PER_CONNECTION) {
+        ws.close(ERRORS.TOO_MANY.close, 'too many resumes');
+        return;
+      }
+      this.answer(ws, conn, this.options.resume(conn.agent, message));
+    }
+  }
+
+  private closed(ws: WebSocket): void {
+    const agent = this.connections.get(ws)?.agent;
+    const set = agent && this.byAgent.get(agent.id);
+    if (!agent || !set) return;
+    set.delete(ws);
+    if (set.size === 0) {
+      this.byAgent.delete(agent.id);
+      this.since.delete(agent.id);
+    }
+    this.options.onChange?.();
+    this.options.log.info({ agent: agent.extenUser, sockets: set.size }, 'agent disconnected');
   }
 
   /** Writes a hello or a resume's messages; one that comes later goes first, before what arrived meanwhile. */
@@ -239,9 +279,16 @@ export class AgentSockets {
     return result;
   }
 
+  /** Every open socket, all agents (a copy: closing one while going through them is safe). */
+  clients(): WebSocket[] {
+    const all: WebSocket[] = [];
+    for (const set of this.byAgent.values()) all.push(...set);
+    return all;
+  }
+
   close(code = 1001, reason = 'relay shutting down'): void {
     clearInterval(this.heartbeat);
-    for (const ws of this.wss.clients) ws.close(code, reason);
+    for (const ws of this.clients()) ws.close(code, reason);
     this.wss.close();
   }
 
@@ -266,7 +313,7 @@ export class AgentSockets {
 
   private beat(): void {
     const ping: ServerMessage = { type: 'ping', time: Date.now() };
-    for (const ws of this.wss.clients) {
+    for (const ws of this.clients()) {
       const conn = this.connections.get(ws);
       if (!conn) continue;
       // No pong (nor any message) since the last beat: the peer is gone.

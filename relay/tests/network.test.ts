@@ -106,7 +106,7 @@ describe('connection exhaustion', () => {
       }).on('error', reject);
     });
 
-  it('caps the connections one address may hold, so the relay still answers everyone else', async () => {
+  it('caps the connections one address may hold, so the relay still answers everyone else; the address connects again once they are gone', async () => {
     const relay = await startRelay({ RELAY_MAX_CONNECTIONS_PER_IP: 50 });
     const sockets = await idle(relay, 300, '127.0.0.2');
     try {
@@ -116,6 +116,12 @@ describe('connection exhaustion', () => {
       expect(sockets.filter((s) => !s.destroyed).length).toBe(50);
       expect(await healthFrom(relay, '127.0.0.3')).toBe(200);
       expect((await popup(relay, { ivrid: 'while-flooded', status: 'Ringing' })).status).toBe(200);
+      // Closed, each of the 50 gives its place back (counted down by address when it closes).
+      for (const s of sockets) s.destroy();
+      const again = Date.now() + 5_000;
+      let status = 0;
+      while (status !== 200 && Date.now() < again) status = await healthFrom(relay, '127.0.0.2').catch(() => 0);
+      expect(status).toBe(200);
     } finally {
       for (const s of sockets) s.destroy();
       await relay.stop();

@@ -51,7 +51,7 @@ describe('an extension that does not read', () => {
     const big = JSON.stringify({ type: 'ping', time: 0, pad: 'x'.repeat(256 * 1024) });
     let sends = 0;
     // Keep sending until the relay lets go of the stalled socket (the kernel takes some first).
-    const allOpen = () => [...relay.sockets.wss.clients].every((ws) => ws.readyState === ws.OPEN);
+    const allOpen = () => relay.sockets.clients().every((ws) => ws.readyState === ws.OPEN);
     while (allOpen()) {
       relay.sockets.send(agentId, big);
       if (++sends > 400) throw new Error('the stalled socket was never cut off');
