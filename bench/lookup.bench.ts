@@ -4,7 +4,7 @@
  * source hangs (the budget, 2.5 s by default, bounds it).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -96,47 +96,53 @@ async function chainBench(): Promise<Record<string, string>> {
   };
 }
 
+/** A child process of bench/hanging-burst.ts; resolves with what it printed (one JSON line). */
+function party<T>(args: string[]): { child: ChildProcess; out: Promise<T> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/hanging-burst.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = new Promise<T>((resolve, reject) => {
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => {
+      text += d.toString();
+      if (text.includes('\n')) resolve(JSON.parse(text) as T);
+    });
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
+  });
+  return { child, out };
+}
+
+/**
+ * Voicenter's answer while the CRM hangs: 50 calls at once, each answered when the budget runs
+ * out. The CRM and Voicenter are processes of their own (in the relay's process their work
+ * delayed the relay's: bench/RESULTS.md). Two bursts: the first on the relay just started, the
+ * second once it has served one (a relay in service); the target applies to the second.
+ */
 async function hangingBench(): Promise<Record<string, string>> {
-  const crm = await testServer(() => undefined);
+  const crm = party<{ url: string }>(['crm']);
+  const crmUrl = (await crm.out).url;
   const relay = await startRelay({}, {
     lookup: {
       ...DEFAULT_LOOKUP,
       sources: [
         { kind: 'directory', name: 'directory' },
         {
-          kind: 'http', name: 'hanging', method: 'GET', url: `${crm.url}/contacts`, query: { phone: '{e164}' }, headers: {}, auth: { type: 'none' },
+          kind: 'http', name: 'hanging', method: 'GET', url: `${crmUrl}/contacts`, query: { phone: '{e164}' }, headers: {}, auth: { type: 'none' },
           params: {}, response: { name: '$.name' }, recordUrl: '', searchUrl: '', match: 'exact', suffixDigits: 9, timeoutMs: 10_000, maxBytes: 65536,
         },
       ],
     },
   });
-  // Node's own HTTP client, one socket per call (fetch's first requests cost the client itself ~30 ms here).
-  const agent = new http.Agent({ maxSockets: 50 });
-  const url = new URL(relay.popupUrl);
-  const send = (body: string) =>
-    new Promise<number>((resolve, reject) => {
-      const req = http.request({ agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode!));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  const times = await Promise.all(
-    Array.from({ length: 50 }, async (_, i) => {
-      const s = performance.now();
-      const status = await send(JSON.stringify({ ivrid: `hang-${i}`, extenUser: 'KGpK4iWq', phone: number(i), status: 'Ringing' }));
-      if (status !== 200) throw new Error(`status ${status}`);
-      return performance.now() - s;
-    }),
-  );
-  agent.destroy();
-  times.sort((a, b) => a - b);
-  await relay.stop();
-  await crm.close();
-  return {
-    'Voicenter answer when a source hangs (budget 2,500 ms), 50 calls, p50 / max': `${pct(times, 50).toFixed(0)} ms / ${times.at(-1)!.toFixed(0)} ms`,
-  };
+  try {
+    const first = await party<number[]>(['burst', relay.popupUrl, 'first']).out;
+    const second = await party<number[]>(['burst', relay.popupUrl, 'second']).out;
+    const line = (t: number[]) => `${pct(t, 50).toFixed(0)} ms / ${t.at(-1)!.toFixed(0)} ms`;
+    return {
+      'Voicenter answer when a source hangs (budget 2,500 ms), 50 calls, relay just started, p50 / max': line(first),
+      'Voicenter answer when a source hangs (budget 2,500 ms), 50 calls, relay in service, p50 / max (target ≤ 2,550)': line(second),
+    };
+  } finally {
+    await relay.stop();
+    crm.child.kill();
+  }
 }
 
 export async function lookupBench(): Promise<Record<string, string>> {
