@@ -1,14 +1,18 @@
 /**
  * HTTP request to the relay → notification shown on the desktop, over 100 calls, in real
- * Chromium with the built extension (target p95 < 50 ms); and the peak memory of the process
- * that runs the extension's service worker.
+ * Chromium with the built extension (target p95 < 15 ms, issue 16); split at the moment the
+ * worker calls chrome.notifications.create (timed by a wrapper put on it in the worker): what
+ * the relay, the socket and the worker take, and what Chrome then takes to hand it to the
+ * desktop. And the peak memory of the process that runs the extension's service worker.
  */
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Worker } from '@playwright/test';
 import { launch, serviceWorker, seed, signInThroughOptions } from '../e2e/fixtures';
 import { NotificationServer } from '../e2e/notification-server';
-import { popup, startRelay } from '../relay/tests/helpers';
+import http from 'node:http';
+import { startRelay } from '../relay/tests/helpers';
 
 const CALLS = 100;
 
@@ -28,6 +32,58 @@ function extensionProcessMemory(): { peak: number; now: number } | null {
   return null;
 }
 
+/** Milliseconds on the machine's clock, the same in this process and in the extension's worker. */
+const clock = () => performance.timeOrigin + performance.now();
+
+function percentile(values: number[], p: number): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(1) : 'not measured';
+}
+
+/** POSTs Voicenter's JSON on one kept-alive connection; resolves when answered. */
+function poster(popupUrl: string): (fields: Record<string, unknown>) => Promise<void> {
+  const url = new URL(popupUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  return (fields) =>
+    new Promise<void>((resolve, reject) => {
+      const body = JSON.stringify(fields);
+      const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      const req = http.request({ agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+}
+
+/**
+ * Wraps chrome.notifications.create in the worker to note when each call's notification is asked
+ * for (the polyfill looks the function up at its first use: this runs before any notification).
+ */
+async function timeCreateCalls(worker: Worker): Promise<void> {
+  await worker.evaluate(() => {
+    const times: [string, number][] = [];
+    (globalThis as unknown as { benchCreateTimes: typeof times }).benchCreateTimes = times;
+    const create = chrome.notifications.create.bind(chrome.notifications) as (...args: unknown[]) => unknown;
+    (chrome.notifications as unknown as { create: typeof create }).create = (...args: unknown[]) => {
+      times.push([String(args[0]), performance.timeOrigin + performance.now()]);
+      return create(...args);
+    };
+  });
+}
+
+/** When the worker asked for each ringing call's notification (`call:bench-<i>`), by i. */
+async function createCalls(worker: Worker): Promise<Map<number, number>> {
+  const times = await worker.evaluate(() => (globalThis as unknown as { benchCreateTimes: [string, number][] }).benchCreateTimes);
+  const result = new Map<number, number>();
+  for (const [id, at] of times) {
+    const i = /^call:bench-(\d+)$/.exec(id)?.[1];
+    if (i !== undefined && !result.has(Number(i))) result.set(Number(i), at);
+  }
+  return result;
+}
+
 export async function extensionBench(): Promise<Record<string, string | number>> {
   const relay = await startRelay({});
   await seed(relay, 'http://127.0.0.1:9');
@@ -42,24 +98,36 @@ export async function extensionBench(): Promise<Record<string, string | number>>
     const blank = await context.newPage();
     for (const page of context.pages()) if (page !== blank) await page.close();
 
+    await timeCreateCalls(worker);
+    // Voicenter's requests on one kept-alive connection with Node's own client (fetch's own work
+    // in this process was ~2 ms of each request → notification: bench/RESULTS.md).
+    const send = poster(relay.popupUrl);
     const times: number[] = [];
+    const started: number[] = [];
+    const shownAt: number[] = [];
     for (let i = 0; i < CALLS; i++) {
-      const shown = new Promise<number>((resolve) => (desktop.onNotify = () => resolve(performance.now())));
-      const started = performance.now();
-      await popup(relay, { ivrid: `bench-${i}`, extenUser: 'KGpK4iWq', phone: i % 2 ? '0722776772' : '0501234567', status: 'Ringing' });
-      times.push((await shown) - started);
+      const shown = new Promise<number>((resolve) => (desktop.onNotify = () => resolve(clock())));
+      started[i] = clock();
+      await send({ ivrid: `bench-${i}`, extenUser: 'KGpK4iWq', phone: i % 2 ? '0722776772' : '0501234567', status: 'Ringing' });
+      shownAt[i] = await shown;
+      times.push(shownAt[i]! - started[i]!);
       const cleared = desktop.open().length;
-      await popup(relay, { ivrid: `bench-${i}`, extenUser: 'KGpK4iWq', status: 'Hangup', cause: 'Normal hangup' });
+      await send({ ivrid: `bench-${i}`, extenUser: 'KGpK4iWq', status: 'Hangup', cause: 'Normal hangup' });
       const deadline = Date.now() + 5_000;
       while (desktop.open().length >= cleared && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     }
     times.sort((a, b) => a - b);
-    const at = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))]!.toFixed(1);
+    const at = (p: number) => percentile(times, p);
+    const created = await createCalls(worker);
+    const ours = started.map((s, i) => (created.get(i) ?? NaN) - s).filter(Number.isFinite);
+    const chrome = shownAt.map((s, i) => s - (created.get(i) ?? NaN)).filter(Number.isFinite);
     const memory = extensionProcessMemory();
     return {
       [`request → notification shown, ${CALLS} calls, p50 ms`]: at(50),
       [`request → notification shown, ${CALLS} calls, p95 ms (target < 15)`]: at(95),
       'request → notification shown, max ms': times.at(-1)!.toFixed(1),
+      'of which request → worker calls notifications.create (relay, socket, worker), p50 / p95 ms': `${percentile(ours, 50)} / ${percentile(ours, 95)}`,
+      'of which notifications.create → shown (Chrome), p50 / p95 ms': `${percentile(chrome, 50)} / ${percentile(chrome, 95)}`,
       'extension process (service worker) peak RSS MiB': memory ? memory.peak.toFixed(1) : 'not found',
       'extension process RSS after the run MiB': memory ? memory.now.toFixed(1) : 'not found',
       summary: `extension: notification shown p50 ${at(50)} ms p95 ${at(95)} ms over ${CALLS} calls`,
