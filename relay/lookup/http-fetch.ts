@@ -1,4 +1,10 @@
-/** Outgoing HTTP for CRM sources: a time limit, a size limit, JSON only, errors in words without secrets. */
+/**
+ * Outgoing HTTP for CRM sources: a time limit, a size limit, JSON only, errors in words without
+ * secrets. On Node's own HTTP client with kept-alive connections: fetch cost ~0.3 ms more CPU per
+ * request here, in every call a CRM is asked about (bench/RESULTS.md, issue 16).
+ */
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
 
 export class SourceError extends Error {
   constructor(
@@ -30,22 +36,43 @@ export interface FetchedJson {
 }
 
 /** Reads at most `limit` bytes of a response body; more is an error (a CRM never needs megabytes here). */
-async function readLimited(res: Response, limit: number): Promise<string> {
-  if (!res.body) return '';
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
+async function readLimited(res: IncomingMessage, limit: number, signal: AbortSignal): Promise<string> {
+  const chunks: Buffer[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new SourceError(`answer larger than ${limit} bytes`);
+  try {
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      size += chunk.byteLength;
+      if (size > limit) {
+        res.destroy();
+        throw new SourceError(`answer larger than ${limit} bytes`);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(value);
+  } catch (err) {
+    if (err instanceof SourceError) throw err;
+    throw new SourceError(signal.aborted ? 'timed out' : `answer cut off: ${(err as Error).message}`);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Connections to CRMs are kept between requests (as fetch did). */
+const AGENTS = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
+/** Sent unless the source sets its own: some CRMs (and the CDNs before them) refuse a request without a User-Agent. */
+const DEFAULT_HEADERS = { accept: 'application/json', 'user-agent': 'voicenter-screen-pop-relay' };
+
+/** One request, its answer's status and headers once they arrive (the body still to read). */
+function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<IncomingMessage> {
+  const given = new Set(Object.keys(headers).map((k) => k.toLowerCase()));
+  const all: Record<string, string> = { ...headers };
+  for (const [k, v] of Object.entries(DEFAULT_HEADERS)) if (!given.has(k)) all[k] = v;
+  if (body !== undefined && !given.has('content-length')) all['content-length'] = String(Buffer.byteLength(body));
+  const client = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
+  if (!client) return Promise.reject(new SourceError(`unsupported protocol ${url.protocol}`));
+  return new Promise((resolve, reject) => {
+    const req = client.request(url, { method, headers: all, agent: AGENTS[url.protocol as keyof typeof AGENTS], signal }, resolve);
+    req.on('error', (err: NodeJS.ErrnoException) => reject(new SourceError(signal.aborted ? 'timed out' : (err.code ?? err.message))));
+    req.end(body);
+  });
 }
 
 /** Redirects a source may follow: within its own origin (scheme, host and port), or none at all. */
@@ -63,55 +90,62 @@ export interface FetchInit {
 
 export async function fetchJson(url: string, init: FetchInit, signal: AbortSignal, maxBytes: number): Promise<FetchedJson> {
   const res = await fetchFollowing(url, init, signal);
-  if (res.status === 204) {
-    await res.body?.cancel();
+  const status = res.statusCode ?? 0;
+  if (status === 204) {
+    res.resume();
     return { status: 204, json: null };
   }
-  if (!res.ok) {
-    await res.body?.cancel();
-    if (res.status === 429) throw new SourceError('HTTP 429: rate limited', false, 429, retryAfterMs(res.headers.get('retry-after')));
-    throw new SourceError(`HTTP ${res.status}`, REQUEST_REFUSED.has(res.status), res.status);
+  if (status < 200 || status > 299) {
+    res.resume();
+    if (status === 429) throw new SourceError('HTTP 429: rate limited', false, 429, retryAfterMs(headerOf(res, 'retry-after')));
+    throw new SourceError(`HTTP ${status}`, REQUEST_REFUSED.has(status), status);
   }
-  const text = await readLimited(res, maxBytes);
+  const text = await readLimited(res, maxBytes, signal);
   try {
-    return { status: res.status, json: text === '' ? null : JSON.parse(text) };
+    return { status, json: text === '' ? null : JSON.parse(text) };
   } catch {
     throw new SourceError('answer is not JSON');
   }
+}
+
+/** A response header as one string (null when absent). */
+function headerOf(res: IncomingMessage, name: string): string | null {
+  const value = res.headers[name];
+  return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
 }
 
 /**
  * Follows redirects by hand: only within the first URL's origin (or none), so a CRM — or whoever
  * answers in its name — cannot send the source's credential headers to another host.
  */
-async function fetchFollowing(url: string, init: FetchInit, signal: AbortSignal): Promise<Response> {
+async function fetchFollowing(url: string, init: FetchInit, signal: AbortSignal): Promise<IncomingMessage> {
   const origin = new URL(url).origin;
   let current = url;
   let { method, body, headers } = init;
   for (let hop = 0; ; hop++) {
-    let res: Response;
+    let target: URL;
     try {
-      res = await fetch(current, { method, headers, body, signal, redirect: 'manual' });
-    } catch (err) {
-      if (signal.aborted) throw new SourceError('timed out');
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new SourceError(cause?.code ?? cause?.message ?? (err as Error).message);
+      target = new URL(current);
+    } catch {
+      throw new SourceError('the address cannot be read');
     }
-    const location = res.headers.get('location');
-    if (res.status < 300 || res.status > 399 || res.status === 304 || location === null) return res;
-    await res.body?.cancel();
-    if ((init.redirects ?? 'same-origin') === 'none') throw new SourceError(`HTTP ${res.status}: redirects are off for this source`);
+    const res = await send(target, method, headers, body, signal);
+    const status = res.statusCode ?? 0;
+    const location = headerOf(res, 'location');
+    if (status < 300 || status > 399 || status === 304 || location === null) return res;
+    res.resume();
+    if ((init.redirects ?? 'same-origin') === 'none') throw new SourceError(`HTTP ${status}: redirects are off for this source`);
     let next: URL;
     try {
       next = new URL(location, current);
     } catch {
-      throw new SourceError(`HTTP ${res.status}: redirect to an address that cannot be read`);
+      throw new SourceError(`HTTP ${status}: redirect to an address that cannot be read`);
     }
     // The host is named (it is not secret); the path and query are not (they may be).
-    if (next.origin !== origin) throw new SourceError(`HTTP ${res.status}: redirect to another site refused (${next.host})`);
+    if (next.origin !== origin) throw new SourceError(`HTTP ${status}: redirect to another site refused (${next.host})`);
     if (hop + 1 >= MAX_REDIRECTS) throw new SourceError(`more than ${MAX_REDIRECTS} redirects`);
     // As browsers do: 303, and 301/302 after a POST, go on as a GET without the body.
-    if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+    if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
       method = 'GET';
       body = undefined;
       headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'content-type'));

@@ -40,9 +40,14 @@ describe('CRM rate limits', () => {
   it('a burst with an empty cache waits its turn: never more at once than allowed, every lookup answered', async () => {
     let inFlight = 0;
     let most = 0;
+    let release: (() => void) | undefined;
     const crm = await testServer(async (_req, res) => {
       inFlight++;
       most = Math.max(most, inFlight);
+      // Held until a second one is in flight too (a second at most): the limit's two turns are used at
+      // once, whatever the client's own pace — and a third, were one let through, would be seen.
+      if (inFlight >= 2) release?.();
+      else await new Promise<void>((resolve) => ((release = resolve), setTimeout(resolve, 1_000)));
       await new Promise((resolve) => setImmediate(resolve));
       inFlight--;
       json(res, { data: [{ id: 1, name: 'Dana', org: 'Acme' }] });
