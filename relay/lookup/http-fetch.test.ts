@@ -1,0 +1,61 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchJson } from './http-fetch';
+
+/**
+ * CRMs are asked over HTTPS (every SaaS CRM): Node's own HTTPS client with the certificate checked
+ * against the trusted roots — Node's own, plus NODE_EXTRA_CA_CERTS for an organisation's own CA.
+ */
+describe('a CRM over HTTPS', () => {
+  let dir: string;
+  let cert: string;
+  let server: Server;
+  let url: string;
+  let seen = 0;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'crm-tls-'));
+    cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=crm.test', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
+      seen++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: [{ name: 'Dana' }], path: req.url }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/contacts?phone=%2B972722776772`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('whose certificate is not trusted is refused, in words, before any request is sent', async () => {
+    const before = seen;
+    await expect(fetchJson(url, { method: 'GET', headers: { Authorization: 'Bearer secret' } }, AbortSignal.timeout(5_000), 65_536)).rejects.toThrow(
+      'DEPTH_ZERO_SELF_SIGNED_CERT',
+    );
+    expect(seen).toBe(before);
+  });
+
+  it("is read when its certificate is trusted (the organisation's CA in NODE_EXTRA_CA_CERTS)", async () => {
+    // NODE_EXTRA_CA_CERTS is read when Node starts: a process of its own, asking this server.
+    const script = `import { fetchJson } from './relay/lookup/http-fetch.ts';
+      console.log(JSON.stringify(await fetchJson(${JSON.stringify(url)}, { method: 'GET', headers: {} }, AbortSignal.timeout(5000), 65536)));`;
+    // (Not execFileSync: this process's event loop serves the CRM meanwhile.)
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: cert },
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(stdout)).toEqual({ status: 200, json: { data: [{ name: 'Dana' }], path: '/contacts?phone=%2B972722776772' } });
+  });
+});
