@@ -55,8 +55,13 @@ async function readLimited(res: IncomingMessage, limit: number, signal: AbortSig
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Connections to CRMs are kept between requests (as fetch did). */
-const AGENTS = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
+/**
+ * Connections to CRMs are kept between requests (as fetch did), and closed by the relay after 4 s
+ * unused — before the servers' own idle limits (5 s for Node, 60–75 s behind most proxies), so a
+ * lookup does not land on a connection the CRM is closing at that moment (as Node's default agent).
+ */
+const KEPT = { keepAlive: true, timeout: 4_000 };
+const AGENTS = { 'http:': new http.Agent(KEPT), 'https:': new https.Agent(KEPT) };
 /** Sent unless the source sets its own: some CRMs (and the CDNs before them) refuse a request without a User-Agent. */
 const DEFAULT_HEADERS = { accept: 'application/json', 'user-agent': 'voicenter-screen-pop-relay' };
 
