@@ -1,6 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -57,5 +58,32 @@ describe('a CRM over HTTPS', () => {
       encoding: 'utf8',
     });
     expect(JSON.parse(stdout)).toEqual({ status: 200, json: { data: [{ name: 'Dana' }], path: '/contacts?phone=%2B972722776772' } });
+  });
+});
+
+describe('connections to a CRM', () => {
+  it('are kept for the next lookup, and closed by the relay after 4 s unused (before the server would)', async () => {
+    const server = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+    server.keepAliveTimeout = 60_000;
+    let opened = 0;
+    server.on('connection', () => opened++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/contacts`;
+    const connections = () => new Promise<number>((resolve) => server.getConnections((_err, n) => resolve(n)));
+    try {
+      await fetchJson(url, { method: 'GET', headers: {} }, AbortSignal.timeout(5_000), 1_000);
+      await fetchJson(url, { method: 'GET', headers: {} }, AbortSignal.timeout(5_000), 1_000);
+      expect(opened).toBe(1);
+      const idleSince = performance.now();
+      const deadline = idleSince + 10_000;
+      while ((await connections()) > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await connections()).toBe(0);
+      expect(performance.now() - idleSince).toBeGreaterThan(3_500);
+    } finally {
+      server.close();
+    }
   });
 });
