@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchJson } from './http-fetch';
+import { fetchJson, SourceError } from './http-fetch';
 
 /**
  * CRMs are asked over HTTPS (every SaaS CRM): Node's own HTTPS client with the certificate checked
@@ -85,5 +85,13 @@ describe('connections to a CRM', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('a request Node refuses to send', () => {
+  it('fails as a source error naming why (a line break in a header value), not as a crash', async () => {
+    const request = fetchJson('http://127.0.0.1:9/contacts', { method: 'GET', headers: { 'X-Client': 'screen\npop' } }, AbortSignal.timeout(5_000), 1_000);
+    await expect(request).rejects.toBeInstanceOf(SourceError);
+    await expect(request).rejects.toThrow('ERR_INVALID_CHAR');
   });
 });

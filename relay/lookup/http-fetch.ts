@@ -73,10 +73,16 @@ function send(url: URL, method: string, headers: Record<string, string>, body: s
   if (body !== undefined && !given.has('content-length')) all['content-length'] = String(Buffer.byteLength(body));
   const client = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
   if (!client) return Promise.reject(new SourceError(`unsupported protocol ${url.protocol}`));
+  const failed = (err: NodeJS.ErrnoException) => new SourceError(signal.aborted ? 'timed out' : (err.code ?? err.message));
   return new Promise((resolve, reject) => {
-    const req = client.request(url, { method, headers: all, agent: AGENTS[url.protocol as keyof typeof AGENTS], signal }, resolve);
-    req.on('error', (err: NodeJS.ErrnoException) => reject(new SourceError(signal.aborted ? 'timed out' : (err.code ?? err.message))));
-    req.end(body);
+    try {
+      const req = client.request(url, { method, headers: all, agent: AGENTS[url.protocol as keyof typeof AGENTS], signal }, resolve);
+      req.on('error', (err: NodeJS.ErrnoException) => reject(failed(err)));
+      req.end(body);
+    } catch (err) {
+      // A header Node refuses to send (a line break in a value from the configuration): said, not thrown.
+      reject(failed(err as NodeJS.ErrnoException));
+    }
   });
 }
 
