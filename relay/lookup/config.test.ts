@@ -69,6 +69,11 @@ sources:
     expect(() => loadLookupConfig(bad)).toThrow(/sources\.0\.url: unknown placeholder \{tel\}/);
   });
 
+  it('refuses credentials written into a URL, pointing to auth instead', () => {
+    const path = file('creds.yaml', 'sources:\n  - kind: voicenter-forward\n    url: https://admin:pw@old.example/popup\n');
+    expect(() => loadLookupConfig(path)).toThrow('sources.0.url: must not carry a user name or password: use auth: { type: basic, username, password }');
+  });
+
   it('refuses two sources with one name', () => {
     const path = file('dup.yaml', 'sources:\n  - kind: directory\n  - kind: directory\n');
     expect(() => loadLookupConfig(path)).toThrow('sources.1.name: "directory" is used by another source');

@@ -11,7 +11,20 @@ import { PHONE_PLACEHOLDERS, placeholders } from './template';
  * in the file: a secret field names an environment variable, `${HUBSPOT_TOKEN}`, read at start.
  */
 
-const httpUrl = z.string().refine((u) => /^https?:\/\/[^\s]+$/i.test(u), 'must be an http:// or https:// URL');
+/** Whether a URL carries a user name or password (a template whose host is a placeholder does not parse: left to the lookup). */
+function carriesCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== '' || parsed.password !== '';
+  } catch {
+    return false;
+  }
+}
+
+const httpUrl = z
+  .string()
+  .refine((u) => /^https?:\/\/[^\s]+$/i.test(u), 'must be an http:// or https:// URL')
+  .refine((u) => !carriesCredentials(u), 'must not carry a user name or password: use auth: { type: basic, username, password }');
 const timeoutMs = z.number().int().min(50).max(30_000).default(2_000);
 const fieldPath = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 const name = z.string().trim().min(1).max(60);
