@@ -13,6 +13,8 @@ import { launch, serviceWorker, seed, signInThroughOptions } from '../e2e/fixtur
 import { NotificationServer } from '../e2e/notification-server';
 import http from 'node:http';
 import { startRelay } from '../relay/tests/helpers';
+import { postJson } from './popup-client';
+import { percentile } from './relay.bench';
 
 const CALLS = 100;
 
@@ -35,26 +37,9 @@ function extensionProcessMemory(): { peak: number; now: number } | null {
 /** Milliseconds on the machine's clock, the same in this process and in the extension's worker. */
 const clock = () => performance.timeOrigin + performance.now();
 
-function percentile(values: number[], p: number): string {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(1) : 'not measured';
-}
-
-/** POSTs Voicenter's JSON on one kept-alive connection; resolves when answered. */
-function poster(popupUrl: string): (fields: Record<string, unknown>) => Promise<void> {
-  const url = new URL(popupUrl);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  return (fields) =>
-    new Promise<void>((resolve, reject) => {
-      const body = JSON.stringify(fields);
-      const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-      const req = http.request({ agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+/** A percentile of values in any order, in ms with one decimal; 'not measured' when there are none. */
+function shownPercentile(values: number[], p: number): string {
+  return values.length ? percentile([...values].sort((a, b) => a - b), p).toFixed(1) : 'not measured';
 }
 
 /**
@@ -101,7 +86,12 @@ export async function extensionBench(): Promise<Record<string, string | number>>
     await timeCreateCalls(worker);
     // Voicenter's requests on one kept-alive connection with Node's own client (fetch's own work
     // in this process was ~2 ms of each request → notification: bench/RESULTS.md).
-    const send = poster(relay.popupUrl);
+    const popupUrl = new URL(relay.popupUrl);
+    const connection = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const send = async (fields: Record<string, unknown>) => {
+      const status = await postJson(popupUrl, connection, JSON.stringify(fields));
+      if (status !== 200) throw new Error(`status ${status}`);
+    };
     const times: number[] = [];
     const started: number[] = [];
     const shownAt: number[] = [];
@@ -117,7 +107,7 @@ export async function extensionBench(): Promise<Record<string, string | number>>
       while (desktop.open().length >= cleared && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     }
     times.sort((a, b) => a - b);
-    const at = (p: number) => percentile(times, p);
+    const at = (p: number) => shownPercentile(times, p);
     const created = await createCalls(worker);
     const ours = started.map((s, i) => (created.get(i) ?? NaN) - s).filter(Number.isFinite);
     const chrome = shownAt.map((s, i) => s - (created.get(i) ?? NaN)).filter(Number.isFinite);
@@ -126,8 +116,8 @@ export async function extensionBench(): Promise<Record<string, string | number>>
       [`request → notification shown, ${CALLS} calls, p50 ms`]: at(50),
       [`request → notification shown, ${CALLS} calls, p95 ms (target < 15)`]: at(95),
       'request → notification shown, max ms': times.at(-1)!.toFixed(1),
-      'of which request → worker calls notifications.create (relay, socket, worker), p50 / p95 ms': `${percentile(ours, 50)} / ${percentile(ours, 95)}`,
-      'of which notifications.create → shown (Chrome), p50 / p95 ms': `${percentile(chrome, 50)} / ${percentile(chrome, 95)}`,
+      'of which request → worker calls notifications.create (relay, socket, worker), p50 / p95 ms': `${shownPercentile(ours, 50)} / ${shownPercentile(ours, 95)}`,
+      'of which notifications.create → shown (Chrome), p50 / p95 ms': `${shownPercentile(chrome, 50)} / ${shownPercentile(chrome, 95)}`,
       'extension process (service worker) peak RSS MiB': memory ? memory.peak.toFixed(1) : 'not found',
       'extension process RSS after the run MiB': memory ? memory.now.toFixed(1) : 'not found',
       summary: `extension: notification shown p50 ${at(50)} ms p95 ${at(95)} ms over ${CALLS} calls`,

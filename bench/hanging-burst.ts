@@ -7,9 +7,10 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { benchPhone } from './names';
+import { postJson } from './popup-client';
 
 export const BURST = 50;
-const number = (i: number) => `05${String(i).padStart(8, '0')}`;
 
 function crm(): void {
   const server = http.createServer(() => undefined);
@@ -19,20 +20,10 @@ function crm(): void {
 async function burst(popupUrl: string, tag: string): Promise<void> {
   const url = new URL(popupUrl);
   const agent = new http.Agent({ maxSockets: BURST });
-  const send = (body: string) =>
-    new Promise<number>((resolve, reject) => {
-      const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-      const req = http.request({ agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode!));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
   const times = await Promise.all(
     Array.from({ length: BURST }, async (_, i) => {
       const started = performance.now();
-      const status = await send(JSON.stringify({ ivrid: `hang-${tag}-${i}`, extenUser: 'KGpK4iWq', phone: number(i), status: 'Ringing' }));
+      const status = await postJson(url, agent, JSON.stringify({ ivrid: `hang-${tag}-${i}`, extenUser: 'KGpK4iWq', phone: benchPhone(i), status: 'Ringing' }));
       if (status !== 200) throw new Error(`status ${status}`);
       return performance.now() - started;
     }),

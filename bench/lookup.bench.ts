@@ -18,12 +18,12 @@ import { DEFAULT_LOOKUP } from '../relay/lookup/config';
 import { httpSource } from '../relay/lookup/sources';
 import { startRelay } from '../relay/tests/helpers';
 import { json, testServer } from '../relay/tests/crm-servers';
+import { benchPhone } from './names';
 
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 1_000_000);
 const LOOKUPS = 100_000;
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-const number = (i: number) => `05${String(i).padStart(8, '0')}`;
 
 async function directoryBench(): Promise<Record<string, string>> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-dir-'));
@@ -33,14 +33,14 @@ async function directoryBench(): Promise<Record<string, string>> {
   for (let start = 0; start < CONTACTS; start += 10_000) {
     const batch = [];
     for (let i = start; i < Math.min(CONTACTS, start + 10_000); i++) {
-      batch.push({ id: `c${i}`, name: `Contact ${i}`, company: `Company ${i % 1000}`, url: '', phones: [number(i)] });
+      batch.push({ id: `c${i}`, name: `Contact ${i}`, company: `Company ${i % 1000}`, url: '', phones: [benchPhone(i)] });
     }
     await directory.upsertAll(batch);
   }
   const seededS = (performance.now() - seeding) / 1000;
   const phones = Array.from({ length: LOOKUPS }, (_, k) =>
     // Nine in ten callers are known; one in ten is not.
-    parsePhone(k % 10 === 0 ? `053${String(k).padStart(7, '0')}` : number(Math.floor(Math.random() * CONTACTS)), 'IL'),
+    parsePhone(k % 10 === 0 ? `053${String(k).padStart(7, '0')}` : benchPhone(Math.floor(Math.random() * CONTACTS)), 'IL'),
   );
   const times: number[] = [];
   for (const p of phones) {
@@ -85,8 +85,8 @@ async function chainBench(): Promise<Record<string, string>> {
     }
     return t.sort((a, b) => a - b);
   };
-  const miss = await time(2_000, (i) => number(i));
-  const hit = await time(20_000, (i) => number(i % 2_000));
+  const miss = await time(2_000, (i) => benchPhone(i));
+  const hit = await time(20_000, (i) => benchPhone(i % 2_000));
   await crm.close();
   db.close();
   rmSync(dir, { recursive: true, force: true });

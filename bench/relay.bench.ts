@@ -10,6 +10,7 @@ import http from 'node:http';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { benchAgent } from './names';
+import { postJson } from './popup-client';
 
 const AGENTS = 1_000;
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
@@ -125,18 +126,10 @@ export async function paced(server: Server, rate = RATE): Promise<{ p50: number;
       for (; sent < due; sent++) {
         const at = performance.now();
         const body = ringing(`lat-${sent}-${Math.round((performance.timeOrigin + at) * 1000)}`, sent % AGENTS);
-        const req = http.request(
-          { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-          (res) => {
-            res.resume();
-            res.on('end', () => {
-              times.push(performance.now() - at);
-              if (++done === total) resolve();
-            });
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
+        postJson(url, agent, body).then(() => {
+          times.push(performance.now() - at);
+          if (++done === total) resolve();
+        }, reject);
       }
       if (sent < total) setTimeout(tick, 1);
     };

@@ -61,7 +61,10 @@ async function readLimited(res: IncomingMessage, limit: number, signal: AbortSig
  * lookup does not land on a connection the CRM is closing at that moment (as Node's default agent).
  */
 const KEPT = { keepAlive: true, timeout: 4_000 };
-const AGENTS = { 'http:': new http.Agent(KEPT), 'https:': new https.Agent(KEPT) };
+const TRANSPORTS: Record<string, { request: typeof http.request; agent: http.Agent } | undefined> = {
+  'http:': { request: http.request, agent: new http.Agent(KEPT) },
+  'https:': { request: https.request, agent: new https.Agent(KEPT) },
+};
 /** Sent unless the source sets its own: some CRMs (and the CDNs before them) refuse a request without a User-Agent. */
 const DEFAULT_HEADERS = { accept: 'application/json', 'user-agent': 'voicenter-screen-pop-relay' };
 
@@ -71,12 +74,12 @@ function send(url: URL, method: string, headers: Record<string, string>, body: s
   const all: Record<string, string> = { ...headers };
   for (const [k, v] of Object.entries(DEFAULT_HEADERS)) if (!given.has(k)) all[k] = v;
   if (body !== undefined && !given.has('content-length')) all['content-length'] = String(Buffer.byteLength(body));
-  const client = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
-  if (!client) return Promise.reject(new SourceError(`unsupported protocol ${url.protocol}`));
+  const transport = TRANSPORTS[url.protocol];
+  if (!transport) return Promise.reject(new SourceError(`unsupported protocol ${url.protocol}`));
   const failed = (err: NodeJS.ErrnoException) => new SourceError(signal.aborted ? 'timed out' : (err.code ?? err.message));
   return new Promise((resolve, reject) => {
     try {
-      const req = client.request(url, { method, headers: all, agent: AGENTS[url.protocol as keyof typeof AGENTS], signal }, resolve);
+      const req = transport.request(url, { method, headers: all, agent: transport.agent, signal }, resolve);
       req.on('error', (err: NodeJS.ErrnoException) => reject(failed(err)));
       req.end(body);
     } catch (err) {
@@ -130,17 +133,11 @@ function headerOf(res: IncomingMessage, name: string): string | null {
  * answers in its name — cannot send the source's credential headers to another host.
  */
 async function fetchFollowing(url: string, init: FetchInit, signal: AbortSignal): Promise<IncomingMessage> {
-  const origin = new URL(url).origin;
-  let current = url;
+  let current = new URL(url);
+  const origin = current.origin;
   let { method, body, headers } = init;
   for (let hop = 0; ; hop++) {
-    let target: URL;
-    try {
-      target = new URL(current);
-    } catch {
-      throw new SourceError('the address cannot be read');
-    }
-    const res = await send(target, method, headers, body, signal);
+    const res = await send(current, method, headers, body, signal);
     const status = res.statusCode ?? 0;
     const location = headerOf(res, 'location');
     if (status < 300 || status > 399 || status === 304 || location === null) return res;
@@ -161,6 +158,6 @@ async function fetchFollowing(url: string, init: FetchInit, signal: AbortSignal)
       body = undefined;
       headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'content-type'));
     }
-    current = next.toString();
+    current = next;
   }
 }
