@@ -17,16 +17,27 @@ afterEach(async () => {
   servers = [];
 });
 
-async function tokenEndpoint(options: { refuse?: boolean } = {}) {
+async function tokenEndpoint(options: { refuse?: boolean; expiresIn?: number; hold?: () => Promise<void> } = {}) {
   let issued = 0;
-  const server = await testServer((req, res) => {
+  const server = await testServer(async (req, res) => {
     const form = new URLSearchParams(req.body);
     if (options.refuse || form.get('refresh_token') !== 'refresh-1' || form.get('client_secret') !== 'client-secret') return json(res, { error: 'invalid_grant' }, 400);
     issued++;
-    json(res, { access_token: `access-${issued}`, expires_in: 3600, api_domain: 'https://www.zohoapis.com', token_type: 'Bearer' });
+    const access = `access-${issued}`;
+    await options.hold?.();
+    json(res, { access_token: access, expires_in: options.expiresIn ?? 3600, api_domain: 'https://www.zohoapis.com', token_type: 'Bearer' });
   });
   servers.push(server);
   return { server, latest: () => `access-${issued}` };
+}
+
+/** Polls until the condition holds, within a deadline (a test waits on what happens, never for a time). */
+async function until(condition: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 const auth = (tokenUrl: string) => ({ type: 'oauth2-refresh' as const, tokenUrl, clientId: 'client-1', clientSecret: 'client-secret', refreshToken: 'refresh-1' });
@@ -49,6 +60,35 @@ describe('OAuth 2 refresh-token auth', () => {
     now += 20_000;
     expect(await token.header()).toBe('Bearer access-2');
     expect(token.renewals).toBe(2);
+  });
+
+  it('a token that lives 2 s: twenty lookups over its life cost two renewals (the last tenth renews it), a burst just after it expired one more', async () => {
+    let release = () => {};
+    let held: Promise<void> | null = null;
+    const { server } = await tokenEndpoint({ expiresIn: 2, hold: () => held ?? Promise.resolve() });
+    const start = 1_000_000;
+    let now = start;
+    const token = new OAuth2Token(auth(`${server.url}/token`), () => now);
+    // Twenty calls ringing one every 100 ms, each looked up as it arrives: the token is used for
+    // nine tenths of its life (0–1,700 ms) and renewed in the last tenth (1,800 ms).
+    const seen: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      now = start + i * 100;
+      seen.push(await token.header());
+    }
+    expect(seen).toEqual([...Array<string>(18).fill('Bearer access-1'), 'Bearer access-2', 'Bearer access-2']);
+    expect(server.requests).toHaveLength(2);
+    // access-2 (from 1,800 ms) has just expired, and twenty lookups arrive while its renewal is on
+    // its way: ten before the token endpoint has the request, ten once it has it, before it answers.
+    now = start + 1_800 + 2_000;
+    held = new Promise<void>((resolve) => (release = resolve));
+    const waiting = Array.from({ length: 10 }, () => token.header());
+    await until(() => server.requests.length === 3);
+    waiting.push(...Array.from({ length: 10 }, () => token.header()));
+    release();
+    expect(await Promise.all(waiting)).toEqual(Array(20).fill('Bearer access-3'));
+    expect(server.requests).toHaveLength(3);
+    expect(token.renewals).toBe(3);
   });
 
   it('twenty lookups at once with no token yet: one renewal, all answered', async () => {

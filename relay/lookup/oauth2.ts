@@ -5,8 +5,9 @@ import { SourceError } from './http-fetch';
  * OAuth 2.0 access tokens from a refresh token (RFC 6749 §6): the grant Zoho CRM and Salesforce
  * document for server-side use. The token is fetched once, shared by every lookup of the source,
  * kept until shortly before it expires, and renewed once when the CRM answers 401 — however many
- * lookups saw the 401 at once. A failed renewal is kept, in words without secrets, for /readyz,
- * the console's Sources page and the log.
+ * lookups saw the 401 at once. Lookups that need a token while one is being fetched wait for that
+ * one: a burst after expiry costs one renewal. A failed renewal is kept, in words without secrets,
+ * for /readyz, the console's Sources page and the log.
  */
 export interface OAuth2RefreshAuth {
   type: 'oauth2-refresh';
@@ -24,14 +25,20 @@ export interface OAuth2RefreshAuth {
  */
 const tokenAnswer = z.looseObject({ access_token: z.string().min(1).max(4096), expires_in: z.coerce.number().positive().optional() });
 
-/** Renewed this long before it expires, so no lookup starts with a token about to lapse. */
-const EARLY_MS = 60_000;
+/**
+ * Renewed this long before it expires, so no lookup starts with a token about to lapse: a tenth of
+ * its life, at most a minute. A fixed minute would renew a token that lives less than that for
+ * every lookup; a tenth keeps nine tenths of any life in use.
+ */
+const EARLY_MAX_MS = 60_000;
+const EARLY_SHARE = 0.1;
 /** Kept this long when the answer does not say (a 401 renews it sooner). */
 const DEFAULT_LIFE_MS = 15 * 60_000;
 const TIMEOUT_MS = 10_000;
 
 export class OAuth2Token {
-  private token: { value: string; expiresAt: number } | null = null;
+  /** The token, and when lookups stop using it and renew it instead. */
+  private token: { value: string; renewAt: number } | null = null;
   private renewing: Promise<string> | null = null;
   /** The last renewal's failure, in words; "" once one succeeds. */
   problem = '';
@@ -54,13 +61,15 @@ export class OAuth2Token {
   }
 
   private current(): Promise<string> {
-    if (this.token && this.now() < this.token.expiresAt - EARLY_MS) return Promise.resolve(this.token.value);
+    if (this.token && this.now() < this.token.renewAt) return Promise.resolve(this.token.value);
     this.renewing ??= this.renew().finally(() => (this.renewing = null));
     return this.renewing;
   }
 
   private async renew(): Promise<string> {
     this.renewals++;
+    // Its life is counted from the request, not the answer: the endpoint may have issued it at once.
+    const asked = this.now();
     const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: this.auth.refreshToken, client_id: this.auth.clientId, client_secret: this.auth.clientSecret });
     let res: Response;
     try {
@@ -83,7 +92,7 @@ export class OAuth2Token {
     }
     this.problem = '';
     const life = parsed.data.expires_in !== undefined ? parsed.data.expires_in * 1000 : DEFAULT_LIFE_MS;
-    this.token = { value: parsed.data.access_token, expiresAt: this.now() + life };
+    this.token = { value: parsed.data.access_token, renewAt: asked + life - Math.min(EARLY_MAX_MS, life * EARLY_SHARE) };
     return this.token.value;
   }
 
