@@ -262,3 +262,14 @@ async function signExtension(config: Config, store: Store, key: ExtensionKey, di
     return null;
   }
 }
+
+/**
+ * The sign-in throttle the relays of this installation count failures in, for a password set from
+ * the CLI: with several relays it is Redis (the same as createRelay's), so forgetting an account's
+ * failures there lets it in again on every relay at once.
+ */
+export async function relayThrottle(config: Config, log: Logger): Promise<{ throttle: SignInThrottle; close: () => void }> {
+  if (!config.RELAY_REDIS_URL) return { throttle: new SignInThrottle(), close: () => undefined };
+  const redis = await connectRedis(config.RELAY_REDIS_URL, config.RELAY_REDIS_PREFIX, log);
+  return { throttle: new SignInThrottle(THROTTLE, Date.now, new RedisThrottleState(redis)), close: () => redis.disconnect() };
+}

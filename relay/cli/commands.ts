@@ -6,6 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import { pino } from 'pino';
 import { parsePhone } from '../../shared/phone';
 import { Admins, FIRST_ADMIN } from '../accounts/admins';
+import type { SignInThrottle } from '../accounts/sign-in-throttle';
 import { AgentExistsError, agentNameSchema, extenUserSchema, passwordSchema, Agents, NoSuchAgentError } from '../accounts/agents';
 import { importAgents, syncAgents } from '../accounts/agents-import';
 import { newPassword } from '../accounts/secrets';
@@ -20,6 +21,7 @@ import { openStore } from '../platform/store';
 import { SchemaError } from '../platform/schema';
 import { loadVoicenterConfig } from '../voicenter/config';
 import { accountExtensions, ExtensionListError } from '../voicenter/extension-list';
+import { relayThrottle } from '../app';
 import { dbCommand } from './db';
 
 /**
@@ -83,7 +85,8 @@ async function agentsCommand(config: Config, args: string[], io: CliIo): Promise
       io.out(`Removed agent ${extenUser}; its sessions are ended.`);
     } else if (action === 'passwd') {
       const password = values.password ?? newPassword();
-      await agents.setPassword(extenUser, password);
+      const ttl = config.RELAY_SESSION_TTL_HOURS * 3_600_000;
+      await withRelayThrottle(config, (throttle) => new Agents(store.sql, ttl, throttle).setPassword(extenUser, password));
       io.out(`New password set for ${extenUser}; its sessions are ended.`);
       if (!values.password) io.out(`Password: ${password}`);
     } else {
@@ -91,6 +94,21 @@ async function agentsCommand(config: Config, args: string[], io: CliIo): Promise
     }
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * Runs a password change with the relays' own sign-in throttle, so the account's failures are
+ * forgotten where the relays count them: with several relays that is Redis, not this process's
+ * memory. Redis out of reach refuses the command before anything is changed (the relays cannot
+ * check passwords without it either).
+ */
+async function withRelayThrottle(config: Config, change: (throttle: SignInThrottle) => Promise<void>): Promise<void> {
+  const { throttle, close } = await relayThrottle(config, pino({ level: 'silent' }));
+  try {
+    await change(throttle);
+  } finally {
+    close();
   }
 }
 
@@ -201,7 +219,7 @@ async function adminCommand(config: Config, args: string[], io: CliIo): Promise<
   const store = await openStore(config);
   try {
     const password = values.password ?? newPassword();
-    await new Admins(store.sql, 0).setPassword(values.user, password);
+    await withRelayThrottle(config, (throttle) => new Admins(store.sql, 0, throttle).setPassword(values.user, password));
     io.out(`New console password set for ${values.user}; its console sessions are ended.`);
     if (!values.password) io.out(`Password: ${password}`);
   } finally {

@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRelay, type TestRelay } from './helpers';
+import { freshPostgres, freshRedis } from './services';
+
+/**
+ * The CLI beside several relays: a password set with `npm run relay -- agents passwd` (or `admin
+ * passwd`) lets the account in at once on the relays, though its failed sign-ins were counted in
+ * Redis, not in the CLI's process.
+ */
+const database = await freshPostgres();
+const redis = await freshRedis();
+const ready = database !== null && redis !== null;
+let relay: TestRelay;
+let env: Record<string, string>;
+let direct: Redis;
+
+beforeAll(async () => {
+  if (!ready) return;
+  env = { RELAY_DATABASE_URL: database.url, RELAY_REDIS_URL: redis.url, RELAY_REDIS_PREFIX: `${redis.prefix}cli:`, RELAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'cluster-cli-')) };
+  relay = await startRelay(env);
+  direct = new Redis(redis.url, { keyPrefix: env.RELAY_REDIS_PREFIX });
+});
+afterAll(async () => {
+  direct?.disconnect();
+  await relay?.stop();
+  await redis?.drop();
+  await database?.drop();
+});
+
+/** The entry point as a process, as a supervisor runs it: `node --import tsx relay/main.ts <args>`. */
+function cliProcess(args: string[], settings: Record<string, string> = env): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts', ...args], { env: { ...process.env, LOG_LEVEL: 'silent', ...settings } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+const agentSignIn = (extenUser: string, password: string) =>
+  fetch(`${relay.url}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ extenUser, password }) }).then((r) => r.status);
+
+const consoleSignIn = (username: string, password: string) =>
+  fetch(`${relay.url}/console/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-screenpop-console': '1' },
+    body: JSON.stringify({ username, password }),
+  }).then((r) => r.status);
+
+/**
+ * Fails sign-ins until the relay refuses to check more (429), then makes the wait the one of many
+ * more failures (ten minutes): the CLI's process takes longer to start than the first wait (1 s),
+ * which would end by itself and let the test pass without the CLI doing anything.
+ */
+async function throttle(signIn: () => Promise<number>, account: string): Promise<void> {
+  let status = 0;
+  for (let tries = 0; tries < 10 && status !== 429; tries++) status = await signIn();
+  expect(status).toBe(429);
+  const pairs = await direct.keys(`${env.RELAY_REDIS_PREFIX}thr:p:${account}|*`);
+  expect(pairs).toHaveLength(1);
+  await direct.hset(pairs[0]!.slice(env.RELAY_REDIS_PREFIX!.length), 'w', Date.now() + 600_000);
+}
+
+describe.skipIf(!ready)('a password set from the CLI beside several relays', () => {
+  it('agents passwd: the agent throttled on a relay signs in with the new password at once', async () => {
+    await relay.agents.add('T1', 'Dana', 'old-password');
+    await throttle(() => agentSignIn('T1', 'wrong'), 'agent:T1');
+    // Throttled: even the right password is not checked.
+    expect(await agentSignIn('T1', 'old-password')).toBe(429);
+
+    const { code, out, err } = await cliProcess(['agents', 'passwd', 'T1', '--password', 'new-password']);
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    expect(out).toContain('New password set for T1');
+    expect(await agentSignIn('T1', 'new-password')).toBe(201);
+  });
+
+  it('admin passwd: the administrator throttled in a relay\'s console signs in with the new password at once', async () => {
+    await relay.admins.setPassword('admin', 'old-console-password');
+    await throttle(() => consoleSignIn('admin', 'wrong'), 'admin:admin');
+    expect(await consoleSignIn('admin', 'old-console-password')).toBe(429);
+
+    const { code, err } = await cliProcess(['admin', 'passwd', '--password', 'new-console-password']);
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    expect(await consoleSignIn('admin', 'new-console-password')).toBe(201);
+  });
+
+  it('Redis out of reach: the command is refused and the password left as it was', async () => {
+    const { code, err } = await cliProcess(['agents', 'passwd', 'T1', '--password', 'never-set'], { ...env, RELAY_REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(code).toBe(2);
+    expect(err).toContain('RELAY_REDIS_URL: cannot reach Redis');
+    expect(await agentSignIn('T1', 'never-set')).toBe(401);
+  });
+});
