@@ -10,6 +10,7 @@ import { LookupChain } from './chain';
 import { loadLookupConfig } from './config';
 import { httpSource } from './sources';
 import { json, testServer, type SeenRequest, type TestServer } from '../tests/crm-servers';
+import { freshsalesFilteredAnswer, hubspotSearchAnswer, salesforceSearchAnswer, zendeskSearchAnswer } from './preset-fixtures';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,20 +47,14 @@ async function presetLookup(preset: Record<string, unknown>, answer: (req: SeenR
 }
 
 describe('CRM presets', () => {
-  // https://developers.hubspot.com/docs/api/crm/search (Search: POST /crm/v3/objects/contacts/search);
-  // the answer's shape: CollectionResponseWithTotalSimplePublicObject (hubspot-api-nodejs codegen/crm/contacts).
-  it('HubSpot: searches the normalised and the typed numbers, keeps only the record with the caller\'s number', async () => {
-    const contact = (id: string, firstname: string, phone: string, mobilephone: string | null) => ({
-      id,
-      properties: { createdate: '2026-01-02T10:00:00Z', firstname, lastname: 'Cohen', company: 'Acme', phone, mobilephone, hs_object_id: id, lastmodifieddate: '2026-03-04T10:00:00Z' },
-      createdAt: '2026-01-02T10:00:00Z',
-      updatedAt: '2026-03-04T10:00:00Z',
-      archived: false,
-    });
+  // https://developers.hubspot.com/docs/api-reference/2026-03/crm/search-the-crm (POST /crm/objects/<version>/contacts/search);
+  // the answer as the reference's example (preset-fixtures.ts, hubspotSearchAnswer).
+  it('HubSpot: searches on the current date version, the normalised and the typed numbers, keeps only the record with the caller\'s number', async () => {
+    const contact = (id: string, firstname: string, phone: string, mobilephone: string | null) => ({ id, properties: { createdate: '2026-01-02T10:00:00Z', firstname, lastname: 'Cohen', company: 'Acme', phone, mobilephone, lastmodifieddate: '2026-03-04T10:00:00Z' } });
     const { identity, request, steps } = await presetLookup({ kind: 'hubspot', portalId: '4242', appHost: 'app-eu1.hubspot.com' }, () => ({
-      body: { total: 2, results: [contact('511', 'Other', '(03) 555-1234', null), contact('512', 'Dana', '072-277-6772', '+972 50-000-0000')] },
+      body: hubspotSearchAnswer([contact('511', 'Other', '(03) 555-1234', null), contact('512', 'Dana', '072-277-6772', '+972 50-000-0000')]),
     }));
-    expect(request).toMatchObject({ method: 'POST', path: '/crm/v3/objects/contacts/search' });
+    expect(request).toMatchObject({ method: 'POST', path: '/crm/objects/2026-09/contacts/search' });
     expect(request.headers.authorization).toBe('Bearer tok-123');
     const body = JSON.parse(request.body);
     expect(body.filterGroups).toEqual([
@@ -71,6 +66,20 @@ describe('CRM presets', () => {
     expect(body.properties).toEqual(expect.arrayContaining(['phone', 'mobilephone']));
     expect(identity).toMatchObject({ status: 'found', name: 'Dana Cohen', company: 'Acme', id: '512', total: 1, url: 'https://app-eu1.hubspot.com/contacts/4242/record/0-1/512' });
     expect(steps[0]!.candidates!.map((c) => [c.name, c.kept])).toEqual([['Other Cohen', false], ['Dana Cohen', true]]);
+  });
+
+  it('HubSpot: apiVersion picks another date version, or the legacy v3 path; anything else is refused at start', async () => {
+    const paths: string[] = [];
+    for (const apiVersion of ['2026-03', 'v3']) {
+      const { request } = await presetLookup({ kind: 'hubspot', portalId: '4242', apiVersion }, () => ({ body: hubspotSearchAnswer([]) }));
+      paths.push(request.path);
+      await server?.close();
+      server = undefined;
+    }
+    expect(paths).toEqual(['/crm/objects/2026-03/contacts/search', '/crm/v3/objects/contacts/search']);
+    const file = join(mkdtempSync(join(tmpdir(), 'preset-')), 'lookup.yaml');
+    writeFileSync(file, 'sources:\n  - kind: hubspot\n    portalId: "4242"\n    token: ${T}\n    apiVersion: v4\n');
+    expect(() => loadLookupConfig(file, { T: 'x' })).toThrow('hubspot: apiVersion "v4" is neither a date version (such as 2026-09) nor v3');
   });
 
   // Pipedrive API v2 persons search: GET /api/v2/persons/search; answer data.items[].{result_score, item}
@@ -108,64 +117,74 @@ describe('CRM presets', () => {
     expect(identity.status).toBe('unknown');
   });
 
-  // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_search_parameterized.htm
-  it('Salesforce: parameterized search of Contacts in phone fields, both number forms, at most 10', async () => {
+  // https://developer.salesforce.com/docs/platform/api-rest/guide/resources-search.html (GET /services/data/vXX.X/search/?q=SOSL);
+  // the answer as "Search for a String" shows it (preset-fixtures.ts, salesforceSearchAnswer).
+  it('Salesforce: one SOSL search of Contacts in phone fields, both number forms OR\'ed, at most 10', async () => {
     const { identity, request } = await presetLookup({ kind: 'salesforce', instanceUrl: 'https://acme.my.salesforce.com' }, () => ({
-      body: {
-        searchRecords: [
-          {
-            attributes: { type: 'Contact', url: '/services/data/v60.0/sobjects/Contact/003D000000QV9n2IAD' },
-            Id: '003D000000QV9n2IAD',
-            Name: 'Maya Katz',
-            Phone: '(072) 277-6772',
-            MobilePhone: null,
-            HomePhone: null,
-            OtherPhone: null,
-            Account: { attributes: { type: 'Account', url: '/services/data/v60.0/sobjects/Account/001D000000IqhSLIAZ' }, Name: 'Katz Industries' },
-          },
-        ],
-      },
+      body: salesforceSearchAnswer([
+        { Id: '003D000000QV9n2IAD', Name: 'Maya Katz', Phone: '(072) 277-6772', MobilePhone: null, HomePhone: null, OtherPhone: null, Account: { attributes: { type: 'Account', url: '/services/data/v60.0/sobjects/Account/001D000000IqhSLIAZ' }, Name: 'Katz Industries' } },
+      ]),
     }));
-    expect(request).toMatchObject({ method: 'GET', path: '/services/data/v60.0/parameterizedSearch/' });
-    expect(Object.fromEntries(request.query)).toMatchObject({ q: '972722776772 OR 0722776772', sobject: 'Contact', in: 'PHONE', overallLimit: '10' });
-    expect(request.query.get('Contact.fields')).toContain('MobilePhone');
+    expect(request).toMatchObject({ method: 'GET', path: '/services/data/v60.0/search/' });
+    expect(Object.fromEntries(request.query)).toEqual({ q: 'FIND {972722776772 OR 0722776772} IN PHONE FIELDS RETURNING Contact(Id, Name, Account.Name, Phone, MobilePhone, HomePhone, OtherPhone) LIMIT 10' });
     expect(request.headers.authorization).toBe('Bearer tok-123');
     expect(identity).toMatchObject({ name: 'Maya Katz', company: 'Katz Industries', url: 'https://acme.my.salesforce.com/lightning/r/Contact/003D000000QV9n2IAD/view' });
   });
 
-  // https://developers.freshworks.com/crm/api/#lookup_search (GET /api/lookup?q=&f=&entities=)
-  it('Freshsales: looks contacts up by the configured field with the API key', async () => {
+  it('Salesforce: a term with signs SOSL reserves (+ in {e164}, - in {local}) is refused at start', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'preset-')), 'lookup.yaml');
+    for (const term of ['{e164}', '{local}', '+{digits}']) {
+      writeFileSync(file, `sources:\n  - kind: salesforce\n    instanceUrl: https://acme.my.salesforce.com\n    token: \${T}\n    term: "${term}"\n`);
+      expect(() => loadLookupConfig(file, { T: 'x' })).toThrow(`salesforce: term "${term}" would put signs SOSL reserves`);
+    }
+    writeFileSync(file, 'sources:\n  - kind: salesforce\n    instanceUrl: https://acme.my.salesforce.com\n    token: ${T}\n    term: "{nsn} OR {national}"\n');
+    expect(loadLookupConfig(file, { T: 'x' }).sources[0]).toMatchObject({ query: { q: expect.stringContaining('FIND {{nsn} OR {national}}') } });
+  });
+
+  // https://developers.freshworks.com/crm/api/#filtered_search (POST /api/filtered_search/contact with filter_rule);
+  // the answer as preset-fixtures.ts (freshsalesFilteredAnswer) says where it comes from.
+  it('Freshsales: filtered search of contacts on the configured field with the API key; the company from the contact\'s view', async () => {
     const account = (id: number, name: string, isPrimary: boolean) => ({ partial: true, id, name, avatar: null, website: null, open_deals_amount: '0.0', open_deals_count: 0, is_primary: isPrimary });
     const { identity, request } = await presetLookup({ kind: 'freshsales', domain: 'acme', field: 'work_number' }, (req) =>
       req.path === '/api/contacts/70000123'
         ? { body: { contact: { id: 70000123, display_name: 'Tal Mor', sales_accounts: [account(1, 'Old Co', false), account(2, 'Mor Trading', true)] } } }
-        : { body: { contacts: { contacts: [{ id: 70000123, first_name: 'Tal', last_name: 'Mor', display_name: 'Tal Mor', mobile_number: null, work_number: '072 277 6772', email: 'tal@example.com' }] } } },
+        : { body: freshsalesFilteredAnswer([{ id: 70000123, first_name: 'Tal', last_name: 'Mor', display_name: 'Tal Mor', mobile_number: null, work_number: '072 277 6772', email: 'tal@example.com' }]) },
     );
-    expect(server!.requests[1]).toMatchObject({ path: '/api/contacts/70000123' });
-    expect(server!.requests[1]!.query.get('include')).toBe('sales_accounts');
-    expect(request).toMatchObject({ method: 'GET', path: '/api/lookup' });
-    expect(Object.fromEntries(request.query)).toEqual({ q: '+972722776772', f: 'work_number', entities: 'contact' });
+    expect(request).toMatchObject({ method: 'POST', path: '/api/filtered_search/contact' });
+    expect(JSON.parse(request.body)).toEqual({ filter_rule: [{ attribute: 'work_number', operator: 'is_in', value: '+972722776772' }] });
     expect(request.headers.authorization).toBe('Token token=tok-123');
+    expect(server!.requests[1]).toMatchObject({ method: 'GET', path: '/api/contacts/70000123' });
+    expect(server!.requests[1]!.query.get('include')).toBe('sales_accounts');
     expect(identity).toMatchObject({ name: 'Tal Mor', company: 'Mor Trading', id: '70000123', url: 'https://acme.myfreshworks.com/crm/sales/contacts/70000123' });
   });
 
-  // https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/#retrieve-all-contacts (GET /v2/contacts)
-  it('Zendesk Sell: keeps only contacts whose phone or mobile is the caller\'s (the list filter is not documented for phone)', async () => {
-    const contact = (id: number, name: string, phone: string | null, mobile: string | null) => ({
-      data: { id, name, first_name: name.split(' ')[0], last_name: name.split(' ')[1], is_organization: false, contact_id: 7, phone, mobile, email: null },
-      meta: { type: 'contact' },
-    });
+  it('Freshsales: without a field, the mobile number is searched', async () => {
+    const { request } = await presetLookup({ kind: 'freshsales', domain: 'acme' }, () => ({ body: freshsalesFilteredAnswer([]) }));
+    expect(JSON.parse(request.body).filter_rule[0]).toMatchObject({ attribute: 'mobile_number', value: '+972722776772' });
+  });
+
+  // https://developer.zendesk.com/api-reference/sales-crm/search/query-language (POST /v3/contacts/search: projection, filter);
+  // the answer as the projections example (preset-fixtures.ts, zendeskSearchAnswer).
+  it('Zendesk Sell: the Search API on phone or mobile, only the caller\'s record kept, the organisation read by its id', async () => {
+    const contact = (id: number, display_name: string, phone: string | null, mobile: string | null) => ({ id, display_name, phone, mobile, contact_id: 7 });
     // The organisation is a contact too (is_organization: true), read by its id (ContactsService#find: GET /v2/contacts/{id}).
     const organisation = { data: { id: 7, name: 'Shani Logistics', is_organization: true, phone: null, mobile: null }, meta: { type: 'contact' } };
     const { identity, request } = await presetLookup({ kind: 'zendesk-sell' }, (req) =>
-      req.path === '/v2/contacts/7'
-        ? { body: organisation }
-        : { body: { items: [contact(1, 'Someone Else', '+44 20 7946 0000', null), contact(2, 'Omer Shani', null, '072-2776772')], meta: { type: 'collection', count: 2, links: { self: 'https://api.getbase.com/v2/contacts?page=1&per_page=10' } } } },
+      req.path === '/v2/contacts/7' ? { body: organisation } : { body: zendeskSearchAnswer([contact(123, 'Someone Else', '+44 20 7946 0000', null), contact(456, 'Omer Shani', null, '072-2776772')]) },
     );
-    expect(request).toMatchObject({ method: 'GET', path: '/v2/contacts' });
+    expect(request).toMatchObject({ method: 'POST', path: '/v3/contacts/search' });
     expect(request.headers.authorization).toBe('Bearer tok-123');
-    expect(identity).toMatchObject({ name: 'Omer Shani', company: 'Shani Logistics', id: '2', total: 1, url: 'https://app.futuresimple.com/crm/contacts/2' });
-    expect(server!.requests.map((r) => r.path)).toEqual(['/v2/contacts', '/v2/contacts/7']);
+    const [item] = JSON.parse(request.body).items;
+    expect(item.per_page).toBe(10);
+    expect(item.data.query.projection.map((p: { name: string }) => p.name)).toEqual(['display_name', 'phone', 'mobile', 'contact_id']);
+    expect(item.data.query.filter).toEqual({
+      or: [
+        { filter: { attribute: { name: 'phone' }, parameter: { eq: '+972722776772' } } },
+        { filter: { attribute: { name: 'mobile' }, parameter: { eq: '+972722776772' } } },
+      ],
+    });
+    expect(identity).toMatchObject({ name: 'Omer Shani', company: 'Shani Logistics', id: '456', total: 1, url: 'https://app.futuresimple.com/crm/contacts/456' });
+    expect(server!.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v3/contacts/search', 'GET /v2/contacts/7']);
     expect(server!.requests[1]!.headers.authorization).toBe('Bearer tok-123');
   });
 

@@ -1,3 +1,4 @@
+import { ConfigError } from '../platform/config';
 import type { HttpSourceSpec } from './source-spec';
 
 /**
@@ -11,7 +12,7 @@ import type { HttpSourceSpec } from './source-spec';
  */
 export interface PresetParams {
   name: string;
-  /** A fixed API token (HubSpot private app, Pipedrive, Freshsales, Zendesk Sell). */
+  /** A fixed API token (HubSpot service key, Pipedrive, Freshsales, Zendesk Sell). */
   token?: string;
   /** OAuth 2 refresh (Zoho, Salesforce): the client and the refresh token. */
   clientId?: string;
@@ -20,7 +21,7 @@ export interface PresetParams {
   baseUrl?: string;
   term?: string;
   timeoutMs: number;
-  /** CRM-specific: portalId (HubSpot), companyDomain (Pipedrive), instanceUrl (Salesforce)… */
+  /** CRM-specific: portalId and apiVersion (HubSpot), companyDomain (Pipedrive), instanceUrl (Salesforce)… */
   [key: string]: string | number | undefined;
 }
 
@@ -38,19 +39,56 @@ function tokenOrRefresh(p: PresetParams, tokenUrl: string, scheme: string): Http
   return { type: 'header', header: 'Authorization', value: `${scheme} ${s(p.token)}` };
 }
 
+/** HubSpot's current date version (the version schedule is cited beside the preset). */
+export const HUBSPOT_VERSION = '2026-09';
+
+/** The contacts search path of a HubSpot API version: a date version (2026-09), or the legacy v3. */
+function hubspotSearchPath(version: string): string {
+  if (/^\d{4}-\d{2}$/.test(version)) return `/crm/objects/${version}/contacts/search`;
+  if (version === 'v3') return '/crm/v3/objects/contacts/search';
+  throw new ConfigError(`hubspot: apiVersion "${version}" is neither a date version (such as ${HUBSPOT_VERSION}) nor v3`);
+}
+
+const SALESFORCE_FIELDS = 'Id, Name, Account.Name, Phone, MobilePhone, HomePhone, OtherPhone';
+
+/**
+ * A Salesforce `term`: number forms made of digits only, and words (SOSL's OR), as nothing put in
+ * FIND {…} is escaped and SOSL reserves + - and other signs there.
+ */
+function soslTerm(term: string): string {
+  const forms = [...term.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  const digitsOnly = forms.every((f) => ['digits', 'national', 'nsn', 'suffix'].includes(f));
+  if (!digitsOnly || !/^[\w\s]*$/.test(term.replace(/\{\w+\}/g, ''))) {
+    throw new ConfigError(`salesforce: term "${term}" would put signs SOSL reserves (+, -, …) into FIND {…}: use {digits}, {national}, {nsn} or {suffix}, joined by OR`);
+  }
+  return term;
+}
+
 export const PRESETS: Record<string, Preset> = {
   /**
-   * https://developers.hubspot.com/docs/api/crm/search — POST /crm/v3/objects/contacts/search.
+   * HubSpot's APIs are date-versioned since 2026-03-30: a version every March and September, each
+   * supported 18 months after it came out (https://developers.hubspot.com/docs/developer-tooling/platform/versioning.md);
+   * the numeric ones (v1–v4) are unsupported from September 2027, and the migration guide names
+   * 2026-09 the latest (https://developers.hubspot.com/docs/api-reference/legacy/migration-guide).
+   * Search: POST /crm/objects/<version>/contacts/search
+   * (https://developers.hubspot.com/docs/api-reference/2026-03/crm/search-the-crm); `apiVersion: v3`
+   * keeps the legacy POST /crm/v3/objects/contacts/search
+   * (https://developers.hubspot.com/docs/api-reference/legacy/crm/search-the-crm.md) while it lasts.
    * `phone`/`mobilephone` EQ match only the number as typed; HubSpot also keeps normalised copies,
    * `hs_searchable_calculated_phone_number` / `…_mobile_number` (the number without country code):
    * all four are searched (filter groups are OR'ed; at most 5). Search allows 4 requests a second per token.
+   * The token: a service key (Development > Keys > Service keys, scope crm.objects.contacts.read;
+   * https://developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/account-service-keys),
+   * as new legacy private apps can no longer be created
+   * (https://developers.hubspot.com/changelog/legacy-private-app-creation-sunset); an existing
+   * private app's token works the same way.
    * The app's host differs by data centre (app.hubspot.com, app-eu1.hubspot.com, app-na2…): `appHost`.
    */
   hubspot: {
     required: ['portalId', 'token'],
     build: (p) => ({
       method: 'POST',
-      url: `${s(p.baseUrl) || 'https://api.hubapi.com'}/crm/v3/objects/contacts/search`,
+      url: `${s(p.baseUrl) || 'https://api.hubapi.com'}${hubspotSearchPath(s(p.apiVersion) || HUBSPOT_VERSION)}`,
       query: {},
       headers: {},
       body: {
@@ -140,9 +178,14 @@ export const PRESETS: Record<string, Preset> = {
     },
   },
   /**
-   * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_search_parameterized.htm
-   * Phone search matches numbers as typed: the international digits OR the national form (SOSL OR),
-   * at most 10 records (`overallLimit`). Sessions expire: OAuth refresh against the instance's token
+   * SOSL through the Search resource: GET /services/data/<v>/search/?q=FIND {…} IN PHONE FIELDS
+   * RETURNING Contact(…) LIMIT 10 (https://developer.salesforce.com/docs/platform/api-rest/guide/resources-search.html,
+   * the SOSL syntax at https://developer.salesforce.com/docs/platform/salesforce-soql-sosl/guide/sforce-api-calls-sosl-syntax.html).
+   * Not Parameterized Search: its `q` takes a search string and "SOSL clauses aren't supported"
+   * (https://developer.salesforce.com/docs/atlas.en-us.234.0.api_rest.meta/api/resources_search_parameterized.htm),
+   * and phone search matches numbers as typed: the international digits OR the national form, an OR
+   * SOSL's FIND documents. `term` goes into FIND {…} as it is, so only digit-only forms are taken
+   * (+ and - are SOSL's reserved characters). Sessions expire: OAuth refresh against the instance's token
    * endpoint (https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_refresh_token_flow.htm),
    * whose answer carries no `expires_in` (the org's session timeout): a 401 renews it.
    */
@@ -150,14 +193,8 @@ export const PRESETS: Record<string, Preset> = {
     required: ['instanceUrl', 'token|refreshToken'],
     build: (p) => ({
       method: 'GET',
-      url: `${s(p.baseUrl) || s(p.instanceUrl)}/services/data/${s(p.apiVersion) || 'v60.0'}/parameterizedSearch/`,
-      query: {
-        q: s(p.term) || '{digits} OR {national}',
-        sobject: 'Contact',
-        in: 'PHONE',
-        'Contact.fields': 'Id,Name,Account.Name,Phone,MobilePhone,HomePhone,OtherPhone',
-        overallLimit: '10',
-      },
+      url: `${s(p.baseUrl) || s(p.instanceUrl)}/services/data/${s(p.apiVersion) || 'v60.0'}/search/`,
+      query: { q: `FIND {${soslTerm(s(p.term) || '{digits} OR {national}')}} IN PHONE FIELDS RETURNING Contact(${SALESFORCE_FIELDS}) LIMIT 10` },
       headers: {},
       auth: tokenOrRefresh(p, `${s(p.instanceUrl)}/services/oauth2/token`, 'Bearer'),
       params: {},
@@ -174,64 +211,89 @@ export const PRESETS: Record<string, Preset> = {
     }),
   },
   /**
-   * https://developers.freshworks.com/crm/api/#lookup_search — GET /api/lookup?q=&f=&entities=contact:
-   * the documented lookup by a field; which field holds the number is the account's (`field`, default
-   * mobile_number). Records verified on mobile_number and work_number. The company is the contact's
-   * primary sales account, read from the contact's view with its accounts (GET /api/contacts/{id}?include=sales_accounts,
-   * https://developers.freshworks.com/crm/api/#view_a_contact; the accounts' shape as in bitfox-git/FreshworksApi
-   * src/Models/SalesAccountPartial.cs: id, name, is_primary).
+   * Filtered search, POST /api/filtered_search/contact with a filter rule on the field holding the
+   * number (`field`, default mobile_number; work_number or a custom cf_ field), answer `contacts[]`
+   * (https://developers.freshworks.com/crm/api/#filtered_search). Not the lookup (GET /api/lookup?f=):
+   * it takes email, name or a custom cf_ field only. Records verified on mobile_number and work_number.
+   * The company is the contact's primary sales account, read from the contact's view with its
+   * accounts (GET /api/contacts/{id}?include=sales_accounts, https://developers.freshworks.com/crm/api/#view_a_contact;
+   * the accounts' shape as in bitfox-git/FreshworksApi src/Models/SalesAccountPartial.cs: id, name, is_primary).
    */
   freshsales: {
     required: ['domain', 'token'],
-    build: (p) => ({
-      method: 'GET',
-      url: `${s(p.baseUrl) || `https://${s(p.domain)}.myfreshworks.com/crm/sales`}/api/lookup`,
-      query: { q: s(p.term) || '{e164}', f: s(p.field) || 'mobile_number', entities: 'contact' },
-      headers: {},
-      auth: { type: 'header', header: 'Authorization', value: `Token token=${s(p.token)}` },
-      params: { domain: s(p.domain) },
-      response: {
-        items: '$.contacts.contacts[*]',
-        name: ['$.first_name', '$.last_name'],
-        id: '$.id',
-        phone: ['$.mobile_number', '$.work_number'],
-      },
-      companyFrom: {
-        id: '$.id',
-        url: `${s(p.baseUrl) || `https://${s(p.domain)}.myfreshworks.com/crm/sales`}/api/contacts/{companyId}?include=sales_accounts`,
-        name: ['$.contact.sales_accounts[?(@.is_primary)].name'],
-      },
-      recordUrl: 'https://{domain}.myfreshworks.com/crm/sales/contacts/{id}',
-      searchUrl: '',
-      match: 'exact',
-    }),
+    build: (p) => {
+      const base = s(p.baseUrl) || `https://${s(p.domain)}.myfreshworks.com/crm/sales`;
+      return {
+        method: 'POST',
+        url: `${base}/api/filtered_search/contact`,
+        query: {},
+        headers: {},
+        body: { filter_rule: [{ attribute: s(p.field) || 'mobile_number', operator: 'is_in', value: s(p.term) || '{e164}' }] },
+        auth: { type: 'header', header: 'Authorization', value: `Token token=${s(p.token)}` },
+        params: { domain: s(p.domain) },
+        response: {
+          items: '$.contacts[*]',
+          name: ['$.first_name', '$.last_name'],
+          id: '$.id',
+          phone: ['$.mobile_number', '$.work_number'],
+        },
+        companyFrom: {
+          id: '$.id',
+          url: `${base}/api/contacts/{companyId}?include=sales_accounts`,
+          name: ['$.contact.sales_accounts[?(@.is_primary)].name'],
+        },
+        recordUrl: 'https://{domain}.myfreshworks.com/crm/sales/contacts/{id}',
+        searchUrl: '',
+        match: 'exact',
+      };
+    },
   },
   /**
-   * https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/#retrieve-all-contacts —
-   * GET /v2/contacts (zendesk/basecrm-ruby ContactsService#where). `phone` is not among its documented
-   * filters: every record returned is verified on `phone` and `mobile`. A contact names its organisation
-   * only by `contact_id`: its name is read from GET /v2/contacts/{id} (ContactsService#find).
-   * Zendesk ends Sell on 2027-08-31.
+   * The Search API, POST /v3/contacts/search: one query item with a projection (only id and version
+   * come back unasked) and an OR filter on `phone` and `mobile`, answer `items[0].items[].data`
+   * (https://developer.zendesk.com/api-reference/sales-crm/search/query-language,
+   * https://developer.zendesk.com/api-reference/sales-crm/search/projections). Not GET /v2/contacts:
+   * `phone` is not among its filters (zendesk/basecrm-ruby lib/basecrm/services/contacts_service.rb,
+   * ContactsService#where). Every record is still verified on `phone` and `mobile`. A contact names
+   * its organisation only by `contact_id`: its name is read from GET /v2/contacts/{id}
+   * (ContactsService#find). Zendesk ends Sell on 2027-08-31.
    */
   'zendesk-sell': {
     required: ['token'],
-    build: (p) => ({
-      method: 'GET',
-      url: `${s(p.baseUrl) || 'https://api.getbase.com'}/v2/contacts`,
-      query: { phone: s(p.term) || '{e164}', per_page: '10' },
-      headers: {},
-      auth: { type: 'bearer', token: s(p.token) },
-      params: {},
-      response: {
-        items: '$.items[*].data',
-        name: '$.name',
-        id: '$.id',
-        phone: ['$.phone', '$.mobile'],
-      },
-      companyFrom: { id: '$.contact_id', url: `${s(p.baseUrl) || 'https://api.getbase.com'}/v2/contacts/{companyId}`, name: '$.data.name' },
-      recordUrl: 'https://app.futuresimple.com/crm/contacts/{id}',
-      searchUrl: '',
-      match: 'exact',
-    }),
+    build: (p) => {
+      const base = s(p.baseUrl) || 'https://api.getbase.com';
+      const term = s(p.term) || '{e164}';
+      return {
+        method: 'POST',
+        url: `${base}/v3/contacts/search`,
+        query: {},
+        headers: {},
+        body: {
+          items: [
+            {
+              data: {
+                query: {
+                  projection: ['display_name', 'phone', 'mobile', 'contact_id'].map((name) => ({ name })),
+                  filter: { or: ['phone', 'mobile'].map((name) => ({ filter: { attribute: { name }, parameter: { eq: term } } })) },
+                },
+              },
+              per_page: 10,
+            },
+          ],
+        },
+        auth: { type: 'bearer', token: s(p.token) },
+        params: {},
+        response: {
+          items: '$.items[0].items[*].data',
+          name: '$.display_name',
+          id: '$.id',
+          phone: ['$.phone', '$.mobile'],
+        },
+        companyFrom: { id: '$.contact_id', url: `${base}/v2/contacts/{companyId}`, name: '$.data.name' },
+        recordUrl: 'https://app.futuresimple.com/crm/contacts/{id}',
+        searchUrl: '',
+        match: 'exact',
+      };
+    },
   },
 };
