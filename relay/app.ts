@@ -44,6 +44,7 @@ import { connectRedis, redisAnswers } from './cluster/redis';
 import { SharedCalls } from './cluster/shared-calls';
 import { sharedIdentify } from './cluster/shared-lookup';
 import { RedisThrottleState } from './cluster/redis-throttle';
+import { holdRealtime } from './cluster/lease';
 
 /**
  * The wiring room: builds every part of the relay and connects them. It decides nothing; each
@@ -164,7 +165,9 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   const stopHousekeeping = await startChores({ config, db, agents, sockets, flow, calls, delivery, token, cache, log });
   // Voicenter's Real-Time API: its call events take the pop-up requests' path (a phase heard twice counts once).
   const realtime = voicenter.realtime ? new VoicenterRealtime({ ...voicenter.realtime, log, timings: options.realtimeTimings, board: voicenterBoard!, onEvent: (event) => flow.handle(event, 'realtime') }) : null;
-  realtime?.start();
+  // Several relays: only the one holding the lease connects (one connection per account); another takes over when it dies.
+  const realtimeLease = realtime && redis ? await holdRealtime(redis, voicenter.realtime!.token, realtime, log) : null;
+  if (!realtimeLease) realtime?.start();
 
   return {
     installationExtensionId: extensionKey.id,
@@ -175,6 +178,7 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
     endLiveViews: () => live.shutdown(),
     async close() {
       realtime?.stop();
+      await realtimeLease?.stop();
       stopHousekeeping();
       live.shutdown();
       sockets.close();

@@ -60,6 +60,11 @@ export class VoicenterRealtime {
   private timers = new Set<NodeJS.Timeout>();
   private ticker: NodeJS.Timeout | undefined;
   private state: RealtimeState = 'stopped';
+  /**
+   * Counts starts and stops: a login still on its way when the source is stopped (another relay took
+   * the connection over) and started again must not connect a second time when it returns.
+   */
+  private run = 0;
   /** socket.io-client, loaded at the first login: a relay without the Real-Time API never loads it (memory, issue 16). */
   private io: typeof io | null = null;
 
@@ -74,42 +79,46 @@ export class VoicenterRealtime {
 
   start(): void {
     if (this.state !== 'stopped') return;
+    this.run++;
     void this.logIn();
   }
 
   stop(): void {
+    this.run++;
     this.state = 'stopped';
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.drop();
   }
 
-  /** (A method, not a field test: the state changes across awaits.) */
-  private stopped(): boolean {
-    return this.state === 'stopped';
+  /** Whether the run that began as `run` is over. (A method, not a field test: the state changes across awaits.) */
+  private stopped(run: number): boolean {
+    return this.state === 'stopped' || run !== this.run;
   }
 
   private later(ms: number, task: () => void | Promise<void>): void {
+    const run = this.run;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      if (this.state !== 'stopped') void task();
+      if (!this.stopped(run)) void task();
     }, ms);
     timer.unref?.();
     this.timers.add(timer);
   }
 
   private async logIn(): Promise<void> {
+    const run = this.run;
     this.state = 'logging-in';
     try {
       const session = await login(this.options.loginUrl, this.options.token);
       this.io ??= (await import('socket.io-client')).default;
-      if (this.stopped()) return;
+      if (this.stopped(run)) return;
       this.loginFailures = 0;
       this.useSession(session);
       this.server = 0;
       this.connect();
     } catch (err) {
-      if (this.stopped()) return;
+      if (this.stopped(run)) return;
       this.loginFailures++;
       // A refused token waits longer from the start: retrying fast would only hammer Voicenter.
       const base = this.timings.loginRetryMs * ((err as LoginError).refused ? 4 : 1);
@@ -129,15 +138,17 @@ export class VoicenterRealtime {
   }
 
   private async refreshToken(): Promise<void> {
+    const run = this.run;
     try {
       if (!this.session?.refreshToken) throw new Error('no refresh token');
       const renewed = await refresh(this.options.loginUrl, this.session.refreshToken);
-      if (this.stopped()) return;
+      if (this.stopped(run)) return;
       this.options.log.info('Voicenter Real-Time API: token refreshed');
       this.useSession(renewed);
       this.drop();
       this.connect();
     } catch (err) {
+      if (this.stopped(run)) return;
       this.options.log.warn({ err: (err as Error).message }, 'Voicenter Real-Time API: token refresh failed, logging in again');
       this.drop();
       await this.logIn();
