@@ -40,7 +40,7 @@ function tokenOrRefresh(p: PresetParams, tokenUrl: string, scheme: string): Http
 }
 
 /** HubSpot's current date version (the version schedule is cited beside the preset). */
-export const HUBSPOT_VERSION = '2026-09';
+const HUBSPOT_VERSION = '2026-09';
 
 /** The contacts search path of a HubSpot API version: a date version (2026-09), or the legacy v3. */
 function hubspotSearchPath(version: string): string {
