@@ -27,12 +27,14 @@ import { loadVoicenterConfig, type VoicenterConfig } from './voicenter/config';
 import { RealtimeBoard } from './voicenter/realtime-board';
 import { VoicenterRealtime, type RealtimeTimings } from './voicenter/realtime-source';
 import type { Directory } from './lookup/directory';
+import { readCopies, type DirectoryCopy } from './lookup/directory-copy';
 import { Checkpointer } from './platform/checkpointer';
 import type { Config } from './platform/config';
 import type { DB } from './platform/db';
 import type { Sql } from './platform/sql';
 import { projectPath } from './platform/project-root';
 import { openStore, type Store } from './platform/store';
+import { DatabaseAway } from './platform/postgres-link';
 import { startHousekeeping } from './platform/housekeeping';
 import { createLogger, type Logger } from './platform/log';
 import { Metrics } from './platform/metrics';
@@ -61,6 +63,8 @@ const MINUTE = 60_000;
 /** Several relays: the first message waits this long for a caller the directory (over the network) knows. */
 const FIRST_MESSAGE_WAIT_MS = 50;
 const HOUR = 3_600_000;
+/** How often a relay on PostgreSQL checks that its copy of the directory is current. */
+const COPY_SYNC_MS = 2_000;
 
 export interface RelayOptions {
   log?: Logger;
@@ -111,7 +115,9 @@ export interface Relay {
 /** Builds the relay (HTTP app, WebSocket server, database) without listening. */
 export async function createRelay(given: Config, options: RelayOptions = {}): Promise<Relay> {
   const log = options.log ?? createLogger(given.LOG_LEVEL, { phones: given.RELAY_LOG_PHONES });
-  const store = await openStore(given);
+  const store = await openStore(given, (status) =>
+    status.up ? log.info('PostgreSQL answers again') : log.warn({ err: status.problem }, "PostgreSQL unreachable: callers named from the relay's copy, the call log kept until it is back"),
+  );
   const { sql, sqlite: db } = store;
   // The extension as this installation signs it (force-install) is always an allowed origin.
   const extensionKey = await openExtensionKey(db ? secretFile(join(given.RELAY_DATA_DIR, 'extension-key.pem')) : secretSetting(sql, 'extension-key'), given.RELAY_EXTENSION_KEY);
@@ -139,6 +145,12 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   const { chain, cache, directory, choices } = createChain(sql, config, lookup, log, (step) =>
     metrics.lookupSeconds.observe({ source: step.source, outcome: step.outcome }, step.ms / 1000),
   );
+  // PostgreSQL: the relay's own copy of what names callers, for when the database is away or slow.
+  const directoryCopy = store.link ? readCopies(sql, { directory, cache }, { country: config.RELAY_DEFAULT_COUNTRY, suffixDigits: config.RELAY_MATCH_SUFFIX_DIGITS, budgetMs: lookup.budgetMs, log }) : null;
+  if (directoryCopy) {
+    directoryCopy.sync().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'directory not copied from PostgreSQL yet'));
+    cache.warmCopy().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'lookup answers not copied from PostgreSQL'));
+  }
   const flow = new CallFlow({
     calls, agents, deliver: (agentId, message) => delivery.deliver(agentId, message), identify: redis ? sharedIdentify(redis, options.identify ?? chain.identify, lookup.budgetMs) : (options.identify ?? chain.identify),
     country: config.RELAY_DEFAULT_COUNTRY, answerBudgetMs: lookup.budgetMs, firstMessageWaitMs: redis ? FIRST_MESSAGE_WAIT_MS : 0, log,
@@ -152,7 +164,7 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   // What the Real-Time API tells the supervisor besides calls: queues (their callers found by the same chain, cached) and phone statuses.
   const voicenterBoard = voicenter.realtime ? new RealtimeBoard({ country: config.RELAY_DEFAULT_COUNTRY, identify: chain.identify, onChange: live.changed }) : null;
   const { app, listener } = createHttpApp({
-    config, log, installationExtensionId: extensionKey.id, extensionPackage: signed, sql, redisAnswers: redis ? () => redisAnswers(redis) : undefined,
+    config, log, installationExtensionId: extensionKey.id, extensionPackage: signed, sql, redisAnswers: redis ? () => redisAnswers(redis) : undefined, postgresStatus: directoryCopy ? () => ({ link: store.link!.status(), copy: directoryCopy.status() }) : undefined,
     token, admins, agents, sockets, calls, callLog, lines, directory, chain, choices, flow, metrics, live, click2call: voicenter.click2call, voicenterBoard, voicenterExtensions: voicenter.extensions,
   });
   const server = createHttpServer(config, listener, {
@@ -162,7 +174,7 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   });
   server.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head));
 
-  const stopHousekeeping = await startChores({ config, db, agents, sockets, flow, calls, delivery, token, cache, log });
+  const stopHousekeeping = await startChores({ config, db, agents, sockets, flow, calls, delivery, token, cache, directoryCopy, log });
   // Voicenter's Real-Time API: its call events take the pop-up requests' path (a phase heard twice counts once).
   const realtime = voicenter.realtime ? new VoicenterRealtime({ ...voicenter.realtime, log, timings: options.realtimeTimings, board: voicenterBoard!, onEvent: (event) => flow.handle(event, 'realtime') }) : null;
   // Several relays: only the one holding the lease connects (one connection per account); another takes over when it dies.
@@ -188,6 +200,7 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
       await checkpointer?.stop();
       // The last connection to close checkpoints what is left and removes the WAL.
       await store.close();
+      directoryCopy?.close();
       redis?.disconnect();
     },
   };
@@ -204,9 +217,9 @@ function callLogOn(store: Store, log: Logger, onDropped: (count: number) => void
 
 /** The relay's repeated chores; returns their stop. */
 async function startChores(p: {
-  config: Config; db: DB | null; agents: Agents; sockets: AgentSockets; flow: CallFlow; calls: Calls; delivery: Delivery; token: PopupToken; cache: LookupCache; log: Logger;
+  config: Config; db: DB | null; agents: Agents; sockets: AgentSockets; flow: CallFlow; calls: Calls; delivery: Delivery; token: PopupToken; cache: LookupCache; directoryCopy: DirectoryCopy | null; log: Logger;
 }): Promise<() => void> {
-  const { config, db, agents, sockets, flow, calls, delivery, token, cache, log } = p;
+  const { config, db, agents, sockets, flow, calls, delivery, token, cache, directoryCopy, log } = p;
   const pruneLog = () => calls.prune(Date.now() - config.RELAY_CALL_RETENTION_DAYS * 24 * HOUR);
   const stale = { ringingMs: config.RELAY_RINGING_TIMEOUT_MINUTES * MINUTE, talkingMs: config.RELAY_TALKING_TIMEOUT_HOURS * HOUR };
   const rosterChanged = () => {
@@ -224,9 +237,12 @@ async function startChores(p: {
       { every: 5_000, run: () => delivery.prune() },
       // Another relay may have rotated the pop-up token.
       ...(db ? [] : [{ every: 1_000, run: () => token.refresh() }]),
+      // Failures are PostgreSQL away, said once by the store's link: the copy keeps its age (/readyz).
+      ...(directoryCopy ? [{ every: COPY_SYNC_MS, run: () => directoryCopy.sync().catch(() => undefined) }] : []),
       { every: HOUR, run: () => (pruneLog(), cache.prune()) },
     ],
-    (err) => log.error({ err: (err as Error).message }, 'housekeeping failed'),
+    // PostgreSQL away is said once, by the store's link, not by every chore that needs it.
+    (err) => (err instanceof DatabaseAway ? undefined : log.error({ err: (err as Error).message }, 'housekeeping failed')),
   );
   pruneLog().catch((err: unknown) => log.error({ err: (err as Error).message }, 'call log retention failed'));
   return stop;

@@ -45,6 +45,11 @@ export class Agents {
    * promise is kept, not its value: the messages of one agent wait on the same lookup, in order.
    */
   private readonly cache = boundedCache<string, Promise<Agent | null>>(10_000);
+  /**
+   * The last answer the database gave for each agent, kept across changes: while the database is
+   * away (PostgreSQL), messages still reach the agents it knew — signed in, or called lately.
+   */
+  private readonly known = boundedCache<string, Agent>(10_000);
 
   constructor(
     private readonly sql: Sql,
@@ -79,10 +84,22 @@ export class Agents {
   async get(extenUser: string): Promise<Agent | undefined> {
     let cached = this.cache.get(extenUser);
     if (!cached) {
-      cached = this.row(extenUser).then((row) => (row ? toAgent(row) : null));
+      cached = this.row(extenUser).then(
+        (row) => {
+          const agent = row ? toAgent(row) : null;
+          if (agent) this.known.set(extenUser, agent);
+          else this.known.delete(extenUser);
+          return agent;
+        },
+        (err: unknown) => {
+          // A failed read is not remembered: the next message asks again.
+          this.cache.delete(extenUser);
+          const known = this.known.get(extenUser);
+          if (known) return known;
+          throw err;
+        },
+      );
       this.cache.set(extenUser, cached);
-      // A failed read is not remembered: the next message asks again.
-      cached.catch(() => this.cache.delete(extenUser));
     }
     return (await cached) ?? undefined;
   }
@@ -100,6 +117,7 @@ export class Agents {
       return removed;
     });
     this.forget();
+    this.known.delete(extenUser);
     if (changes === 0) throw new NoSuchAgentError(`no agent ${extenUser}`);
   }
 
@@ -117,6 +135,7 @@ export class Agents {
       return (await this.row(extenUser, tx))!;
     });
     this.forget();
+    this.known.delete(extenUser);
     return toAgent(updated);
   }
 
@@ -155,7 +174,10 @@ export class Agents {
        WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND a.enabled = 1`,
       [tokenHash, now],
     );
-    return row ? toAgent(row) : undefined;
+    if (!row) return undefined;
+    const agent = toAgent(row);
+    this.known.set(agent.extenUser, agent);
+    return agent;
   }
 
   async signOut(tokenHash: string, now = Date.now()): Promise<void> {

@@ -53,11 +53,21 @@ export class PostgresCallLog implements CallLogStore {
   }
 
   write(call: CallRow, events: NewEvent[]): Promise<void> {
+    // A retry is pending: the database failed the last write, so this one is kept at once rather
+    // than holding Voicenter's answer until the next try (which may be seconds away).
+    if (this.retryTimer) {
+      this.keep({ call, events });
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      this.queue.push({ call, events, settle: resolve });
-      if (this.queue.length > this.maxPending) this.drop(this.queue.length - this.maxPending);
-      if (!this.retryTimer) void this.drain();
+      this.keep({ call, events, settle: resolve });
+      void this.drain();
     });
+  }
+
+  private keep(entry: Entry): void {
+    this.queue.push(entry);
+    if (this.queue.length > this.maxPending) this.drop(this.queue.length - this.maxPending);
   }
 
   pending(): number {
@@ -102,7 +112,7 @@ export class PostgresCallLog implements CallLogStore {
             if (await this.oneByOne(batch)) continue;
             return;
           }
-          this.failed(batch, err);
+          this.failed(err);
           return;
         }
         // By identity: the oldest may have been dropped meanwhile (the queue over its bound).
@@ -125,12 +135,12 @@ export class PostgresCallLog implements CallLogStore {
    * each request alone, so one bad request costs only itself, logged and counted as dropped.
    */
   private async oneByOne(batch: Entry[]): Promise<boolean> {
-    for (const [i, entry] of batch.entries()) {
+    for (const entry of batch) {
       try {
         await this.sql.transaction((tx) => writeBatch(tx, [entry]));
       } catch (err) {
         if (!isDataError(err)) {
-          this.failed(batch.slice(i), err);
+          this.failed(err);
           return false;
         }
         this.options.log.error({ ivrid: entry.call.ivrid, err: (err as Error).message }, 'call log: a request PostgreSQL cannot store was dropped');
@@ -143,10 +153,10 @@ export class PostgresCallLog implements CallLogStore {
     return true;
   }
 
-  private failed(batch: Entry[], err: unknown): void {
+  private failed(err: unknown): void {
     if (this.retryMs === 0) this.options.log.error({ err: (err as Error).message, pending: this.queue.length }, 'call log: PostgreSQL write failed, keeping the calls to write later');
-    // Kept: Voicenter may be answered now; the writes stay queued, first in line.
-    for (const e of batch) {
+    // Kept: Voicenter may be answered now; the writes stay queued, first in line (those behind the batch too).
+    for (const e of this.queue) {
       e.settle?.();
       delete e.settle;
     }

@@ -7,6 +7,27 @@ import { ipAllowList } from './ip-allow';
 import type { LookupChain } from '../lookup/chain';
 import type { Metrics } from '../platform/metrics';
 import { secretMatcher } from '../accounts/secrets';
+import type { LinkStatus } from '../platform/postgres-link';
+import type { CopyStatus } from '../lookup/directory-copy';
+
+/** The relay's copy of the directory is said to be stale once it has not matched PostgreSQL for this long. */
+const COPY_STALE_MS = 10_000;
+
+/** What /readyz says of PostgreSQL beyond "answers": why not, since when, and how old the relay's copy is. */
+function postgresParts(status: { link: LinkStatus; copy: CopyStatus } | undefined, now = Date.now()): Record<string, unknown> {
+  if (!status) return {};
+  const { link, copy } = status;
+  const ageMs = copy.syncedAt === null ? null : now - copy.syncedAt;
+  return {
+    ...(link.up ? {} : { postgresqlProblem: link.problem, postgresqlAwaySince: new Date(link.since!).toISOString() }),
+    directoryCopy: {
+      contacts: copy.contacts,
+      ageSeconds: ageMs === null ? null : Math.round(ageMs / 1000),
+      stale: ageMs === null || ageMs > COPY_STALE_MS,
+      ...(copy.truncated ? { truncated: true } : {}),
+    },
+  };
+}
 
 /**
  * /metrics and /readyz tell source names, circuit states and agent counts: only to addresses in
@@ -27,13 +48,15 @@ export interface OpsOptions {
   sql: Sql;
   /** Several relays: whether Redis answers (PING). */
   redisAnswers?: () => Promise<boolean>;
+  /** PostgreSQL: whether the relay reaches it (and what it saw when not), and the relay's copy of the directory. */
+  postgresStatus?: () => { link: LinkStatus; copy: CopyStatus };
   chain: LookupChain;
   metrics: Metrics;
   config: Config;
 }
 
 /** /healthz (open to all, says only "ok"), /readyz and /metrics (allowed addresses or a token). */
-export function opsRouter({ sql, redisAnswers, chain, metrics, config }: OpsOptions): express.Router {
+export function opsRouter({ sql, redisAnswers, postgresStatus, chain, metrics, config }: OpsOptions): express.Router {
   const router = express.Router();
   /** Whether the database answers within a second (the embedded file at once). */
   const databaseAnswers = async () => {
@@ -60,7 +83,7 @@ export function opsRouter({ sql, redisAnswers, chain, metrics, config }: OpsOpti
     const states = Object.values(circuits);
     const sourcesReady = states.length === 0 || states.some((s) => s !== 'open');
     const ready = database && redis !== false && sourcesReady;
-    const parts = redisAnswers ? { database, postgresql: database, redis } : { database };
+    const parts = redisAnswers ? { database, postgresql: database, redis, ...postgresParts(postgresStatus?.()) } : { database };
     // What is wrong with a source (an expired token, a wrong URL), in words without secrets.
     const problems = Object.fromEntries(chain.health().filter((h) => h.problem).map((h) => [h.name, h.problem]));
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...parts, sources: circuits, ...(Object.keys(problems).length ? { sourceProblems: problems } : {}) });

@@ -14,7 +14,7 @@ import { serveConsole } from './console-static';
 import { errorHandler, sendError } from './errors';
 import { extensionUpdateRoutes, type ExtensionPackage } from './extension-update';
 import { ipAllowList } from './ip-allow';
-import { opsRouter } from './ops';
+import { opsRouter, type OpsOptions } from './ops';
 import { ingestRouter } from './popup-ingest';
 import { popupEndpoint } from './popup-endpoint';
 import { withPopupFastPath } from './popup-fast-path';
@@ -27,6 +27,8 @@ export interface HttpParts extends Omit<ConsoleOptions, 'on'> {
   extensionPackage: () => Promise<ExtensionPackage | null>;
   /** Several relays: whether Redis answers. */
   redisAnswers?: () => Promise<boolean>;
+  /** PostgreSQL: what the relay saw of it lately, and its own copy of the directory. */
+  postgresStatus?: OpsOptions['postgresStatus'];
   flow: CallFlow;
   /** Voicenter's Click2Call, when set up (voicenter.click2call in RELAY_CONFIG). */
   click2call: VoicenterConfig['click2call'];
@@ -55,7 +57,7 @@ export function createHttpApp(p: HttpParts): { app: express.Express; listener: R
     });
   }
   app.use(requestLog(log));
-  app.use(opsRouter({ sql: p.sql, redisAnswers: p.redisAnswers, chain: p.chain, metrics: p.metrics, config }));
+  app.use(opsRouter({ sql: p.sql, redisAnswers: p.redisAnswers, postgresStatus: p.postgresStatus, chain: p.chain, metrics: p.metrics, config }));
   app.use(
     '/console/api',
     consoleApi({ admins: p.admins, agents: p.agents, sockets: p.sockets, calls: p.calls, callLog: p.callLog, lines: p.lines, directory: p.directory, chain: p.chain, choices: p.choices, token: p.token, voicenterBoard: p.voicenterBoard, voicenterExtensions: p.voicenterExtensions, config, log, installationExtensionId: p.installationExtensionId, on: p.live.on }),

@@ -1,5 +1,8 @@
 import type { Identity } from '../../shared/messages';
+import type { LRUCache } from 'lru-cache';
+import { boundedCache } from '../platform/bounded-cache';
 import { SqliteSql, type Sql } from '../platform/sql';
+import { withDeadline } from './deadline';
 
 export interface CacheSettings {
   /** How long a found caller is answered from the cache without asking again. */
@@ -15,7 +18,12 @@ export interface Cached {
   identity: Identity;
   /** Past its TTL: give it now, refresh behind (stale-while-revalidate). */
   stale: boolean;
+  /** Read from the relay's own copy: PostgreSQL did not answer in time. */
+  fromCopy?: true;
 }
+
+/** Answers the relay keeps of its own, for PostgreSQL away: the most recently used (~300 bytes each). */
+const COPY_ENTRIES = 20_000;
 
 interface Row {
   identity: string;
@@ -32,6 +40,11 @@ const READ = 'SELECT identity, fresh_until, stale_until FROM lookup_cache WHERE 
  */
 export class LookupCache {
   private readonly readNow: ((key: string) => Row | undefined) | null;
+  /**
+   * PostgreSQL: the answers this relay read or wrote lately, for when the database does not answer
+   * within `copyAfterMs`. Stale rows are served from it as from the database (stale-while-revalidate).
+   */
+  private copy: { rows: LRUCache<string, Row>; afterMs: number } | null = null;
 
   constructor(
     private readonly sql: Sql,
@@ -44,7 +57,35 @@ export class LookupCache {
 
   get(key: string): Cached | null | Promise<Cached | null> {
     if (this.readNow) return this.cached(this.readNow(key));
-    return this.sql.get<Row>(READ, [key]).then((row) => this.cached(row));
+    const asked = this.sql.get<Row>(READ, [key]);
+    const copy = this.copy;
+    if (!copy) return asked.then((row) => this.cached(row));
+    return withDeadline(asked, copy.afterMs, 'the lookup cache').then(
+      (row) => {
+        if (row) copy.rows.set(key, row);
+        return this.cached(row);
+      },
+      (err: unknown) => {
+        const row = copy.rows.get(key);
+        if (!row) throw err;
+        const cached = this.cached(row);
+        return cached && { ...cached, fromCopy: true as const };
+      },
+    );
+  }
+
+  /** PostgreSQL: keep a copy of recent answers, read when the database has not answered within `afterMs`. */
+  useCopy(afterMs: number): void {
+    this.copy = { rows: boundedCache<string, Row>(COPY_ENTRIES), afterMs };
+  }
+
+  /** Fills the copy with the newest answers of every relay (at start). */
+  async warmCopy(): Promise<number> {
+    if (!this.copy) return 0;
+    const rows = await this.sql.all<Row & { key: string }>('SELECT key, identity, fresh_until, stale_until FROM lookup_cache WHERE stale_until > ? ORDER BY stored_at DESC LIMIT ?', [this.now(), COPY_ENTRIES]);
+    // Oldest first, so the newest end up the most recently used.
+    for (const { key, ...row } of rows.reverse()) if (!this.copy.rows.has(key)) this.copy.rows.set(key, row);
+    return rows.length;
   }
 
   private cached(row: Row | undefined): Cached | null {
@@ -56,6 +97,7 @@ export class LookupCache {
   async set(key: string, identity: Identity): Promise<void> {
     const now = this.now();
     const ttl = identity.status === 'unknown' ? this.settings.negativeTtlMs : this.settings.positiveTtlMs;
+    this.copy?.rows.set(key, { identity: JSON.stringify(identity), fresh_until: now + ttl, stale_until: now + ttl + this.settings.staleMs });
     await this.sql.run(
       `INSERT INTO lookup_cache (key, identity, stored_at, fresh_until, stale_until) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET identity = excluded.identity, stored_at = excluded.stored_at,
@@ -73,6 +115,7 @@ export class LookupCache {
   }
 
   clear(): Promise<number> {
+    this.copy?.rows.clear();
     return this.sql.run('DELETE FROM lookup_cache');
   }
 }

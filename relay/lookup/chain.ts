@@ -208,7 +208,7 @@ export class LookupChain {
   private afterCache(lookup: Lookup, remote: Source[], key: string, cached: Cached | null): Traced | Promise<Traced> {
     const { steps } = lookup;
     const fromCache = (state: Traced['cache']): Traced => ({
-      identity: { ...cached!.identity, url: this.safeLink(cached!.identity.url, 'cache'), how: withCache(cached!.identity.how) },
+      identity: { ...cached!.identity, url: this.safeLink(cached!.identity.url, 'cache'), how: withCache(cached!.identity.how, cached!.fromCopy) },
       steps,
       cache: state,
     });
@@ -357,7 +357,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-const withCache = (how: string) => (how ? `${how}, from the cache` : 'from the cache');
+const withCache = (how: string, fromCopy?: true) => {
+  const where = fromCopy ? "from the relay's copy of the cache" : 'from the cache';
+  return how ? `${how}, ${where}` : where;
+};
 
 function message(err: unknown): string {
   if (err instanceof SourceError) return err.message;

@@ -38,6 +38,7 @@ describe.each(ENGINES)('Directory on %s', (engine) => {
     await open(skip);
     const answer = directory.lookup(parsePhone('0722776772', 'IL'));
     expect(answer instanceof Promise).toBe(engine === 'postgres');
+    expect((await answer).how).toBe('none');
   });
 
   it('prefers an exact E.164 match to a last-digits match', async ({ skip }) => {

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
 import type { DirectoryEntry } from '../../shared/console';
 import { boundedCache } from '../platform/bounded-cache';
 import { OtherWriters } from '../platform/other-writers';
 import { SqliteSql, type Sql } from '../platform/sql';
 import { parsePhone, phoneSuffix, type Phone } from '../../shared/phone';
+import { withDeadline } from './deadline';
 
 export interface Contact {
   /** The contact's id in the customer's own system (CSV `id`), "" when none was given. */
@@ -21,6 +23,16 @@ export interface DirectoryMatch {
   contacts: MatchedContact[];
   /** exact: the E.164 number matched; suffix: only the last N digits did. */
   how: 'exact' | 'suffix' | 'none';
+  /** Answered from the relay's own copy (PostgreSQL did not answer in time). */
+  fromCopy?: true;
+}
+
+/** The relay_settings row every change to the directory gives a new value (relays' copies follow it). */
+export const DIRECTORY_VERSION = 'directory-version';
+
+/** Where a directory on PostgreSQL turns when the database does not answer in time. */
+export interface DirectoryFallback {
+  lookup(phone: Phone): DirectoryMatch | null;
 }
 
 interface Row {
@@ -76,6 +88,7 @@ export class Directory {
    */
   private readonly answers = boundedCache<string, DirectoryMatch>(ANSWERS_KEPT);
   private readonly otherWriters: OtherWriters | null;
+  private fallback: { copy: DirectoryFallback; afterMs: number } | null = null;
 
   constructor(
     private readonly sql: Sql,
@@ -98,7 +111,22 @@ export class Directory {
       if (!answer) this.answers.set(key, (answer = deepFreeze(this.match(this.findNow(phone.e164, suffix)))));
       return answer;
     }
-    return this.sql.all<Row>(FIND, [phone.e164, suffix]).then((rows) => this.match(rows));
+    const asked = this.sql.all<Row>(FIND, [phone.e164, suffix]).then((rows) => this.match(rows));
+    if (!this.fallback) return asked;
+    const { copy, afterMs } = this.fallback;
+    return withDeadline(asked, afterMs, 'the directory').catch((err: unknown) => {
+      const copied = copy.lookup(phone);
+      if (!copied) throw err;
+      return { ...copied, fromCopy: true as const };
+    });
+  }
+
+  /**
+   * PostgreSQL: a lookup it has not answered within `afterMs` (away, cut off, slow) is answered
+   * from the relay's copy instead.
+   */
+  useCopy(copy: DirectoryFallback, afterMs: number): void {
+    this.fallback = { copy, afterMs };
   }
 
   private match(rows: Row[]): DirectoryMatch {
@@ -116,7 +144,11 @@ export class Directory {
    */
   async upsert(contact: Contact, now = Date.now(), sql = this.sql): Promise<'added' | 'updated'> {
     try {
-      return await this.upsertOne(contact, now, sql);
+      return await sql.transaction(async (tx) => {
+        const outcome = await this.upsertOne(contact, now, tx);
+        await directoryChanged(tx);
+        return outcome;
+      });
     } finally {
       this.answers.clear();
     }
@@ -152,6 +184,7 @@ export class Directory {
       .transaction(async (tx) => {
         const outcomes: ('added' | 'updated')[] = [];
         for (const c of contacts) outcomes.push(await this.upsertOne(c, now, tx));
+        await directoryChanged(tx);
         return outcomes;
       })
       .finally(() => this.answers.clear());
@@ -190,6 +223,7 @@ export class Directory {
       .transaction(async (tx) => {
         if (!(await this.get(key, tx))) return false;
         await this.write(tx, key, contact, this.parsePhones(contact.phones), now);
+        await directoryChanged(tx);
         return true;
       })
       .finally(() => this.answers.clear());
@@ -222,6 +256,11 @@ export class Directory {
       await sql.run('INSERT INTO contact_phones (contact_id, raw, e164, suffix) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [id, p.raw, p.e164, phoneSuffix(p, this.suffixDigits)]);
     }
   }
+}
+
+/** Gives the directory a new version, in the change's own transaction. */
+async function directoryChanged(tx: Sql): Promise<void> {
+  await tx.run('INSERT INTO relay_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [DIRECTORY_VERSION, randomUUID()]);
 }
 
 /** A kept answer is shared by every caller that gets it: nobody may change it. */

@@ -61,7 +61,7 @@ export function directorySource(name: string, directory: Directory, urls: { cont
         url: total > 1 ? fill(urls.search, values) : best.url || fill(urls.contact, values),
         id: total > 1 ? '' : best.id,
         total,
-        how: match.how === 'exact' ? 'exact number' : `last ${suffixDigits} digits`,
+        how: `${match.how === 'exact' ? 'exact number' : `last ${suffixDigits} digits`}${match.fromCopy ? ", from the relay's copy" : ''}`,
         ...(total > 1
           ? { choices: match.contacts.slice(0, MAX_CHOICES).map((c) => ({ name: c.name, company: c.company, id: c.id, url: c.url || fill(urls.contact, phoneValues(phone, suffixDigits, c.id)) })) }
           : {}),

@@ -23,11 +23,22 @@ export function openDatabase(dataDir: string): DB {
     db.close();
     throw err;
   }
-  for (let v = version; v < SQLITE_MIGRATIONS.length; v++) {
+  migrate(db, version);
+  return db;
+}
+
+/** A database in memory with the relay's schema (a relay's own copy of what it reads from PostgreSQL). */
+export function openMemoryDatabase(): DB {
+  const db = new Database(':memory:');
+  migrate(db, 0);
+  return db;
+}
+
+function migrate(db: DB, from: number): void {
+  for (let v = from; v < SQLITE_MIGRATIONS.length; v++) {
     db.transaction(() => {
       db.exec(SQLITE_MIGRATIONS[v]!);
       db.pragma(`user_version = ${v + 1}`);
     })();
   }
-  return db;
 }

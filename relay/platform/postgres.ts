@@ -17,13 +17,16 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** A pool on RELAY_DATABASE_URL; a failure to reach it names the setting, never the password. */
-export async function connectPostgres(url: string): Promise<pg.Pool> {
+/**
+ * A pool on RELAY_DATABASE_URL; a failure to reach it names the setting, never the password.
+ * `connectMs`: how long a new connection may take (the serving relay's is short, see postgres-link.ts).
+ */
+export async function connectPostgres(url: string, connectMs = 5_000): Promise<pg.Pool> {
   // Loaded here: a relay on the embedded file never loads pg (memory, issue 16).
   const { default: postgres } = await import('pg');
   /** Times are milliseconds and ids far below 2^53: BIGINT and COUNT(*) come back as numbers, as from SQLite. */
   const getTypeParser = ((oid: number) => (oid === INT8 ? (value: string) => Number(value) : (postgres.types.getTypeParser(oid) as (value: string) => unknown))) as typeof pg.types.getTypeParser;
-  const pool = new postgres.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, types: { getTypeParser } });
+  const pool = new postgres.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: connectMs, types: { getTypeParser } });
   // An idle client whose server went away must not crash the relay.
   pool.on('error', () => undefined);
   try {

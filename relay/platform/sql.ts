@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
+import { isLinkFailure, type PostgresLink } from './postgres-link';
 
 /**
  * One way to speak to the relay's database, whichever engine holds it: the embedded SQLite file
@@ -108,18 +109,26 @@ export class SqliteSql implements Sql {
   }
 }
 
-/** PostgreSQL through a `pg` pool; a transaction takes one client of the pool for its whole length. */
+/**
+ * PostgreSQL through the serving relay's link (every query bounded in time, refused at once while
+ * the server is away); a transaction takes one client of the pool for its whole length.
+ */
 export class PostgresSql implements Sql {
   readonly engine = 'postgres';
 
   constructor(
-    private readonly client: pg.Pool | pg.PoolClient,
-    private readonly inTransaction = false,
+    private readonly link: PostgresLink,
+    private readonly client: pg.PoolClient | null = null,
   ) {}
+
+  private query(sql: string, params: readonly unknown[]): Promise<pg.QueryResult> {
+    const text = numbered(sql);
+    return this.client ? this.link.bounded(this.client, text, params as unknown[]) : this.link.query(text, params as unknown[]);
+  }
 
   async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     try {
-      return (await this.client.query(numbered(sql), params as unknown[])).rows as T[];
+      return (await this.query(sql, params)).rows as T[];
     } catch (err) {
       throw translated(err);
     }
@@ -131,30 +140,34 @@ export class PostgresSql implements Sql {
 
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
     try {
-      return (await this.client.query(numbered(sql), params as unknown[])).rowCount ?? 0;
+      return (await this.query(sql, params)).rowCount ?? 0;
     } catch (err) {
       throw translated(err);
     }
   }
 
   async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-    if (this.inTransaction) return fn(this);
-    const client = await (this.client as pg.Pool).connect();
+    if (this.client) return fn(this);
+    const client = await this.link.connect();
     // A connection lost mid-transaction is an error event on the client as well as a failed
     // query: without a listener it would end the process. The failed query says it.
     const lost = () => undefined;
     client.on('error', lost);
+    let broken: unknown;
     try {
-      await client.query('BEGIN');
-      const result = await fn(new PostgresSql(client, true));
-      await client.query('COMMIT');
+      await this.link.bounded(client, 'BEGIN');
+      const result = await fn(new PostgresSql(this.link, client));
+      await this.link.bounded(client, 'COMMIT');
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      broken = err;
+      // A connection that failed is dropped (the server rolls back what it had); else roll back, bounded too.
+      if (!isLinkFailure(err)) await this.link.bounded(client, 'ROLLBACK').catch((failed: unknown) => (broken = failed));
       throw translated(err);
     } finally {
       client.off('error', lost);
-      client.release();
+      // A client whose query timed out may still be busy with it: it leaves the pool.
+      client.release(broken !== undefined && isLinkFailure(broken) ? true : undefined);
     }
   }
 }

@@ -57,7 +57,8 @@ export async function emptyStore(engine: (typeof ENGINES)[number], database: Tes
   if (!database) return null;
   const store = await openStore({ RELAY_DATA_DIR: '', RELAY_DATABASE_URL: database.url });
   const tables = await store.sql.all<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'relay_schema'");
-  await store.sql.run(`TRUNCATE ${tables.map((t) => t.name).join(', ')} RESTART IDENTITY CASCADE`);
+  // On the pool itself: the relay's own queries are bounded in time, and a loaded machine may take longer to empty them all.
+  await store.link!.pool.query(`TRUNCATE ${tables.map((t) => t.name).join(', ')} RESTART IDENTITY CASCADE`);
   return store;
 }
 
