@@ -2,7 +2,7 @@ import type { Identity } from '../../shared/messages';
 import type { LRUCache } from 'lru-cache';
 import { boundedCache } from '../platform/bounded-cache';
 import { SqliteSql, type Sql } from '../platform/sql';
-import { withDeadline } from './deadline';
+import { unanswered, withDeadline } from './deadline';
 
 export interface CacheSettings {
   /** How long a found caller is answered from the cache without asking again. */
@@ -60,7 +60,7 @@ export class LookupCache {
     const asked = this.sql.get<Row>(READ, [key]);
     const copy = this.copy;
     if (!copy) return asked.then((row) => this.cached(row));
-    return withDeadline(asked, copy.afterMs, 'the lookup cache').then(
+    return withDeadline(asked, copy.afterMs, unanswered('the lookup cache', copy.afterMs)).then(
       (row) => {
         if (row) copy.rows.set(key, row);
         return this.cached(row);

@@ -16,6 +16,7 @@ import { sourcesFrom, type Source, type SourceOutcome } from './sources';
 import { fill, phoneValues } from './template';
 import type { Candidate } from './verify';
 import { plainWords } from './plain-words';
+import { withDeadline } from './deadline';
 import { choiceKey, ContactChoices, withChoice } from './contact-choices';
 
 /** What happened at one source for one lookup (shown by `lookup`, logged, counted). */
@@ -162,7 +163,7 @@ export class LookupChain {
         continue;
       }
       if (outcome instanceof Promise) {
-        return withTimeout(outcome, source.timeoutMs).then(
+        return withDeadline(outcome, source.timeoutMs, () => new SourceError(`no answer within ${source.timeoutMs} ms`)).then(
           (later) => this.localDone(lookup, source, started, later) ?? this.askLocal(lookup, i + 1),
           (err: unknown) => {
             this.note(lookup.steps, this.failed(source, started, err));
@@ -346,16 +347,9 @@ export class LookupChain {
   }
 }
 
-/** Local sources are not cut short by a signal: one that answers later is bounded by withTimeout. */
+/** Local sources are not cut short by a signal: one that answers later is bounded by withDeadline. */
 const NEVER_ABORTED = new AbortController().signal;
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SourceError(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 const withCache = (how: string, fromCopy?: true) => {
   const where = fromCopy ? "from the relay's copy of the cache" : 'from the cache';

@@ -5,7 +5,7 @@ import { boundedCache } from '../platform/bounded-cache';
 import { OtherWriters } from '../platform/other-writers';
 import { SqliteSql, type Sql } from '../platform/sql';
 import { parsePhone, phoneSuffix, type Phone } from '../../shared/phone';
-import { withDeadline } from './deadline';
+import { unanswered, withDeadline } from './deadline';
 
 export interface Contact {
   /** The contact's id in the customer's own system (CSV `id`), "" when none was given. */
@@ -114,7 +114,7 @@ export class Directory {
     const asked = this.sql.all<Row>(FIND, [phone.e164, suffix]).then((rows) => this.match(rows));
     if (!this.fallback) return asked;
     const { copy, afterMs } = this.fallback;
-    return withDeadline(asked, afterMs, 'the directory').catch((err: unknown) => {
+    return withDeadline(asked, afterMs, unanswered('the directory', afterMs)).catch((err: unknown) => {
       const copied = copy.lookup(phone);
       if (!copied) throw err;
       return { ...copied, fromCopy: true as const };
