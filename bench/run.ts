@@ -8,6 +8,7 @@ import { relayBench } from './relay.bench';
 import { clusterBench } from './cluster.bench';
 import { clusterSoak } from './cluster-soak';
 import { memoryBench } from './memory.bench';
+import { directoryCopyBench } from './directory-copy.bench';
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 console.log(`Machine: ${machine}\n`);
@@ -35,6 +36,10 @@ if (only === 'cluster-soak') {
 if (only === 'cluster') {
   console.log('Several relays (PostgreSQL and Redis)');
   for (const [k, v] of Object.entries(await clusterBench())) console.log(`  ${k}: ${v}`);
+}
+if (only === 'directory-copy') {
+  console.log("A relay's copy of the directory on PostgreSQL");
+  for (const [k, v] of Object.entries(await directoryCopyBench())) console.log(`  ${k}: ${v}`);
 }
 if (!only || only === 'relay') {
   console.log('Relay pop-up endpoint and delivery');

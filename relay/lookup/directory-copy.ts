@@ -7,7 +7,7 @@ import type { Phone } from '../../shared/phone';
 import { Directory, DIRECTORY_VERSION, type DirectoryMatch } from './directory';
 
 /** Contacts read from PostgreSQL per query, and written to the copy per transaction (then the event loop gets a turn). */
-const PAGE = 2_000;
+const PAGE = 500;
 /** The copy holds at most this many contacts, the newest: ~200 MB of memory at most. */
 export const COPY_MAX_CONTACTS = 500_000;
 
