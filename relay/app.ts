@@ -77,6 +77,8 @@ export interface RelayOptions {
   /** Voicenter's APIs, instead of reading RELAY_CONFIG (tests); `realtimeTimings` shortens the Real-Time API's waits. */
   voicenter?: VoicenterConfig;
   realtimeTimings?: Partial<RealtimeTimings>;
+  /** The sign-in throttle's clock, instead of Date.now (tests: attempts counted with time standing still). */
+  signInClock?: () => number;
 }
 
 export interface Relay {
@@ -125,7 +127,7 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   const token = await PopupToken.open(db ? tokenFile(config.RELAY_DATA_DIR) : tokenSetting(sql), config.RELAY_VOICENTER_TOKEN);
   const redis = config.RELAY_REDIS_URL ? await connectRedis(config.RELAY_REDIS_URL, config.RELAY_REDIS_PREFIX, log) : null;
   // One throttle for agents and administrators: failures from one address count for both (on every relay, with Redis).
-  const throttle = new SignInThrottle(THROTTLE, Date.now, redis ? new RedisThrottleState(redis) : undefined);
+  const throttle = new SignInThrottle(THROTTLE, options.signInClock ?? Date.now, redis ? new RedisThrottleState(redis) : undefined);
   const agents = new Agents(sql, config.RELAY_SESSION_TTL_HOURS * HOUR, throttle);
   const admins = new Admins(sql, ADMIN_SESSION_MS, throttle);
   const live = new LiveEvents();
