@@ -83,8 +83,10 @@ const seq = z.number().int().positive();
 
 export const serverMessageSchema = z.discriminatedUnion('type', [
   /**
-   * First message on every connection. `seq` is the last sequence number given to this agent in
-   * this `epoch`; a new epoch means the relay restarted and numbering began again.
+   * First message on every connection, and again on an open one when the relay numbers this
+   * agent's messages afresh (several relays: Redis away, or back). `seq` is the last sequence
+   * number given to this agent in this `epoch`; a new epoch means numbering began again (the relay
+   * restarted, or numbers on its own while Redis is away): the extension resumes as at a reconnection.
    */
   z.object({
     type: z.literal('hello'),

@@ -1,95 +1,225 @@
 import type { Redis } from 'ioredis';
-import type { SequencedMessage, ServerMessage, Unsequenced } from '../../shared/messages';
+import type { ClientMessage, ServerMessage } from '../../shared/messages';
+import type { Agent } from '../accounts/agents';
+import type { Calls } from '../calls/call-tracker';
+import type { Logger } from '../platform/log';
 import type { AgentSockets } from '../push/agent-sockets';
 import type { Delivery, DeliveryOptions } from '../push/delivery';
 import { resyncWindow } from '../push/resume';
+import { AwayOutbox, keptViews, mergeViews, type Message } from './away-outbox';
+import { lastHeard } from './shared-calls';
 import { SharedOutbox } from './shared-outbox';
 
-/** Raises an agent's number to at least ARGV[1]: numbers given while Redis was away are never given again. */
-const AT_LEAST = `
-local now = tonumber(redis.call('GET', KEYS[1]) or '0')
-if now < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
-return 0`;
+/** While Redis is away, how often the relay tries it again (and on every reconnection). */
+const PROBE_MS = 1_000;
 
 const seqOf = (json: string) => Number(/^\{"seq":(\d+),/.exec(json)?.[1] ?? 0);
 
-/**
- * Several relays: every message numbered and kept once in Redis (SharedOutbox) and read back by
- * every relay, each writing it to the sockets it holds. A hello and a replay are read from Redis;
- * a resync (the gap past the replay window) comes from the calls this relay knows.
- *
- * While Redis cannot be reached, a relay still delivers to the browsers it holds, numbering after
- * the last number it saw; when Redis is back the agent's number is raised past those (AT_LEAST).
- * What was sent meanwhile is not kept for replay, and browsers on other relays do not get it.
- */
+/** Several relays: messages numbered and kept in Redis (see ClusterDelivery). */
 export async function clusterDelivery(redis: Redis, options: DeliveryOptions): Promise<Delivery> {
-  const { calls, windowMs, heartbeatMs, onResume, log } = options;
-  const outbox = await SharedOutbox.open(redis, windowMs, log);
-  /** The highest number this relay has seen or given, per agent. */
-  const seen = new Map<number, number>();
-  /** Agents numbered here while Redis was away. */
-  const owed = new Set<number>();
-  const saw = (agentId: number, seq: number) => void (seq > (seen.get(agentId) ?? 0) && seen.set(agentId, seq));
-  let sockets: AgentSockets | undefined;
-  let stopReading: (() => void) | undefined;
+  return new ClusterDelivery(redis, await SharedOutbox.open(redis, options.windowMs, options.log), options);
+}
 
-  redis.on('ready', () => {
-    for (const agentId of owed) {
-      redis.eval(AT_LEAST, 1, `seq:${agentId}`, String(seen.get(agentId) ?? 0)).then(
-        () => owed.delete(agentId),
-        (err: unknown) => log.warn({ err: (err as Error).message }, 'could not bring the numbering up to date: retried when Redis is back'),
-      );
-    }
-  });
+/**
+ * Every message numbered and kept once in Redis (SharedOutbox) and read back by every relay, each
+ * writing it to the sockets it holds. A hello and a replay are read from Redis; a resync (the gap
+ * past the replay window) comes from the calls every relay shares, and the views relays kept
+ * while Redis was away.
+ *
+ * While Redis cannot be reached, a relay still delivers to the browsers it holds, in an epoch of
+ * its own (AwayOutbox): an agent's sockets here are told so by a hello before the first message
+ * numbered in it (or at their connection), and resume (a resync from what this relay knows).
+ * Agents who get nothing meanwhile are left as they are. When Redis answers again, the agents told
+ * are told the shared epoch the same way, and what the relay delivered meanwhile is handed to every
+ * relay's browsers (the last view of each call, kept in Redis for resyncs too).
+ */
+class ClusterDelivery implements Delivery {
+  private readonly calls: Calls;
+  private readonly windowMs: number;
+  private readonly heartbeatMs: number;
+  private readonly onResume: DeliveryOptions['onResume'];
+  private readonly log: Logger;
+  /** The highest shared number this relay has seen or given, per agent. */
+  private readonly seen = new Map<number, number>();
+  /** This relay's own numbering while Redis is away; null while it answers. */
+  private away: AwayOutbox | null = null;
+  /** Each agent's last message on its way to Redis: one numbered here meanwhile waits for it (order kept). */
+  private readonly onTheWay = new Map<number, Promise<void>>();
+  private sockets: AgentSockets | undefined;
+  private stopReading: (() => void) | undefined;
+  private probe: NodeJS.Timeout | undefined;
 
-  const deliverHere = (agentId: number, message: Unsequenced<SequencedMessage>) => {
-    const seq = (seen.get(agentId) ?? 0) + 1;
-    saw(agentId, seq);
-    owed.add(agentId);
-    sockets?.send(agentId, JSON.stringify({ ...message, seq }));
-  };
+  constructor(
+    private readonly redis: Redis,
+    private readonly outbox: SharedOutbox,
+    options: DeliveryOptions,
+  ) {
+    ({ calls: this.calls, windowMs: this.windowMs, heartbeatMs: this.heartbeatMs, onResume: this.onResume, log: this.log } = options);
+    redis.on('ready', () => void this.comeBack());
+  }
 
   /** Settles once the message is in Redis (or, Redis away, written to this relay's sockets). */
-  const deliver = (agentId: number, message: Unsequenced<SequencedMessage>): Promise<void> =>
-    outbox.add(agentId, message).then(
-      () => undefined,
+  readonly deliver = (agentId: number, message: Message): Promise<void> => {
+    const before = this.onTheWay.get(agentId);
+    if (this.away && !before) return Promise.resolve(this.deliverHere(agentId, message));
+    const sent = this.away
+      ? before!.then(() => this.deliverHere(agentId, message))
+      : this.outbox.add(agentId, message).then(
+          () => undefined,
+          (err: unknown) => {
+            this.goAway(err);
+            this.deliverHere(agentId, message);
+          },
+        );
+    this.onTheWay.set(agentId, sent);
+    void sent.then(() => this.onTheWay.get(agentId) === sent && this.onTheWay.delete(agentId));
+    return sent;
+  };
+
+  readonly hello = (agent: Agent): ServerMessage | Promise<ServerMessage> => {
+    const numbering = this.away;
+    if (numbering) {
+      // This socket is counted already: the agent's others here (if any) are told too.
+      this.switchAgent(numbering, agent.id, (this.sockets?.count(agent.id) ?? 0) > 1);
+      return this.awayHello(numbering, agent);
+    }
+    return this.outbox.last(agent.id).then(
+      (seq) => {
+        this.saw(agent.id, seq);
+        return this.helloIn(this.outbox.epoch, this.seen.get(agent.id) ?? 0, agent);
+      },
       (err: unknown) => {
-        log.warn({ err: (err as Error).message, agentId }, 'Redis unreachable: delivered to this relay\'s browsers only');
-        deliverHere(agentId, message);
+        this.goAway(err);
+        return this.hello(agent);
       },
     );
-
-  return {
-    deliver,
-    async hello(agent) {
-      const seq = await outbox.last(agent.id).catch(() => seen.get(agent.id) ?? 0);
-      saw(agent.id, seq);
-      return { type: 'hello', seq: Math.max(seq, seen.get(agent.id) ?? 0), epoch: outbox.epoch, agent: { extenUser: agent.extenUser, name: agent.name }, heartbeatMs };
-    },
-    async resume(agent, { epoch, seq, since }) {
-      const missed = epoch === outbox.epoch ? await outbox.since(agent.id, seq).catch(() => null) : null;
-      if (missed) {
-        onResume?.('replay');
-        return missed;
-      }
-      onResume?.('resync');
-      const { complete, from } = resyncWindow(since, windowMs);
-      log.info({ agent: agent.extenUser, complete }, 'resync');
-      // Numbered and published like any message, after this number: they reach this socket (and the agent's others) after the resync line.
-      const recent = await calls.recentFor(agent.extenUser, from);
-      const header: ServerMessage = { type: 'resync', complete, since: from, seq: await outbox.last(agent.id).catch(() => seen.get(agent.id) ?? 0) };
-      for (const call of recent) void deliver(agent.id, { type: 'call', call });
-      return [header];
-    },
-    attach(attached) {
-      sockets = attached;
-      stopReading = outbox.start((agentId, json) => {
-        saw(agentId, seqOf(json));
-        attached.send(agentId, json);
-      });
-    },
-    kept: () => 0,
-    prune: () => undefined,
-    close: () => stopReading?.(),
   };
+
+  async resume(agent: Agent, { epoch, seq, since }: Extract<ClientMessage, { type: 'resume' }>): Promise<(ServerMessage | string)[]> {
+    const replay = await this.missed(agent, epoch, seq);
+    if (!replay) return this.resync(agent, since, epoch === (this.away ?? this.outbox).epoch);
+    this.onResume?.('replay');
+    return replay;
+  }
+
+  attach(sockets: AgentSockets): void {
+    this.sockets = sockets;
+    this.stopReading = this.outbox.start((agentId, json) => {
+      // Its sockets here are in this relay's own epoch: what they miss of the shared one comes with the resync once Redis is back.
+      if (this.away?.switched.has(agentId)) return;
+      this.saw(agentId, seqOf(json));
+      sockets.send(agentId, json);
+    });
+  }
+
+  kept(): number {
+    return this.away?.outbox.size() ?? 0;
+  }
+
+  prune(): void {
+    this.away?.outbox.prune();
+  }
+
+  close(): void {
+    clearInterval(this.probe);
+    this.stopReading?.();
+  }
+
+  private saw(agentId: number, seq: number): void {
+    if (seq > (this.seen.get(agentId) ?? 0)) this.seen.set(agentId, seq);
+  }
+
+  private helloIn(epoch: string, seq: number, agent: Agent): ServerMessage {
+    return { type: 'hello', seq, epoch, agent: { extenUser: agent.extenUser, name: agent.name }, heartbeatMs: this.heartbeatMs };
+  }
+
+  private awayHello(numbering: AwayOutbox, agent: Agent): ServerMessage {
+    return this.helloIn(numbering.epoch, numbering.outbox.last(agent.id), agent);
+  }
+
+  /** The agent's sockets here are told the away epoch (once), before anything numbered in it reaches them. */
+  private switchAgent(numbering: AwayOutbox, agentId: number, hasSockets: boolean): void {
+    if (numbering.switched.has(agentId)) return;
+    numbering.switched.add(agentId);
+    if (hasSockets) this.sockets?.restart([agentId], (agent) => this.awayHello(numbering, agent));
+  }
+
+  private deliverHere(agentId: number, message: Message): void {
+    const numbering = this.away;
+    if (!numbering) return void this.deliver(agentId, message);
+    this.switchAgent(numbering, agentId, true);
+    this.sockets?.send(agentId, numbering.add(agentId, message));
+  }
+
+  /** `inherited`: an outage's numbering whose hand-over failed (Redis went away again at once): kept on. */
+  private goAway(err: unknown, inherited?: AwayOutbox): void {
+    if (this.away) return;
+    this.log.warn({ err: (err as Error).message }, "Redis unreachable: this relay's browsers get its messages in an epoch of its own until it is back");
+    this.away = new AwayOutbox(this.windowMs, (agentId) => this.seen.get(agentId) ?? 0, inherited);
+    this.probe = setInterval(() => void this.comeBack(), PROBE_MS);
+    this.probe.unref();
+  }
+
+  /**
+   * Redis answers again: the shared numbering is taken up again, in one turn — the views stored
+   * first, then the hellos' numbers read and the views handed on, in that order on one connection.
+   */
+  private async comeBack(): Promise<void> {
+    if (!this.away) return;
+    try {
+      await this.redis.ping();
+    } catch {
+      return;
+    }
+    const leaving = this.away;
+    if (!leaving) return;
+    this.away = null;
+    clearInterval(this.probe);
+    this.log.info({ agents: leaving.switched.size }, 'Redis is back: messages numbered for every relay again');
+    leaving.settle(this.redis, this.windowMs).catch((err: unknown) => this.goAway(err, leaving));
+    this.sockets?.restart(leaving.switched, this.hello);
+    void this.handOn(leaving);
+  }
+
+  /**
+   * What this relay delivered while Redis was away, to every relay's browsers: the last view of
+   * each call, unless another relay has had news of the call since (then its own view went out,
+   * newer) — an ended view always goes (a station's call that ended does not start again).
+   */
+  private async handOn(leaving: AwayOutbox): Promise<void> {
+    const kept = leaving.kept();
+    const newest = ({ message: m }: { message: Message }) => (m.type === 'call' && m.call.state !== 'ended' ? lastHeard(this.redis, m.call.ivrid) : Promise.resolve(null));
+    // Redis gone again: all of it goes (numbered here again, and kept for the next time).
+    const heard = await Promise.all(kept.map(newest)).catch((): (number | null)[] => []);
+    kept.forEach(({ agentId, message, at }, i) => {
+      if ((heard[i] ?? 0) <= at) void this.deliver(agentId, message);
+    });
+  }
+
+  /** Messages after `seq` of this epoch, when they can all still be replayed (null: resync). */
+  private missed(agent: Agent, epoch: string, seq: number): string[] | null | Promise<string[] | null> {
+    const numbering = this.away;
+    if (numbering) return epoch === numbering.epoch ? numbering.outbox.since(agent.id, seq) : null;
+    return epoch === this.outbox.epoch ? this.outbox.since(agent.id, seq).catch((err: unknown) => (this.goAway(err), null)) : null;
+  }
+
+  /**
+   * The gap is past what can be replayed: the agent's recent calls, numbered and sent again after a
+   * resync line. From where the browser stopped when it stopped in this numbering; from another
+   * (a relay's own while Redis was away), the whole window: the time of its last message says
+   * nothing of what the other relays delivered meanwhile.
+   */
+  private async resync(agent: Agent, since: number, sameNumbering: boolean): Promise<ServerMessage[]> {
+    this.onResume?.('resync');
+    const window = resyncWindow(since, this.windowMs);
+    const from = sameNumbering ? window.from : Math.min(window.from, Date.now() - this.windowMs);
+    this.log.info({ agent: agent.extenUser, complete: window.complete }, 'resync');
+    // The number first: what is numbered after it (another relay handing on what it kept) comes live, after the line.
+    const numbering = this.away;
+    const seq = numbering ? numbering.outbox.last(agent.id) : await this.outbox.last(agent.id).catch(() => this.seen.get(agent.id) ?? 0);
+    const recent: Message[] = (await this.calls.recentFor(agent.extenUser, from)).map((call) => ({ type: 'call', call }));
+    const kept = numbering ? [] : await keptViews(this.redis, agent.id, this.log).catch(() => []);
+    for (const message of mergeViews(recent, kept)) void this.deliver(agent.id, message);
+    return [{ type: 'resync', complete: window.complete, since: from, seq }];
+  }
 }

@@ -16,6 +16,22 @@ import type { Logger } from '../platform/log';
 const CALL_TTL_MS = 24 * 3_600_000;
 const OPEN_LIMIT_MS = 12 * 3_600_000;
 
+/**
+ * When a relay last added to the call's shared list (the request's time, ms); null when Redis has
+ * nothing of the call, or nothing that can be read. (A relay back from an outage hands on what it
+ * delivered meanwhile only when it is newer: cluster-delivery.ts.)
+ */
+export async function lastHeard(redis: Redis, ivrid: string): Promise<number | null> {
+  const last = await redis.lindex(`call:${ivrid}`, -1);
+  if (!last) return null;
+  try {
+    const now = (JSON.parse(last) as { now?: unknown } | null)?.now;
+    return typeof now === 'number' && Number.isFinite(now) ? now : null;
+  } catch {
+    return null;
+  }
+}
+
 /** What the relays append to a call's list: a request from Voicenter, or stations ended for lack of news. */
 type Shared = ({ t: 'r' } & CallRequest) | { t: 'x'; stations: string[]; now: number; ivrid: string };
 

@@ -72,18 +72,23 @@ export class SharedOutbox {
     return Number(seq);
   }
 
-  /** The agent's last number (0 before the first message). */
+  /** The agent's last number (0 before the first message, or when what Redis holds is not one). */
   async last(agentId: number): Promise<number> {
-    return Number((await this.redis.get(`seq:${agentId}`)) ?? 0);
+    const seq = Number((await this.redis.get(`seq:${agentId}`)) ?? 0);
+    return Number.isSafeInteger(seq) && seq >= 0 ? seq : 0;
   }
 
-  /** Messages after `seq` still kept, oldest first; null when some were already forgotten (past the window). */
+  /**
+   * Messages after `seq` still kept, oldest first; null when some are missing (already forgotten,
+   * past the window, or never kept): the extension would wait for them for good, a resync instead.
+   */
   async since(agentId: number, seq: number, now = Date.now()): Promise<string[] | null> {
     const [entries, last] = await Promise.all([this.redis.xrange(`out:${agentId}`, `${now - this.windowMs}-0`, '+'), this.last(agentId)]);
-    const kept = (entries as Entry[]).map(([, f]) => ({ seq: Number(field(f, 'seq')), json: field(f, 'm')! }));
-    const first = kept[0]?.seq ?? last + 1;
-    if (seq + 1 < first) return null;
-    return kept.filter((k) => k.seq > seq).map((k) => k.json);
+    // An entry that is not one of ours (no number, no message) is left out.
+    const kept = (entries as Entry[]).map(([, f]) => ({ seq: Number(field(f, 'seq')), json: field(f, 'm') ?? '' })).filter((k) => Number.isSafeInteger(k.seq) && k.json.startsWith('{"seq":'));
+    const after = kept.filter((k) => k.seq > seq);
+    if (after.some((k, i) => k.seq !== seq + 1 + i) || seq + after.length < last) return null;
+    return after.map((k) => k.json);
   }
 
   /**

@@ -248,6 +248,22 @@ export class AgentSockets {
     return set.size;
   }
 
+  /**
+   * The agents' open sockets are told where the numbering now stands, as a connection is at its
+   * start (a hello: the delivery numbers their messages afresh, in another epoch). Each may resume
+   * once more.
+   */
+  restart(agentIds: Iterable<number>, hello: (agent: Agent) => Later<ServerMessage>): void {
+    for (const agentId of agentIds) {
+      for (const ws of this.byAgent.get(agentId) ?? []) {
+        const conn = this.connections.get(ws);
+        if (!conn || ws.readyState !== ws.OPEN) continue;
+        conn.resumes = 0;
+        this.answer(ws, conn, hello(conn.agent));
+      }
+    }
+  }
+
   /** Closes every socket whose session is no longer valid (signed out, revoked, agent removed). */
   async revalidate(now = Date.now()): Promise<void> {
     const checks: Promise<void>[] = [];
@@ -263,6 +279,11 @@ export class AgentSockets {
       }
     }
     await Promise.all(checks);
+  }
+
+  /** How many sockets the agent has open here. */
+  count(agentId: number): number {
+    return this.byAgent.get(agentId)?.size ?? 0;
   }
 
   /** How many agents and sockets are connected. */

@@ -36,11 +36,18 @@ export class Outbox {
     /** How long a message is kept for replay (ms). */
     private readonly windowMs: number,
     private readonly maxPerAgent = MAX_KEPT_PER_AGENT,
+    /** Where an agent's numbers start (after this): 0, or past another numbering (cluster/away-outbox.ts). */
+    private readonly after: (agentId: number) => number = () => 0,
   ) {}
 
-  /** The last sequence number given to the agent in this epoch (0 before the first message). */
+  /** The last sequence number given to the agent in this epoch (`after` before the first message). */
   last(agentId: number): number {
-    return this.lastSeq.get(agentId) ?? 0;
+    return this.lastSeq.get(agentId) ?? this.after(agentId);
+  }
+
+  /** Each agent given a number in this epoch, and its last. */
+  numbers(): ReadonlyMap<number, number> {
+    return this.lastSeq;
   }
 
   /** Gives the message the agent's next sequence number and keeps it; returns it serialised. */

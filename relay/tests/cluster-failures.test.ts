@@ -79,12 +79,13 @@ describe.skipIf(!ready)('a relay of several killed with kill -9', () => {
 });
 
 describe.skipIf(!ready)('a relay of several, its servers cut off', () => {
-  it('Redis away: Voicenter answered, its own agents still pop, not ready; numbering goes on past what it gave when Redis is back', async () => {
+  it('Redis away: Voicenter answered, its own agents still pop (in an epoch of its own), not ready; back in the shared numbering when Redis is back', async () => {
     const proxy = await tcpProxy('127.0.0.1', Number(new URL(redis!.url).port || 6379));
     const relay = await startRelay({ RELAY_DATABASE_URL: database!.url, RELAY_REDIS_URL: proxy.url(redis!.url), RELAY_REDIS_PREFIX: `${redis!.prefix}r:` });
     try {
       await relay.agents.add('R1', 'Dana', 'pw');
       const agent = await AgentClient.connect(relay, await signIn(relay, 'R1', 'pw'));
+      const hellos = () => agent.messages.filter((m): m is Extract<ServerMessage, { type: 'hello' }> => m.type === 'hello');
       await popup(relay, { ivrid: 'r-0', extenUser: 'R1', phone: '0722776772', status: 'Ringing' });
       await agent.next(isCall('r-0'));
       const last = Math.max(...agent.messages.map((m) => (m.type === 'call' || m.type === 'identity' ? m.seq : 0)));
@@ -95,21 +96,30 @@ describe.skipIf(!ready)('a relay of several, its servers cut off', () => {
       expect(answered.status).toBe(200);
       const during = await agent.next(isCall('r-1'));
       expect(during.seq).toBeGreaterThan(last);
+      // Told first (a hello): numbered in this relay's own epoch, which no other relay's numbers share.
+      const [shared, own] = hellos();
+      expect(own!.epoch).not.toBe(shared!.epoch);
+      expect(agent.messages.indexOf(own!)).toBeLessThan(agent.messages.indexOf(during));
       expect(await readyz(relay.url)).toMatchObject({ status: 503, body: { status: 'not ready', redis: false } });
 
       proxy.restore();
       await eventually(() => readyz(relay.url), (r) => r.status === 200, 'ready again');
+      const afterBack = () => {
+        const back = hellos()[2];
+        return back ? agent.messages.slice(agent.messages.indexOf(back)).filter((m): m is Extract<ServerMessage, { type: 'call' }> => m.type === 'call' && m.call.ivrid.startsWith('r-2-')) : [];
+      };
       await eventually(
         async () => {
           await popup(relay, { ivrid: `r-2-${Date.now()}`, extenUser: 'R1', phone: '0722776772', status: 'Ringing' });
-          return agent.messages.filter((m): m is Extract<ServerMessage, { type: 'call' }> => m.type === 'call' && m.call.ivrid.startsWith('r-2-'));
+          return afterBack();
         },
         (after) => after.length > 0,
         'a call through Redis again',
       );
-      const after = agent.messages.filter((m): m is Extract<ServerMessage, { type: 'call' }> => m.type === 'call' && m.call.ivrid.startsWith('r-2-'));
-      // Never a number the browser already has: it would take the new call for an old one.
-      expect(after[0]!.seq).toBeGreaterThan(during.seq);
+      // Told the shared epoch again, and numbered after that hello's number: never one the browser already has in it.
+      const back = hellos()[2]!;
+      expect(back.epoch).toBe(shared!.epoch);
+      expect(afterBack()[0]!.seq).toBeGreaterThan(back.seq);
       agent.close();
     } finally {
       await relay.stop();
