@@ -89,6 +89,8 @@ export class VoicenterRealtime {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.drop();
+    // Another relay may hold the connection from now on: what this one last heard is no longer kept up to date.
+    this.options.board?.forget();
   }
 
   /** Whether the run that began as `run` is over. (A method, not a field test: the state changes across awaits.) */
