@@ -124,8 +124,13 @@ describe('parseCallEvent', () => {
       expect(parseCallEvent({ ivrid: '<script>' })).toMatchObject({ ok: false });
     });
 
-    it('refuses text longer than 256 characters', () => {
-      expect(parseCallEvent({ ivrid: 'x1', callerName: 'a'.repeat(257) })).toMatchObject({ ok: false });
+    it('cuts text longer than 256 characters instead of refusing the call, never inside a character', () => {
+      expect(ok({ ivrid: 'x1', callerName: 'a'.repeat(300) }).callerName).toBe('a'.repeat(256));
+      // 255 Latin letters then emoji (two UTF-16 units each): the 256th character is kept whole.
+      const name = ok({ ivrid: 'x1', callerName: `${'b'.repeat(255)}😀😀😀` }).callerName;
+      expect(Array.from(name)).toHaveLength(256);
+      expect(name.endsWith('😀')).toBe(true);
+      expect(ok({ ivrid: 'x1', currentCall: { callername: 'ש'.repeat(1000) } }).callerName).toBe('ש'.repeat(256));
     });
 
     it('ignores __proto__ keys and does not pollute prototypes', () => {

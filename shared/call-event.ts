@@ -34,14 +34,21 @@ export interface CallEvent {
   callAnswered: number | null;
 }
 
-const MAX_TEXT = 256;
+/** A text field is kept to this many characters: longer is cut, never refused (the call must still pop). */
+export const MAX_TEXT = 256;
+
+/** The first `max` characters (code points: a cut never splits one in two). */
+export function cut(value: string, max = MAX_TEXT): string {
+  if (value.length <= max) return value;
+  return Array.from(value).slice(0, max).join('');
+}
 
 /** A field Voicenter sends as text; JSON may carry it as a number or boolean. Never a list or object. */
 export const text = z
-  .union([z.string().max(MAX_TEXT, `longer than ${MAX_TEXT} characters`), z.number(), z.boolean(), z.null()], {
+  .union([z.string(), z.number(), z.boolean(), z.null()], {
     error: 'expected text',
   })
-  .transform((v) => (v === null ? '' : String(v).trim()))
+  .transform((v) => cut(v === null ? '' : String(v).trim()).trim())
   .optional();
 
 /** Unix seconds as a number or numeric text; 0 and anything unreadable mean "not yet". */
@@ -69,11 +76,15 @@ const currentCall = z.object({
   callAnswered: unixSeconds,
 });
 
+/** What an ivrid may be, from whichever source: an id, never a path, a line or markup. */
+export const IVRID = /^[\w.:-]{1,128}$/;
+export const IVRID_RULE = 'must be 1 to 128 letters, digits or . _ : -';
+
 const request = z.object({
   ivrid: z
     .union([z.string(), z.number()], { error: 'is required' })
     .transform((v) => String(v).trim())
-    .pipe(z.string().regex(/^[\w.:-]{1,128}$/, 'must be 1 to 128 letters, digits or . _ : -')),
+    .pipe(z.string().regex(IVRID, IVRID_RULE)),
   extenUser: text,
   phone: text,
   callerName: text,

@@ -56,12 +56,23 @@ export interface LiveCallView extends CallView {
   stations: { extenUser: string; state: CallState }[];
 }
 
+/** The last request this relay had at the pop-up URL, and how it answered it. */
+export interface LastVoicenterRequest {
+  at: number;
+  format: 'query' | 'form' | 'json' | 'unreadable';
+  status: number;
+  /** The error's stable CODE when it was refused. */
+  code?: string;
+}
+
 /** The live view, sent whole over server-sent events whenever it changes. */
 export interface Floor {
   agents: FloorAgent[];
   calls: LiveCallView[];
   /** Voicenter's queues; null when the relay does not use the Real-Time API. */
   queues: QueueView[] | null;
+  /** The last pop-up request this relay had; null: none since it started. */
+  voicenter: LastVoicenterRequest | null;
 }
 
 export type CallOutcome = 'answered' | 'missed' | 'outgoing' | 'in progress';

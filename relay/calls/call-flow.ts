@@ -10,6 +10,9 @@ import { voicenterAnswer, type VoicenterAnswer } from './voicenter-answer';
 import type { Logger } from '../platform/log';
 import { boundedCache } from '../platform/bounded-cache';
 
+/** What became of a message for one station. */
+type Delivered = 'delivered' | 'no such agent' | 'agent disabled' | 'not read';
+
 /** Distinct numbers kept parsed (a few hundred KB). */
 const PARSED_NUMBERS = 5_000;
 
@@ -81,16 +84,25 @@ export class CallFlow {
       this.options.onDelivered?.((performance.now() - arrived) / 1000);
       this.options.onChange?.();
     }
-    log.debug({ ivrid: event.ivrid, phase: event.phase, format, phone: event.phone, duplicate: recorded.duplicate }, 'call event');
     // The budget counts from the request's arrival (Voicenter's clock runs from its sending): what
     // the commit and the deliveries take is spent already. From the wait's start instead, a burst
     // overran it by the burst's own queueing (bench/RESULTS.md). A database too slow to commit
     // within the budget does not hold the answer past it: the log keeps the call until it can.
     const left = () => this.options.answerBudgetMs - (performance.now() - arrived);
-    const handed = await this.within(Promise.all([recorded.committed, ...handedOver]).then(() => true), left());
+    const handed = await this.within(Promise.all([recorded.committed, ...handedOver]), left());
     if (!handed) log.warn({ ivrid: event.ivrid }, 'Voicenter answered before the call was committed or handed over: the database or Redis is slow');
-    if (identity) return voicenterAnswer(identity);
-    return voicenterAnswer((await this.within(later!, left())) ?? UNKNOWN);
+    identity ??= (await this.within(later!, left())) ?? UNKNOWN;
+    const own = recorded.changed.findIndex((c) => c.extenUser === event.extenUser);
+    // One line per request at info: what came, for whom, what Voicenter got and how fast (the number masked by the logger).
+    log.info(
+      {
+        origin: format, ivrid: event.ivrid, phase: event.phase, phone: event.phone, agent: event.extenUser,
+        agentFound: own >= 0 && handed ? handed[own + 1] === 'delivered' : await this.agentKnown(event.extenUser),
+        caller: identity.status, duplicate: recorded.duplicate || undefined, ms: Math.round(performance.now() - arrived),
+      },
+      'Voicenter call event',
+    );
+    return voicenterAnswer(identity);
   }
 
   /**
@@ -164,10 +176,27 @@ export class CallFlow {
    * Hands the message to the push room for the agent of this extension user; unknown and disabled
    * agents get nothing. Messages for one agent keep their order (Agents.get shares one lookup).
    */
-  private deliver(extenUser: string, message: Unsequenced<SequencedMessage>): Promise<void> {
+  private deliver(extenUser: string, message: Unsequenced<SequencedMessage>): Promise<Delivered> {
     return this.options.agents.get(extenUser).then(
-      (agent) => (agent?.enabled ? this.options.deliver(agent.id, message) : undefined),
-      (err: unknown) => this.options.log.error({ agent: extenUser, err: (err as Error).message }, 'could not read the agent: message not delivered'),
+      async (agent): Promise<Delivered> => {
+        if (!agent) return 'no such agent';
+        if (!agent.enabled) return 'agent disabled';
+        await this.options.deliver(agent.id, message);
+        return 'delivered';
+      },
+      (err: unknown): Delivered => {
+        this.options.log.error({ agent: extenUser, err: (err as Error).message }, 'could not read the agent: message not delivered');
+        return 'not read';
+      },
+    );
+  }
+
+  /** For the log: whether the request's station is an agent's (undefined when it names none, or cannot be read). */
+  private agentKnown(extenUser: string | null): Promise<boolean | undefined> {
+    if (!extenUser) return Promise.resolve(undefined);
+    return this.options.agents.get(extenUser).then(
+      (agent) => agent !== undefined,
+      () => undefined,
     );
   }
 }

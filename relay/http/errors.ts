@@ -36,6 +36,9 @@ const BODY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
 };
 
 /** Answers a body-reading error (body-parser's, or http/popup-body.ts's) in words; false when `type` is not one. */
+/** The CODE a body error is answered with; undefined for one this table does not know. */
+export const bodyErrorCode = (type: string): ErrorCode | undefined => BODY_ERRORS[type]?.code;
+
 export function sendBodyError(res: ServerResponse, type: string, limit?: number): boolean {
   const known = BODY_ERRORS[type];
   if (!known) return false;

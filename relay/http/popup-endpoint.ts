@@ -3,7 +3,9 @@ import { parseCallEvent, type RequestFormat } from '../../shared/call-event';
 import type { PopupToken } from '../accounts/secrets';
 import type { CallFlow } from '../calls/call-flow';
 import type { Logger } from '../platform/log';
-import { sendBodyError, sendError, sendJson } from './errors';
+import type { ErrorCode } from '../../shared/errors';
+import { bodyErrorCode, sendBodyError, sendError, sendJson } from './errors';
+import type { VoicenterTraffic } from './voicenter-traffic';
 import { BodyError, parseFields, readBody } from './popup-body';
 
 /**
@@ -20,6 +22,8 @@ export interface PopupEndpointOptions {
   /** Addresses allowed to call; null: any. */
   allowIp: ((ip: string | undefined) => boolean) | null;
   flow: CallFlow;
+  /** The last request, for the console, and the warnings about refused ones, rate-limited. */
+  traffic: VoicenterTraffic;
 }
 
 /** What the caller of the endpoint has read of the request: the token in the path, the client's address, the query, its logger. */
@@ -32,39 +36,53 @@ export interface PopupRequest {
 
 export type PopupHandler = (req: IncomingMessage, res: ServerResponse, given: PopupRequest) => Promise<void>;
 
-export function popupEndpoint({ token, count, allowIp, flow }: PopupEndpointOptions): PopupHandler {
+export function popupEndpoint({ token, count, allowIp, flow, traffic }: PopupEndpointOptions): PopupHandler {
   return async (req, res, { token: given, ip, query, log }) => {
     const arrived = performance.now();
     let format: RequestFormat | undefined = undefined;
-    if (count) res.once('finish', () => count(format ?? 'unreadable', res.statusCode));
-    if (typeof given !== 'string' || !token.matches(given)) return sendError(res, 'NOT_FOUND', 'not found');
-    if (allowIp && !allowIp(ip)) {
-      log.warn({ ip }, 'pop-up request from an address not allowed');
-      return sendError(res, 'FORBIDDEN_ADDRESS', 'this address may not call the pop-up URL');
+    let refused: ErrorCode | undefined;
+    res.once('finish', () => {
+      count?.(format ?? 'unreadable', res.statusCode);
+      traffic.answered(format ?? 'unreadable', res.statusCode, refused);
+    });
+    /** Refused in words to the sender, and said once in a while in the log (never the token itself). */
+    const refuse = (code: ErrorCode, words: string, warning: string, fields: Record<string, unknown> = {}) => {
+      refused = code;
+      traffic.warn(log, code, { ip, ...fields }, warning);
+      sendError(res, code, words);
+    };
+    if (typeof given !== 'string' || !token.matches(given)) return refuse('NOT_FOUND', 'not found', 'pop-up request with a wrong token: nothing delivered (is the URL in Voicenter the one the relay printed?)');
+    if (allowIp && !allowIp(ip)) return refuse('FORBIDDEN_ADDRESS', 'this address may not call the pop-up URL', 'pop-up request from an address not allowed (RELAY_POPUP_ALLOW_IPS)');
+    if (req.method !== 'GET' && req.method !== 'POST') {
+      refused = 'METHOD_NOT_ALLOWED';
+      return sendError(res, 'METHOD_NOT_ALLOWED', 'use GET or POST', { Allow: 'GET, POST, OPTIONS' });
     }
-    if (req.method !== 'GET' && req.method !== 'POST') return sendError(res, 'METHOD_NOT_ALLOWED', 'use GET or POST', { Allow: 'GET, POST, OPTIONS' });
     const kind = formatOf(req, query);
-    if (typeof kind === 'object') return void sendBodyError(res, kind.refused);
-    if (!kind) return sendError(res, 'UNSUPPORTED_MEDIA_TYPE', 'send a query string, application/x-www-form-urlencoded or application/json');
+    const contentType = req.headers['content-type']?.slice(0, 100);
+    if (typeof kind === 'object') return refuseBody(kind.refused);
+    if (!kind) return refuse('UNSUPPORTED_MEDIA_TYPE', 'send a query string, application/x-www-form-urlencoded or application/json', 'unreadable pop-up request: not a format Voicenter sends', { contentType });
     let fields: unknown = query;
     try {
       if (kind !== 'query') fields = parseFields(kind, await readBody(req));
     } catch (err) {
-      if (err instanceof BodyError) return void sendBodyError(res, err.type, err.limit);
+      if (err instanceof BodyError) return refuseBody(err.type, err.limit);
       throw err;
     }
     // (Counted by its format once its fields could be read; a body that cannot be is "unreadable".)
     format = kind;
     const parsed = parseCallEvent(fields);
-    if (!parsed.ok) {
-      log.warn({ format, error: parsed.error }, 'unreadable pop-up request');
-      return sendError(res, 'INVALID_FIELDS', parsed.error);
-    }
+    if (!parsed.ok) return refuse('INVALID_FIELDS', parsed.error, 'unreadable pop-up request', { format, error: parsed.error });
     try {
       sendJson(res, 200, await flow.handle(parsed.event, format, arrived, log));
     } catch (err) {
       log.error({ err: (err as Error).message }, 'request failed');
       sendError(res, 'INTERNAL', 'internal error');
+    }
+
+    function refuseBody(type: string, limit?: number): void {
+      refused = bodyErrorCode(type);
+      traffic.warn(log, refused ?? 'body', { ip, contentType, error: type }, 'unreadable pop-up request');
+      sendBodyError(res, type, limit);
     }
   };
 }

@@ -19,9 +19,10 @@ import { ingestRouter } from './popup-ingest';
 import { popupEndpoint } from './popup-endpoint';
 import { withPopupFastPath } from './popup-fast-path';
 import { requestLog } from './request-log';
+import { VoicenterTraffic } from './voicenter-traffic';
 
 /** What the routes need: what the console's pages need, and the call flow, metrics and live events. */
-export interface HttpParts extends Omit<ConsoleOptions, 'on'> {
+export interface HttpParts extends Omit<ConsoleOptions, 'on' | 'traffic'> {
   sql: Sql;
   /** The signed extension for force-install; null when the extension is not built. */
   extensionPackage: () => Promise<ExtensionPackage | null>;
@@ -57,12 +58,14 @@ export function createHttpApp(p: HttpParts): { app: express.Express; listener: R
     });
   }
   app.use(requestLog(log));
+  const traffic = new VoicenterTraffic(p.live.changed);
   app.use(opsRouter({ sql: p.sql, redisAnswers: p.redisAnswers, postgresStatus: p.postgresStatus, chain: p.chain, metrics: p.metrics, config }));
   app.use(
     '/console/api',
-    consoleApi({ admins: p.admins, agents: p.agents, sockets: p.sockets, calls: p.calls, callLog: p.callLog, lines: p.lines, directory: p.directory, chain: p.chain, choices: p.choices, token: p.token, voicenterBoard: p.voicenterBoard, voicenterExtensions: p.voicenterExtensions, config, log, installationExtensionId: p.installationExtensionId, on: p.live.on }),
+    consoleApi({ admins: p.admins, agents: p.agents, sockets: p.sockets, calls: p.calls, callLog: p.callLog, lines: p.lines, directory: p.directory, chain: p.chain, choices: p.choices, token: p.token, voicenterBoard: p.voicenterBoard, voicenterExtensions: p.voicenterExtensions, config, log, installationExtensionId: p.installationExtensionId, on: p.live.on, traffic }),
   );
   const endpoint = popupEndpoint({
+    traffic,
     token: p.token,
     count: (format, status) => p.metrics.popupRequests.inc({ format, outcome: String(status) }),
     allowIp: ipAllowList(config.RELAY_POPUP_ALLOW_IPS),

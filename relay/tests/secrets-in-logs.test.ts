@@ -52,15 +52,15 @@ describe('logs', () => {
   it('carry the request id in every line about a request, and mask phone numbers by default', async () => {
     const { lines, id } = await logged('masked');
     const first = lines.filter((l) => l.reqId === 'vc-req-42');
-    expect(first.map((l) => l.msg)).toEqual(expect.arrayContaining(['call event', 'request']));
-    expect(first.find((l) => l.msg === 'call event')).toMatchObject({ ivrid: 'mask-1', phone: '*******772' });
+    expect(first.map((l) => l.msg)).toEqual(expect.arrayContaining(['Voicenter call event', 'request']));
+    expect(first.find((l) => l.msg === 'Voicenter call event')).toMatchObject({ ivrid: 'mask-1', phone: '*******772' });
     expect(lines.find((l) => l.reqId === id && l.msg === 'unknown call status: recorded, nothing delivered')).toMatchObject({ phone: '*******772' });
     expect(JSON.stringify(lines)).not.toContain('0722776772');
   });
 
   it('show whole numbers with RELAY_LOG_PHONES=full', async () => {
     const { lines } = await logged('full');
-    expect(lines.find((l) => l.msg === 'call event')).toMatchObject({ phone: '0722776772' });
+    expect(lines.find((l) => l.msg === 'Voicenter call event')).toMatchObject({ phone: '0722776772' });
   });
 
   it('mask numbers quoted in error text too', () => {

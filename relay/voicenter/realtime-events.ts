@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text, unixSeconds, type CallEvent, type CallPhase, type Direction } from '../../shared/call-event';
+import { IVRID, IVRID_RULE, text, unixSeconds, type CallEvent, type CallPhase, type Direction } from '../../shared/call-event';
 
 /**
  * Voicenter's Real-Time API events, read into the relay's call events. Field names and casing are
@@ -64,6 +64,7 @@ export function readExtensionEvent(payload: unknown): ReadEvent {
   const call = data.currentCall;
   const ivrid = call?.ivrid || parsed.data.ivruniqueid || parsed.data.ivrUniqueId || '';
   if (!call || !ivrid) return { kind: 'ignored', why: `${reason} without a current call` };
+  if (!IVRID.test(ivrid)) return { kind: 'ignored', why: `${reason} with an ivrid that ${IVRID_RULE}` };
   const direction = directionOf(call);
   return {
     kind: 'call',

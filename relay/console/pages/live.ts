@@ -1,9 +1,9 @@
-import type { AgentPhoneStatus, Floor, FloorAgent, LiveCallView, QueueView } from '../../../shared/console';
+import type { AgentPhoneStatus, Floor, FloorAgent, LastVoicenterRequest, LiveCallView, QueueView } from '../../../shared/console';
 import { callerTitle, numberForPeople } from '../../../shared/caller';
 import type { CallState } from '../../../shared/messages';
 import { currentFloor, onFloor } from '../floor';
 import { callerWords, t, type ConsoleKey } from '../i18n';
-import { clock, h, table, text, time } from '../view';
+import { agentLabel, clock, h, table, text, time } from '../view';
 
 const STATES: Record<CallState, ConsoleKey> = {
   ringing: 'stateRinging',
@@ -72,10 +72,9 @@ function agentsTable(f: Floor): HTMLElement {
   const phones = f.queues !== null;
   return table(
     t('pageAgents'),
-    [t('colExtenUser'), t('colName'), t('colConnected'), t('colBrowsers'), t('colSince'), ...(phones ? [t('colPhoneStatus')] : [])],
+    [t('agent'), t('colConnected'), t('colBrowsers'), t('colSince'), ...(phones ? [t('colPhoneStatus')] : [])],
     f.agents.map((a: FloorAgent) => [
-      text(a.extenUser),
-      text(a.name),
+      agentLabel(a.name, a.extenUser),
       h('span', { class: a.browsers > 0 ? 'yes' : 'no' }, a.browsers > 0 ? t('agentConnected') : a.enabled ? t('agentNotConnected') : t('agentDisabled')),
       text(String(a.browsers)),
       text(a.since ? time(a.since) : ''),
@@ -85,20 +84,49 @@ function agentsTable(f: Floor): HTMLElement {
   );
 }
 
+const FORMATS: Record<LastVoicenterRequest['format'], ConsoleKey> = {
+  json: 'voicenterFormatJson',
+  form: 'voicenterFormatForm',
+  query: 'voicenterFormatQuery',
+  unreadable: 'voicenterFormatUnreadable',
+};
+
+/** Why a refused request was refused, in words a supervisor can act on. */
+function refusal(code: string | undefined): string {
+  if (code === 'NOT_FOUND') return t('voicenterWrongToken');
+  if (code === 'FORBIDDEN_ADDRESS') return t('voicenterAddressNotAllowed');
+  if (code && ['INVALID_FIELDS', 'MALFORMED_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'TOO_LARGE'].includes(code)) return t('voicenterUnreadable');
+  return t('voicenterOtherRefusal', code ?? '');
+}
+
+/** "Is Voicenter reaching us, and how was it answered?": the first thing to know when nothing pops. */
+function voicenterLine(last: LastVoicenterRequest | null): string {
+  if (!last) return t('liveVoicenterNone');
+  const when = time(last.at);
+  if (last.status < 400) return t('liveVoicenterAnswered', when, t(FORMATS[last.format]));
+  return t('liveVoicenterRefused', when, refusal(last.code), String(last.status));
+}
+
 export function livePage(main: HTMLElement): void {
+  const voicenter = h('p', { class: 'voicenter-last', role: 'status', 'data-testid': 'voicenter-last' });
   const agents = h('div');
   const calls = h('div');
   const queues = h('section', { 'aria-labelledby': 'queues-h', hidden: true });
   main.append(
     h('h2', {}, t('pageLive')),
+    voicenter,
     h('section', { 'aria-labelledby': 'calls-h' }, h('h3', { id: 'calls-h' }, t('liveCalls')), calls),
     queues,
     h('section', { 'aria-labelledby': 'agents-h' }, h('h3', { id: 'agents-h' }, t('pageAgents')), agents),
   );
   onFloor(() => {
     const f = currentFloor()!;
+    voicenter.textContent = voicenterLine(f.voicenter);
+    voicenter.classList.toggle('refused', (f.voicenter?.status ?? 0) >= 400);
     queues.hidden = f.queues === null;
     queues.replaceChildren(h('h3', { id: 'queues-h' }, t('liveQueues')), ...queuesSection(f.queues ?? []));
+    // Agents by name, as the supervisor knows them; the extension user while one has none.
+    const names = new Map(f.agents.map((a) => [a.extenUser, a.name]));
     calls.replaceChildren(
       table(
         t('liveCalls'),
@@ -108,7 +136,7 @@ export function livePage(main: HTMLElement): void {
           h('span', { class: 'number' }, numberForPeople(c, callerWords())),
           h('bdi', {}, c.identity.company),
           h('span', { class: `state ${c.state}` }, t(STATES[c.state])),
-          text(c.stations.map((s) => t('stationState', s.extenUser, t(STATES[s.state]))).join(', ')),
+          text(c.stations.map((s) => t('stationState', names.get(s.extenUser) || s.extenUser, t(STATES[s.state]))).join(', ')),
           text(clock(c.startedAt)),
         ]),
         t('noCallsNow'),

@@ -13,7 +13,7 @@ const BURST_MS = 100;
 /** The Live page: agents and calls now, then again on every change (server-sent events). */
 export function floorRoutes(relay: ConsoleOptions): express.Router {
   const router = express.Router();
-  const floor = async (): Promise<Floor> => ({ agents: await floorAgents(relay), calls: await relay.calls.openCalls(), queues: relay.voicenterBoard?.queuesView() ?? null });
+  const floor = async (): Promise<Floor> => ({ agents: await floorAgents(relay), calls: await relay.calls.openCalls(), queues: relay.voicenterBoard?.queuesView() ?? null, voicenter: relay.traffic.last() });
   let liveViews = 0;
   router.get('/floor', async (_req, res) => void res.json(await floor()));
   router.get('/floor/events', (req, res) => {

@@ -16,6 +16,7 @@ import type { AgentSockets } from '../../push/agent-sockets';
 import type { VoicenterConfig } from '../../voicenter/config';
 import type { RealtimeBoard } from '../../voicenter/realtime-board';
 import { sendError } from '../errors';
+import type { VoicenterTraffic } from '../voicenter-traffic';
 
 /** What the console's pages need of the relay. */
 export interface ConsoleOptions {
@@ -43,6 +44,8 @@ export interface ConsoleOptions {
    * the relay (open live views end then, or the server never finishes closing); returns the unsubscribe.
    */
   on: (event: 'change' | 'shutdown', listener: () => void) => () => void;
+  /** What this relay last heard at the pop-up URL. */
+  traffic: VoicenterTraffic;
 }
 
 /** A 400 saying, in words, what the body's fields lack. */
