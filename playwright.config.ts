@@ -10,4 +10,6 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   reporter: process.env.CI ? [['list']] : [['list']],
   retries: 0,
+  // Every temporary folder of the run (relays' data, Chromium profiles) under one, removed at the end.
+  globalSetup: './relay/tests/temp-root.ts',
 });

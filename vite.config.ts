@@ -30,6 +30,8 @@ export default defineConfig(({ mode }) =>
           // Two cores: integration tests start real relays, keep them from starving each other.
           maxWorkers: 2,
           testTimeout: 20_000,
+          // Every temporary folder of the run under one, removed at the end.
+          globalSetup: ['relay/tests/temp-root.ts'],
         },
       },
 );
