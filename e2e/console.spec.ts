@@ -1,29 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
-import { popup, startRelay, type TestRelay } from '../relay/tests/helpers';
+import { popup, startRelay } from '../relay/tests/helpers';
+import { nav, signInToConsole } from './console-page';
 import { expect, ring, signInThroughOptions, test } from './fixtures';
 import { expectAccessible } from './language';
 import { drawNotification, keepPicture, SCREENSHOTS } from './pictures';
-
-const ADMIN_PASSWORD = 'console-e2e-password';
-
-async function signInToConsole(page: Page, relay: TestRelay): Promise<void> {
-  await relay.admins.setPassword('admin', ADMIN_PASSWORD);
-  await page.goto(`${relay.url}/`);
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('navigation', { name: 'Console' })).toBeVisible();
-}
-
-/** Goes to a console page and waits until it is drawn: the click only changes the hash, and the old
- *  page stays on screen until `hashchange` runs, so a locator could still find the old page's fields. */
-async function nav(page: Page, name: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click();
-  await expect(page.getByRole('heading', { level: 2, name, exact: true })).toBeVisible();
-}
 
 test.describe('the supervisor console', () => {
   test('shows an agent connecting and a call ringing live, then the call in the log', async ({ context, extensionId, relay, desktop }) => {
@@ -31,18 +13,20 @@ test.describe('the supervisor console', () => {
     await signInToConsole(page, relay);
     const agents = page.getByRole('table', { name: 'Agents' });
     const dana = agents.getByRole('row').filter({ hasText: 'KGpK4iWq' });
+    // The agent by name, its extension user beside it.
+    await expect(dana.getByRole('cell').first()).toHaveText('Dana Cohen KGpK4iWq');
     await expect(dana).toContainText('not connected');
 
     // The agent signs in through the extension: the console follows without a reload.
     const options = await signInThroughOptions(context, extensionId, relay);
     await expect(options.getByText('Connected', { exact: true })).toBeVisible();
-    await expect(dana.getByRole('cell').nth(2)).toHaveText('connected');
-    await expect(dana.getByRole('cell').nth(3)).toHaveText('1');
+    await expect(dana.getByRole('cell').nth(1)).toHaveText('connected');
+    await expect(dana.getByRole('cell').nth(2)).toHaveText('1');
 
     await ring(relay, { ivrid: 'console-1', phone: '972722776772' });
     const call = page.getByRole('table', { name: 'Live calls' }).getByRole('row').filter({ hasText: 'Nikita Karpushin' });
     await expect(call).toContainText('ringing');
-    await expect(call).toContainText('KGpK4iWq (ringing)');
+    await expect(call).toContainText('Dana Cohen (ringing)');
     await expect(call).toContainText('Voicenter');
 
     await page.bringToFront();
@@ -55,7 +39,12 @@ test.describe('the supervisor console', () => {
     await nav(page, 'Call log');
     const logged = page.getByRole('table', { name: 'Call log' }).getByRole('row').filter({ hasText: 'Nikita Karpushin' });
     await expect(logged).toContainText('missed');
-    await expect(logged).toContainText('KGpK4iWq');
+    await expect(logged).toContainText('Dana Cohen');
+    // The agent filter takes a name as the supervisor knows it.
+    await page.getByLabel('Agent (name or extension user)').fill('avi');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect(page.getByText('No calls match.')).toBeVisible();
+    await page.getByLabel('Agent (name or extension user)').fill('dana coh');
     await page.getByLabel('Missed only').check();
     await page.getByRole('button', { name: 'Filter' }).click();
     await expect(logged).toBeVisible();
@@ -65,9 +54,9 @@ test.describe('the supervisor console', () => {
     expect(saved.suggestedFilename()).toMatch(/^calls-\d{4}-\d{2}-\d{2}\.csv$/);
     const csv = readFileSync(await saved.path(), 'utf8').split('\n');
     expect(csv[0]).toContain('ivrid,direction,phone');
-    // Only what is filtered (missed calls): this one.
+    // Only what is filtered (missed calls): this one, ended when its agent stopped ringing.
     expect(csv.filter((line) => line.trim() !== '')).toHaveLength(2);
-    expect(csv[1]).toMatch(/^console-1,incoming,972722776772,.*Nikita Karpushin.*,missed,KGpK4iWq/);
+    expect(csv[1]).toMatch(/^console-1,incoming,972722776772,.*Nikita Karpushin.*,\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,,\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,.*,\d+,0,missed,,,KGpK4iWq,Dana Cohen\r?$/);
   });
 
   test('uploads contacts and agents from CSV files with a bad row each, previewed first, and tests a number', async ({ context, relay }) => {
@@ -105,10 +94,10 @@ test.describe('the supervisor console', () => {
     await expect(page.getByRole('table', { name: 'Agents' })).toContainText('Noa Bar');
 
     await nav(page, 'Settings');
-    await page.getByLabel('Line number').fill('0776707528');
+    await page.getByLabel('Line number').fill('077-670-7528');
     await page.getByLabel('Name', { exact: true }).fill('Sales');
     await page.getByRole('button', { name: 'Save name' }).click();
-    await expect(page.getByRole('table', { name: 'Line names' })).toContainText('0776707528Sales');
+    await expect(page.getByRole('table', { name: 'Line names' })).toContainText('077-670-7528Sales');
 
     await nav(page, 'Sources');
     await expect(page.getByRole('table', { name: 'Lookup chain' })).toContainText('directory');

@@ -132,7 +132,7 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   const admins = new Admins(sql, ADMIN_SESSION_MS, throttle);
   const live = new LiveEvents();
   const { checkpointer, callLogStore } = callLogOn(store, log, (n) => metrics.callLogDropped.inc(n));
-  const lines = await LineNames.load(sql);
+  const lines = await LineNames.load(sql, config.RELAY_DEFAULT_COUNTRY);
   const lookup = options.lookup ?? loadLookupConfig(config.RELAY_CONFIG);
   // Read at scrape time, once the sockets and the chain below exist.
   const metrics = new Metrics(() => sockets.stats(), () => chain.circuits(), () => delivery.kept(), () => callLogStore.pending());
@@ -158,7 +158,7 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
     country: config.RELAY_DEFAULT_COUNTRY, answerBudgetMs: lookup.budgetMs, firstMessageWaitMs: redis ? FIRST_MESSAGE_WAIT_MS : 0, log,
     onDelivered: (seconds) => metrics.deliverySeconds.observe(seconds), onChange: live.changed,
   });
-  const callLog = new CallLogSearch(sql, () => callLogStore.flush(), { country: config.RELAY_DEFAULT_COUNTRY, suffixDigits: config.RELAY_MATCH_SUFFIX_DIGITS });
+  const callLog = new CallLogSearch(sql, () => callLogStore.flush(), { country: config.RELAY_DEFAULT_COUNTRY, suffixDigits: config.RELAY_MATCH_SUFFIX_DIGITS, lineName: lines.name });
   // Signed on the first request for it (Chrome's update check), not at every start.
   let extensionPackage: Promise<ExtensionPackage | null> | undefined;
   const signed = () => (extensionPackage ??= signExtension(config, store, extensionKey, options.extensionDir ?? projectPath('dist/extension'), log));

@@ -85,14 +85,25 @@ export interface LoggedCall {
   phone: string;
   e164: string | null;
   callerName: string;
+  /** The number the caller dialled (Voicenter's did), "" when not sent; `line` its name, "" when it has none. */
+  did: string;
+  line: string;
   identity: Identity | null;
   startedAt: number;
   answeredAt: number | null;
+  /** The extension user that answered. */
   answeredBy: string | null;
+  /** When it ended, missed calls included (the last station's hang-up); null while it goes on. */
   endedAt: number | null;
+  /** From the start until answered (or, unanswered, until it ended); null while still ringing. */
+  ringSeconds: number | null;
+  /** From the answer to the end; 0 for a call nobody answered; null while it goes on. */
+  talkSeconds: number | null;
   outcome: CallOutcome;
   /** Every extension user the call rang at. */
   stations: string[];
+  /** The same, each with its agent's name ("" when it is not, or no longer, an agent). */
+  agents: { extenUser: string; name: string }[];
 }
 
 /** A contact in the directory, as the console lists and edits it. */
@@ -147,6 +158,8 @@ export interface SourceHealth {
   local: boolean;
   /** none: a local source, which has no breaker. */
   circuit: CircuitState | 'none';
+  /** While the circuit is open: in how many seconds the source is tried again; else null. */
+  retryInSeconds: number | null;
   /** Its last failure, or what is wrong with its set-up (a token that cannot be renewed), in plain words; "" when nothing. */
   problem: string;
 }
@@ -171,6 +184,15 @@ export interface ContactChoiceView {
   url: string;
   chosenBy: string;
   chosenAt: number;
+}
+
+/** A line a supervisor named (the Settings page). */
+export interface NamedLine {
+  /** The line's one stored form: E.164 when it reads as a number (+97237654321), else its digits (a short number). */
+  line: string;
+  /** The same as people write it in the relay's country (03-765-4321). */
+  local: string;
+  name: string;
 }
 
 /** The Settings page: what to paste in Voicenter and in Chrome policies. */

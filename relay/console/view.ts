@@ -80,6 +80,15 @@ export function table(caption: string, headers: string[], rows: Node[][], empty:
 
 export const text = (s: string) => document.createTextNode(s);
 
+/** An agent as the console shows one: the name, its extension user beside it in smaller type; the extension user alone while it has no name. */
+export function agentLabel(name: string, extenUser: string): HTMLElement {
+  if (!name) return h('span', { class: 'number' }, extenUser);
+  return h('span', { class: 'agent' }, h('bdi', {}, name), ' ', h('span', { class: 'number secondary' }, extenUser));
+}
+
+/** The same in a sentence or a button's name: "Dana Cohen (KGpK4iWq)". */
+export const agentText = (name: string, extenUser: string): string => (name ? `${name} (${extenUser})` : extenUser);
+
 
 export interface CsvUpload<R extends { bad: { line: number; reason: string }[] }> {
   /** The section heading's id and text, and a line saying what the file holds. */

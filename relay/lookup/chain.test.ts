@@ -174,11 +174,16 @@ describe('failures', () => {
     const c = chain([rest('bad', bad.url)]);
     for (let i = 0; i < 3; i++) await c.trace(phone);
     expect(c.circuits()).toEqual({ bad: 'open' });
+    // The Sources page says when it is asked again.
+    clock += 12_500;
+    expect(c.health()).toMatchObject([{ name: 'bad', circuit: 'open', retryInSeconds: 18 }]);
+    clock -= 12_500;
     const skipped = await c.trace(phone);
     expect(skipped.steps[0]).toMatchObject({ outcome: 'skipped', detail: 'circuit open' });
     expect(bad.requests).toHaveLength(3);
     clock += 30_000;
     expect(c.circuits()).toEqual({ bad: 'half-open' });
+    expect(c.health()).toMatchObject([{ circuit: 'half-open', retryInSeconds: null }]);
     await c.trace(phone);
     expect(bad.requests).toHaveLength(4);
     expect(c.circuits()).toEqual({ bad: 'open' });

@@ -101,13 +101,18 @@ export class LookupChain {
 
   /** Each source in priority order with its circuit state (the console's sources page). */
   health(): SourceHealth[] {
-    return this.options.sources.map((s) => ({
-      name: s.name,
-      kind: s.kind,
-      local: s.local,
-      circuit: this.breakers.get(s.name)?.state() ?? 'none',
-      problem: s.problem?.() || this.lastError.get(s.name) || '',
-    }));
+    return this.options.sources.map((s) => {
+      const breaker = this.breakers.get(s.name);
+      const retryInMs = breaker?.retryInMs() ?? null;
+      return {
+        name: s.name,
+        kind: s.kind,
+        local: s.local,
+        circuit: breaker?.state() ?? 'none',
+        retryInSeconds: retryInMs === null ? null : Math.ceil(retryInMs / 1000),
+        problem: s.problem?.() || this.lastError.get(s.name) || '',
+      };
+    });
   }
 
   circuits(): Record<string, CircuitState> {

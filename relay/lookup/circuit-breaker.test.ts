@@ -44,4 +44,15 @@ describe('CircuitBreaker', () => {
     expect(breaker.state()).toBe('half-open');
     expect(breaker.allow()).toBe(true);
   });
+
+  it('says how long until it tries the source again, only while open', () => {
+    let now = 0;
+    const breaker = new CircuitBreaker(1, 30_000, () => now);
+    expect(breaker.retryInMs()).toBeNull();
+    breaker.failure();
+    now = 1_000;
+    expect(breaker.retryInMs()).toBe(29_000);
+    now = 30_000;
+    expect(breaker.retryInMs()).toBeNull();
+  });
 });

@@ -22,6 +22,11 @@ export class CircuitBreaker {
     return this.now() < this.openUntil ? 'open' : 'half-open';
   }
 
+  /** While open, how long until the trial lookup may go (ms); null when not open. */
+  retryInMs(): number | null {
+    return this.state() === 'open' ? this.openUntil - this.now() : null;
+  }
+
   /** Whether a lookup may go to the source now. */
   allow(): boolean {
     const state = this.state();

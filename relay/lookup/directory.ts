@@ -3,7 +3,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import type { DirectoryEntry } from '../../shared/console';
 import { boundedCache } from '../platform/bounded-cache';
 import { OtherWriters } from '../platform/other-writers';
-import { SqliteSql, type Sql } from '../platform/sql';
+import { containsText, SqliteSql, type Sql } from '../platform/sql';
 import { parsePhone, phoneSuffix, type Phone } from '../../shared/phone';
 import { unanswered, withDeadline } from './deadline';
 
@@ -194,13 +194,11 @@ export class Directory {
   async search(text: string, limit = 100): Promise<DirectoryEntry[]> {
     const q = text.trim();
     const digits = q.replace(/\D/g, '');
-    const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const params: unknown[] = [];
     let where = 'TRUE';
     if (q !== '') {
-      // ILIKE on PostgreSQL is SQLite's LIKE: letters match whatever their case.
-      const op = this.sql.engine === 'postgres' ? 'ILIKE' : 'LIKE';
-      where = `c.name ${op} ? ESCAPE '\\' OR c.company ${op} ? ESCAPE '\\'`;
+      const [name, like] = containsText(this.sql, 'c.name', q);
+      where = `${name} OR ${containsText(this.sql, 'c.company', q)[0]}`;
       params.push(like, like);
       if (digits.length >= 3) {
         where += ` OR c.id IN (SELECT contact_id FROM contact_phones

@@ -18,6 +18,15 @@ export interface Sql {
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
 }
 
+/**
+ * `column` holding `text` anywhere, whatever the case of its Latin letters, on either engine
+ * (PostgreSQL's ILIKE is SQLite's LIKE); a % or _ in the text matches only itself. The condition and its parameter.
+ */
+export function containsText(sql: Pick<Sql, 'engine'>, column: string, text: string): [condition: string, param: string] {
+  const op = sql.engine === 'postgres' ? 'ILIKE' : 'LIKE';
+  return [`${column} ${op} ? ESCAPE '\\'`, `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`];
+}
+
 /** A row broke a UNIQUE rule (the same in both engines' words). */
 export class UniqueViolation extends Error {}
 

@@ -265,7 +265,7 @@ describe('the console API', () => {
     it('lists the chain and tests a number with its trace', async () => {
       await relay.directory.upsert({ id: 'c1', name: 'Dana', company: 'Acme', url: '', phones: ['0501234567'] });
       const c = await Console.signIn(relay);
-      expect((await c.call('/sources')).body).toEqual([{ name: 'directory', kind: 'directory', local: true, circuit: 'closed', problem: '' }]);
+      expect((await c.call('/sources')).body).toEqual([{ name: 'directory', kind: 'directory', local: true, circuit: 'closed', retryInSeconds: null, problem: '' }]);
       const tested = await c.call('/sources/test', { method: 'POST', json: { phone: '+972-50-123-4567' } });
       expect(tested.body.answer).toEqual({ STATUS: 'OK', URL: '', CLIENTNAME: 'Dana', TOTAL: 1, COMPANY: 'Acme' });
       expect(tested.body.steps).toEqual([expect.objectContaining({ source: 'directory', outcome: 'matched' })]);

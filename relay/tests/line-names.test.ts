@@ -30,9 +30,13 @@ const api = (path: string, method = 'GET', json?: unknown) =>
 
 describe('line names (the console\'s Settings page)', () => {
   it('names a line, and agents get the name with every call on it; the same line in any form', async () => {
-    expect((await api('/lines/03-7654321', 'PUT', { name: 'Sales' })).status).toBe(400);
-    const saved = await api('/lines/037654321', 'PUT', { name: ' Sales ' });
-    expect(await saved.json()).toEqual([{ line: '037654321', name: 'Sales' }]);
+    // Typed as people write it: one line, kept in one form.
+    const saved = await api(`/lines/${encodeURIComponent('03-765 4321')}`, 'PUT', { name: ' Sales ' });
+    expect(await saved.json()).toEqual([{ line: '+97237654321', local: '03-765-4321', name: 'Sales' }]);
+    for (const form of ['+972 3-765-4321', '(03) 7654321', '97237654321']) {
+      expect(await (await api(`/lines/${encodeURIComponent(form)}`, 'PUT', { name: 'Sales' })).json(), form).toEqual([{ line: '+97237654321', local: '03-765-4321', name: 'Sales' }]);
+    }
+    for (const bad of ['sales', '12', '03-765-4321 x2']) expect((await api(`/lines/${encodeURIComponent(bad)}`, 'PUT', { name: 'Sales' })).status, bad).toBe(400);
     await relay.agents.add('A1', 'Dana', 'pw');
     const agent = await AgentClient.connect(relay, await signIn(relay, 'A1', 'pw'));
     await popup(relay, { ivrid: 'line-1', extenUser: 'A1', phone: '0501234567', did: '037654321', status: 'Ringing' });
@@ -45,7 +49,7 @@ describe('line names (the console\'s Settings page)', () => {
     expect((await api('/lines/037654321', 'PUT', { name: '' })).status).toBe(400);
     expect((await api('/lines/037654321', 'PUT', { name: 'x'.repeat(61) })).status).toBe(400);
     await api('/lines/037654321', 'PUT', { name: 'Support' });
-    expect((await api('/lines/037654321', 'DELETE')).status).toBe(204);
+    expect((await api(`/lines/${encodeURIComponent('+972-3-765-4321')}`, 'DELETE')).status).toBe(204);
     expect(await (await api('/lines')).json()).toEqual([]);
     expect((await api('/lines/037654321', 'DELETE')).status).toBe(404);
   });

@@ -1,23 +1,22 @@
 import type { AgentsImportPreview, AgentsSync, FloorAgent } from '../../../shared/console';
 import { t } from '../i18n';
-import { api, csvUploadSection, h, message, table, text } from '../view';
+import { agentLabel, agentText, api, csvUploadSection, h, message, table, text } from '../view';
 
 export async function agentsPage(main: HTMLElement): Promise<void> {
   const status = h('div', { 'aria-live': 'polite' });
   const list = h('div');
   const extenUser = h('input', { type: 'text', name: 'extenUser', required: true, autocomplete: 'off' });
   const name = h('input', { type: 'text', name: 'name', autocomplete: 'off' });
-  const password = h('input', { type: 'password', name: 'password', autocomplete: 'new-password' });
+  const password = h('input', { type: 'password', name: 'password', autocomplete: 'new-password',  });
   const show = (text: string, error = false) => status.replaceChildren(message(text, error));
   const load = async () => {
     const agents = await api<FloorAgent[]>('/agents');
     list.replaceChildren(
       table(
         t('pageAgents'),
-        [t('colExtenUser'), t('colName'), t('colStatus'), t('colBrowsers'), t('colActions')],
+        [t('agent'), t('colStatus'), t('colBrowsers'), t('colActions')],
         agents.map((a) => [
-          text(a.extenUser),
-          text(a.name),
+          agentLabel(a.name, a.extenUser),
           text(a.enabled ? t('agentEnabled') : t('agentDisabled')),
           text(String(a.browsers)),
           actions(a, show, load),
@@ -43,7 +42,8 @@ export async function agentsPage(main: HTMLElement): Promise<void> {
               json: { extenUser: extenUser.value, name: name.value, password: password.value || undefined },
             }).then(
               (r) => {
-                show(r.password ? t('agentAddedWithPassword', r.extenUser, r.password) : t('agentAdded', r.extenUser));
+                const added = agentText(name.value.trim(), r.extenUser);
+                show(r.password ? t('agentAddedWithPassword', added, r.password) : t('agentAdded', added));
                 extenUser.value = name.value = password.value = '';
                 return load();
               },
@@ -109,20 +109,21 @@ function syncSection(load: () => Promise<void>): HTMLElement {
 /** Disable/enable and a new password for one agent, saying what happened in `show`. */
 function actions(a: FloorAgent, show: (text: string, error?: boolean) => void, load: () => Promise<void>): HTMLElement {
   const path = `/agents/${encodeURIComponent(a.extenUser)}`;
+  const who = agentText(a.name, a.extenUser);
   const toggle = () =>
     void api(path, { method: 'PATCH', json: { enabled: !a.enabled } })
-      .then(() => show(a.enabled ? t('agentWasDisabled', a.extenUser) : t('agentWasEnabled', a.extenUser)))
+      .then(() => show(a.enabled ? t('agentWasDisabled', who) : t('agentWasEnabled', who)))
       .then(load, (err: Error) => show(err.message, true));
   const renew = () =>
     void api<{ password: string }>(`${path}/password`, { method: 'POST', json: {} }).then(
-      (r) => show(t('agentNewPassword', a.extenUser, r.password)),
+      (r) => show(t('agentNewPassword', who, r.password)),
       (err: Error) => show(err.message, true),
     );
   return h(
     'span',
     {},
-    h('button', { type: 'button', class: a.enabled ? 'danger' : '', 'aria-label': t(a.enabled ? 'disableAgent' : 'enableAgent', a.extenUser), onclick: toggle }, a.enabled ? t('disable') : t('enable')),
+    h('button', { type: 'button', class: a.enabled ? 'danger' : '', 'aria-label': t(a.enabled ? 'disableAgent' : 'enableAgent', who), onclick: toggle }, a.enabled ? t('disable') : t('enable')),
     ' ',
-    h('button', { type: 'button', 'aria-label': t('newPasswordFor', a.extenUser), onclick: renew }, t('newPassword')),
+    h('button', { type: 'button', 'aria-label': t('newPasswordFor', who), onclick: renew }, t('newPassword')),
   );
 }

@@ -1,4 +1,4 @@
-import type { ConsoleSettings as Settings } from '../../../shared/console';
+import type { ConsoleSettings as Settings, NamedLine } from '../../../shared/console';
 import { t } from '../i18n';
 import { api, h, message, table } from '../view';
 
@@ -75,23 +75,23 @@ async function linesSection(): Promise<HTMLElement> {
   const note = h('div', { 'aria-live': 'polite' });
   const line = h('input', { type: 'tel', name: 'line', required: true });
   const name = h('input', { type: 'text', name: 'lineName', required: true, maxlength: '60' });
-  const show = (lines: { line: string; name: string }[]) =>
+  const show = (lines: NamedLine[]) =>
     list.replaceChildren(
       table(
         t('lineNames'),
         [t('colPhoneLine'), t('colName'), ''],
         lines.map((l) => [
-          h('span', { class: 'mono number' }, l.line),
+          h('span', { class: 'mono number' }, l.local),
           h('bdi', {}, l.name),
-          h('button', { type: 'button', 'aria-label': t('removeLineName', l.line), onclick: () => void api(`/lines/${encodeURIComponent(l.line)}`, { method: 'DELETE' }).then(load) }, t('remove')),
+          h('button', { type: 'button', 'aria-label': t('removeLineName', l.local), onclick: () => void api(`/lines/${encodeURIComponent(l.line)}`, { method: 'DELETE' }).then(load) }, t('remove')),
         ]),
         t('noLineNames'),
       ),
     );
-  const load = async () => show(await api<{ line: string; name: string }[]>('/lines'));
+  const load = async () => show(await api<NamedLine[]>('/lines'));
   const save = (e: Event) => {
     e.preventDefault();
-    void api<{ line: string; name: string }[]>(`/lines/${encodeURIComponent(line.value.trim())}`, { method: 'PUT', json: { name: name.value } }).then(
+    void api<NamedLine[]>(`/lines/${encodeURIComponent(line.value.trim())}`, { method: 'PUT', json: { name: name.value } }).then(
       (lines) => {
         show(lines);
         note.replaceChildren(message(t('lineNamed', line.value.trim(), t('lineLabel', name.value.trim()))));

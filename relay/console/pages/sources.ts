@@ -2,10 +2,60 @@ import type { Candidate, ContactChoiceView, SourceHealth } from '../../../shared
 import { t, type ConsoleKey } from '../i18n';
 import { api, h, message, table, text, time } from '../view';
 
-const CIRCUITS: Record<SourceHealth['circuit'], ConsoleKey> = { closed: 'circuitClosed', open: 'circuitOpen', 'half-open': 'circuitHalfOpen', none: 'circuitNone' };
+const CIRCUITS: Record<Exclude<SourceHealth['circuit'], 'open'>, ConsoleKey> = { closed: 'circuitClosed', 'half-open': 'circuitHalfOpen', none: 'circuitNone' };
+
+/** What the source's circuit breaker means for the next call, in words; a failing one counts down to its next try. */
+function sourceState(s: SourceHealth): HTMLElement {
+  if (s.circuit !== 'open') return h('span', {}, t(CIRCUITS[s.circuit]));
+  const until = Date.now() + (s.retryInSeconds ?? 0) * 1000;
+  return h('span', { class: 'state missed', 'data-retry-at': String(until) }, t('circuitOpen', s.retryInSeconds ?? 0));
+}
+
+/**
+ * Once a second, each failing source's "asked again in" counts down; when one's time has come the
+ * chain is read again (it says "testing again" then). Stops with the page.
+ */
+function countDown(chain: HTMLElement, reload: () => Promise<void>): void {
+  const timer = setInterval(() => {
+    const waiting = [...chain.querySelectorAll<HTMLElement>('[data-retry-at]')];
+    if (!chain.isConnected || waiting.length === 0) return clearInterval(timer);
+    let due = false;
+    for (const w of waiting) {
+      const left = Math.ceil((Number(w.dataset.retryAt) - Date.now()) / 1000);
+      due ||= left <= 0;
+      w.textContent = t('circuitOpen', Math.max(0, left));
+    }
+    if (due) {
+      clearInterval(timer);
+      // The relay out of reach: the banner says so, and the count stays at 0.
+      void reload().catch(() => undefined);
+    }
+  }, 1000);
+}
+
+/** The lookup chain, each source with what its state means; read again when a failing one is due. */
+async function chainTable(chain: HTMLElement): Promise<void> {
+  const sources = await api<SourceHealth[]>('/sources');
+  chain.replaceChildren(
+    table(
+      t('lookupChain'),
+      [t('colSource'), t('colKind'), t('colWhere'), t('colState'), t('colProblem')],
+      sources.map((s) => [
+        text(s.name),
+        text(s.kind),
+        text(s.local ? t('thisMachine') : t('remote')),
+        sourceState(s),
+        h('span', { class: s.problem ? 'state missed' : '', dir: 'ltr' }, s.problem),
+      ]),
+      t('noSources'),
+    ),
+  );
+  if (sources.some((s) => s.circuit === 'open')) countDown(chain, () => chainTable(chain));
+}
 
 export async function sourcesPage(main: HTMLElement): Promise<void> {
-  const sources = await api<SourceHealth[]>('/sources');
+  const chain = h('div');
+  await chainTable(chain);
   const phone = h('input', { type: 'tel', name: 'phone', required: true });
   const out = h('div', { 'aria-live': 'polite' });
   interface Tested {
@@ -19,18 +69,7 @@ export async function sourcesPage(main: HTMLElement): Promise<void> {
       'section',
       { 'aria-labelledby': 'chain-h' },
       h('h3', { id: 'chain-h' }, t('lookupChainHeading')),
-      table(
-        t('lookupChain'),
-        [t('colSource'), t('colKind'), t('colWhere'), t('colCircuit'), t('colProblem')],
-        sources.map((s) => [
-          text(s.name),
-          text(s.kind),
-          text(s.local ? t('thisMachine') : t('remote')),
-          h('span', { class: s.circuit === 'open' ? 'state missed' : '' }, t(CIRCUITS[s.circuit])),
-          h('span', { class: s.problem ? 'state missed' : '', dir: 'ltr' }, s.problem),
-        ]),
-        t('noSources'),
-      ),
+      chain,
     ),
     h(
       'section',

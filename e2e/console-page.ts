@@ -1,0 +1,22 @@
+import type { Page } from '@playwright/test';
+import type { TestRelay } from '../relay/tests/helpers';
+import { expect } from './fixtures';
+
+export const ADMIN_PASSWORD = 'console-e2e-password';
+
+/** Signs in to the console as `admin`, as a supervisor does. */
+export async function signInToConsole(page: Page, relay: TestRelay): Promise<void> {
+  await relay.admins.setPassword('admin', ADMIN_PASSWORD);
+  await page.goto(`${relay.url}/`);
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('navigation', { name: 'Console' })).toBeVisible();
+}
+
+/** Goes to a console page and waits until it is drawn: the click only changes the hash, and the old
+ *  page stays on screen until `hashchange` runs, so a locator could still find the old page's fields. */
+export async function nav(page: Page, name: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click();
+  await expect(page.getByRole('heading', { level: 2, name, exact: true })).toBeVisible();
+}
