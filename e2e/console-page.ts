@@ -20,3 +20,19 @@ export async function nav(page: Page, name: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click();
   await expect(page.getByRole('heading', { level: 2, name, exact: true })).toBeVisible();
 }
+
+/** Answers the next confirmation the page asks (window.confirm), checking what it says. */
+export function confirmNext(page: Page, says: string | RegExp, accept = true): Promise<void> {
+  return new Promise((resolve, reject) => {
+    page.once('dialog', (dialog) => {
+      try {
+        expect(dialog.type()).toBe('confirm');
+        expect(dialog.message()).toMatch(says);
+      } catch (err) {
+        void dialog.dismiss();
+        return reject(err instanceof Error ? err : new Error(String(err)));
+      }
+      void (accept ? dialog.accept() : dialog.dismiss()).then(resolve, reject);
+    });
+  });
+}

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { popup, startRelay } from '../relay/tests/helpers';
-import { nav, signInToConsole } from './console-page';
-import { expect, ring, test } from './fixtures';
+import { confirmNext, nav, signInToConsole } from './console-page';
+import { expect, ring, signInThroughOptions, test } from './fixtures';
 import { expectAccessible } from './language';
 
-/** A supervisor's first day in the console: what an export says, what each page says in words. */
+/** A supervisor's first day in the console: what an export says, what each page says in words, and undoing mistakes. */
 test.describe('the console on a supervisor\'s first day', () => {
   test('exports the call log in the supervisor\'s own time zone, with the line and how long calls rang and talked', async ({ context, relay }) => {
     const page = await context.newPage();
@@ -41,6 +41,72 @@ test.describe('the console on a supervisor\'s first day', () => {
     expect(exported!.endedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     expect(exported!.ringSeconds).toMatch(/^\d+$/);
     expect(exported!.talkSeconds).toMatch(/^\d+$/);
+  });
+
+  test('deletes a contact and removes an agent, each once confirmed; the agent\'s browser is signed out at once', async ({ context, extensionId, relay }) => {
+    const page = await context.newPage();
+    const options = await signInThroughOptions(context, extensionId, relay);
+    await expect(options.getByText('Connected', { exact: true })).toBeVisible();
+    await signInToConsole(page, relay);
+
+    await nav(page, 'Directory');
+    const contacts = page.getByRole('table', { name: 'Contacts' });
+    // Cancelled: nothing changes.
+    let asked = confirmNext(page, 'Delete the contact Nikita Karpushin?', false);
+    await page.getByRole('button', { name: 'Delete Nikita Karpushin' }).click();
+    await asked;
+    await expect(contacts).toContainText('Nikita Karpushin');
+    asked = confirmNext(page, 'Delete the contact Nikita Karpushin?');
+    await page.getByRole('button', { name: 'Delete Nikita Karpushin' }).click();
+    await asked;
+    await expect(page.getByText('Nikita Karpushin is deleted from the directory.')).toBeVisible();
+    await expect(contacts).not.toContainText('Nikita Karpushin');
+    expect((await ring(relay, { ivrid: 'deleted-1', phone: '0722776772' })).body).toMatchObject({ CLIENTNAME: '' });
+    await expectAccessible(page, 'Directory after a deletion');
+
+    await nav(page, 'Agents');
+    asked = confirmNext(page, /^Remove Dana Cohen \(KGpK4iWq\)\? Its browsers are signed out at once/);
+    await page.getByRole('button', { name: 'Remove Dana Cohen (KGpK4iWq)' }).click();
+    await asked;
+    await expect(page.getByText('Dana Cohen (KGpK4iWq) removed: its browsers are signed out.')).toBeVisible();
+    await expect(page.getByRole('table', { name: 'Agents' })).not.toContainText('Dana Cohen');
+    await expect(options.getByText('Signed out — sign in again')).toBeVisible();
+    await expectAccessible(page, 'Agents after a removal');
+  });
+
+  test('lists, adds and removes administrators, and says why the last one stays', async ({ context, relay }) => {
+    const page = await context.newPage();
+    await signInToConsole(page, relay);
+    await nav(page, 'Settings');
+    const admins = page.getByRole('table', { name: 'Administrators' });
+    await expect(admins).toContainText('admin (you)');
+    await expect(page.getByRole('button', { name: 'Remove administrator admin' })).toBeDisabled();
+    await expect(page.getByText('The only administrator cannot be removed: add another first.')).toBeVisible();
+    await expectAccessible(page, 'Settings with one administrator');
+
+    const form = page.getByRole('form', { name: 'Add an administrator' });
+    await form.getByLabel('Username').fill('noa');
+    await form.getByLabel('Password (at least 8 characters)').fill('noa-password');
+    await form.getByRole('button', { name: 'Add administrator' }).click();
+    await expect(page.getByText('Administrator noa is added: they can sign in now.')).toBeVisible();
+    await expect(admins.getByRole('row')).toHaveCount(3);
+
+    // Another console removed noa meanwhile: removing oneself is refused, and the page says why.
+    await relay.admins.remove('noa');
+    let asked = confirmNext(page, 'Remove your own account, admin? You are signed out at once.');
+    await page.getByRole('button', { name: 'Remove administrator admin' }).click();
+    await asked;
+    await expect(page.getByText('This is the only administrator: add another before removing it, or nobody could sign in to the console.')).toBeVisible();
+    expect((await relay.admins.list()).map((a) => a.username)).toEqual(['admin']);
+
+    await relay.admins.add('avi', 'avi-password');
+    await nav(page, 'Live');
+    await nav(page, 'Settings');
+    asked = confirmNext(page, 'Remove administrator avi? Their console sessions end at once.');
+    await page.getByRole('button', { name: 'Remove administrator avi' }).click();
+    await asked;
+    await expect(page.getByText('Administrator avi is removed.')).toBeVisible();
+    await expect(admins.getByRole('row')).toHaveCount(2);
   });
 
   test('says what each lookup source\'s state means, counting down to a failing one\'s next try', async ({ context }) => {

@@ -195,6 +195,14 @@ export interface NamedLine {
   name: string;
 }
 
+/** A console administrator (the Settings page's list). */
+export interface AdminView {
+  username: string;
+  createdAt: number;
+  /** The one signed in to this console. */
+  you: boolean;
+}
+
 /** The Settings page: what to paste in Voicenter and in Chrome policies. */
 export interface ConsoleSettings {
   popupUrl: string;

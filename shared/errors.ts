@@ -28,6 +28,8 @@ export const ERRORS = {
   TOO_MANY: { http: 429, close: 4429 },
   /** The thing to create exists already (an agent), or the change is not the relay's to make. */
   CONFLICT: { http: 409, close: 4409 },
+  /** The change would remove the console's last administrator (nobody could sign in): add another first. */
+  LAST_ADMIN: { http: 409, close: 4410 },
   /** A console request from another site, or without the console's own header (CSRF). */
   FORBIDDEN: { http: 403, close: 4403 },
   /** A WebSocket message that is not one of the declared client messages. */

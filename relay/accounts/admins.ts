@@ -1,7 +1,11 @@
+import { z } from 'zod';
 import { UniqueViolation, type Sql } from '../platform/sql';
 import { checkPassword, type PasswordCheck } from './password-check';
 import { hashPassword, newPassword, randomToken, sha256 } from './secrets';
 import { SignInThrottle } from './sign-in-throttle';
+
+/** What a new administrator's name may be (the console's sign-in reads names of up to 64 characters). */
+export const adminNameSchema = z.string().trim().regex(/^\S{1,64}$/, 'a username is 1 to 64 characters without spaces');
 
 /** The administrator the relay creates on its first start. */
 export const FIRST_ADMIN = 'admin';

@@ -59,6 +59,7 @@ const ERROR_WORDS: Partial<Record<ErrorCode, ConsoleKey>> = {
   TOO_LARGE: 'errorTooLarge',
   UNAVAILABLE: 'errorUnavailable',
   INTERNAL: 'errorInternal',
+  LAST_ADMIN: 'errorLastAdmin',
 };
 
 /** What the relay refused, in the console's language: known codes in its words, else the relay's own sentence. */

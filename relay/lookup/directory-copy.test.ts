@@ -41,6 +41,11 @@ describe.skipIf(!database)('DirectoryCopy', () => {
     await copy.sync();
     expect(copy.lookup(phone('0722776772'))?.contacts[0]?.name).toBe('Dana Cohen');
     expect(copy.status().contacts).toBe(2);
+    // Deleted on another relay (the console's Directory page): gone from this one's copy too.
+    expect(await other.remove(key)).toBe(true);
+    await copy.sync();
+    expect(copy.lookup(phone('0722776772'))).toEqual({ how: 'none', contacts: [] });
+    expect(copy.status().contacts).toBe(1);
     copy.close();
   });
 

@@ -101,6 +101,25 @@ describe.each(ENGINES)('Directory on %s', (engine) => {
     expect(await directory.update(999_999, { name: 'x', company: '', url: '', phones: [] })).toBe(false);
   });
 
+  it('deletes a contact with its numbers: lookups no longer name it, and its version moves', async ({ skip }) => {
+    await open(skip);
+    await directory.upsertAll([
+      { id: '1', name: 'Dana', company: '', url: '', phones: ['0722776772', '0501234567'] },
+      { id: '2', name: 'Noa', company: '', url: '', phones: ['0541234567'] },
+    ]);
+    expect((await lookup('0722776772')).contacts[0]?.name).toBe('Dana');
+    const version = () => store.sql.get<{ value: string }>("SELECT value FROM relay_settings WHERE key = 'directory-version'");
+    const before = await version();
+    const [dana] = await directory.search('Dana');
+    expect(await directory.remove(dana!.key)).toBe(true);
+    expect(await version()).not.toEqual(before);
+    expect(await lookup('0722776772')).toEqual({ how: 'none', contacts: [] });
+    expect(await lookup('0501234567')).toEqual({ how: 'none', contacts: [] });
+    expect(await store.sql.all('SELECT raw FROM contact_phones')).toEqual([{ raw: '0541234567' }]);
+    expect(await directory.remove(dana!.key)).toBe(false);
+    expect(await directory.count()).toBe(1);
+  });
+
   it('answers with one query on an index', async ({ skip }) => {
     await open(skip);
     const explain = engine === 'sqlite' ? 'EXPLAIN QUERY PLAN' : 'EXPLAIN';

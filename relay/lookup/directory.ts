@@ -227,6 +227,21 @@ export class Directory {
       .finally(() => this.answers.clear());
   }
 
+  /**
+   * Deletes a contact (by its key) and its numbers; false when there was no such contact. The
+   * version moves in the same transaction, so other relays' copies drop it too.
+   */
+  remove(key: number): Promise<boolean> {
+    return this.sql
+      .transaction(async (tx) => {
+        // Its numbers go with it (contact_phones: ON DELETE CASCADE).
+        if ((await tx.run('DELETE FROM contacts WHERE id = ?', [key])) === 0) return false;
+        await directoryChanged(tx);
+        return true;
+      })
+      .finally(() => this.answers.clear());
+  }
+
   async count(): Promise<number> {
     return (await this.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM contacts'))!.n;
   }

@@ -187,7 +187,7 @@ describe('the console API', () => {
   describe('agents', () => {
     it('imports agents from a CSV after a preview, naming bad lines, with generated passwords once', async () => {
       const c = await Console.signIn(relay);
-      const csv = 'extenUser,name,password\nIMP1,Dana,\nIMP2,Avi,pw-two\nbad user,X,\n';
+      const csv = 'extenUser,name,password\nIMP1,Dana,\nIMP2,Avi,password-two\nbad user,X,\n';
       const preview = (await c.call('/agents/import?dryRun=1', { method: 'POST', body: csv, type: 'text/csv' })).body;
       expect(preview).toMatchObject({ good: 2, added: 0, bad: [{ line: 4 }], generated: [] });
       expect(await relay.agents.get('IMP1')).toBeUndefined();

@@ -12,11 +12,15 @@ export class Console {
   ) {}
 
   /** Signs in as `admin` (set the password first: `relay.admins.setPassword('admin', PASSWORD)`). */
-  static async signIn(relay: TestRelay, password = PASSWORD): Promise<Console> {
+  static signIn(relay: TestRelay, password = PASSWORD): Promise<Console> {
+    return Console.signInAs(relay, 'admin', password);
+  }
+
+  static async signInAs(relay: TestRelay, username: string, password: string): Promise<Console> {
     const res = await fetch(`${relay.url}/console/api/session`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [CONSOLE_HEADER]: '1' },
-      body: JSON.stringify({ username: 'admin', password }),
+      body: JSON.stringify({ username, password }),
     });
     expect(res.status).toBe(201);
     const cookie = res.headers.get('set-cookie')!;

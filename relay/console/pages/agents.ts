@@ -7,7 +7,7 @@ export async function agentsPage(main: HTMLElement): Promise<void> {
   const list = h('div');
   const extenUser = h('input', { type: 'text', name: 'extenUser', required: true, autocomplete: 'off' });
   const name = h('input', { type: 'text', name: 'name', autocomplete: 'off' });
-  const password = h('input', { type: 'password', name: 'password', autocomplete: 'new-password',  });
+  const password = h('input', { type: 'password', name: 'password', autocomplete: 'new-password', minlength: '8' });
   const show = (text: string, error = false) => status.replaceChildren(message(text, error));
   const load = async () => {
     const agents = await api<FloorAgent[]>('/agents');
@@ -106,7 +106,7 @@ function syncSection(load: () => Promise<void>): HTMLElement {
   );
 }
 
-/** Disable/enable and a new password for one agent, saying what happened in `show`. */
+/** Disable/enable, a new password, and removing one agent (once confirmed), saying what happened in `show`. */
 function actions(a: FloorAgent, show: (text: string, error?: boolean) => void, load: () => Promise<void>): HTMLElement {
   const path = `/agents/${encodeURIComponent(a.extenUser)}`;
   const who = agentText(a.name, a.extenUser);
@@ -119,11 +119,19 @@ function actions(a: FloorAgent, show: (text: string, error?: boolean) => void, l
       (r) => show(t('agentNewPassword', who, r.password)),
       (err: Error) => show(err.message, true),
     );
+  const remove = () => {
+    if (!confirm(t('removeAgentConfirm', who))) return;
+    void api(path, { method: 'DELETE' })
+      .then(() => show(t('agentRemoved', who)))
+      .then(load, (err: Error) => show(err.message, true));
+  };
   return h(
     'span',
     {},
     h('button', { type: 'button', class: a.enabled ? 'danger' : '', 'aria-label': t(a.enabled ? 'disableAgent' : 'enableAgent', who), onclick: toggle }, a.enabled ? t('disable') : t('enable')),
     ' ',
     h('button', { type: 'button', 'aria-label': t('newPasswordFor', who), onclick: renew }, t('newPassword')),
+    ' ',
+    h('button', { type: 'button', class: 'danger', 'aria-label': t('removeAgent', who), onclick: remove }, t('remove')),
   );
 }

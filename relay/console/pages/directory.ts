@@ -21,9 +21,10 @@ function uploadSection(imported: () => Promise<void>): HTMLElement {
   });
 }
 
-/** Contacts: search, and edit one in place. */
+/** Contacts: search, edit one in place, or delete one (once confirmed). */
 function contactsSection(): { section: HTMLElement; find: () => Promise<void> } {
   const results = h('div');
+  const status = h('div', { 'aria-live': 'polite' });
   const search = h('input', { type: 'search', name: 'q' });
   const total = h('p', { class: 'message' });
   const find = async () => {
@@ -31,12 +32,24 @@ function contactsSection(): { section: HTMLElement; find: () => Promise<void> } 
     total.textContent = search.value ? t('contactsTotalShown', r.total, r.contacts.length) : t('contactsTotal', r.total);
     const rows = r.contacts.map((c) => {
       const edit = (e: Event) => editor(c, (e.currentTarget as HTMLElement).closest('table')!, find);
+      const remove = () => {
+        if (!confirm(t('deleteContactConfirm', c.name))) return;
+        void api(`/contacts/${c.key}`, { method: 'DELETE' })
+          .then(() => status.replaceChildren(message(t('contactDeleted', c.name))))
+          .then(find, (err: Error) => status.replaceChildren(message(err.message, true)));
+      };
       return [
         h('bdi', {}, c.name),
         h('bdi', {}, c.company),
         h('span', { class: 'number' }, c.phones.join(', ')),
         text(c.id),
-        h('div', {}, h('button', { type: 'button', 'aria-label': t('editContact', c.name), onclick: edit }, t('edit'))),
+        h(
+          'div',
+          {},
+          h('button', { type: 'button', 'aria-label': t('editContact', c.name), onclick: edit }, t('edit')),
+          ' ',
+          h('button', { type: 'button', class: 'danger', 'aria-label': t('deleteContact', c.name), onclick: remove }, t('delete')),
+        ),
       ];
     });
     results.replaceChildren(table(t('contacts'), [t('colName'), t('colCompany'), t('colPhones'), t('colId'), ''], rows, t('noContactsMatch')));
@@ -52,6 +65,7 @@ function contactsSection(): { section: HTMLElement; find: () => Promise<void> } 
       h('button', { type: 'submit' }, t('search')),
     ),
     total,
+    status,
     results,
   );
   return { section, find };

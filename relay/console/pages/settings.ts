@@ -1,6 +1,7 @@
 import type { ConsoleSettings as Settings, NamedLine } from '../../../shared/console';
 import { t } from '../i18n';
 import { api, h, message, table } from '../view';
+import { adminsSection } from './admins';
 
 export async function settingsPage(main: HTMLElement): Promise<void> {
   const s = await api<Settings>('/settings');
@@ -47,6 +48,7 @@ export async function settingsPage(main: HTMLElement): Promise<void> {
       status,
     ),
     await linesSection(),
+    await adminsSection(),
     h(
       'section',
       { 'aria-labelledby': 'ext-h' },

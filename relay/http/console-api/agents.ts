@@ -43,6 +43,19 @@ export function agentRoutes(relay: ConsoleOptions, json: express.RequestHandler)
       throw err;
     }
   });
+  // Removing an agent ends its sessions: its browsers are signed out at once.
+  router.delete('/agents/:extenUser', async (req, res) => {
+    const extenUser = String(req.params.extenUser);
+    try {
+      await relay.agents.remove(extenUser);
+    } catch (err) {
+      if (err instanceof NoSuchAgentError) return sendError(res, 'NOT_FOUND', err.message);
+      throw err;
+    }
+    await relay.sockets.revalidate();
+    relay.log.info({ agent: extenUser, admin: adminOf(res).username }, 'agent removed in the console');
+    res.status(204).end();
+  });
   router.post('/agents/:extenUser/password', json, async (req, res) => {
     const given = newPasswordSchema.safeParse(req.body ?? {});
     if (!given.success) return invalid(res, given.error);

@@ -8,7 +8,7 @@ import { adminOf, invalid, type ConsoleOptions } from './options';
 /** A directory upload may be large (a whole CRM export); each row is still limited by the parser. */
 const MAX_UPLOAD = '20mb';
 
-/** The Directory page: search, edit one contact, upload a CSV (preview first with ?dryRun=1). */
+/** The Directory page: search, edit or delete one contact, upload a CSV (preview first with ?dryRun=1). */
 export function directoryRoutes(relay: ConsoleOptions, json: express.RequestHandler): express.Router {
   const router = express.Router();
   router.get('/contacts', async (req, res) => {
@@ -24,6 +24,12 @@ export function directoryRoutes(relay: ConsoleOptions, json: express.RequestHand
     if (!parsed.success) return invalid(res, parsed.error);
     if (!(await relay.directory.update(key, parsed.data))) return sendError(res, 'NOT_FOUND', 'no such contact');
     res.json(await relay.directory.get(key));
+  });
+  router.delete('/contacts/:key', async (req, res) => {
+    const key = Number(req.params.key);
+    if (!Number.isSafeInteger(key) || !(await relay.directory.remove(key))) return sendError(res, 'NOT_FOUND', 'no such contact');
+    relay.log.info({ contact: key, admin: adminOf(res).username }, 'contact deleted in the console');
+    res.status(204).end();
   });
   const csv = express.text({ type: ['text/csv', 'text/plain', 'application/vnd.ms-excel'], limit: MAX_UPLOAD });
   router.post('/contacts/import', csv, async (req, res) => {

@@ -1,6 +1,7 @@
 import express from 'express';
 import { CONSOLE_HEADER } from '../../../shared/console';
 import { errorHandler, sendError } from '../errors';
+import { adminRoutes } from './admins';
 import { agentRoutes } from './agents';
 import { callLogRoutes } from './call-log';
 import { directoryRoutes } from './directory';
@@ -12,7 +13,7 @@ import { sourceRoutes } from './sources';
 
 /**
  * The console's JSON API under /console/api: administrators only, cookie session; one module
- * per page of the console (Live, Call log, Agents, Directory, Sources, Settings).
+ * per page of the console (Live, Call log, Agents, Directory, Sources, Settings and its administrators).
  */
 export function consoleApi(relay: ConsoleOptions): express.Router {
   const router = express.Router();
@@ -27,7 +28,7 @@ export function consoleApi(relay: ConsoleOptions): express.Router {
   });
   router.post('/session', json, signInHandler(relay.admins, relay.log));
   router.use(requireAdmin(relay.admins));
-  router.use(sessionRoutes(relay.admins), floorRoutes(relay), callLogRoutes(relay), agentRoutes(relay, json), directoryRoutes(relay, json), sourceRoutes(relay, json), settingsRoutes(relay, json));
+  router.use(sessionRoutes(relay.admins), floorRoutes(relay), callLogRoutes(relay), agentRoutes(relay, json), directoryRoutes(relay, json), sourceRoutes(relay, json), settingsRoutes(relay, json), adminRoutes(relay, json));
   router.use((_req, res) => sendError(res, 'NOT_FOUND', 'not found'));
   router.use(errorHandler(relay.log));
   return router;
