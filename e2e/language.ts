@@ -4,7 +4,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
 
 /** Latin words a Hebrew page may show: names of products and formats, said the same in Hebrew. */
-const SAID_IN_LATIN = ['Voicenter', 'Screen', 'Pop', 'CRM', 'CSV', 'URL', 'Relay', 'CORS', 'English', 'Chromium', 'http'];
+const SAID_IN_LATIN = ['Voicenter', 'Screen', 'Pop', 'CRM', 'CSV', 'JSON', 'URL', 'HTTP', 'Relay', 'CORS', 'English', 'Chromium', 'http'];
 
 /**
  * Latin words on a page that is meant to be Hebrew: every text a person reads (text, titles,
