@@ -9,8 +9,9 @@ import { newPassword } from './secrets';
 const rowSchema = z.object({
   extenuser: z.string().trim().pipe(extenUserSchema),
   name: agentNameSchema.default(''),
-  password: z.string().default('').pipe(z.union([z.literal(''), passwordSchema])),
 });
+/** A row's password, read once its agent is known to be new: an existing agent's row is refused as such, whatever it holds. */
+const rowPasswordSchema = z.string().default('').pipe(z.union([z.literal(''), passwordSchema]));
 
 /**
  * Adds agents from a CSV file or stream (`extenUser`, `name`, optional `password`; a header
@@ -41,11 +42,17 @@ export async function addAgents(
       report.bad.push({ line, reason: row.error.issues[0]!.message });
       continue;
     }
-    const { extenuser: extenUser, name, password } = row.data;
+    const { extenuser: extenUser, name } = row.data;
     if (seen.has(extenUser)) {
       report.bad.push({ line, reason: `agent ${extenUser} already exists (its password is left as it is)` });
       continue;
     }
+    const given = rowPasswordSchema.safeParse(record.password);
+    if (!given.success) {
+      report.bad.push({ line, reason: given.error.issues[0]!.message });
+      continue;
+    }
+    const password = given.data;
     seen.add(extenUser);
     report.good++;
     if (dryRun) continue;

@@ -13,7 +13,10 @@ export interface Agent {
   enabled: boolean;
 }
 
-export type SignInResult = { ok: true; token: string; expiresAt: number; agent: Agent } | Exclude<PasswordCheck, { ok: true }>;
+/** The right password for an account a supervisor disabled: said only to whoever knows that password. */
+export type AccountDisabled = { ok: false; code: 'ACCOUNT_DISABLED' };
+
+export type SignInResult = { ok: true; token: string; expiresAt: number; agent: Agent } | Exclude<PasswordCheck, { ok: true }> | AccountDisabled;
 
 interface AgentRow {
   id: number;
@@ -33,7 +36,12 @@ const toAgent = (r: Pick<AgentRow, 'id' | 'exten_user' | 'name' | 'enabled'>): A
 /** What an extension user and a password may be, for the CLI and the console alike. */
 export const extenUserSchema = z.string().regex(/^\S{1,64}$/, 'an extension user is 1 to 64 characters without spaces');
 export const agentNameSchema = z.string().trim().max(128, 'a name is at most 128 characters');
-export const passwordSchema = z.string().min(1, 'a password cannot be empty').max(256, 'a password is at most 256 characters');
+/**
+ * Every password a person chooses, an agent's or an administrator's, wherever it is set (NIST SP
+ * 800-63B §5.1.1.2: at least 8 characters, and long ones allowed). Signing in checks none of it:
+ * a password set before the rule still opens its account. Generated passwords are 16 characters.
+ */
+export const passwordSchema = z.string().min(8, 'a password is at least 8 characters').max(256, 'a password is at most 256 characters');
 
 export class AgentExistsError extends Error {}
 export class NoSuchAgentError extends Error {}
@@ -157,7 +165,7 @@ export class Agents {
     const check = await checkPassword(this.throttle, 'agent', extenUser, await this.row(extenUser), password, ip);
     if (!check.ok) return check;
     const { row } = check;
-    if (row.enabled !== 1) return { ok: false, code: 'UNAUTHORIZED' };
+    if (row.enabled !== 1) return { ok: false, code: 'ACCOUNT_DISABLED' };
     const token = randomToken();
     const expiresAt = now + this.sessionTtlMs;
     await this.sql.transaction(async (tx) => {

@@ -61,42 +61,42 @@ describe('npm run relay -- <command>', () => {
   });
 
   it('agents add refuses an extension user that exists', async () => {
-    await cli(['agents', 'add', 'SIP101', '--password', 'pw'], env);
-    const { code, err } = await cli(['agents', 'add', 'SIP101', '--password', 'pw'], env);
+    await cli(['agents', 'add', 'SIP101', '--password', 'pw-12345'], env);
+    const { code, err } = await cli(['agents', 'add', 'SIP101', '--password', 'pw-12345'], env);
     expect(code).toBe(2);
     expect(err).toContain('agent SIP101 already exists');
   });
 
   it('agents add follows the console\'s rules for an extension user', async () => {
-    const { code, err } = await cli(['agents', 'add', 'two words', '--password', 'pw'], env);
+    const { code, err } = await cli(['agents', 'add', 'two words', '--password', 'pw-12345'], env);
     expect(code).toBe(2);
     expect(err).toContain('an extension user is 1 to 64 characters without spaces');
   });
 
   it('agents list prints one line per agent', async () => {
-    await cli(['agents', 'add', 'SIP102', '--name', 'Avi', '--password', 'pw'], env);
+    await cli(['agents', 'add', 'SIP102', '--name', 'Avi', '--password', 'pw-12345'], env);
     const { out } = await cli(['agents', 'list'], env);
     expect(out.split('\n')).toContain('SIP102\tAvi\tenabled');
   });
 
   it('agents remove, while the relay runs, ends the agent\'s sessions at once', async () => {
-    await cli(['agents', 'add', 'SIP103', '--password', 'pw'], env);
-    const client = await AgentClient.connect(relay, await signIn(relay, 'SIP103', 'pw'));
+    await cli(['agents', 'add', 'SIP103', '--password', 'pw-12345'], env);
+    const client = await AgentClient.connect(relay, await signIn(relay, 'SIP103', 'pw-12345'));
     const { code } = await cli(['agents', 'remove', 'SIP103'], env);
     expect(code).toBe(0);
     expect(await client.closed()).toBe(4001);
   });
 
   it('agents passwd, while the relay runs, ends the agent\'s sessions and sets the new password', async () => {
-    await cli(['agents', 'add', 'SIP104', '--password', 'old'], env);
-    const client = await AgentClient.connect(relay, await signIn(relay, 'SIP104', 'old'));
-    await cli(['agents', 'passwd', 'SIP104', '--password', 'new'], env);
+    await cli(['agents', 'add', 'SIP104', '--password', 'old-password'], env);
+    const client = await AgentClient.connect(relay, await signIn(relay, 'SIP104', 'old-password'));
+    await cli(['agents', 'passwd', 'SIP104', '--password', 'new-password'], env);
     expect(await client.closed()).toBe(4001);
-    expect(await signIn(relay, 'SIP104', 'new')).toMatch(/\S/);
+    expect(await signIn(relay, 'SIP104', 'new-password')).toMatch(/\S/);
   });
 
   it('agents import adds the good rows, names each bad line, leaves existing agents alone, and prints generated passwords once', async () => {
-    await cli(['agents', 'add', 'SIP200', '--password', 'keep-me'], env);
+    await cli(['agents', 'add', 'SIP200', '--password', 'keep-me-please'], env);
     const dir = mkdtempSync(join(tmpdir(), 'typed-in-'));
     writeFileSync(join(dir, 'agents.csv'), 'extenUser,name,password\nSIP201,Dana Cohen,\nSIP202,Avi,chosen-pw\ntwo words,Bad,\nSIP200,Again,x\n,Nobody,\n');
     // A file named as typed in another folder: npm run moves to the project's root, INIT_CWD says where it was typed.
@@ -110,7 +110,7 @@ describe('npm run relay -- <command>', () => {
     expect(generated).toMatch(/^[\w-]{16}$/);
     expect(await signIn(relay, 'SIP201', generated!)).toMatch(/\S/);
     expect(await signIn(relay, 'SIP202', 'chosen-pw')).toMatch(/\S/);
-    expect(await signIn(relay, 'SIP200', 'keep-me')).toMatch(/\S/);
+    expect(await signIn(relay, 'SIP200', 'keep-me-please')).toMatch(/\S/);
   });
 
   it('agents import --passwords-to writes the generated passwords to a file only its owner reads', async () => {
@@ -208,7 +208,7 @@ describe('npm run relay -- <command>', () => {
 
   it('start (the compiled relay, as npm start runs it) prints the pop-up URL, serves it, and stops cleanly on SIGTERM, telling extensions to come back', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'start-'));
-    await cli(['agents', 'add', 'T1', '--password', 'pw'], { RELAY_DATA_DIR: dataDir });
+    await cli(['agents', 'add', 'T1', '--password', 'pw-12345'], { RELAY_DATA_DIR: dataDir });
     // Built as npm start builds it (relay/scripts/build-relay.ts), into a folder of the test's own.
     const compiled = join('dist', `relay-test-${process.pid}`, 'main.js');
     await buildRelay(compiled);
@@ -242,7 +242,7 @@ describe('npm run relay -- <command>', () => {
     const live = await fetch(`${base.url}/console/api/floor/events`, { headers: { cookie: session.headers.get('set-cookie')!.split(';')[0]! } });
     expect(live.status).toBe(200);
     const liveEnded = live.text();
-    const agent = await AgentClient.connect(base, await signIn(base, 'T1', 'pw'));
+    const agent = await AgentClient.connect(base, await signIn(base, 'T1', 'pw-12345'));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     // 1012 "service restart": the extension reconnects, with jitter, to the relay that comes back.
