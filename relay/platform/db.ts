@@ -1,15 +1,21 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createPrivateFile, prepareDataDir } from './data-dir';
 
 import { refuseNewer, SQLITE_MIGRATIONS } from './schema';
 
 export type DB = Database.Database;
 
-/** Opens (and creates or upgrades) the relay's database in `dataDir`. */
+/**
+ * Opens (and creates or upgrades) the relay's database in `dataDir`: the folder mode 700, the file
+ * (and so its -wal and -shm) 600. An older installation's looser modes are tightened here too,
+ * silently: the relay's start and the CLI say so first (tightenDataDir).
+ */
 export function openDatabase(dataDir: string): DB {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, 'relay.db'));
+  prepareDataDir(dataDir);
+  const file = join(dataDir, 'relay.db');
+  createPrivateFile(file);
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
   // NORMAL in WAL mode loses at most the last transactions on power loss, never consistency.
   db.pragma('synchronous = NORMAL');
