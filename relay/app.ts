@@ -5,7 +5,7 @@ import { Agents } from './accounts/agents';
 import { watchOtherWriters, watchRoster } from './accounts/revocation-watch';
 import { PopupToken, secretFile, secretSetting, tokenFile, tokenSetting } from './accounts/secrets';
 import { openExtensionKey, type ExtensionKey } from './accounts/extension-key';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signedExtension } from './scripts/package-extension';
 import type { ExtensionPackage } from './http/extension-update';
@@ -17,7 +17,7 @@ import { PostgresCallLog } from './calls/postgres-call-log';
 import { CallTracker, type Calls } from './calls/call-tracker';
 import { LineNames } from './calls/line-names';
 import { LiveEvents } from './http/console-api/live-events';
-import { createHttpApp } from './http/routes';
+import { createHttpApp, refuseUpgrade } from './http/routes';
 import { createHttpServer } from './http/server';
 import type { LookupCache } from './lookup/cache';
 import type { ContactChoices } from './lookup/contact-choices';
@@ -31,6 +31,7 @@ import { readCopies, type DirectoryCopy } from './lookup/directory-copy';
 import { Checkpointer } from './platform/checkpointer';
 import type { Config } from './platform/config';
 import type { DB } from './platform/db';
+import { describeTightened, prepareDataDir, tightenDataDir } from './platform/data-dir';
 import type { Sql } from './platform/sql';
 import { projectPath } from './platform/project-root';
 import { openStore, type Store } from './platform/store';
@@ -83,6 +84,8 @@ export interface RelayOptions {
 
 export interface Relay {
   server: Server;
+  /** The pop-up port's server (RELAY_POPUP_PORT), serving /voicenter/… only; null without one. Listened on and closed by the owner, as `server`. */
+  popupServer: Server | null;
   app: express.Express;
   /** The embedded database; null on PostgreSQL. */
   db: DB | null;
@@ -117,6 +120,9 @@ export interface Relay {
 /** Builds the relay (HTTP app, WebSocket server, database) without listening. */
 export async function createRelay(given: Config, options: RelayOptions = {}): Promise<Relay> {
   const log = options.log ?? createLogger(given.LOG_LEVEL, { phones: given.RELAY_LOG_PHONES });
+  // An installation made before the data directory was kept private: tightened, and said, once.
+  const tightened = tightenDataDir(given.RELAY_DATA_DIR);
+  if (tightened.changed.length + tightened.failed.length > 0) log.warn({ dataDir: given.RELAY_DATA_DIR }, `data directory: ${describeTightened(tightened)}`);
   const store = await openStore(given, (status) =>
     status.up ? log.info('PostgreSQL answers again') : log.warn({ err: status.problem }, "PostgreSQL unreachable: callers named from the relay's copy, the call log kept until it is back"),
   );
@@ -165,15 +171,19 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   const voicenter = options.voicenter ?? loadVoicenterConfig(config.RELAY_CONFIG);
   // What the Real-Time API tells the supervisor besides calls: queues (their callers found by the same chain, cached) and phone statuses.
   const voicenterBoard = voicenter.realtime ? new RealtimeBoard({ country: config.RELAY_DEFAULT_COUNTRY, identify: chain.identify, onChange: live.changed }) : null;
-  const { app, listener } = createHttpApp({
+  const { app, listener, popupListener } = createHttpApp({
     config, log, installationExtensionId: extensionKey.id, extensionPackage: signed, sql, redisAnswers: redis ? () => redisAnswers(redis) : undefined, postgresStatus: directoryCopy ? () => ({ link: store.link!.status(), copy: directoryCopy.status() }) : undefined,
     token, admins, agents, sockets, calls, callLog, lines, directory, chain, choices, flow, metrics, live, click2call: voicenter.click2call, voicenterBoard, voicenterExtensions: voicenter.extensions,
   });
-  const server = createHttpServer(config, listener, {
-    isTrustedProxy: (address) => (app.get('trust proxy fn') as (addr: string, hop: number) => boolean)(address, 0),
-    onRefused: (reason) => metrics.connectionsRefused.inc({ reason }),
+  const limits = {
+    isTrustedProxy: (address: string) => (app.get('trust proxy fn') as (addr: string, hop: number) => boolean)(address, 0),
+    onRefused: (reason: 'per-address' | 'total') => metrics.connectionsRefused.inc({ reason }),
     log,
-  });
+  };
+  const server = createHttpServer(config, listener, limits);
+  // The same limits and TLS on the pop-up port; no WebSocket there.
+  const popupServer = config.RELAY_POPUP_PORT !== undefined ? createHttpServer(config, popupListener, limits) : null;
+  popupServer?.on('upgrade', refuseUpgrade);
   server.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head));
 
   const stopHousekeeping = await startChores({ config, db, agents, sockets, flow, calls, delivery, token, cache, directoryCopy, log });
@@ -185,7 +195,7 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
 
   return {
     installationExtensionId: extensionKey.id,
-    server, app, db, sql, admins, directory, agents, chain, choices, cache, metrics, flow, calls, sockets, delivery, log, realtime,
+    server, popupServer, app, db, sql, admins, directory, agents, chain, choices, cache, metrics, flow, calls, sockets, delivery, log, realtime,
     get token() {
       return token.value;
     },
@@ -268,7 +278,7 @@ async function callsAndDelivery(
  */
 async function signExtension(config: Config, store: Store, key: ExtensionKey, dir: string, log: Logger): Promise<ExtensionPackage | null> {
   if (!existsSync(join(dir, 'manifest.json'))) return null;
-  mkdirSync(config.RELAY_DATA_DIR, { recursive: true });
+  prepareDataDir(config.RELAY_DATA_DIR);
   // crx3 reads the key from a file: the one given, the embedded relay's own, or (several relays) a copy of the shared one.
   let keyPath = config.RELAY_EXTENSION_KEY ?? join(config.RELAY_DATA_DIR, 'extension-key.pem');
   if (!config.RELAY_EXTENSION_KEY && !store.sqlite) {

@@ -1,5 +1,5 @@
 import { runCommand } from './cli/commands';
-import { startCommand } from './cli/start';
+import { ListenError, startCommand } from './cli/start';
 import { ConfigError, loadConfig } from './platform/config';
 import { SchemaError } from './platform/schema';
 
@@ -11,8 +11,14 @@ if (command === 'start') {
     for (const key of unknown) console.error(`warning: unknown setting ${key} is ignored`);
     await startCommand(config);
   } catch (err) {
-    console.error(err instanceof ConfigError || err instanceof SchemaError ? `Configuration error:\n${err.message}` : err);
-    process.exitCode = 2;
+    if (err instanceof ListenError) {
+      // A port taken or not allowed is the machine's, not a fault of the relay: one line, no stack trace.
+      console.error(err.message);
+      process.exitCode = 1;
+    } else {
+      console.error(err instanceof ConfigError || err instanceof SchemaError ? `Configuration error:\n${err.message}` : err);
+      process.exitCode = 2;
+    }
   }
 } else {
   process.exitCode = await runCommand([command, ...rest], process.env, { out: (line) => console.log(line), err: (line) => console.error(line) });

@@ -1,6 +1,8 @@
 // Room relay/http/: everything spoken over HTTP — the pop-up endpoint, the agents' and the console's APIs, static files, errors, limits.
-import type { RequestListener, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import express from 'express';
+import { errorBody } from '../../shared/errors';
 import type { CallFlow } from '../calls/call-flow';
 import type { Sql } from '../platform/sql';
 import type { Metrics } from '../platform/metrics';
@@ -43,8 +45,9 @@ const strictTransport = (res: ServerResponse) => res.setHeader('Strict-Transport
 /**
  * The relay's HTTP: Voicenter's requests on the lean path (http/popup-fast-path.ts), everything else
  * on the Express app — every route, in order, ending with a JSON 404 and the one error handler.
+ * `popupListener` is the pop-up port's (RELAY_POPUP_PORT): the same, for Voicenter's paths only.
  */
-export function createHttpApp(p: HttpParts): { app: express.Express; listener: RequestListener } {
+export function createHttpApp(p: HttpParts): { app: express.Express; listener: RequestListener; popupListener: RequestListener } {
   const { config, log } = p;
   const app = express();
   app.disable('x-powered-by');
@@ -80,6 +83,47 @@ export function createHttpApp(p: HttpParts): { app: express.Express; listener: R
   app.use((_req, res) => sendError(res, 'NOT_FOUND', 'not found'));
   app.use(errorHandler(log));
   const trust = app.get('trust proxy fn') as (address: string, hop: number) => boolean;
-  const listener = withPopupFastPath(app as RequestListener, { endpoint, trust, strictTransport: config.RELAY_TLS_CERT ? strictTransport : () => undefined, log });
-  return { app, listener };
+  const transport = config.RELAY_TLS_CERT ? strictTransport : () => undefined;
+  const listener = withPopupFastPath(app as RequestListener, { endpoint, trust, strictTransport: transport, log });
+  return { app, listener, popupListener: voicenterOnly(listener, transport) };
+}
+
+/**
+ * The pop-up port's listener: a path under /voicenter/ goes on to the relay's own listener; anything
+ * else — the console, /api, /ws (its upgrades: refuseUpgrade), /metrics, /healthz — is a JSON 404
+ * before any route sees it. A dot segment, even escaped, could step out of /voicenter/ in a route
+ * that resolves paths (the console's static files): refused too.
+ */
+export function voicenterOnly(listener: RequestListener, strictTransport: (res: ServerResponse) => void): RequestListener {
+  return (req, res) => {
+    if (isVoicenterPath(req.url ?? '')) return listener(req, res);
+    strictTransport(res);
+    sendError(res, 'NOT_FOUND', 'not found');
+  };
+}
+
+/**
+ * The pop-up port's WebSocket upgrades (it has no WebSocket): the JSON 404 of any other path, and
+ * the connection ends. Without a listener Node would drop the connection with no answer at all.
+ */
+export function refuseUpgrade(_req: IncomingMessage, socket: Duplex): void {
+  const text = JSON.stringify(errorBody('NOT_FOUND', 'not found'));
+  socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+}
+
+const VOICENTER_PREFIX = '/voicenter/';
+
+function isVoicenterPath(url: string): boolean {
+  const path = url.split(/[?#]/, 1)[0]!;
+  if (!path.startsWith(VOICENTER_PREFIX)) return false;
+  return path.split('/').every((segment) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      // Not decodable: Express refuses it in its own words (http/errors.ts), on the pop-up route.
+      return true;
+    }
+    return decoded !== '.' && decoded !== '..' && !/[/\\]/.test(decoded);
+  });
 }

@@ -31,6 +31,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RELAY_CONFIG: '/nonexistent/relay.yaml' })).toThrow('RELAY_CONFIG: cannot read /nonexistent/relay.yaml');
   });
 
+  it('takes a pop-up port on HOST or its own address, never the main port again, and its address only with it', () => {
+    expect(loadConfig({ RELAY_POPUP_PORT: '8443' }).config).toMatchObject({ PORT: 8080, RELAY_POPUP_PORT: 8443 });
+    expect(loadConfig({}).config.RELAY_POPUP_PORT).toBeUndefined();
+    expect(loadConfig({ HOST: '10.0.0.5', RELAY_POPUP_PORT: '8080', RELAY_POPUP_HOST: '203.0.113.7' }).config.RELAY_POPUP_PORT).toBe(8080);
+    expect(() => loadConfig({ RELAY_POPUP_PORT: 'https' })).toThrow('RELAY_POPUP_PORT: must be a number');
+    expect(() => loadConfig({ RELAY_POPUP_PORT: '70000' })).toThrow('RELAY_POPUP_PORT:');
+    expect(() => loadConfig({ RELAY_POPUP_PORT: '8080' })).toThrow('RELAY_POPUP_PORT: 8080 is PORT already');
+    expect(() => loadConfig({ HOST: '10.0.0.5', RELAY_POPUP_PORT: '8080', RELAY_POPUP_HOST: '0.0.0.0' })).toThrow('RELAY_POPUP_PORT: 8080 is PORT already');
+    expect(() => loadConfig({ RELAY_POPUP_HOST: '203.0.113.7' })).toThrow('RELAY_POPUP_HOST: only with RELAY_POPUP_PORT');
+  });
+
   it('reports unknown RELAY_ variables in the environment without failing', () => {
     expect(loadConfig({ RELAY_DATADIR: '/x' }).unknown).toEqual(['RELAY_DATADIR']);
   });

@@ -26,6 +26,10 @@ const template = z
 const schema = z.object({
   PORT: int(0, 65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
+  /** A second port serving only /voicenter/… (the pop-up and CDR URLs): the one to expose to the internet. */
+  RELAY_POPUP_PORT: int(0, 65535).optional(),
+  /** The pop-up port's address; default HOST (e.g. HOST the private network's, this one the public). */
+  RELAY_POPUP_HOST: z.string().min(1).optional(),
   RELAY_DATA_DIR: z.string().min(1).default('./data'),
   /** A PEM private key to sign the extension with for force-install; unset, one is made on the first start. */
   RELAY_EXTENSION_KEY: z.string().optional(),
@@ -172,8 +176,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
   if (!parsed.data.RELAY_TLS_CERT !== !parsed.data.RELAY_TLS_KEY) {
     throw new ConfigError('RELAY_TLS_CERT, RELAY_TLS_KEY: give both files, or neither');
   }
+  checkPopupPort(parsed.data);
   const unknown = Object.keys(env).filter((k) => k.startsWith('RELAY_') && !known.has(k));
   return { config: parsed.data, unknown };
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::']);
+
+/** The pop-up port is a second listener: never without its port, never on the main port's own address. */
+function checkPopupPort(c: Pick<Config, 'PORT' | 'HOST' | 'RELAY_POPUP_PORT' | 'RELAY_POPUP_HOST'>): void {
+  if (c.RELAY_POPUP_PORT === undefined) {
+    if (c.RELAY_POPUP_HOST !== undefined) throw new ConfigError('RELAY_POPUP_HOST: only with RELAY_POPUP_PORT (the pop-up port it is the address of)');
+    return;
+  }
+  const host = c.RELAY_POPUP_HOST ?? c.HOST;
+  const sameAddress = host === c.HOST || WILDCARDS.has(host) || WILDCARDS.has(c.HOST);
+  if (c.RELAY_POPUP_PORT !== 0 && c.RELAY_POPUP_PORT === c.PORT && sameAddress) {
+    throw new ConfigError(`RELAY_POPUP_PORT: ${c.PORT} is PORT already; choose another port for the pop-up (or another RELAY_POPUP_HOST)`);
+  }
 }
 
 /** Defaults with overrides, for tests and embedding. */
