@@ -13,10 +13,7 @@ export interface Agent {
   enabled: boolean;
 }
 
-/** The right password for an account a supervisor disabled: said only to whoever knows that password. */
-export type AccountDisabled = { ok: false; code: 'ACCOUNT_DISABLED' };
-
-export type SignInResult = { ok: true; token: string; expiresAt: number; agent: Agent } | Exclude<PasswordCheck, { ok: true }> | AccountDisabled;
+export type SignInResult = { ok: true; token: string; expiresAt: number; agent: Agent } | Exclude<PasswordCheck, { ok: true }>;
 
 interface AgentRow {
   id: number;
@@ -165,7 +162,7 @@ export class Agents {
     const check = await checkPassword(this.throttle, 'agent', extenUser, await this.row(extenUser), password, ip);
     if (!check.ok) return check;
     const { row } = check;
-    if (row.enabled !== 1) return { ok: false, code: 'ACCOUNT_DISABLED' };
+    if (row.enabled !== 1) return { ok: false, code: 'UNAUTHORIZED' };
     const token = randomToken();
     const expiresAt = now + this.sessionTtlMs;
     await this.sql.transaction(async (tx) => {
