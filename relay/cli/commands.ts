@@ -12,7 +12,7 @@ import { SchemaError } from '../platform/schema';
 import { ExtensionListError } from '../voicenter/extension-list';
 import { adminCommand } from './admin-command';
 import { agentsCommand } from './agents-command';
-import { typedPath, UsageError, withStore, type CliIo } from './common';
+import { RefusedValue, typedPath, UsageError, withStore, type CliIo } from './common';
 import { dbCommand } from './db';
 import { lookupCommand } from './lookup-command';
 
@@ -101,7 +101,7 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Cli
 export function explain(err: unknown): string {
   if (err instanceof UsageError) return `${err.message}\n\n${USAGE}`;
   if (err instanceof ConfigError || err instanceof SchemaError) return `Configuration error:\n${err.message}`;
-  const worded = [AgentExistsError, NoSuchAgentError, AdminExistsError, NoSuchAdminError, LastAdminError, ImportError, ExtensionListError];
+  const worded = [RefusedValue, AgentExistsError, NoSuchAgentError, AdminExistsError, NoSuchAdminError, LastAdminError, ImportError, ExtensionListError];
   if (worded.some((kind) => err instanceof kind)) return (err as Error).message;
   // node:util parseArgs: an unknown option or a missing value.
   if (String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) return `${(err as Error).message}\n\n${USAGE}`;

@@ -21,6 +21,9 @@ export interface CliIo {
 /** The command was typed wrong: its message, then the usage. */
 export class UsageError extends Error {}
 
+/** A value the command refuses (a password too short): its message alone, the command itself was right. */
+export class RefusedValue extends Error {}
+
 /** A file named on the command line, from the folder it was typed in (npm run moves to the project's root; INIT_CWD is where it started). */
 export function typedPath(file: string, env: NodeJS.ProcessEnv | undefined): string {
   return resolve(env?.INIT_CWD ?? process.cwd(), file);
@@ -63,11 +66,11 @@ export async function chosenPassword(values: { password?: string; 'password-stdi
   if (values.password !== undefined && values['password-stdin']) throw new UsageError('give --password or --password-stdin, not both');
   const given = values['password-stdin'] ? await firstLine(io.stdin ?? process.stdin) : values.password;
   if (given === undefined) {
-    if (values['password-stdin']) throw new UsageError('--password-stdin: standard input ended before a line with the password');
+    if (values['password-stdin']) throw new RefusedValue('--password-stdin: standard input ended before a line with the password');
     return null;
   }
   const checked = passwordSchema.safeParse(given);
-  if (!checked.success) throw new UsageError(checked.error.issues[0]!.message);
+  if (!checked.success) throw new RefusedValue(checked.error.issues[0]!.message);
   return checked.data;
 }
 
