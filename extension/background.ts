@@ -14,7 +14,7 @@ import { chooseContact, openChooser } from './contact-choice';
 import { callButtons, outcome } from './call-display';
 import { clearCall, ivridOf, MISSED_BUTTONS, missedIvridOf, openUrl, showCall, showMissed } from './notify';
 import { effectiveOpenCrm, getPolicy } from './policy';
-import { InOrder } from './in-order';
+import { endedWithin, InOrder } from './in-order';
 import { nextRelay } from './relay-addresses';
 import { RingFirst } from './ring-first';
 import { refreshToolbar, trackOutage } from './toolbar';
@@ -182,7 +182,7 @@ async function handle(message: ServerMessage, session: Session): Promise<void> {
       const [epoch, lastSeq, lastMessageAt] = await Promise.all([getSaved('epoch'), getSaved('lastSeq'), getSaved('lastMessageAt')]);
       // Messages were sent while this browser was away (or the relay restarted): ask for them.
       const resume = Boolean(epoch && (epoch !== message.epoch || message.seq > lastSeq));
-      inOrder.reset(resume);
+      inOrder.reset(resume, resume && epoch === message.epoch ? message.seq : 0);
       if (resume) send({ type: 'resume', epoch, seq: lastSeq, since: lastMessageAt });
       if (epoch !== message.epoch) await setSaved({ epoch: message.epoch, lastSeq: message.seq });
       const [settings, live] = await Promise.all([getSaved('settings'), getRuntime('live')]);
@@ -215,25 +215,26 @@ async function handle(message: ServerMessage, session: Session): Promise<void> {
     const [epoch, lastSeq, lastMessageAt] = await Promise.all([getSaved('epoch'), getSaved('lastSeq'), getSaved('lastMessageAt')]);
     send({ type: 'resume', epoch, seq: lastSeq, since: lastMessageAt });
   }
-  for (const m of ready) await apply(m);
+  const over = endedWithin(ready);
+  for (const m of ready) await apply(m, over);
   const done = ready.at(-1)?.seq ?? (message.seq <= (await getSaved('lastSeq')) ? message.seq : null);
   if (done !== null) send({ type: 'ack', seq: done });
 }
 
-/** Processes one numbered message: the call shown, or its caller filled in. */
-async function apply(message: SequencedMessage): Promise<void> {
-  if (message.type === 'call') await applyCall(message.call);
+/** Processes one numbered message: the call shown (unless `over`: ended by one processed with it), or its caller filled in. */
+async function apply(message: SequencedMessage, over: ReadonlySet<string> = new Set()): Promise<void> {
+  if (message.type === 'call') await applyCall(message.call, over.has(message.call.ivrid));
   else {
     const live = await getRuntime('live');
     const call = live[message.ivrid];
-    if (call) await applyCall({ ...call, identity: message.identity });
+    if (call) await applyCall({ ...call, identity: message.identity }, over.has(message.ivrid));
     else await updateRecent({ ivrid: message.ivrid, identity: message.identity });
   }
   await setSaved({ lastSeq: message.seq, lastMessageAt: Date.now() });
 }
 
 /** Brings notification, live calls, history and badge in line with the call's new view. */
-async function applyCall(call: CallView): Promise<void> {
+async function applyCall(call: CallView, over = false): Promise<void> {
   // (Read together: each is a round trip to the browser before the agent sees anything.)
   const [live, settings] = await Promise.all([getRuntime('live'), getSaved('settings')]);
   const previous = live[call.ivrid];
@@ -250,8 +251,8 @@ async function applyCall(call: CallView): Promise<void> {
     }
   } else {
     live[call.ivrid] = call;
-    if (call.state === 'ringing' && !raised) await showCall(call, previous !== undefined, settings);
-    else if (call.state === 'talking' || call.state === 'hold') {
+    if (call.state === 'ringing' && !raised && !over) await showCall(call, previous !== undefined, settings);
+    else if (!over && (call.state === 'talking' || call.state === 'hold')) {
       if (settings.afterAnswer === 'keep') await showCall(call, previous !== undefined, settings);
       else await clearCall(call.ivrid);
     }

@@ -35,6 +35,10 @@ export class RingFirst {
 
   /** A message as it arrives, before the queue. */
   arrived(message: ServerMessage): void {
+    // A new connection's messages are in order only from its hello on, once the queue has handled
+    // it (inOrderFrom): what follows a resuming hello is a replay, never raised early. (Counting on
+    // from the last connection raised a replayed ring that the same replay ends a moment later.)
+    if (message.type === 'hello') this.upTo = null;
     if (message.type !== 'call' && message.type !== 'identity') return;
     const next = this.upTo !== null && message.seq === this.upTo + 1;
     this.upTo = next ? message.seq : null;
