@@ -141,6 +141,7 @@ async function answered(res: Response, base: string, bases: string[], typed: str
   }
   const error = body as Partial<ErrorBody> | null;
   if (res.status === 401) showError(t('errorWrongPassword'));
+  else if (error?.CODE === 'ACCOUNT_DISABLED') showError(t('errorAccountDisabled'));
   else if (res.status === 429) showError(t('errorTooManyAttempts'));
   else if (error?.STATUS === 'ERROR' && typeof error.ERROR === 'string') showError(t('errorRelayRefused', error.ERROR));
   else showError(t('errorNotARelay', isolate(base)));

@@ -24,6 +24,8 @@ export const ERRORS = {
   RATE_LIMITED: { http: 429, close: 4430 },
   /** The agent was removed or its password changed; sign in again. */
   SESSION_ENDED: { http: 401, close: 4001 },
+  /** The right password, but a supervisor disabled the account: only they can enable it again. */
+  ACCOUNT_DISABLED: { http: 403, close: 4003 },
   /** Too many WebSocket messages or resumes on one connection, too many connections for one agent, too many live views. */
   TOO_MANY: { http: 429, close: 4429 },
   /** The thing to create exists already (an agent), or the change is not the relay's to make. */

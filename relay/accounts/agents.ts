@@ -13,7 +13,10 @@ export interface Agent {
   enabled: boolean;
 }
 
-export type SignInResult = { ok: true; token: string; expiresAt: number; agent: Agent } | Exclude<PasswordCheck, { ok: true }>;
+/** The right password for an account a supervisor disabled: said only to whoever knows that password. */
+export type AccountDisabled = { ok: false; code: 'ACCOUNT_DISABLED' };
+
+export type SignInResult = { ok: true; token: string; expiresAt: number; agent: Agent } | Exclude<PasswordCheck, { ok: true }> | AccountDisabled;
 
 interface AgentRow {
   id: number;
@@ -162,7 +165,7 @@ export class Agents {
     const check = await checkPassword(this.throttle, 'agent', extenUser, await this.row(extenUser), password, ip);
     if (!check.ok) return check;
     const { row } = check;
-    if (row.enabled !== 1) return { ok: false, code: 'UNAUTHORIZED' };
+    if (row.enabled !== 1) return { ok: false, code: 'ACCOUNT_DISABLED' };
     const token = randomToken();
     const expiresAt = now + this.sessionTtlMs;
     await this.sql.transaction(async (tx) => {

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
+import type { AccountDisabled } from '../accounts/agents';
 import type { PasswordCheck } from '../accounts/password-check';
 import type { Logger } from '../platform/log';
 import { rateLimited, sendError } from './errors';
@@ -9,7 +10,7 @@ export interface SignInRoute<B, T> {
   body: z.ZodType<B>;
   usage: string;
   /** Checks the password (throttled by the client's address). */
-  check: (body: B, ip: string | undefined) => Promise<{ ok: true; value: T } | Exclude<PasswordCheck, { ok: true }>>;
+  check: (body: B, ip: string | undefined) => Promise<{ ok: true; value: T } | Exclude<PasswordCheck, { ok: true }> | AccountDisabled>;
   /** Answers a right password (a session token, a cookie). */
   succeeded: (req: Request, res: Response, value: T) => void;
   /** Who tried, for the log (never the password). */
@@ -32,6 +33,10 @@ export function signInRoute<B, T>(route: SignInRoute<B, T>): RequestHandler {
     } else if (result.code === 'RATE_LIMITED') {
       route.log.warn({ ...who, ip: req.ip }, 'sign-in refused: too many attempts');
       rateLimited(res, result.retryAfterMs, 'too many sign-in attempts');
+    } else if (result.code === 'ACCOUNT_DISABLED') {
+      // (Only after the right password: a guess learns nothing of the account.)
+      route.log.warn(who, 'sign-in refused: account disabled');
+      sendError(res, 'ACCOUNT_DISABLED', 'this account is disabled: ask your supervisor to enable it');
     } else {
       route.log.warn(who, 'sign-in failed');
       sendError(res, 'UNAUTHORIZED', route.wrong);

@@ -59,7 +59,8 @@ describe.each(ENGINES)('accounts on %s', (engine) => {
     const disabled = await session(now);
     expect(await agents.update('A1', { enabled: false, name: 'Dana' })).toMatchObject({ extenUser: 'A1', name: 'Dana', enabled: false });
     expect(await agents.session(disabled, now + 1)).toBeUndefined();
-    expect(await agents.signIn('A1', 'pw')).toEqual({ ok: false, code: 'UNAUTHORIZED' });
+    expect(await agents.signIn('A1', 'pw')).toEqual({ ok: false, code: 'ACCOUNT_DISABLED' });
+    expect(await agents.signIn('A1', 'not-the-password')).toEqual({ ok: false, code: 'UNAUTHORIZED' });
     await agents.update('A1', { enabled: true });
     const removed = await session(now);
     await agents.remove('A1');
