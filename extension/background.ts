@@ -11,8 +11,10 @@ import {
 } from '../shared/messages';
 import { callBack, CONTEXT_MENU_ID, registerContextMenu } from './call-back';
 import { chooseContact, openChooser } from './contact-choice';
-import { callButtons, outcome } from './call-display';
-import { clearCall, ivridOf, MISSED_BUTTONS, missedIvridOf, openUrl, showCall, showMissed } from './notify';
+import { outcome } from './call-display';
+import { resumeMessage } from './catch-up';
+import { callButton, missedButton, openCall } from './notification-buttons';
+import { clearCall, ivridOf, missedIvridOf, openUrl, showCall, showMissed } from './notify';
 import { effectiveOpenCrm, getPolicy } from './policy';
 import { endedWithin, InOrder } from './in-order';
 import { nextRelay } from './relay-addresses';
@@ -20,7 +22,6 @@ import { RingFirst } from './ring-first';
 import { refreshToolbar, trackOutage } from './toolbar';
 import { runtimeMessageSchema, type RuntimeMessage } from './runtime-messages';
 import {
-  findCall,
   getSaved,
   getRuntime,
   RECENT_LIMIT,
@@ -166,7 +167,7 @@ async function closed(code: number): Promise<void> {
 }
 
 async function endSession(problem: ConnectionProblem): Promise<void> {
-  await setSaved({ session: null, lastSeq: 0, epoch: '', lastMessageAt: 0, continuityLostAt: 0 });
+  await setSaved({ session: null, lastSeq: 0, epoch: '', lastMessageAt: 0, continuityLostAt: 0, clickToCall: false });
   await setRuntime({ live: {}, attempt: 0 });
   ringFirst.reset();
   await browser.notifications.getAll().then((all) => Promise.all(Object.keys(all).map((id) => browser.notifications.clear(id))));
@@ -179,18 +180,18 @@ async function handle(message: ServerMessage, session: Session): Promise<void> {
       clearInterval(pingTimer);
       pingTimer = setInterval(() => send({ type: 'ping', time: Date.now() }), message.heartbeatMs || DEFAULT_PING_MS);
       await setRuntime({ attempt: 0 });
-      const [epoch, lastSeq, lastMessageAt] = await Promise.all([getSaved('epoch'), getSaved('lastSeq'), getSaved('lastMessageAt')]);
+      const [epoch, lastSeq] = await Promise.all([getSaved('epoch'), getSaved('lastSeq')]);
       // Messages were sent while this browser was away (or the relay restarted): ask for them.
       const resume = Boolean(epoch && (epoch !== message.epoch || message.seq > lastSeq));
       inOrder.reset(resume, resume && epoch === message.epoch ? message.seq : 0);
-      if (resume) send({ type: 'resume', epoch, seq: lastSeq, since: lastMessageAt });
+      if (resume) send(await resumeMessage());
       if (epoch !== message.epoch) await setSaved({ epoch: message.epoch, lastSeq: message.seq });
       const [settings, live] = await Promise.all([getSaved('settings'), getRuntime('live')]);
       ringFirst.useSettings(settings);
       ringFirst.liveCalls(Object.keys(live));
       // Messages that came meanwhile were not taken as in order: early raising starts with the next hello.
       if (!resume && (epoch !== message.epoch || message.seq === lastSeq)) ringFirst.inOrderFrom(message.seq);
-      await setSaved({ session: { ...session, name: message.agent.name } });
+      await setSaved({ session: { ...session, name: message.agent.name }, clickToCall: message.clickToCall });
       await setConnection('connected');
       return;
     }
@@ -211,10 +212,7 @@ async function handle(message: ServerMessage, session: Session): Promise<void> {
   // In number order: one already processed (a replay overlapping what came live) is only
   // acknowledged; one ahead of a missing one waits for it (InOrder).
   const { ready, askResume } = inOrder.take(message, await getSaved('lastSeq'));
-  if (askResume) {
-    const [epoch, lastSeq, lastMessageAt] = await Promise.all([getSaved('epoch'), getSaved('lastSeq'), getSaved('lastMessageAt')]);
-    send({ type: 'resume', epoch, seq: lastSeq, since: lastMessageAt });
-  }
+  if (askResume) send(await resumeMessage());
   const over = endedWithin(ready);
   for (const m of ready) await apply(m, over);
   const done = ready.at(-1)?.seq ?? (message.seq <= (await getSaved('lastSeq')) ? message.seq : null);
@@ -247,7 +245,7 @@ async function applyCall(call: CallView, over = false): Promise<void> {
       const missed = (await getSaved('missed')) + 1;
       await setSaved({ missed });
       await setBadge(missed);
-      if (settings.missedCalls === 'notify') await showMissed(call);
+      if (settings.missedCalls === 'notify') await showMissed(call, await getSaved('clickToCall'));
     }
   } else {
     live[call.ivrid] = call;
@@ -283,12 +281,6 @@ async function updateRecent(call: Partial<CallView> & { ivrid: string }): Promis
 async function setBadge(missed: number): Promise<void> {
   await setSaved({ missed });
   await refreshToolbar();
-}
-
-/** Opens the CRM page of a call, live or recent. */
-async function openCall(ivrid: string): Promise<void> {
-  const call = await findCall(ivrid);
-  if (call) await openUrl(call.identity.url);
 }
 
 async function signOut(): Promise<void> {
@@ -348,25 +340,8 @@ browser.notifications.onButtonClicked.addListener((id, index) => {
   const ivrid = ivridOf(id);
   if (ivrid) void callButton(ivrid, index).then(() => browser.notifications.clear(id));
   const missed = missedIvridOf(id);
-  if (missed) void missedButton(missed, MISSED_BUTTONS[index]).then(() => browser.notifications.clear(id));
+  if (missed) void missedButton(missed, index).then(() => browser.notifications.clear(id));
 });
-
-/** A call notification's button: Choose contact (several matched), or Open in CRM. */
-async function callButton(ivrid: string, index: number): Promise<void> {
-  const call = await findCall(ivrid);
-  if (!call) return;
-  const button = callButtons(call)[index];
-  if (button === 'choose') await openChooser(ivrid);
-  else await openCall(ivrid);
-}
-
-/** The missed-call notice: Call back places the call (its own notice says how it went); Open opens the CRM page. */
-async function missedButton(ivrid: string, button: (typeof MISSED_BUTTONS)[number] | undefined): Promise<void> {
-  const call = await findCall(ivrid);
-  if (!call) return;
-  if (button === 'call-back') await callBack(call.phone.e164 ?? call.phone.raw);
-  else if (button === 'open') await openCall(ivrid);
-}
 
 // The agent chose another language: the toolbar's tooltip says it in that one.
 browser.storage.onChanged.addListener((changes, area) => {

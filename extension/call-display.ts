@@ -103,6 +103,18 @@ export const callButtons = (call: CallView): ('choose' | 'open')[] => [
   ...(isOpenableUrl(call.identity.url) ? (['open'] as const) : []),
 ];
 
+/** A past call that can be called back: it is over and has a number that is not withheld. */
+export const canCallBack = (call: CallView): boolean => call.state === 'ended' && !call.phone.withheld && Boolean(call.phone.e164 || call.phone.raw);
+
+/**
+ * The missed-call notice's buttons, in order: Call back where the relay has click-to-call, Open in
+ * CRM when the call has a page. The same list names the button the agent clicked.
+ */
+export const missedButtons = (call: CallView, clickToCall: boolean): ('call-back' | 'open')[] => [
+  ...(clickToCall && canCallBack(call) ? (['call-back'] as const) : []),
+  ...(isOpenableUrl(call.identity.url) ? (['open'] as const) : []),
+];
+
 /** What a row of the popup's call list shows: plain text, the same cleaning as the notification. */
 export function rowText(call: CallView, t: Translate): { title: string; company: string; number: string; via: string } {
   const { identity } = call;

@@ -1,6 +1,6 @@
 import browser from 'webextension-polyfill';
 import type { CallView } from '../shared/messages';
-import { callButtons, isOpenableUrl, notificationText, siteAllowed } from './call-display';
+import { callButtons, isOpenableUrl, missedButtons, notificationText, siteAllowed } from './call-display';
 import { loadLanguage, t } from './i18n';
 import { DEFAULT_PREFERENCES, getSaved, getRuntime, setRuntime, type Preferences } from './storage';
 import { NOTIFICATION_ICON } from './icon';
@@ -14,8 +14,6 @@ export const ivridOf = (notificationId: string) =>
 const MISSED_PREFIX = 'missed:';
 export const missedIvridOf = (notificationId: string) =>
   notificationId.startsWith(MISSED_PREFIX) ? notificationId.slice(MISSED_PREFIX.length) : null;
-/** The missed-call notice's buttons, by index: Call back, then Open in CRM when the call has a page. */
-export const MISSED_BUTTONS = ['call-back', 'open'] as const;
 
 
 /**
@@ -62,12 +60,12 @@ export async function showCall(call: CallView, known: boolean, settings?: Pick<P
   }
 }
 
-/** A call that rang here ended unanswered: a notice with Call back (and Open in CRM when it has a page); none for a withheld number. */
-export async function showMissed(call: CallView): Promise<void> {
+/** A call that rang here ended unanswered: a notice with its buttons (missedButtons); none for a withheld number. */
+export async function showMissed(call: CallView, clickToCall: boolean): Promise<void> {
   if (call.phone.withheld || !(call.phone.e164 || call.phone.raw)) return;
   await loadLanguage();
   const text = notificationText(call, t);
-  const buttons = [{ title: t('callBack') }, ...(isOpenableUrl(call.identity.url) ? [{ title: t('openInCrm') }] : [])];
+  const buttons = missedButtons(call, clickToCall).map((b) => ({ title: t(b === 'call-back' ? 'callBack' : 'openInCrm') }));
   await notifications.create(`${MISSED_PREFIX}${call.ivrid}`, {
     type: 'basic',
     iconUrl: NOTIFICATION_ICON,
@@ -75,7 +73,7 @@ export async function showMissed(call: CallView): Promise<void> {
     message: text.message,
     contextMessage: text.contextMessage,
     priority: 1,
-    buttons,
+    ...(buttons.length ? { buttons } : {}),
   });
 }
 

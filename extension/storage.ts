@@ -64,6 +64,8 @@ interface SavedData {
   continuityLostAt: number;
   /** How long without a connection before the agent is told pop-ups are off (ms); tests shorten it, no page shows it. */
   offlineNoticeAfterMs: number;
+  /** The relay said (hello) that click-to-call is set up: "Call back" is offered only then. */
+  clickToCall: boolean;
 }
 
 interface RuntimeData {
@@ -92,6 +94,7 @@ const SAVED_DEFAULTS: SavedData = {
   lastMessageAt: 0,
   continuityLostAt: 0,
   offlineNoticeAfterMs: 60_000,
+  clickToCall: false,
 };
 const RUNTIME_DEFAULTS: RuntimeData = {
   connection: { state: 'signed-out', problem: '', since: 0 },

@@ -80,6 +80,8 @@ export interface RelayOptions {
   realtimeTimings?: Partial<RealtimeTimings>;
   /** The sign-in throttle's clock, instead of Date.now (tests: attempts counted with time standing still). */
   signInClock?: () => number;
+  /** How long messages are kept for replay, instead of two minutes (tests: coming back past it without waiting). */
+  replayWindowMs?: number;
 }
 
 export interface Relay {
@@ -142,7 +144,8 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   const lookup = options.lookup ?? loadLookupConfig(config.RELAY_CONFIG);
   // Read at scrape time, once the sockets and the chain below exist.
   const metrics = new Metrics(() => sockets.stats(), () => chain.circuits(), () => delivery.kept(), () => callLogStore.pending());
-  const deliveryOptions = { windowMs: REPLAY_WINDOW_MS, heartbeatMs: config.RELAY_HEARTBEAT_MS, onResume: (kind: 'replay' | 'resync') => metrics.resumes.inc({ kind }), log };
+  const voicenter = options.voicenter ?? loadVoicenterConfig(config.RELAY_CONFIG);
+  const deliveryOptions = { windowMs: options.replayWindowMs ?? REPLAY_WINDOW_MS, heartbeatMs: config.RELAY_HEARTBEAT_MS, clickToCall: voicenter.click2call !== null, onResume: (kind: 'replay' | 'resync') => metrics.resumes.inc({ kind }), log };
   const { calls, delivery } = await callsAndDelivery(redis, callLogStore, lines, deliveryOptions);
   const sockets = new AgentSockets({
     agents, log, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, heartbeatMs: config.RELAY_HEARTBEAT_MS,
@@ -168,7 +171,6 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   // Signed on the first request for it (Chrome's update check), not at every start.
   let extensionPackage: Promise<ExtensionPackage | null> | undefined;
   const signed = () => (extensionPackage ??= signExtension(config, store, extensionKey, options.extensionDir ?? projectPath('dist/extension'), log));
-  const voicenter = options.voicenter ?? loadVoicenterConfig(config.RELAY_CONFIG);
   // What the Real-Time API tells the supervisor besides calls: queues (their callers found by the same chain, cached) and phone statuses.
   const voicenterBoard = voicenter.realtime ? new RealtimeBoard({ country: config.RELAY_DEFAULT_COUNTRY, identify: chain.identify, onChange: live.changed }) : null;
   const { app, listener, popupListener } = createHttpApp({

@@ -8,6 +8,9 @@ export const PROTOCOL = 'screenpop.v1';
 /** Prefix of the second subprotocol entry that carries the session token (never in the URL). */
 export const AUTH_PROTOCOL_PREFIX = 'auth.';
 
+/** Most calls a resuming extension names as still open (it keeps 50 recent calls). */
+export const MAX_OPEN_CALLS = 100;
+
 /** Most contacts offered to choose from when a number matches several. */
 export const MAX_CHOICES = 10;
 
@@ -94,6 +97,8 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
     epoch: z.string(),
     agent: z.object({ extenUser: z.string(), name: z.string() }),
     heartbeatMs: z.number().int().positive(),
+    /** Click-to-call (`POST /api/calls`) is set up on this relay: the extension offers "Call back" only then. */
+    clickToCall: z.boolean().default(false),
   }),
   z.object({ type: z.literal('call'), seq, call: callViewSchema }),
   /** A slow lookup finished after the call was delivered. */
@@ -120,8 +125,17 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   /**
    * After `hello`, when the extension processed messages before: where it stopped (the relay's
    * epoch and sequence number then, and when the last message came). The relay replays the rest.
+   * `open`: the calls the extension still shows ringing or in progress. A replay carries their news
+   * anyway; a resync sends their current view too, however long ago they last changed, so a call
+   * that ended while the browser was away does not stay "ringing".
    */
-  z.object({ type: z.literal('resume'), epoch: z.string().max(64), seq: z.number().int().nonnegative(), since: z.number() }),
+  z.object({
+    type: z.literal('resume'),
+    epoch: z.string().max(64),
+    seq: z.number().int().nonnegative(),
+    since: z.number(),
+    open: z.array(z.string().min(1).max(128)).max(MAX_OPEN_CALLS).optional(),
+  }),
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 

@@ -37,6 +37,7 @@ class ClusterDelivery implements Delivery {
   private readonly calls: Calls;
   private readonly windowMs: number;
   private readonly heartbeatMs: number;
+  private readonly clickToCall: boolean;
   private readonly onResume: DeliveryOptions['onResume'];
   private readonly log: Logger;
   /** The highest shared number this relay has seen or given, per agent. */
@@ -54,7 +55,7 @@ class ClusterDelivery implements Delivery {
     private readonly outbox: SharedOutbox,
     options: DeliveryOptions,
   ) {
-    ({ calls: this.calls, windowMs: this.windowMs, heartbeatMs: this.heartbeatMs, onResume: this.onResume, log: this.log } = options);
+    ({ calls: this.calls, windowMs: this.windowMs, heartbeatMs: this.heartbeatMs, clickToCall: this.clickToCall, onResume: this.onResume, log: this.log } = options);
     redis.on('ready', () => void this.comeBack());
   }
 
@@ -130,7 +131,7 @@ class ClusterDelivery implements Delivery {
   }
 
   private helloIn(epoch: string, seq: number, agent: Agent): ServerMessage {
-    return { type: 'hello', seq, epoch, agent: { extenUser: agent.extenUser, name: agent.name }, heartbeatMs: this.heartbeatMs };
+    return { type: 'hello', seq, epoch, agent: { extenUser: agent.extenUser, name: agent.name }, heartbeatMs: this.heartbeatMs, clickToCall: this.clickToCall };
   }
 
   private awayHello(numbering: AwayOutbox, agent: Agent): ServerMessage {

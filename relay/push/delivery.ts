@@ -31,6 +31,8 @@ export interface DeliveryOptions {
   calls: Calls;
   windowMs: number;
   heartbeatMs: number;
+  /** Click-to-call is set up on this relay: every hello says so. */
+  clickToCall: boolean;
   onResume?: (kind: 'replay' | 'resync') => void;
   log: Logger;
 }

@@ -1,4 +1,4 @@
-import type { ServerMessage } from '../../shared/messages';
+import type { CallView, ClientMessage, ServerMessage } from '../../shared/messages';
 import type { Agent } from '../accounts/agents';
 import type { CallTracker } from '../calls/call-tracker';
 import type { Logger } from '../platform/log';
@@ -6,10 +6,12 @@ import type { Outbox } from './outbox';
 
 export interface ResumeOptions {
   outbox: Outbox;
-  calls: Pick<CallTracker, 'recentFor'>;
+  calls: Pick<CallTracker, 'recentFor' | 'views'>;
   /** How long messages are kept for replay, and how far back a resync looks (ms). */
   windowMs: number;
   heartbeatMs: number;
+  /** Click-to-call is set up (the hello says so). */
+  clickToCall: boolean;
   /** Told how each resume was answered (metrics). */
   onResume?: (kind: 'replay' | 'resync') => void;
   log: Logger;
@@ -20,7 +22,7 @@ export interface ResumeOptions {
  * the missed messages replayed from the outbox when they are all still kept in this epoch, else a
  * resync from the call log (the relay restarted, or the gap is past the window).
  */
-export function resumption({ outbox, calls, windowMs, heartbeatMs, onResume, log }: ResumeOptions) {
+export function resumption({ outbox, calls, windowMs, heartbeatMs, clickToCall, onResume, log }: ResumeOptions) {
   return {
     hello: (agent: Agent): ServerMessage => ({
       type: 'hello',
@@ -28,8 +30,9 @@ export function resumption({ outbox, calls, windowMs, heartbeatMs, onResume, log
       epoch: outbox.epoch,
       agent: { extenUser: agent.extenUser, name: agent.name },
       heartbeatMs,
+      clickToCall,
     }),
-    resume: (agent: Agent, { epoch, seq, since }: { epoch: string; seq: number; since: number }): (ServerMessage | string)[] => {
+    resume: (agent: Agent, { epoch, seq, since, open = [] }: Extract<ClientMessage, { type: 'resume' }>): (ServerMessage | string)[] => {
       const missed = epoch === outbox.epoch ? outbox.since(agent.id, seq) : null;
       if (missed) {
         onResume?.('replay');
@@ -38,12 +41,23 @@ export function resumption({ outbox, calls, windowMs, heartbeatMs, onResume, log
       onResume?.('resync');
       const { complete, from } = resyncWindow(since, windowMs);
       log.info({ agent: agent.extenUser, complete }, 'resync');
+      const recent = calls.recentFor(agent.extenUser, from);
       return [
         { type: 'resync', complete, since: from, seq: outbox.last(agent.id) },
-        ...calls.recentFor(agent.extenUser, from).map((call) => outbox.add(agent.id, { type: 'call', call })),
+        ...[...stillShown(calls, agent.extenUser, open, recent), ...recent].map((call) => outbox.add(agent.id, { type: 'call', call })),
       ];
     },
   };
+}
+
+/**
+ * The station's view of each call the extension still shows open that the resync's window leaves
+ * out (its last news is older): ended meanwhile, it is told so. Only the agent's own station's
+ * view: naming another call's id tells nothing.
+ */
+function stillShown(calls: Pick<CallTracker, 'views'>, station: string, open: readonly string[], recent: readonly CallView[]): CallView[] {
+  const sent = new Set(recent.map((call) => call.ivrid));
+  return [...new Set(open)].filter((ivrid) => !sent.has(ivrid)).flatMap((ivrid) => calls.views(ivrid).get(station) ?? []);
 }
 
 /**

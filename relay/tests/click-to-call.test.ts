@@ -81,6 +81,21 @@ describe('click-to-call', () => {
     expect(received()).toEqual([]);
   });
 
+  it('the hello tells the extension whether click-to-call is set up (it offers "Call back" only then)', async () => {
+    const agent = await AgentClient.connect(relay, token);
+    expect(await agent.next((m) => m.type === 'hello')).toMatchObject({ clickToCall: true });
+    agent.close();
+    const bare = await startRelay();
+    try {
+      await bare.agents.add('A1', 'A', 'pw-a1');
+      const plain = await AgentClient.connect(bare, await signIn(bare, 'A1', 'pw-a1'));
+      expect(await plain.next((m) => m.type === 'hello')).toMatchObject({ clickToCall: false });
+      plain.close();
+    } finally {
+      await bare.stop();
+    }
+  });
+
   it('lets one agent place at most its calls a minute, also when they are sent at once', async () => {
     await relay.agents.add('Burst1', 'Burst', 'pw-burst');
     const burst = await signIn(relay, 'Burst1', 'pw-burst');
