@@ -1,6 +1,6 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Store } from '../platform/store';
-import { emptyStore, ENGINES, freshPostgres } from '../tests/services';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ENGINES, freshPostgres } from '../tests/services';
+import { storePerTest } from '../tests/per-test';
 import { LineNames, lineNumberSchema } from './line-names';
 
 /** Line names on both engines: one stored form for every way a number is written. */
@@ -17,18 +17,11 @@ describe('lineNumberSchema', () => {
 });
 
 describe.each(ENGINES)('LineNames on %s', (engine) => {
-  let store: Store;
-  afterEach(async () => {
-    await store?.close();
-  });
-  const open = async (skip: (note: string) => void): Promise<Store> => {
-    const opened = await emptyStore(engine, database);
-    if (!opened) skip('PostgreSQL is not reachable');
-    return (store = opened!);
-  };
+  const open = storePerTest(engine, database);
 
   it('keeps one name per line whatever form it was typed or sent in', async ({ skip }) => {
-    const lines = await LineNames.load((await open(skip)).sql, 'IL');
+    const { sql } = await open(skip);
+    const lines = await LineNames.load(sql, 'IL');
     expect(await lines.set('03-765-4321', 'Sales')).toEqual({ line: '+97237654321', local: '03-765-4321', name: 'Sales' });
     await lines.set('+972 3 765 4321', 'Sales desk');
     for (const did of ['037654321', '97237654321', '+97237654321', '03-7654321']) expect(lines.name(did), did).toBe('Sales desk');
@@ -36,7 +29,7 @@ describe.each(ENGINES)('LineNames on %s', (engine) => {
     await lines.set('27-00', 'Shortcode');
     expect(lines.name('2700')).toBe('Shortcode');
     expect(lines.list().map((l) => [l.line, l.local, l.name])).toEqual([['+97237654321', '03-765-4321', 'Sales desk'], ['2700', '2700', 'Shortcode']]);
-    expect((await LineNames.load(store.sql, 'IL')).name('03-765-4321')).toBe('Sales desk');
+    expect((await LineNames.load(sql, 'IL')).name('03-765-4321')).toBe('Sales desk');
     expect(await lines.remove('(03) 765-4321')).toBe(true);
     expect(lines.name('037654321')).toBe('');
   });

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AdminExistsError, Admins, LastAdminError, NoSuchAdminError } from '../accounts/admins';
-import type { Store } from '../platform/store';
-import { emptyStore, ENGINES, freshPostgres } from './services';
+import { ENGINES, freshPostgres } from './services';
+import { storePerTest } from './per-test';
 
 /** Administrators — added, listed, removed (never the last), their first password — alike on both engines. */
 const database = await freshPostgres();
@@ -12,16 +12,8 @@ afterAll(async () => {
 const HOUR = 3_600_000;
 
 describe.each(ENGINES)('administrators on %s', (engine) => {
-  let store: Store;
-  afterEach(async () => {
-    await store?.close();
-  });
-  const open = async (skip: (note: string) => void): Promise<Admins> => {
-    const opened = await emptyStore(engine, database);
-    if (!opened) skip('PostgreSQL is not reachable');
-    store = opened!;
-    return new Admins(store.sql, HOUR);
-  };
+  const store = storePerTest(engine, database);
+  const open = async (skip: (note: string) => void): Promise<Admins> => new Admins((await store(skip)).sql, HOUR);
 
   it('lists, adds and removes administrators, ending the removed one\'s sessions; never the last one', async ({ skip }) => {
     const admins = await open(skip);

@@ -1,8 +1,8 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CallView } from '../../shared/messages';
 import { ExtensionLike } from './extension-client';
 import { popup, signIn, startRelay } from './helpers';
-import { freshPostgres, freshRedis } from './services';
+import { clusterServices } from './per-test';
 import { tcpProxy } from './tcp-proxy';
 
 /**
@@ -12,13 +12,7 @@ import { tcpProxy } from './tcp-proxy';
  * takes one relay's message for the other's; when Redis is back every browser gets what the other
  * relay delivered meanwhile, and what comes next.
  */
-const database = await freshPostgres();
-const redis = await freshRedis();
-const ready = database !== null && redis !== null;
-afterAll(async () => {
-  await redis?.drop();
-  await database?.drop();
-});
+const { database, redis, ready } = await clusterServices();
 
 const ringing = (phone = '0722776772') => ({ extenUser: 'W1', phone, status: 'Ringing' });
 const state = (ivrid: string, wanted: CallView['state']) => (shown: Map<string, CallView>) => shown.get(ivrid)?.state === wanted;

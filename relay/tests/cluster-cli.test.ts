@@ -4,30 +4,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type TestRelay } from './helpers';
-import { freshPostgres, freshRedis } from './services';
+import { clusterServices } from './per-test';
 
 /**
  * The CLI beside several relays: a password set with `npm run relay -- agents passwd` (or `admin
  * passwd`) lets the account in at once on the relays, though its failed sign-ins were counted in
  * Redis, not in the CLI's process.
  */
-const database = await freshPostgres();
-const redis = await freshRedis();
-const ready = database !== null && redis !== null;
+const { database, redis, ready } = await clusterServices();
 let relay: TestRelay;
 let env: Record<string, string>;
 
 beforeAll(async () => {
   if (!ready) return;
-  env = { RELAY_DATABASE_URL: database.url, RELAY_REDIS_URL: redis.url, RELAY_REDIS_PREFIX: `${redis.prefix}cli:`, RELAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'cluster-cli-')) };
+  env = { RELAY_DATABASE_URL: database!.url, RELAY_REDIS_URL: redis!.url, RELAY_REDIS_PREFIX: `${redis!.prefix}cli:`, RELAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'cluster-cli-')) };
   // The relay's throttle on a clock standing still: the waits it sets do not run out while the CLI's process starts (the first is 1 s).
   const now = Date.now();
   relay = await startRelay(env, { signInClock: () => now });
 });
 afterAll(async () => {
   await relay?.stop();
-  await redis?.drop();
-  await database?.drop();
 });
 
 /** The entry point as a process, as a supervisor runs it: `node --import tsx relay/main.ts <args>`. */

@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../shared/messages';
 import { AgentClient, eventually, popup, signIn, startRelay } from './helpers';
-import { freshPostgres, freshRedis } from './services';
+import { clusterServices } from './per-test';
 import { tcpProxy } from './tcp-proxy';
 
 /**
@@ -13,13 +13,7 @@ import { tcpProxy } from './tcp-proxy';
  * machine's real servers (never by stopping them). Voicenter is answered all along, the agents
  * it holds still get their calls, it says it is not ready, and it catches up when they are back.
  */
-const database = await freshPostgres();
-const redis = await freshRedis();
-const ready = database !== null && redis !== null;
-afterAll(async () => {
-  await redis?.drop();
-  await database?.drop();
-});
+const { database, redis, ready } = await clusterServices();
 
 const isCall = (ivrid: string) => (m: ServerMessage): m is Extract<ServerMessage, { type: 'call' }> => m.type === 'call' && m.call.ivrid === ivrid;
 

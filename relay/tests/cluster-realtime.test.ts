@@ -9,16 +9,14 @@ import { openStore } from '../platform/store';
 import { extensionEvent, GOOD_TOKEN, startFakeVoicenter, type FakeVoicenter } from './fake-voicenter';
 import { AgentClient, eventually, signIn, startRelay } from './helpers';
 import { startProcess } from './relay-process';
-import { freshPostgres, freshRedis } from './services';
+import { clusterServices } from './per-test';
 import { tcpProxy } from './tcp-proxy';
 
 /**
  * Several relays configured with Voicenter's Real-Time API: one connection per account, held by
  * whichever relay holds its lease in Redis, against one stand-in Real-Time server.
  */
-const database = await freshPostgres();
-const redis = await freshRedis();
-const ready = database !== null && redis !== null;
+const { database, redis, ready } = await clusterServices();
 let fake: FakeVoicenter;
 let configFile: string;
 let plain: Redis;
@@ -30,16 +28,14 @@ beforeAll(async () => {
   configFile = join(dir, 'relay.yaml');
   writeFileSync(configFile, `voicenter:\n  realtime:\n    token: \${VC_REALTIME_TOKEN}\n    loginUrl: ${fake.loginUrl}\n`);
   // The agent every call goes to (the stand-in's events name this extension user).
-  const store = await openStore({ RELAY_DATA_DIR: '', RELAY_DATABASE_URL: database.url });
+  const store = await openStore({ RELAY_DATA_DIR: '', RELAY_DATABASE_URL: database!.url });
   await new Agents(store.sql, 3_600_000).add('KGpK4iWq', 'Dana', 'pw-dana');
   await store.close();
-  plain = new Redis(redis.url);
+  plain = new Redis(redis!.url);
 });
 afterAll(async () => {
   plain?.disconnect();
   await fake?.close();
-  await redis?.drop();
-  await database?.drop();
 });
 
 const logins = () => fake.requests.filter((r) => r.path === '/monitorAPI/Login/Token').length;

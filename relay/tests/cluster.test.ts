@@ -2,22 +2,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identity, SequencedMessage, ServerMessage } from '../../shared/messages';
 import { CONSOLE_HEADER } from '../../shared/console';
 import { AgentClient, popup, signIn, startRelay, type TestRelay } from './helpers';
-import { freshPostgres, freshRedis } from './services';
+import { clusterServices } from './per-test';
 
 /**
  * Two relays on the machine's PostgreSQL and Redis (a fresh database and key prefix): what one
  * relay receives reaches the agents connected to the other; a browser resumes on either; a
  * session ended on one ends on both.
  */
-const database = await freshPostgres();
-const redis = await freshRedis();
-const ready = database !== null && redis !== null;
+const { database, redis, ready } = await clusterServices();
 let a: TestRelay;
 let b: TestRelay;
 
 beforeAll(async () => {
   if (!ready) return;
-  const env = { RELAY_DATABASE_URL: database.url, RELAY_REDIS_URL: redis.url, RELAY_REDIS_PREFIX: redis.prefix, RELAY_HEARTBEAT_MS: 60_000 };
+  const env = { RELAY_DATABASE_URL: database!.url, RELAY_REDIS_URL: redis!.url, RELAY_REDIS_PREFIX: redis!.prefix, RELAY_HEARTBEAT_MS: 60_000 };
   a = await startRelay(env);
   b = await startRelay(env);
   await a.agents.add('C1', 'Dana', 'pw-one');
@@ -27,8 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await a?.stop();
   await b?.stop();
-  await redis?.drop();
-  await database?.drop();
 });
 
 type Hello = Extract<ServerMessage, { type: 'hello' }>;

@@ -1,10 +1,10 @@
 import { setTimeout as pause } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Identity, ServerMessage } from '../../shared/messages';
 import { DEFAULT_LOOKUP, type LookupConfig } from '../lookup/config';
 import { json, testServer, type TestServer } from './crm-servers';
 import { AgentClient, eventually, popup, signIn, startRelay, type TestRelay } from './helpers';
-import { freshPostgres, freshRedis } from './services';
+import { clusterServices } from './per-test';
 import { tcpProxy, type TcpProxy } from './tcp-proxy';
 
 /**
@@ -14,13 +14,7 @@ import { tcpProxy, type TcpProxy } from './tcp-proxy';
  * directory and of the recent lookup answers —, the agent pops, /readyz says why it is not ready
  * and how old the copy is, and every call reaches the log once PostgreSQL is back.
  */
-const database = await freshPostgres();
-const redis = await freshRedis();
-const ready = database !== null && redis !== null;
-afterAll(async () => {
-  await redis?.drop();
-  await database?.drop();
-});
+const { database, redis, ready } = await clusterServices();
 
 /** Voicenter drops a pop-up request after about 3 s (../shared/VOICENTER-NOTES.md); the relay's budget is 2.5 s. */
 const VOICENTER_GIVES_UP_MS = 3_000;
