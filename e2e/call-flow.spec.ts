@@ -43,7 +43,7 @@ test.describe('the extension, signed in through the options page', () => {
     // How the caller was matched: in plain words, shown on hover or focus only.
     const via = row.getByText('Found in directory by the exact number');
     await expect(via).toBeHidden();
-    await row.getByRole('button').first().focus(); // (the second is "Call back")
+    await row.getByRole('button').first().focus(); // (the row itself; "Call back" only where click-to-call is set up)
     await expect(via).toBeVisible();
     await expect(popupPage.getByRole('status')).toHaveText('Connected');
     // The header names the agent (not the SIP id), with links to settings and sign-out.

@@ -24,12 +24,14 @@ interface Fixtures {
 /**
  * Chromium with the built extension, its notifications going to `desktop`. `language` is the
  * browser's language: on Linux Chromium takes it from the environment (LANGUAGE), `--lang` too.
+ * `scrollbars`: shown and taking room as on a desktop (Playwright hides them in headless Chromium).
  */
-export async function launch(userDataDir: string, desktop: NotificationServer, language?: string): Promise<BrowserContext> {
+export async function launch(userDataDir: string, desktop: NotificationServer, language?: string, { scrollbars = false } = {}): Promise<BrowserContext> {
   return chromium.launchPersistentContext(userDataDir, {
     headless: true,
     executablePath: chromiumPath(),
     args: [...chromiumArgs(EXTENSION_DIR), ...(language ? [`--lang=${language}`] : [])],
+    ...(scrollbars ? { ignoreDefaultArgs: ['--hide-scrollbars'] } : {}),
     // Chromium shows notifications through the test's own desktop notification server.
     env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: desktop.address, NO_AT_BRIDGE: '1', ...(language ? { LANGUAGE: language } : {}) },
   });

@@ -1,6 +1,6 @@
 import browser from 'webextension-polyfill';
 import type { CallView } from '../shared/messages';
-import { compactTime, outcome, outcomeWords, rowText, type Outcome } from './call-display';
+import { canCallBack, compactTime, outcome, outcomeWords, rowText, type Outcome } from './call-display';
 import { dateLocale, loadLanguage, localizePage, t } from './i18n';
 import { sendToWorker } from './runtime-messages';
 import { problemWords, stateWords } from './state-words';
@@ -26,7 +26,16 @@ function external(text: string): HTMLElement {
   return node;
 }
 
-function row(call: CallView, now: number): HTMLLIElement {
+/** A row's text that may not fit (a CRM's long name): the whole of it on hover, in its own direction. */
+function clipped(className: string, text: string): HTMLElement {
+  const node = el('span', className);
+  node.append(external(text));
+  node.title = text;
+  node.dir = 'auto';
+  return node;
+}
+
+function row(call: CallView, now: number, clickToCall: boolean): HTMLLIElement {
   const li = document.createElement('li');
   const button = document.createElement('button');
   button.type = 'button';
@@ -36,13 +45,11 @@ function row(call: CallView, now: number): HTMLLIElement {
   const icon = el('span', `icon ${result}`, ICONS[result]);
   icon.setAttribute('aria-hidden', 'true');
   // People's names and companies as they are (bdi: in their own direction, not the page's).
-  const name = el('span', 'name');
-  name.append(external(text.title));
+  const name = clipped('name', text.title);
   const time = el('time', 'time', compactTime(call.startedAt, now, dateLocale()));
   time.setAttribute('datetime', new Date(call.startedAt).toISOString());
   const details = el('span', 'details');
-  const company = el('span', 'company');
-  company.append(external(text.company));
+  const company = clipped('company', text.company);
   // The number only when the name is not already the number.
   if (text.number !== text.title) details.append(el('span', 'number', text.number));
   details.append(company, el('span', 'sr-only', outcomeWords(result, t)));
@@ -54,32 +61,36 @@ function row(call: CallView, now: number): HTMLLIElement {
   }
   button.addEventListener('click', () => void sendToWorker({ type: 'open-call', ivrid: call.ivrid }));
   li.append(button);
+  // The row's buttons one above the other beside it: the caller's name keeps most of the row.
+  const actions = el('span', 'actions');
   // Several contacts have the number: the agent says which one it is (remembered for everyone).
   if (call.identity.choices?.length) {
     const choose = el('button', 'call-back', t('chooseContact'));
     choose.setAttribute('type', 'button');
     choose.addEventListener('click', () => void sendToWorker({ type: 'open-chooser', ivrid: call.ivrid }));
-    li.append(choose);
+    actions.append(choose);
   }
-  // A past call with a number: one click calls it back (the agent's phone rings first).
-  if (call.state === 'ended' && !call.phone.withheld && (call.phone.e164 || call.phone.raw)) {
+  // A past call with a number, where the relay has click-to-call: one click calls it back (the agent's phone rings first).
+  if (clickToCall && canCallBack(call)) {
     const back = el('button', 'call-back', t('callBack'));
     back.setAttribute('type', 'button');
     back.setAttribute('aria-label', t('callBackTo', text.title));
     back.addEventListener('click', () => void sendToWorker({ type: 'call-back', number: call.phone.e164 ?? call.phone.raw }));
-    li.append(back);
+    actions.append(back);
   }
+  if (actions.childElementCount > 0) li.append(actions);
   return li;
 }
 
 let drawnIn = '';
 
 async function render(): Promise<void> {
-  const [session, connection, recent, lostAt, language] = await Promise.all([
+  const [session, connection, recent, lostAt, clickToCall, language] = await Promise.all([
     getSaved('session'),
     getRuntime('connection'),
     getSaved('recent'),
     getSaved('continuityLostAt'),
+    getSaved('clickToCall'),
     loadLanguage(),
   ]);
   if (drawnIn !== language) {
@@ -101,7 +112,7 @@ async function render(): Promise<void> {
   error.textContent = connection.state === 'connected' ? '' : problemWords(connection.problem, t);
   error.hidden = error.textContent === '';
   const now = Date.now();
-  $('calls').replaceChildren(...recent.map((call) => row(call, now)));
+  $('calls').replaceChildren(...recent.map((call) => row(call, now, clickToCall)));
   $('empty').hidden = recent.length > 0;
   $('empty-text').textContent = session ? t('emptySignedIn', session.extenUser) : t('emptySignedOut');
   $('options').hidden = session !== null;
