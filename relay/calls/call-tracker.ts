@@ -40,6 +40,8 @@ export interface Calls {
   openCalls(now?: number): LiveCallView[] | Promise<LiveCallView[]>;
   /** A station's view of the calls it took part in since `since`, oldest first (a resync). */
   recentFor(station: string, since: number): CallView[] | Promise<CallView[]>;
+  /** Each station's view of one call (none when it is not known). */
+  views(ivrid: string): Map<string, CallView> | Promise<Map<string, CallView>>;
   prune(before: number): Promise<number>;
 }
 

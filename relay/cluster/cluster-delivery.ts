@@ -5,7 +5,7 @@ import type { Calls } from '../calls/call-tracker';
 import type { Logger } from '../platform/log';
 import type { AgentSockets } from '../push/agent-sockets';
 import type { Delivery, DeliveryOptions } from '../push/delivery';
-import { resyncWindow } from '../push/resume';
+import { notSent, resyncWindow, stillShown } from '../push/resume';
 import { AwayOutbox, keptViews, mergeViews, type Message } from './away-outbox';
 import { lastHeard } from './shared-calls';
 import { SharedOutbox } from './shared-outbox';
@@ -96,9 +96,9 @@ class ClusterDelivery implements Delivery {
     );
   };
 
-  async resume(agent: Agent, { epoch, seq, since }: Extract<ClientMessage, { type: 'resume' }>): Promise<(ServerMessage | string)[]> {
+  async resume(agent: Agent, { epoch, seq, since, open = [] }: Extract<ClientMessage, { type: 'resume' }>): Promise<(ServerMessage | string)[]> {
     const replay = await this.missed(agent, epoch, seq);
-    if (!replay) return this.resync(agent, since, epoch === (this.away ?? this.outbox).epoch);
+    if (!replay) return this.resync(agent, since, epoch === (this.away ?? this.outbox).epoch, open);
     this.onResume?.('replay');
     return replay;
   }
@@ -210,7 +210,7 @@ class ClusterDelivery implements Delivery {
    * (a relay's own while Redis was away), the whole window: the time of its last message says
    * nothing of what the other relays delivered meanwhile.
    */
-  private async resync(agent: Agent, since: number, sameNumbering: boolean): Promise<ServerMessage[]> {
+  private async resync(agent: Agent, since: number, sameNumbering: boolean, open: readonly string[]): Promise<ServerMessage[]> {
     this.onResume?.('resync');
     const window = resyncWindow(since, this.windowMs);
     const from = sameNumbering ? window.from : Math.min(window.from, Date.now() - this.windowMs);
@@ -218,7 +218,11 @@ class ClusterDelivery implements Delivery {
     // The number first: what is numbered after it (another relay handing on what it kept) comes live, after the line.
     const numbering = this.away;
     const seq = numbering ? numbering.outbox.last(agent.id) : await this.outbox.last(agent.id).catch(() => this.seen.get(agent.id) ?? 0);
-    const recent: Message[] = (await this.calls.recentFor(agent.extenUser, from)).map((call) => ({ type: 'call', call }));
+    const views = await this.calls.recentFor(agent.extenUser, from);
+    // The calls the browser still shows open that the window leaves out (ended long ago): their view now.
+    const named = new Map(await Promise.all(notSent(open, views).map(async (ivrid) => [ivrid, await this.calls.views(ivrid)] as const)));
+    const shown = stillShown({ views: (ivrid) => named.get(ivrid) ?? new Map() }, agent.extenUser, open, views);
+    const recent: Message[] = [...shown, ...views].map((call) => ({ type: 'call', call }));
     const kept = numbering ? [] : await keptViews(this.redis, agent.id, this.log).catch(() => []);
     for (const message of mergeViews(recent, kept)) void this.deliver(agent.id, message);
     return [{ type: 'resync', complete: window.complete, since: from, seq }];

@@ -82,6 +82,11 @@ export class SharedCalls implements Calls {
     await this.log.write({ ...call.row }, []);
   }
 
+  async views(ivrid: string): Promise<Map<string, CallView>> {
+    const call = this.known.get(ivrid) ?? (await this.read(ivrid).catch(() => undefined));
+    return call ? viewsOf(call, this.lineName) : new Map<string, CallView>();
+  }
+
   async stations(ivrid: string): Promise<string[]> {
     // What this relay knows of the call is enough for the log: rows merge there (call-log-store.ts).
     const call = this.known.get(ivrid) ?? (await this.read(ivrid));

@@ -55,9 +55,14 @@ export function resumption({ outbox, calls, windowMs, heartbeatMs, clickToCall, 
  * out (its last news is older): ended meanwhile, it is told so. Only the agent's own station's
  * view: naming another call's id tells nothing.
  */
-function stillShown(calls: Pick<CallTracker, 'views'>, station: string, open: readonly string[], recent: readonly CallView[]): CallView[] {
+export function stillShown(calls: { views(ivrid: string): Map<string, CallView> }, station: string, open: readonly string[], recent: readonly CallView[]): CallView[] {
+  return notSent(open, recent).flatMap((ivrid) => calls.views(ivrid).get(station) ?? []);
+}
+
+/** The calls the extension named open that the resync's window does not send already. */
+export function notSent(open: readonly string[], recent: readonly CallView[]): string[] {
   const sent = new Set(recent.map((call) => call.ivrid));
-  return [...new Set(open)].filter((ivrid) => !sent.has(ivrid)).flatMap((ivrid) => calls.views(ivrid).get(station) ?? []);
+  return [...new Set(open)].filter((ivrid) => !sent.has(ivrid));
 }
 
 /**
