@@ -157,7 +157,7 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
     metrics.lookupSeconds.observe({ source: step.source, outcome: step.outcome }, step.ms / 1000),
   );
   // PostgreSQL: the relay's own copy of what names callers, for when the database is away or slow.
-  const directoryCopy = store.link ? readCopies(sql, { directory, cache }, { country: config.RELAY_DEFAULT_COUNTRY, suffixDigits: config.RELAY_MATCH_SUFFIX_DIGITS, budgetMs: lookup.budgetMs, log }) : null;
+  const directoryCopy = store.link ? readCopies(sql, { directory, cache }, { country: config.RELAY_DEFAULT_COUNTRY, suffixDigits: config.RELAY_MATCH_SUFFIX_DIGITS, budgetMs: lookup.budgetMs, log, doubtful: () => store.link!.doubtful() }) : null;
   if (directoryCopy) {
     directoryCopy.sync().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'directory not copied from PostgreSQL yet'));
     cache.warmCopy().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'lookup answers not copied from PostgreSQL'));

@@ -44,7 +44,7 @@ export class LookupCache {
    * PostgreSQL: the answers this relay read or wrote lately, for when the database does not answer
    * within `copyAfterMs`. Stale rows are served from it as from the database (stale-while-revalidate).
    */
-  private copy: { rows: LRUCache<string, Row>; afterMs: number } | null = null;
+  private copy: { rows: LRUCache<string, Row>; afterMs: number; doubtful: () => boolean } | null = null;
 
   constructor(
     private readonly sql: Sql,
@@ -57,26 +57,28 @@ export class LookupCache {
 
   get(key: string): Cached | null | Promise<Cached | null> {
     if (this.readNow) return this.cached(this.readNow(key));
-    const asked = this.sql.get<Row>(READ, [key]);
     const copy = this.copy;
+    const fromCopy = (err: unknown) => {
+      const row = copy!.rows.get(key);
+      if (!row) throw err;
+      const cached = this.cached(row);
+      return cached && { ...cached, fromCopy: true as const };
+    };
+    if (copy?.doubtful()) return Promise.resolve(new Error('PostgreSQL is in doubt')).then(fromCopy);
+    const asked = this.sql.get<Row>(READ, [key]);
     if (!copy) return asked.then((row) => this.cached(row));
-    return withDeadline(asked, copy.afterMs, unanswered('the lookup cache', copy.afterMs)).then(
-      (row) => {
-        if (row) copy.rows.set(key, row);
-        return this.cached(row);
-      },
-      (err: unknown) => {
-        const row = copy.rows.get(key);
-        if (!row) throw err;
-        const cached = this.cached(row);
-        return cached && { ...cached, fromCopy: true as const };
-      },
-    );
+    return withDeadline(asked, copy.afterMs, unanswered('the lookup cache', copy.afterMs)).then((row) => {
+      if (row) copy.rows.set(key, row);
+      return this.cached(row);
+    }, fromCopy);
   }
 
-  /** PostgreSQL: keep a copy of recent answers, read when the database has not answered within `afterMs`. */
-  useCopy(afterMs: number): void {
-    this.copy = { rows: boundedCache<string, Row>(COPY_ENTRIES), afterMs };
+  /**
+   * PostgreSQL: keep a copy of recent answers, read when the database has not answered within
+   * `afterMs` — at once while it is in doubt (`doubtful`).
+   */
+  useCopy(afterMs: number, doubtful: () => boolean = () => false): void {
+    this.copy = { rows: boundedCache<string, Row>(COPY_ENTRIES), afterMs, doubtful };
   }
 
   /** Fills the copy with the newest answers of every relay (at start). */

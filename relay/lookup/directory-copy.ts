@@ -142,12 +142,12 @@ const COPY_AFTER_MAX_MS = 250;
  */
 export function readCopies(
   sql: Sql,
-  parts: { directory: Directory; cache: { useCopy(afterMs: number): void } },
-  options: { country: CountryCode; suffixDigits: number; budgetMs: number; log: Logger },
+  parts: { directory: Directory; cache: { useCopy(afterMs: number, doubtful: () => boolean): void } },
+  options: { country: CountryCode; suffixDigits: number; budgetMs: number; log: Logger; doubtful: () => boolean },
 ): DirectoryCopy {
   const copy = new DirectoryCopy(sql, options.country, options.suffixDigits, { log: options.log });
   const afterMs = Math.min(COPY_AFTER_MAX_MS, Math.floor(options.budgetMs / 4));
-  parts.directory.useCopy(copy, afterMs);
-  parts.cache.useCopy(afterMs);
+  parts.directory.useCopy(copy, afterMs, options.doubtful);
+  parts.cache.useCopy(afterMs, options.doubtful);
   return copy;
 }

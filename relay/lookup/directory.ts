@@ -88,7 +88,7 @@ export class Directory {
    */
   private readonly answers = boundedCache<string, DirectoryMatch>(ANSWERS_KEPT);
   private readonly otherWriters: OtherWriters | null;
-  private fallback: { copy: DirectoryFallback; afterMs: number } | null = null;
+  private fallback: { copy: DirectoryFallback; afterMs: number; doubtful: () => boolean } | null = null;
 
   constructor(
     private readonly sql: Sql,
@@ -111,22 +111,24 @@ export class Directory {
       if (!answer) this.answers.set(key, (answer = deepFreeze(this.match(this.findNow(phone.e164, suffix)))));
       return answer;
     }
-    const asked = this.sql.all<Row>(FIND, [phone.e164, suffix]).then((rows) => this.match(rows));
-    if (!this.fallback) return asked;
-    const { copy, afterMs } = this.fallback;
-    return withDeadline(asked, afterMs, unanswered('the directory', afterMs)).catch((err: unknown) => {
-      const copied = copy.lookup(phone);
+    const fromCopy = (err: unknown) => {
+      const copied = this.fallback!.copy.lookup(phone);
       if (!copied) throw err;
       return { ...copied, fromCopy: true as const };
-    });
+    };
+    if (this.fallback?.doubtful()) return Promise.resolve(new Error('PostgreSQL is in doubt')).then(fromCopy);
+    const asked = this.sql.all<Row>(FIND, [phone.e164, suffix]).then((rows) => this.match(rows));
+    if (!this.fallback) return asked;
+    const { afterMs } = this.fallback;
+    return withDeadline(asked, afterMs, unanswered('the directory', afterMs)).catch(fromCopy);
   }
 
   /**
    * PostgreSQL: a lookup it has not answered within `afterMs` (away, cut off, slow) is answered
-   * from the relay's copy instead.
+   * from the relay's copy instead — at once while the database is in doubt (`doubtful`).
    */
-  useCopy(copy: DirectoryFallback, afterMs: number): void {
-    this.fallback = { copy, afterMs };
+  useCopy(copy: DirectoryFallback, afterMs: number, doubtful: () => boolean = () => false): void {
+    this.fallback = { copy, afterMs, doubtful };
   }
 
   private match(rows: Row[]): DirectoryMatch {

@@ -56,6 +56,14 @@ export class PostgresLink {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * Whether an answer from it is in doubt now: away, or a query went unanswered and the probe has
+   * not yet said whether the server does. Reads that have a copy of their own take it at once then.
+   */
+  doubtful(): boolean {
+    return this.awaySince !== null || this.suspected !== null;
+  }
+
   status(): LinkStatus {
     return this.awaySince === null ? { up: true, problem: '' } : { up: false, since: this.awaySince, problem: this.problem };
   }
