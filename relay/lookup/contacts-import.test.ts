@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parsePhone } from '../../shared/phone';
 import { importContacts, ImportError } from './contacts-import';
@@ -65,6 +66,26 @@ describe('importContacts', () => {
     expect(await importContacts(withIds, directory)).toEqual({ good: 1, added: 0, updated: 1, bad: [] });
     expect(await importContacts(withoutIds, directory)).toEqual({ good: 1, added: 0, updated: 1, bad: [] });
     expect(await directory.count()).toBe(2);
+  });
+
+  it('reads a large upload in pieces without breaking a character at their edges', async () => {
+    // The parser is fed 16 KB at a time: a name whose character lies across the first edge, as a
+    // string (an emoji is two UTF-16 units) and as bytes (a Hebrew letter is two in UTF-8).
+    const EDGE = 16 * 1024;
+    const across = (size: (text: string) => number, char: string, phone: string) => {
+      let head = 'name,company,phone\n';
+      for (let i = 0; size(head) < EDGE - 200; i++) head += `Filler ${i},A,050${1_000_000 + i}\n`;
+      const name = `Name ${'x'.repeat(EDGE - 1 - size(`${head}Name `))}${char} end`;
+      return { text: `${head}${name},B,${phone}\n`, name, phone };
+    };
+    const asString = across((t) => t.length, '😀', '0509999998');
+    const asBytes = across((t) => Buffer.byteLength(t), 'א', '0509999999');
+    expect(asString.text.charCodeAt(EDGE - 1)).toBe('😀'.charCodeAt(0));
+    expect(Buffer.from(asBytes.text).subarray(EDGE - 1, EDGE + 1).toString()).toBe('א');
+    for (const [input, { name, phone }] of [[asString.text, asString], [Buffer.from(asBytes.text), asBytes]] as const) {
+      await importContacts(Readable.from([input]), directory);
+      expect((await directory.lookup(parsePhone(phone, 'IL'))).contacts.map((c) => c.name)).toEqual([name]);
+    }
   });
 
   it('refuses a file whose header lacks a required column', async () => {
