@@ -127,6 +127,12 @@ export interface ImportPreview {
   bad: { line: number; reason: string }[];
 }
 
+/**
+ * New agents one console request adds at most (an import, a sync): each password is hashed while
+ * the request waits (relay/accounts/agents-import.ts says how long that takes).
+ */
+export const AGENTS_PER_REQUEST = 500;
+
 /** What an agents import did, or would do in a dry run (the console's preview). */
 export interface AgentsImportPreview {
   /** Rows read without fault (added, or that would be in a dry run). */
@@ -146,6 +152,8 @@ export interface AgentsSync {
   existing: number;
   /** The ones that are not agents yet: added, or to add in a dry run. */
   missing: { extenUser: string; name: string }[];
+  /** Of those, the ones left for the next sync: one adds AGENTS_PER_REQUEST at most. */
+  later: number;
   report: AgentsImportPreview;
 }
 

@@ -85,6 +85,42 @@ export class Agents {
     }
   }
 
+  /**
+   * Adds agents whose passwords are hashed already (an import hashes them beforehand, several at a
+   * time), in one transaction. An extension user taken meanwhile is left as it is: null in its place.
+   */
+  addHashed(rows: readonly { extenUser: string; name: string; hash: string }[], now = Date.now()): Promise<(Agent | null)[]> {
+    return this.sql
+      .transaction(async (tx) => {
+        const added: (Agent | null)[] = [];
+        for (const { extenUser, name, hash } of rows) {
+          const row = await tx.get<{ id: number }>(
+            'INSERT INTO agents (exten_user, name, password_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (exten_user) DO NOTHING RETURNING id',
+            [extenUser, name, hash, now],
+          );
+          added.push(row ? { id: row.id, extenUser, name, enabled: true } : null);
+        }
+        return added;
+      })
+      .finally(() => this.forget());
+  }
+
+  /**
+   * Removes agents just added whose passwords reached nobody (an import's answer that was never
+   * delivered), each unless its password was changed since (then someone knows it). How many went.
+   */
+  async withdraw(added: readonly { id: number; extenUser: string; hash: string }[]): Promise<number> {
+    const removed = await this.sql.transaction(async (tx) => {
+      let count = 0;
+      for (const { id, hash } of added) count += await tx.run('DELETE FROM agents WHERE id = ? AND password_hash = ?', [id, hash]);
+      await rosterChanged(tx);
+      return count;
+    });
+    this.forget();
+    for (const { extenUser } of added) this.known.delete(extenUser);
+    return removed;
+  }
+
   async list(): Promise<Agent[]> {
     return (await this.sql.all<AgentRow>('SELECT * FROM agents ORDER BY exten_user')).map(toAgent);
   }

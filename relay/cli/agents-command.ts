@@ -2,7 +2,7 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { stringify } from 'csv-stringify/sync';
 import { agentNameSchema, extenUserSchema, Agents } from '../accounts/agents';
-import { importAgents, syncAgents } from '../accounts/agents-import';
+import { importAgents, syncAgents, type Added } from '../accounts/agents-import';
 import { newPassword } from '../accounts/secrets';
 import type { Config } from '../platform/config';
 import { loadVoicenterConfig } from '../voicenter/config';
@@ -62,10 +62,11 @@ async function agentsImport(agents: Agents, given: string | undefined, passwords
   if (!given) throw new UsageError('agents import <file.csv> [--passwords-to FILE]');
   const file = typedPath(given, io.env);
   if (!existsSync(file)) throw new UsageError(`no such file: ${given}`);
-  const report = await importAgents(file, agents);
+  const added = await importAgents(file, agents);
+  const report = added.answer;
   io.out(`Added ${report.added} agents.`);
   for (const b of report.bad) io.out(`line ${b.line}: ${b.reason}`);
-  writeGenerated(report.generated, passwordsTo, io);
+  if (!(await handOver(added, report.generated, passwordsTo, io))) return 1;
   if (report.bad.length > 0) io.out(`${report.bad.length} bad rows left out.`);
   return report.bad.length > 0 ? 1 : 0;
 }
@@ -78,18 +79,35 @@ async function agentsImport(agents: Agents, given: string | undefined, passwords
 async function agentsSync(config: Config, agents: Agents, options: { dryRun: boolean; passwordsTo: string | undefined }, io: CliIo): Promise<number> {
   const service = loadVoicenterConfig(config.RELAY_CONFIG, io.env ?? process.env).extensions;
   if (!service) throw new UsageError('agents sync needs voicenter.extensions (or voicenter.click2call) with the account code in the RELAY_CONFIG file');
-  const { listed, existing, missing, report } = await syncAgents(await accountExtensions(service), agents, { dryRun: options.dryRun });
+  const added = await syncAgents(await accountExtensions(service), agents, { dryRun: options.dryRun });
+  const { listed, existing, missing, report } = added.answer;
   io.out(`${listed} extensions in the Voicenter account; ${existing} are agents already (left as they are).`);
   if (options.dryRun) {
     io.out(`Would add ${report.good} agents:`);
     for (const e of missing) io.out(`  ${e.extenUser}\t${e.name}`);
   } else {
     io.out(`Added ${report.added} agents.`);
-    writeGenerated(report.generated, options.passwordsTo, io);
+    if (!(await handOver(added, report.generated, options.passwordsTo, io))) return 1;
   }
   // (Numbered as the lines of a CSV of those to add, as `agents import` names them: the first is line 2.)
   for (const b of report.bad) io.out(`line ${b.line}: ${b.reason}`);
   return report.bad.length > 0 ? 1 : 0;
+}
+
+/**
+ * The generated passwords handed to the administrator (writeGenerated); when they cannot be, the
+ * agents just added are withdrawn, as the console does with an answer it could not deliver:
+ * nobody else will ever have those passwords. False then.
+ */
+async function handOver(added: Added<unknown>, generated: { extenUser: string; password: string }[], passwordsTo: string | undefined, io: CliIo): Promise<boolean> {
+  try {
+    writeGenerated(generated, passwordsTo, io);
+    return true;
+  } catch (err) {
+    const removed = await added.withdraw();
+    io.err(`The generated passwords could not be written (${(err as Error).message}): the ${removed} agents just added were removed again.`);
+    return false;
+  }
 }
 
 /** Generated passwords: printed once, or written (mode 600) to the file the administrator chose. */

@@ -1,4 +1,4 @@
-import type { AgentsImportPreview, AgentsSync, FloorAgent } from '../../../shared/console';
+import { AGENTS_PER_REQUEST, type AgentsImportPreview, type AgentsSync, type FloorAgent } from '../../../shared/console';
 import { t } from '../i18n';
 import { agentLabel, agentText, api, csvUploadSection, h, message, table, text } from '../view';
 
@@ -61,7 +61,7 @@ export async function agentsPage(main: HTMLElement): Promise<void> {
     csvUploadSection<AgentsImportPreview>({
       id: 'import-h',
       title: t('agentsImportHeading'),
-      help: t('agentsImportHelp'),
+      help: t('agentsImportHelp', AGENTS_PER_REQUEST),
       path: '/agents/import',
       summary: (r, done) => (done ? t('agentsImported', r.added, r.bad.length) : t('agentsImportPreview', r.good, r.bad.length)),
       after: (r) => (r.generated.length ? passwordsTable(r.generated) : null),
@@ -84,12 +84,13 @@ function syncSection(load: () => Promise<void>): HTMLElement {
     try {
       const r = await api<AgentsSync>(`/agents/sync${dryRun ? '?dryRun=1' : ''}`, { method: 'POST' });
       const bad = r.report.bad.length ? table(t('badRows'), [t('colLine'), t('colProblem')], r.report.bad.map((b) => [text(String(b.line)), text(b.reason)]), '') : null;
+      const later = r.later > 0 ? [message(t('agentsSyncLater', r.later, AGENTS_PER_REQUEST))] : [];
       if (dryRun) {
         const toAdd = table(t('agentsSyncHeading'), [t('colExtenUser'), t('colName')], r.missing.map((m) => [text(m.extenUser), text(m.name)]), '');
         const run = r.report.good > 0 ? h('button', { type: 'button', class: 'primary', onclick: () => void send(false) }, t('agentsSyncRun')) : null;
-        out.replaceChildren(message(t('agentsSyncPreview', r.listed, r.existing, r.report.good)), toAdd, ...(bad ? [bad] : []), ...(run ? [run] : []));
+        out.replaceChildren(message(t('agentsSyncPreview', r.listed, r.existing, r.report.good)), ...later, toAdd, ...(bad ? [bad] : []), ...(run ? [run] : []));
       } else {
-        out.replaceChildren(message(t('agentsSynced', r.report.added, r.report.bad.length)), ...(bad ? [bad] : []), ...(r.report.generated.length ? [passwordsTable(r.report.generated)] : []));
+        out.replaceChildren(message(t('agentsSynced', r.report.added, r.report.bad.length)), ...later, ...(bad ? [bad] : []), ...(r.report.generated.length ? [passwordsTable(r.report.generated)] : []));
         await load();
       }
     } catch (err) {
