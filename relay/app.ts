@@ -135,7 +135,7 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   const token = await PopupToken.open(db ? tokenFile(config.RELAY_DATA_DIR) : tokenSetting(sql), config.RELAY_VOICENTER_TOKEN);
   const redis = config.RELAY_REDIS_URL ? await connectRedis(config.RELAY_REDIS_URL, config.RELAY_REDIS_PREFIX, log) : null;
   // One throttle for agents and administrators: failures from one address count for both (on every relay, with Redis).
-  const throttle = new SignInThrottle(THROTTLE, options.signInClock ?? Date.now, redis ? new RedisThrottleState(redis) : undefined);
+  const throttle = new SignInThrottle(THROTTLE, options.signInClock ?? Date.now, redis ? new RedisThrottleState(redis, THROTTLE, log) : undefined);
   const agents = new Agents(sql, config.RELAY_SESSION_TTL_HOURS * HOUR, throttle);
   const admins = new Admins(sql, ADMIN_SESSION_MS, throttle);
   const live = new LiveEvents();
@@ -305,5 +305,5 @@ async function signExtension(config: Config, store: Store, key: ExtensionKey, di
 export async function relayThrottle(config: Config, log: Logger): Promise<{ throttle: SignInThrottle; close: () => void }> {
   if (!config.RELAY_REDIS_URL) return { throttle: new SignInThrottle(), close: () => undefined };
   const redis = await connectRedis(config.RELAY_REDIS_URL, config.RELAY_REDIS_PREFIX, log);
-  return { throttle: new SignInThrottle(THROTTLE, Date.now, new RedisThrottleState(redis)), close: () => redis.disconnect() };
+  return { throttle: new SignInThrottle(THROTTLE, Date.now, new RedisThrottleState(redis, THROTTLE, log)), close: () => redis.disconnect() };
 }

@@ -4,6 +4,7 @@ import { projectPath } from '../platform/project-root';
 import { FIRST_ADMIN } from '../accounts/admins';
 import { createRelay, type Relay } from '../app';
 import { EXTENSION_ID, type Config } from '../platform/config';
+import { countUnhandledRejections } from '../platform/unhandled-rejections';
 
 /** The relay could not listen where its settings say: one line for the supervisor, no stack trace. */
 export class ListenError extends Error {}
@@ -16,6 +17,7 @@ export class ListenError extends Error {}
 export async function startCommand(config: Config): Promise<void> {
   const relay = await createRelay(config);
   const { server, popupServer, log } = relay;
+  countUnhandledRejections(log);
   await relay.admins.ensureFirst();
   // Shown at every start until it was used or changed: a first start that failed, or whose output was lost, loses nothing.
   const firstPassword = await relay.admins.pendingFirstPassword();
@@ -35,9 +37,15 @@ export async function startCommand(config: Config): Promise<void> {
     relay.sockets.close(1012, 'relay restarting');
     relay.endLiveViews();
     const servers = [server, ...(popupServer ? [popupServer] : [])];
-    void Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
+    Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
       .then(() => relay.close())
-      .then(() => process.exit(0));
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err: (err as Error).message }, 'relay did not stop cleanly');
+          process.exit(1);
+        },
+      );
     for (const s of servers) s.closeIdleConnections();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -3,6 +3,8 @@ import { serverMessageSchema, type SequencedMessage, type Unsequenced } from '..
 import { boundedCache } from '../platform/bounded-cache';
 import type { Logger } from '../platform/log';
 import { Outbox } from '../push/outbox';
+import { isWrongType } from './junk';
+import { keys } from './keys';
 
 export type Message = Unsequenced<SequencedMessage>;
 
@@ -16,7 +18,7 @@ interface View {
 }
 
 const ivridOf = (m: Message) => (m.type === 'call' ? m.call.ivrid : m.ivrid);
-const viewsKey = (agentId: number) => `away:${agentId}`;
+const viewsKey = keys.away;
 /** Calls first, then identities (a late identity applies to its call), each in the order they came. */
 const inOrder = (a: View, b: View) => (a.message.type === b.message.type ? a.at - b.at : a.message.type === 'call' ? -1 : 1);
 
@@ -60,18 +62,25 @@ export class AwayOutbox {
   /**
    * Redis is back: the kept views are stored by agent for the replay window (one transaction), so
    * that a resync on any relay finds them. Sent at once: commands sent after it on the same
-   * connection (the hellos' numbers, the views handed on) see it done.
+   * connection (the hellos' numbers, the views handed on) see it done. An agent's key of another
+   * type is junk: replaced.
    */
-  settle(redis: Redis, windowMs: number): Promise<void> {
+  async settle(redis: Redis, windowMs: number, log?: Logger): Promise<void> {
+    const agents = [...new Set([...this.views.values()].map((v) => v.agentId))];
+    const types = await Promise.all(agents.map((agentId) => redis.type(viewsKey(agentId))));
     const batch = redis.multi();
+    agents.forEach((agentId, i) => {
+      if (types[i] === 'none' || types[i] === 'hash') return;
+      log?.warn({ key: viewsKey(agentId), type: types[i] }, 'views kept while Redis was away, in Redis not a hash: replaced');
+      batch.del(viewsKey(agentId));
+    });
     for (const { agentId, message, at } of this.views.values()) {
       batch.hset(viewsKey(agentId), `${message.type}:${ivridOf(message)}`, JSON.stringify({ at, m: message }));
       batch.pexpire(viewsKey(agentId), windowMs);
     }
-    return batch.exec().then((results) => {
-      const failed = results?.find(([err]) => err)?.[0];
-      if (!results || failed) throw failed ?? new Error('transaction discarded');
-    });
+    const results = await batch.exec();
+    const failed = results?.find(([err]) => err)?.[0];
+    if (!results || failed) throw failed ?? new Error('transaction discarded');
   }
 
   private keep(view: View): void {
@@ -86,7 +95,11 @@ export class AwayOutbox {
  * read is left out, said once per read.
  */
 export async function keptViews(redis: Redis, agentId: number, log: Logger): Promise<Message[]> {
-  const stored = await redis.hvals(viewsKey(agentId));
+  const stored = await redis.hvals(viewsKey(agentId)).catch((err: unknown) => {
+    if (!isWrongType(err)) throw err;
+    log.warn({ key: viewsKey(agentId) }, 'views kept while Redis was away, in Redis not a hash: left out');
+    return [];
+  });
   const views: View[] = [];
   let junk = 0;
   for (const text of stored) {

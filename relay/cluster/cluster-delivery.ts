@@ -7,13 +7,12 @@ import type { AgentSockets } from '../push/agent-sockets';
 import type { Delivery, DeliveryOptions } from '../push/delivery';
 import { notSent, resyncWindow, stillShown } from '../push/resume';
 import { AwayOutbox, keptViews, mergeViews, type Message } from './away-outbox';
-import { lastHeard } from './shared-calls';
+import { CallStore } from './call-store';
+import { isRefused } from './junk';
 import { SharedOutbox } from './shared-outbox';
 
 /** While Redis is away, how often the relay tries it again (and on every reconnection). */
 const PROBE_MS = 1_000;
-
-const seqOf = (json: string) => Number(/^\{"seq":(\d+),/.exec(json)?.[1] ?? 0);
 
 /** Several relays: messages numbered and kept in Redis (see ClusterDelivery). */
 export async function clusterDelivery(redis: Redis, options: DeliveryOptions): Promise<Delivery> {
@@ -49,6 +48,7 @@ class ClusterDelivery implements Delivery {
   private sockets: AgentSockets | undefined;
   private stopReading: (() => void) | undefined;
   private probe: NodeJS.Timeout | undefined;
+  private readonly callStore: CallStore;
 
   constructor(
     private readonly redis: Redis,
@@ -56,7 +56,8 @@ class ClusterDelivery implements Delivery {
     options: DeliveryOptions,
   ) {
     ({ calls: this.calls, windowMs: this.windowMs, heartbeatMs: this.heartbeatMs, clickToCall: this.clickToCall, onResume: this.onResume, log: this.log } = options);
-    redis.on('ready', () => void this.comeBack());
+    this.callStore = new CallStore(redis, this.log);
+    redis.on('ready', () => this.settled(this.comeBack(), 'taking up the shared numbering again failed'));
   }
 
   /** Settles once the message is in Redis (or, Redis away, written to this relay's sockets). */
@@ -65,7 +66,7 @@ class ClusterDelivery implements Delivery {
     if (this.away && !before) return Promise.resolve(this.deliverHere(agentId, message));
     const sent = this.away
       ? before!.then(() => this.deliverHere(agentId, message))
-      : this.outbox.add(agentId, message).then(
+      : this.outbox.add(agentId, message, this.seen.get(agentId) ?? 0).then(
           () => undefined,
           (err: unknown) => {
             this.goAway(err);
@@ -73,7 +74,11 @@ class ClusterDelivery implements Delivery {
           },
         );
     this.onTheWay.set(agentId, sent);
-    void sent.then(() => this.onTheWay.get(agentId) === sent && this.onTheWay.delete(agentId));
+    // The caller hears of a failure through `sent`; this only stops waiting for it.
+    const arrived = () => {
+      if (this.onTheWay.get(agentId) === sent) this.onTheWay.delete(agentId);
+    };
+    sent.then(arrived, arrived);
     return sent;
   };
 
@@ -105,10 +110,10 @@ class ClusterDelivery implements Delivery {
 
   attach(sockets: AgentSockets): void {
     this.sockets = sockets;
-    this.stopReading = this.outbox.start((agentId, json) => {
+    this.stopReading = this.outbox.start((agentId, json, seq) => {
       // Its sockets here are in this relay's own epoch: what they miss of the shared one comes with the resync once Redis is back.
       if (this.away?.switched.has(agentId)) return;
-      this.saw(agentId, seqOf(json));
+      this.saw(agentId, seq);
       sockets.send(agentId, json);
     });
   }
@@ -147,7 +152,7 @@ class ClusterDelivery implements Delivery {
 
   private deliverHere(agentId: number, message: Message): void {
     const numbering = this.away;
-    if (!numbering) return void this.deliver(agentId, message);
+    if (!numbering) return this.settled(this.deliver(agentId, message), 'a message not delivered');
     this.switchAgent(numbering, agentId, true);
     this.sockets?.send(agentId, numbering.add(agentId, message));
   }
@@ -155,9 +160,10 @@ class ClusterDelivery implements Delivery {
   /** `inherited`: an outage's numbering whose hand-over failed (Redis went away again at once): kept on. */
   private goAway(err: unknown, inherited?: AwayOutbox): void {
     if (this.away) return;
-    this.log.warn({ err: (err as Error).message }, "Redis unreachable: this relay's browsers get its messages in an epoch of its own until it is back");
+    const why = isRefused(err) ? 'Redis refused to number a message' : 'Redis unreachable';
+    this.log.warn({ err: (err as Error).message }, `${why}: this relay's browsers get its messages in an epoch of its own until it is back`);
     this.away = new AwayOutbox(this.windowMs, (agentId) => this.seen.get(agentId) ?? 0, inherited);
-    this.probe = setInterval(() => void this.comeBack(), PROBE_MS);
+    this.probe = setInterval(() => this.settled(this.comeBack(), 'taking up the shared numbering again failed'), PROBE_MS);
     this.probe.unref();
   }
 
@@ -177,9 +183,14 @@ class ClusterDelivery implements Delivery {
     this.away = null;
     clearInterval(this.probe);
     this.log.info({ agents: leaving.switched.size }, 'Redis is back: messages numbered for every relay again');
-    leaving.settle(this.redis, this.windowMs).catch((err: unknown) => this.goAway(err, leaving));
+    leaving.settle(this.redis, this.windowMs, this.log).catch((err: unknown) => this.goAway(err, leaving));
     this.sockets?.restart(leaving.switched, this.hello);
-    void this.handOn(leaving);
+    this.settled(this.handOn(leaving), 'what was delivered while Redis was away not handed on');
+  }
+
+  /** Work nobody waits for: a failure is said, never left unhandled. */
+  private settled(work: Promise<unknown>, what: string): void {
+    work.catch((err: unknown) => this.log.error({ err: (err as Error).message }, what));
   }
 
   /**
@@ -189,11 +200,11 @@ class ClusterDelivery implements Delivery {
    */
   private async handOn(leaving: AwayOutbox): Promise<void> {
     const kept = leaving.kept();
-    const newest = ({ message: m }: { message: Message }) => (m.type === 'call' && m.call.state !== 'ended' ? lastHeard(this.redis, m.call.ivrid) : Promise.resolve(null));
+    const newest = ({ message: m }: { message: Message }) => (m.type === 'call' && m.call.state !== 'ended' ? this.callStore.lastHeard(m.call.ivrid) : Promise.resolve(null));
     // Redis gone again: all of it goes (numbered here again, and kept for the next time).
     const heard = await Promise.all(kept.map(newest)).catch((): (number | null)[] => []);
     kept.forEach(({ agentId, message, at }, i) => {
-      if ((heard[i] ?? 0) <= at) void this.deliver(agentId, message);
+      if ((heard[i] ?? 0) <= at) this.settled(this.deliver(agentId, message), 'a message not delivered');
     });
   }
 
@@ -224,7 +235,7 @@ class ClusterDelivery implements Delivery {
     const shown = stillShown({ views: (ivrid) => named.get(ivrid) ?? new Map() }, agent.extenUser, open, views);
     const recent: Message[] = [...shown, ...views].map((call) => ({ type: 'call', call }));
     const kept = numbering ? [] : await keptViews(this.redis, agent.id, this.log).catch(() => []);
-    for (const message of mergeViews(recent, kept)) void this.deliver(agent.id, message);
+    for (const message of mergeViews(recent, kept)) this.settled(this.deliver(agent.id, message), 'a message not delivered');
     return [{ type: 'resync', complete: window.complete, since: from, seq }];
   }
 }

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/log';
+import { keys } from './keys';
 
 /**
  * Keeps the lease when it is this holder's (ARGV[1]), takes it when nobody holds it (it was never
@@ -100,7 +101,11 @@ export class Lease {
   private schedule(): void {
     if (this.stopped) return;
     // One claim after the other (a slow Redis never has two on their way).
-    this.timer = setTimeout(() => void this.claim().finally(() => this.schedule()), this.timings.everyMs);
+    this.timer = setTimeout(() => {
+      this.claim()
+        .finally(() => this.schedule())
+        .catch((err: unknown) => this.options.log.error({ err: (err as Error).message, what: this.options.what }, 'lease: a claim failed'));
+    }, this.timings.everyMs);
     this.timer.unref();
   }
 
@@ -133,7 +138,7 @@ export class Lease {
  * its lease (the key is named by a digest of the account's token, never the token itself).
  */
 export async function holdRealtime(redis: Redis, token: string, source: { start(): void; stop(): void }, log: Logger): Promise<Lease> {
-  const key = `realtime:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
+  const key = keys.lease(createHash('sha256').update(token).digest('hex').slice(0, 16));
   const lease = new Lease(redis, key, { what: 'Voicenter Real-Time API', onGained: () => source.start(), onLost: () => source.stop(), log });
   await lease.start();
   return lease;

@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Identity } from '../../shared/messages';
 import type { Identify } from '../calls/call-flow';
+import { readIdentity } from './call-store';
+import { keys } from './keys';
 
 /** How often a relay that did not look the caller up checks whether the one that did has found them. */
 const POLL_MS = 25;
@@ -16,7 +18,7 @@ export function sharedIdentify(redis: Redis, identify: Identify, waitMs: number)
   return (phone, event) => {
     if (!event || phone.withheld) return identify(phone, event);
     const ivrid = event.ivrid;
-    return redis.set(`lookup:${ivrid}`, '1', 'PX', waitMs * 4, 'NX').then(
+    return redis.set(keys.lookup(ivrid), '1', 'PX', waitMs * 4, 'NX').then(
       (claimed) => (claimed ? identify(phone, event) : found(redis, ivrid, waitMs).then((identity) => identity ?? identify(phone, event))),
       () => identify(phone, event),
     );
@@ -26,8 +28,9 @@ export function sharedIdentify(redis: Redis, identify: Identify, waitMs: number)
 async function found(redis: Redis, ivrid: string, waitMs: number): Promise<Identity | null> {
   const until = Date.now() + waitMs;
   while (Date.now() < until) {
-    const json = await redis.get(`call:${ivrid}:identity`).catch(() => null);
-    if (json) return JSON.parse(json) as Identity;
+    // Not yet there, Redis away, or junk (said by CallStore when it reads the call): asked again, then looked up here.
+    const identity = readIdentity(await redis.get(keys.identity(ivrid)).catch(() => null));
+    if (identity) return identity;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   return null;

@@ -1,5 +1,6 @@
 import type { CircuitState } from '../../shared/console';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { unhandledRejections } from './unhandled-rejections';
 
 /** The relay's Prometheus metrics, on GET /metrics (text format). Counts and timings only: no numbers, names or secrets. */
 export class Metrics {
@@ -54,6 +55,7 @@ export class Metrics {
     callLogPending: () => number = () => 0,
   ) {
     const registers = [this.registry];
+    this.registry.registerMetric(unhandledRejections);
     new Gauge({
       name: 'screenpop_connected_agents',
       help: 'Agents with at least one extension connected',
