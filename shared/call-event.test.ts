@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseCallEvent, type CallEvent } from './call-event';
+import { IVRID, parseCallEvent, TIME_WINDOW, type CallEvent } from './call-event';
 import { FORM_SAMPLE, GET_SAMPLE, JSON_ANSWER, JSON_HANGUP, JSON_RINGING } from './fixtures/voicenter-samples';
 
 const fromQuery = (q: string) => Object.fromEntries(new URLSearchParams(q));
@@ -111,6 +111,31 @@ describe('parseCallEvent', () => {
     });
   });
 
+  describe('call times, given when the request arrived', () => {
+    const arrived = Date.UTC(2026, 10, 27, 12);
+    const at = (fields: Record<string, unknown>) => {
+      const result = parseCallEvent({ ivrid: 'x1', status: 'Talking', ...fields }, arrived);
+      if (!result.ok) throw new Error(result.error);
+      return result.event;
+    };
+
+    it('drops a time in the year 5138 and one a week ahead: the call is counted from its arrival', () => {
+      expect(at({ callStarted: arrived / 1000 - 8, callAnswered: 99999999999999 })).toMatchObject({ callStarted: arrived / 1000 - 8, callAnswered: null });
+      expect(at({ currentCall: { callStarted: arrived / 1000 + 7 * 86_400, callAnswered: '99999999999999' } })).toMatchObject({ callStarted: null, callAnswered: null });
+    });
+
+    it('drops a start more than a day before the arrival, and keeps the two clocks\' drift', () => {
+      expect(at({ callStarted: (arrived - TIME_WINDOW.beforeMs) / 1000 - 1 }).callStarted).toBeNull();
+      expect(at({ callStarted: (arrived - TIME_WINDOW.beforeMs) / 1000 }).callStarted).toBe((arrived - TIME_WINDOW.beforeMs) / 1000);
+      expect(at({ callStarted: (arrived + TIME_WINDOW.afterMs) / 1000 }).callStarted).toBe((arrived + TIME_WINDOW.afterMs) / 1000);
+      expect(at({ callStarted: (arrived + TIME_WINDOW.afterMs) / 1000 + 1 }).callStarted).toBeNull();
+    });
+
+    it('keeps the times as sent when the arrival is not known (a request read again)', () => {
+      expect(ok({ ivrid: 'x1', callAnswered: 99999999999999 }).callAnswered).toBe(99999999999999);
+    });
+  });
+
   describe('bad input', () => {
     it('needs an ivrid', () => {
       expect(parseCallEvent({ phone: '1' })).toEqual({ ok: false, error: 'ivrid: is required' });
@@ -122,6 +147,26 @@ describe('parseCallEvent', () => {
 
     it('refuses an ivrid that could not be an id', () => {
       expect(parseCallEvent({ ivrid: '<script>' })).toMatchObject({ ok: false });
+    });
+
+    it.each([
+      ['a path, a line and spaces', `a b/c\n../${'x'.repeat(247)}`],
+      ['129 characters', 'a'.repeat(129)],
+      ["the Redis keys' separator", 'v-1:identity'],
+      ['blank', '   '],
+    ])('refuses an ivrid with %s, in the rule\'s words', (_, ivrid) => {
+      expect(parseCallEvent({ ivrid })).toEqual({ ok: false, error: 'ivrid: must be 1 to 128 letters, digits or . _ -' });
+    });
+
+    it.each([
+      '202010111sdsd3684752bcb3d', // voicenter-popup-api.txt, GET sample
+      '20220916103546022555eb61e755c08a', // its JSON samples
+      '2023122810144902393f899a7812fd6b', // VOICENTER-REALTIME.md's capture
+      '1703759105.42',
+      'c2c-0b6f4a3e-1d2c-4f5e-8a9b-0c1d2e3f4a5b',
+      'a'.repeat(128),
+    ])('keeps the ivrid %s', (ivrid) => {
+      expect(ok({ ivrid }).ivrid).toBe(ivrid);
     });
 
     it('cuts text longer than 256 characters instead of refusing the call, never inside a character', () => {
@@ -154,7 +199,7 @@ describe('parseCallEvent', () => {
       const text = fc.oneof(fc.string(), fc.integer());
       fc.assert(
         fc.property(
-          fc.stringMatching(/^[\w.:-]{1,128}$/),
+          fc.stringMatching(IVRID),
           fc.record({ phone: text, callerName: text, status: text, statusCall: text, did: text }, { requiredKeys: [] }),
           (ivrid, fields) => {
             const result = parseCallEvent({ ...fields, ivrid });

@@ -76,15 +76,41 @@ const currentCall = z.object({
   callAnswered: unixSeconds,
 });
 
-/** What an ivrid may be, from whichever source: an id, never a path, a line or markup. */
-export const IVRID = /^[\w.:-]{1,128}$/;
-export const IVRID_RULE = 'must be 1 to 128 letters, digits or . _ : -';
+/**
+ * What an ivrid may be, from whichever source (the pop-up URL, the Real-Time API, Click2Call's
+ * answer): an id, never a path, a line or markup. Voicenter's are letters and digits
+ * (20220916103546022555eb61e755c08a, voicenter-popup-api.txt; the same in VOICENTER-REALTIME.md);
+ * '.', '_' and '-' stay for ids of other forms (Asterisk's 1703759105.42, the relay's c2c-<uuid>).
+ * No ':': it separates the parts of the relays' keys in Redis (call:<ivrid>), and no real id has one.
+ */
+export const IVRID = /^[\w.-]{1,128}$/;
+export const IVRID_RULE = 'must be 1 to 128 letters, digits or . _ -';
+
+/** An ivrid as a source sends it (text, or a JSON number), trimmed, held to the rule. */
+export const ivrid = z
+  .union([z.string(), z.number()], { error: 'is required' })
+  .transform((v) => String(v).trim())
+  .pipe(z.string().regex(IVRID, IVRID_RULE));
+
+/**
+ * How far from a request's arrival the call times it carries are believed. A call is heard of
+ * as it rings, or (the Real-Time API catching up) while it goes on: a start more than a day before
+ * is no call's; one after the arrival is wrong but for the two clocks' drift (a quarter of an hour
+ * allowed). Beyond, the time is dropped and the call is counted from the arrival: a time in the
+ * year 5138 cannot be written as a date (the export failed on it), and a call dated far ahead
+ * would outlive the log's retention.
+ */
+export const TIME_WINDOW = { beforeMs: 24 * 60 * 60_000, afterMs: 15 * 60_000 } as const;
+
+/** Unix seconds believed for a request that arrived at `arrivedMs`; null beyond TIME_WINDOW. */
+export function believedSeconds(seconds: number | null, arrivedMs: number): number | null {
+  if (seconds === null) return null;
+  const ms = seconds * 1000;
+  return ms >= arrivedMs - TIME_WINDOW.beforeMs && ms <= arrivedMs + TIME_WINDOW.afterMs ? seconds : null;
+}
 
 const request = z.object({
-  ivrid: z
-    .union([z.string(), z.number()], { error: 'is required' })
-    .transform((v) => String(v).trim())
-    .pipe(z.string().regex(IVRID, IVRID_RULE)),
+  ivrid,
   extenUser: text,
   phone: text,
   callerName: text,
@@ -132,8 +158,12 @@ function directionOf(...words: (string | undefined)[]): Direction {
 
 export type ParseResult = { ok: true; event: CallEvent } | { ok: false; error: string };
 
-/** Turns the fields of any of the three request formats into a call event, or says in words what is wrong. */
-export function parseCallEvent(input: unknown): ParseResult {
+/**
+ * Turns the fields of any of the three request formats into a call event, or says in words what
+ * is wrong. `arrivedMs`: when the request arrived; its times beyond TIME_WINDOW of it are dropped.
+ * Without it (a request read again, its arrival unknown) the times are as sent.
+ */
+export function parseCallEvent(input: unknown, arrivedMs?: number): ParseResult {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, error: 'expected an object of call fields' };
   }
@@ -145,6 +175,7 @@ export function parseCallEvent(input: unknown): ParseResult {
   }
   const r = parsed.data;
   const cc = r.currentCall ?? {};
+  const believed = (seconds: number | null) => (arrivedMs === undefined ? seconds : believedSeconds(seconds, arrivedMs));
   const first = (...values: (string | undefined)[]) => values.find((v) => v !== undefined && v !== '') ?? '';
   const status = first(r.status, r.statusCall, cc.callstatus);
   const cause = first(r.cause, cc.cause);
@@ -165,8 +196,8 @@ export function parseCallEvent(input: unknown): ParseResult {
       originalCallerId: first(r.originalCallerID, cc.originalCallerID),
       did: first(r.did, cc.did),
       cause,
-      callStarted: r.callStarted ?? cc.callStarted ?? null,
-      callAnswered: r.callAnswered ?? cc.callAnswered ?? null,
+      callStarted: believed(r.callStarted ?? cc.callStarted ?? null),
+      callAnswered: believed(r.callAnswered ?? cc.callAnswered ?? null),
     },
   };
 }

@@ -1,3 +1,4 @@
+import { TIME_WINDOW } from '../../shared/call-event';
 import type { CallOutcome, LoggedCall } from '../../shared/console';
 import type { Identity } from '../../shared/messages';
 import type { CountryCode } from 'libphonenumber-js';
@@ -30,6 +31,7 @@ interface Row {
   answered_by: string | null;
   ended: number | null;
   stations: string | null;
+  updated_at: number;
 }
 
 /** The longest page of the call log one request returns (the CSV export included). */
@@ -65,8 +67,17 @@ export class CallLogSearch {
 
   async find(filter: CallLogFilter = {}): Promise<LoggedCall[]> {
     await this.flush();
-    const where = ['c.started_at >= ?', 'c.started_at < ?'];
-    const params: unknown[] = [filter.from ?? 0, filter.to ?? Number.MAX_SAFE_INTEGER];
+    // (No bound unless asked: a row dated past any bound, kept before times were checked, is listed too.)
+    const where = ['1 = 1'];
+    const params: unknown[] = [];
+    if (filter.from !== undefined) {
+      where.push('c.started_at >= ?');
+      params.push(filter.from);
+    }
+    if (filter.to !== undefined) {
+      where.push('c.started_at < ?');
+      params.push(filter.to);
+    }
     this.byNumber(filter.number ?? '', where, params);
     const agent = filter.agent?.trim();
     if (agent) {
@@ -80,7 +91,7 @@ export class CallLogSearch {
     const stations = this.sql.engine === 'postgres' ? "string_agg(DISTINCT s.exten_user, ',')" : 'group_concat(DISTINCT s.exten_user)';
     const rows = await this.sql.all<Row>(
       `SELECT c.ivrid, c.direction, c.phone_raw, c.e164, c.caller_name, c.did, c.identity, c.started_at,
-              c.answered_at, c.answered_by, ${ENDED} AS ended,
+              c.answered_at, c.answered_by, ${ENDED} AS ended, c.updated_at,
               (SELECT ${stations} FROM call_events s WHERE s.ivrid = c.ivrid AND s.exten_user != '') AS stations
        FROM calls c
        WHERE ${where.join(' AND ')}
@@ -116,7 +127,31 @@ export class CallLogSearch {
 
 const seconds = (from: number, to: number) => Math.max(0, Math.round((to - from) / 1000));
 
-function toLogged(r: Row, names: Map<string, string>, line: string): LoggedCall {
+/**
+ * A time as the log holds it, or — one no call can have, kept before Voicenter's times were
+ * checked (TIME_WINDOW: the year 5138, or after the row was last written) — when the row was
+ * written, the relay's own clock: the views and the export show every row.
+ */
+function heldTime(ms: number, writtenAt: number): number;
+function heldTime(ms: number | null, writtenAt: number): number | null;
+function heldTime(ms: number | null, writtenAt: number): number | null {
+  if (ms === null) return null;
+  return Number.isFinite(ms) && ms > 0 && ms <= writtenAt + TIME_WINDOW.afterMs ? ms : writtenAt;
+}
+
+/** The caller a lookup named, as stored; null for anything that is not one (the call is listed all the same). */
+function identityOf(stored: string | null): Identity | null {
+  if (!stored) return null;
+  try {
+    const value: unknown = JSON.parse(stored);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Identity) : null;
+  } catch {
+    return null;
+  }
+}
+
+function toLogged(row: Row, names: Map<string, string>, line: string): LoggedCall {
+  const r = { ...row, started_at: heldTime(row.started_at, row.updated_at), answered_at: heldTime(row.answered_at, row.updated_at), ended: heldTime(row.ended, row.updated_at) };
   const outcome: CallOutcome =
     r.direction === 'outgoing' ? 'outgoing' : r.answered_at !== null ? 'answered' : r.ended !== null ? 'missed' : 'in progress';
   const stations = r.stations ? r.stations.split(',').sort() : [];
@@ -130,7 +165,7 @@ function toLogged(r: Row, names: Map<string, string>, line: string): LoggedCall 
     callerName: r.caller_name,
     did: r.did,
     line,
-    identity: r.identity ? (JSON.parse(r.identity) as Identity) : null,
+    identity: identityOf(r.identity),
     startedAt: r.started_at,
     answeredAt: r.answered_at,
     answeredBy: r.answered_by,

@@ -1,4 +1,4 @@
-import type { CallPhase } from '../../shared/call-event';
+import { TIME_WINDOW, type CallPhase } from '../../shared/call-event';
 import type { CallView } from '../../shared/messages';
 import type { DB } from '../platform/db';
 import { GroupCommit } from '../platform/group-commit';
@@ -59,6 +59,14 @@ const MERGE = `ON CONFLICT (ivrid) DO UPDATE SET
   identity = coalesce(excluded.identity, calls.identity),
   updated_at = excluded.updated_at`;
 
+/**
+ * The calls past the retention: started before `before`, or dated ahead of now (times kept before
+ * Voicenter's were checked, TIME_WINDOW) and last written before `before` — such a row would
+ * otherwise never go. Both halves read the start's index.
+ */
+export const PRUNE = 'DELETE FROM calls WHERE started_at < ? OR (started_at > ? AND updated_at < ?)';
+export const pruneParams = (before: number, now = Date.now()) => [before, now + TIME_WINDOW.afterMs, before];
+
 const EVENT_COLUMNS = ['ivrid', 'exten_user', 'phase', 'status', 'cause', 'format', 'received_at'] as const;
 
 const placeholders = (rows: number, columns: number) => Array.from({ length: rows }, () => `(${Array(columns).fill('?').join(', ')})`).join(', ');
@@ -95,7 +103,7 @@ export interface CallLogStore {
   readonly recentNow: ((station: string, since: number) => string[]) | null;
   /** The calls started since a time, at once (what the log holds that a relay just started has not seen); null where not immediate. */
   readonly startedSinceNow: ((since: number) => string[]) | null;
-  /** Deletes calls that started before `before` (the retention window), with their events. */
+  /** Deletes calls past the retention (`before`: PRUNE), with their events. */
   prune(before: number): Promise<number>;
 }
 
@@ -168,6 +176,6 @@ export class SqliteCallLog implements CallLogStore {
 
   prune(before: number): Promise<number> {
     this.commits.flush();
-    return Promise.resolve(this.db.prepare('DELETE FROM calls WHERE started_at < ?').run(before).changes);
+    return Promise.resolve(this.db.prepare(PRUNE).run(...pruneParams(before)).changes);
   }
 }

@@ -15,6 +15,10 @@ export function timeZoneNamed(name: string): string | null {
   }
 }
 
+/** Date's own range (100 million days either side of 1970): no zone has a local time beyond it, and Intl throws. */
+const DATE_RANGE_MS = 8.64e15;
+const datable = (ms: number) => Number.isFinite(ms) && Math.abs(ms) <= DATE_RANGE_MS;
+
 const formats = new Map<string, Intl.DateTimeFormat>();
 function partsIn(zone: string, ms: number): Record<string, string> {
   let format = formats.get(zone);
@@ -27,15 +31,16 @@ function partsIn(zone: string, ms: number): Record<string, string> {
   return Object.fromEntries(format.formatToParts(ms).map((p) => [p.type, p.value]));
 }
 
-/** "2026-11-27 14:03:05": the local time in `zone`, as spreadsheet programs read a date and time. */
+/** "2026-11-27 14:03:05": the local time in `zone`, as spreadsheet programs read a date and time; "" for a time no date can hold. */
 export function localTime(ms: number, zone: string): string {
+  if (!datable(ms)) return '';
   const p = partsIn(zone, ms);
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
 }
 
-/** The zone's offset from UTC at that moment, "+02:00" (Israel in winter), "+03:00" (summer). */
+/** The zone's offset from UTC at that moment, "+02:00" (Israel in winter), "+03:00" (summer); for a time no date can hold, its offset now. */
 export function utcOffset(ms: number, zone: string): string {
-  const name = partsIn(zone, ms).timeZoneName ?? 'GMT';
+  const name = partsIn(zone, datable(ms) ? ms : Date.now()).timeZoneName ?? 'GMT';
   return name === 'GMT' ? '+00:00' : name.slice(3);
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from '../platform/log';
 import type { Sql } from '../platform/sql';
-import { writeBatch, type CallLogStore, type CallRow, type NewEvent } from './call-log-store';
+import { PRUNE, pruneParams, writeBatch, type CallLogStore, type CallRow, type NewEvent } from './call-log-store';
 
 /** How long writes are gathered before a transaction (the answer to Voicenter waits for it). */
 const GATHER_MS = 10;
@@ -81,7 +81,7 @@ export class PostgresCallLog implements CallLogStore {
   }
 
   async prune(before: number): Promise<number> {
-    return this.sql.run('DELETE FROM calls WHERE started_at < ?', [before]);
+    return this.sql.run(PRUNE, pruneParams(before));
   }
 
   /** Stops retrying (the relay is closing); what is still queued is lost with the process. */

@@ -70,7 +70,8 @@ export function popupEndpoint({ token, count, allowIp, flow, traffic }: PopupEnd
     }
     // (Counted by its format once its fields could be read; a body that cannot be is "unreadable".)
     format = kind;
-    const parsed = parseCallEvent(fields);
+    // (Its times are believed within a window of now, when it arrived: TIME_WINDOW.)
+    const parsed = parseCallEvent(fields, Date.now());
     if (!parsed.ok) return refuse('INVALID_FIELDS', parsed.error, 'unreadable pop-up request', { format, error: parsed.error });
     try {
       sendJson(res, 200, await flow.handle(parsed.event, format, arrived, log));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ivrid } from '../../shared/call-event';
 
 /**
  * Voicenter's Click2Call (../shared/VOICENTER-REALTIME.md §2): the agent's extension rings first
@@ -42,5 +43,7 @@ export async function placeCall(service: { url: string; code: string }, agentExt
   const parsed = answerSchema.safeParse(await res.json().catch(() => null));
   if (!res.ok || !parsed.success) return { outcome: 'refused', callId: '', detail: `HTTP ${res.status}, an answer without ERRORCODE` };
   const { ERRORCODE, ERRORMESSAGE, CALLID } = parsed.data;
-  return { outcome: OUTCOMES[ERRORCODE] ?? 'refused', callId: ERRORCODE === 0 ? (CALLID ?? '') : '', detail: `${ERRORCODE} ${ERRORMESSAGE ?? ''}`.trim() };
+  // The call id becomes the call's ivrid: one that breaks the ivrid rule is not used (the call is placed all the same).
+  const callId = ERRORCODE === 0 ? ivrid.safeParse(CALLID ?? '') : undefined;
+  return { outcome: OUTCOMES[ERRORCODE] ?? 'refused', callId: callId?.success ? callId.data : '', detail: `${ERRORCODE} ${ERRORMESSAGE ?? ''}`.trim() };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IVRID, IVRID_RULE, text, unixSeconds, type CallEvent, type CallPhase, type Direction } from '../../shared/call-event';
+import { believedSeconds, ivrid as ivridRule, IVRID_RULE, MAX_TEXT, text, unixSeconds, type CallEvent, type CallPhase, type Direction } from '../../shared/call-event';
 
 /**
  * Voicenter's Real-Time API events, read into the relay's call events. Field names and casing are
@@ -7,11 +7,11 @@ import { IVRID, IVRID_RULE, text, unixSeconds, type CallEvent, type CallPhase, t
  * the documented camel-case spellings are accepted too. Anything else is unknown and dropped.
  */
 
-const MAX_TEXT = 256;
-
+/** An id as sent: held to the one ivrid rule once chosen (ivridRule), never cut to a length first as text is. */
+const givenId = z.unknown().optional();
 
 const currentCall = z.looseObject({
-  ivrid: text,
+  ivrid: givenId,
   callerphone: text,
   callername: text,
   did: text,
@@ -26,8 +26,8 @@ const currentCall = z.looseObject({
 
 export const extensionEventSchema = z.looseObject({
   reason: z.string().max(64),
-  ivruniqueid: text,
-  ivrUniqueId: text,
+  ivruniqueid: givenId,
+  ivrUniqueId: givenId,
   cause: text,
   data: z.looseObject({
     extenUser: z.string().min(1).max(MAX_TEXT),
@@ -50,8 +50,12 @@ function directionOf(call: z.infer<typeof currentCall>): Direction {
 /** `status`: an event that tells only the phone's status (the board reads it, realtime-board.ts). */
 export type ReadEvent = { kind: 'call'; event: CallEvent } | { kind: 'status' } | { kind: 'ignored'; why: string };
 
-/** One ExtensionEvent: a call phase for the relay's call flow, only a phone's status, or why it is dropped. */
-export function readExtensionEvent(payload: unknown): ReadEvent {
+/**
+ * One ExtensionEvent: a call phase for the relay's call flow, only a phone's status, or why it is
+ * dropped. `arrivedMs`: when it was heard; its times beyond TIME_WINDOW of it are dropped, as a
+ * pop-up request's are.
+ */
+export function readExtensionEvent(payload: unknown, arrivedMs = Date.now()): ReadEvent {
   const parsed = extensionEventSchema.safeParse(payload);
   if (!parsed.success) return { kind: 'ignored', why: `unreadable: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
   const { reason, data } = parsed.data;
@@ -62,9 +66,11 @@ export function readExtensionEvent(payload: unknown): ReadEvent {
     return { kind: 'ignored', why: `reason ${reason.slice(0, 64)} carries no call phase` };
   }
   const call = data.currentCall;
-  const ivrid = call?.ivrid || parsed.data.ivruniqueid || parsed.data.ivrUniqueId || '';
-  if (!call || !ivrid) return { kind: 'ignored', why: `${reason} without a current call` };
-  if (!IVRID.test(ivrid)) return { kind: 'ignored', why: `${reason} with an ivrid that ${IVRID_RULE}` };
+  const given = [call?.ivrid, parsed.data.ivruniqueid, parsed.data.ivrUniqueId].find((v) => v !== undefined && v !== null && v !== '');
+  if (!call || given === undefined) return { kind: 'ignored', why: `${reason} without a current call` };
+  const id = ivridRule.safeParse(given);
+  if (!id.success) return { kind: 'ignored', why: `${reason} with an ivrid that ${IVRID_RULE}` };
+  const ivrid = id.data;
   const direction = directionOf(call);
   return {
     kind: 'call',
@@ -82,8 +88,8 @@ export function readExtensionEvent(payload: unknown): ReadEvent {
       originalCallerId: call.originalCallerID ?? '',
       did: call.did ?? '',
       cause: phase === 'hangup' ? (parsed.data.cause ?? '') : '',
-      callStarted: call.callStarted ?? null,
-      callAnswered: call.callAnswered ?? null,
+      callStarted: believedSeconds(call.callStarted ?? null, arrivedMs),
+      callAnswered: believedSeconds(call.callAnswered ?? null, arrivedMs),
     },
   };
 }
