@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
-import proxyaddr from 'proxy-addr';
 import type { Logger } from '../platform/log';
+import { clientAddress, type ProxyTrust } from './client-address';
 import { sendError } from './errors';
 import type { PopupHandler } from './popup-endpoint';
 import { requestId, logRequestAtDebug } from './request-log';
@@ -10,8 +10,8 @@ const PREFIX = '/voicenter/';
 
 export interface FastPathOptions {
   endpoint: PopupHandler;
-  /** Express's own trust of reverse proxies (the app's `trust proxy fn`): the client's address the same way. */
-  trust: (address: string, hop: number) => boolean;
+  /** The app's trust of reverse proxies (RELAY_TRUST_PROXY): the client's address as Express's requests give it. */
+  trust: ProxyTrust;
   /** Under TLS: HSTS, as on every Express answer. */
   strictTransport: (res: ServerResponse) => void;
   log: Logger;
@@ -36,7 +36,7 @@ export function withPopupFastPath(app: RequestListener, { endpoint, trust, stric
     const reqLog = log.child({ reqId: requestId(req, res) });
     logRequestAtDebug(req, res, reqLog);
     const query = q < 0 ? {} : (parseQuery(url.slice(q + 1)) as Record<string, unknown>);
-    endpoint(req, res, { token, ip: proxyaddr(req, trust), query, log: reqLog }).catch((err: unknown) => {
+    endpoint(req, res, { token, ip: clientAddress(req, trust), query, log: reqLog }).catch((err: unknown) => {
       reqLog.error({ err: (err as Error).message }, 'request failed');
       if (!res.headersSent) sendError(res, 'INTERNAL', 'internal error');
     });

@@ -9,6 +9,7 @@ import type { Metrics } from '../platform/metrics';
 import type { VoicenterConfig } from '../voicenter/config';
 import { apiRouter } from './agents-api';
 import { clickToCall } from './click-to-call';
+import { clientAddress, proxyTrust } from './client-address';
 import { chooseContact } from './contact-choice';
 import { consoleApi, type ConsoleOptions } from './console-api';
 import type { LiveEvents } from './console-api/live-events';
@@ -51,8 +52,11 @@ export function createHttpApp(p: HttpParts): { app: express.Express; listener: R
   const { config, log } = p;
   const app = express();
   app.disable('x-powered-by');
-  // Behind a reverse proxy, req.ip (allow-lists, throttles, logs) comes from X-Forwarded-For of trusted proxies only.
-  if (config.RELAY_TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(config.RELAY_TRUST_PROXY) ? Number(config.RELAY_TRUST_PROXY) : config.RELAY_TRUST_PROXY);
+  // Behind a reverse proxy, req.ip (allow-lists, throttles, logs) comes from X-Forwarded-For of the named proxies only,
+  // and only when it is an IP address (clientAddress); Express's own getter would take any text there.
+  const trust = proxyTrust(config.RELAY_TRUST_PROXY);
+  app.set('trust proxy', trust);
+  Object.defineProperty(app.request, 'ip', { configurable: true, enumerable: true, get: function (this: IncomingMessage) { return clientAddress(this, trust); } });
   app.set('etag', false);
   if (config.RELAY_TLS_CERT) {
     app.use((_req, res, next) => {
@@ -82,7 +86,6 @@ export function createHttpApp(p: HttpParts): { app: express.Express; listener: R
   app.use(serveConsole());
   app.use((_req, res) => sendError(res, 'NOT_FOUND', 'not found'));
   app.use(errorHandler(log));
-  const trust = app.get('trust proxy fn') as (address: string, hop: number) => boolean;
   const transport = config.RELAY_TLS_CERT ? strictTransport : () => undefined;
   const listener = withPopupFastPath(app as RequestListener, { endpoint, trust, strictTransport: transport, log });
   return { app, listener, popupListener: voicenterOnly(listener, transport) };

@@ -10,7 +10,7 @@ import { addressKey } from '../accounts/sign-in-throttle';
 const HEADERS_TIMEOUT_MS = 5_000;
 
 export interface ServerLimits {
-  /** Trusted reverse proxies (RELAY_TRUST_PROXY): all clients arrive through them, so they are not capped per address. */
+  /** The reverse proxies RELAY_TRUST_PROXY names by address or range: many clients arrive through each, so they are not capped per address. */
   isTrustedProxy: (address: string) => boolean;
   /** Told of each connection refused, by reason (metrics). */
   onRefused?: (reason: 'per-address' | 'total') => void;

@@ -1,6 +1,7 @@
 // Room relay/platform/: what every room stands on — settings, the database and its writes, logs, metrics, timers.
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import proxyaddr from 'proxy-addr';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
@@ -21,6 +22,36 @@ const int = (min: number, max: number) => z.coerce.number({ error: 'must be a nu
 const template = z
   .string()
   .refine((s) => s === '' || /^https?:\/\//i.test(s), 'must start with http:// or https://');
+
+/** proxy-addr's names for the ranges a proxy on the same machine or network sits in. */
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * The reverse proxies RELAY_TRUST_PROXY names — addresses, CIDR ranges (10.0.0.0/8, or with a
+ * netmask) and proxy-addr's loopback, linklocal, uniquelocal — or what is wrong with it. Never a
+ * hop count (nor true): it names no proxy, so whoever reaches the relay directly would choose
+ * their own address with X-Forwarded-For (past the sign-in throttle and the allow-lists) and
+ * every address would count as a proxy's, past the connection limits.
+ */
+export function trustedProxies(setting: string): { ok: true; proxies: string[] } | { ok: false; error: string } {
+  const entries = setting.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (/^\d+$/.test(entry)) {
+      return { ok: false, error: `${entry} is a hop count, which names no proxy: anyone reaching the relay directly could choose their address with X-Forwarded-For. Name the proxies: their addresses or ranges (10.0.0.5, 10.0.0.0/8) or loopback, linklocal, uniquelocal` };
+    }
+    const [address = '', range] = entry.split('/');
+    if (!PROXY_RANGES.has(entry) && (isIP(address) === 0 || (range !== undefined && !/^\d+$/.test(range) && isIP(range) === 0))) {
+      return { ok: false, error: `${entry.slice(0, 64)} is not a proxy's address: name IP addresses, CIDR ranges or loopback, linklocal, uniquelocal, comma-separated` };
+    }
+  }
+  try {
+    // (proxy-addr has the last word: a prefix too long for its address, a netmask with holes.)
+    if (entries.length > 0) proxyaddr.compile(entries);
+  } catch (err) {
+    return { ok: false, error: `${(err as Error).message}: name IP addresses, CIDR ranges or loopback, linklocal, uniquelocal, comma-separated` };
+  }
+  return { ok: true, proxies: entries };
+}
 
 /** Every setting, its environment variable and its default. */
 const schema = z.object({
@@ -60,8 +91,14 @@ const schema = z.object({
     .default(DEFAULT_METRICS_ALLOW_IPS),
   /** A bearer token that opens /metrics and /readyz from any address (for a scraper outside the allowed ranges). */
   RELAY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  /** Express "trust proxy": which proxies' X-Forwarded-For to believe (e.g. loopback, 10.0.0.0/8, 1). */
-  RELAY_TRUST_PROXY: z.string().default(''),
+  /** The reverse proxies whose X-Forwarded-For names the client, by address or range (e.g. loopback, 10.0.0.0/8): trustedProxies. */
+  RELAY_TRUST_PROXY: z
+    .string()
+    .superRefine((setting, ctx) => {
+      const read = trustedProxies(setting);
+      if (!read.ok) ctx.addIssue({ code: 'custom', message: read.error });
+    })
+    .default(''),
   /** Serve HTTPS directly: PEM certificate and key files (both, or neither). */
   RELAY_TLS_CERT: z.string().default(''),
   RELAY_TLS_KEY: z.string().default(''),
@@ -69,7 +106,7 @@ const schema = z.object({
   RELAY_REQUEST_TIMEOUT_MS: int(100, 300_000).default(15_000),
   /** Open connections in all (keep below the process's open-files limit, ulimit -n, less ~100). */
   RELAY_MAX_CONNECTIONS: int(10, 1_000_000).default(10_000),
-  /** Open connections from one client address (IPv6: one /64); trusted proxies are not limited. */
+  /** Open connections from one client address (IPv6: one /64); the proxies RELAY_TRUST_PROXY names are not limited. */
   RELAY_MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(1_000),
   /** Browsers one agent may be signed in on at once; one more is refused. */
   RELAY_MAX_SOCKETS_PER_AGENT: int(1, 100).default(10),
