@@ -15,7 +15,7 @@ import { outcome } from './call-display';
 import { resumeMessage } from './catch-up';
 import { callButton, missedButton, openCall } from './notification-buttons';
 import { clearCall, ivridOf, missedIvridOf, openUrl, showCall, showMissed } from './notify';
-import { effectiveOpenCrm, getPolicy } from './policy';
+import { effectiveOpenCrm, policyWithin } from './policy';
 import { endedWithin, InOrder } from './in-order';
 import { nextRelay } from './relay-addresses';
 import { RingFirst } from './ring-first';
@@ -255,7 +255,7 @@ async function applyCall(call: CallView, over = false): Promise<void> {
       else await clearCall(call.ivrid);
     }
     const trigger = call.state === 'ringing' ? 'ringing' : call.state === 'talking' ? 'answer' : null;
-    if (trigger && effectiveOpenCrm(settings, await getPolicy()) === trigger) await autoOpen(call);
+    if (trigger && effectiveOpenCrm(settings, await policyWithin()) === trigger) await autoOpen(call);
   }
   await setRuntime({ live });
   await updateRecent(call);

@@ -25,6 +25,31 @@ const managedSchema = z.object({
   lockOpenCrm: z.boolean().optional().catch(undefined),
 });
 
+/**
+ * How long a call's handling waits for Chrome's managed storage. Seen not to answer at all in a
+ * worker Chrome had just started again after stopping it (headless Chromium 156, about one start
+ * in three on a loaded machine): every message after it would wait behind it for good.
+ */
+const POLICY_WAIT_MS = 1_000;
+/** The policy last read in this worker's lifetime; until one is read, nothing is set. */
+let lastRead: Policy | null = null;
+
+/** The organisation's policy, or — when Chrome does not answer within `waitMs` — the last one read. */
+export async function policyWithin(waitMs = POLICY_WAIT_MS): Promise<Policy> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<Policy>((resolve) => {
+    timer = setTimeout(() => resolve(lastRead ?? NO_POLICY), waitMs);
+  });
+  const read = getPolicy().then((policy) => (lastRead = policy));
+  try {
+    return await Promise.race([read, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const NO_POLICY: Policy = { relayUrls: null, lockRelayUrls: false, openCrm: null, lockOpenCrm: false, problems: null };
+
 export async function getPolicy(): Promise<Policy> {
   let raw: unknown = {};
   try {
