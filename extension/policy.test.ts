@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import browser from 'webextension-polyfill';
 import { policyWithin } from './policy';
 
-vi.mock('webextension-polyfill', () => ({ default: { storage: { managed: { get: vi.fn() } } } }));
-const managedGet = vi.mocked(browser.storage.managed.get);
+const managedGet = vi.hoisted(() => vi.fn<() => Promise<Record<string, unknown>>>());
+vi.mock('webextension-polyfill', () => ({ default: { storage: { managed: { get: managedGet } } } }));
 const never = () => new Promise<Record<string, unknown>>(() => {});
 
 describe('policyWithin', () => {
