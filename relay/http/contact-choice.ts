@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
+import { ivrid as ivridSchema } from '../../shared/call-event';
 import { parsePhone } from '../../shared/phone';
 import type { Agents } from '../accounts/agents';
 import type { CallFlow } from '../calls/call-flow';
@@ -26,7 +27,7 @@ export interface ContactChoiceOptions {
 }
 
 const bodySchema = z.strictObject({
-  ivrid: z.string().trim().min(1).max(200),
+  ivrid: ivridSchema,
   phone: z.string().trim().min(1).max(40),
   source: z.string().min(1).max(60),
   id: z.string().min(1).max(200),
@@ -37,7 +38,11 @@ export function chooseContact({ agents, chain, choices, flow, country, log }: Co
     const agent = await sessionAgent(req, agents);
     if (!agent) return sendError(res, 'UNAUTHORIZED', 'this session is unknown, expired or revoked: sign in again');
     const body = bodySchema.safeParse(req.body);
-    if (!body.success) return sendError(res, 'INVALID_FIELDS', 'send {"ivrid": "...", "phone": "...", "source": "...", "id": "..."}');
+    if (!body.success) {
+      const issue = body.error.issues[0];
+      const what = issue?.path.length ? `${issue.path.join('.')} ${issue.message}: ` : '';
+      return sendError(res, 'INVALID_FIELDS', `${what}send {"ivrid": "...", "phone": "...", "source": "...", "id": "..."}`);
+    }
     const { ivrid, source, id } = body.data;
     const phone = parsePhone(body.data.phone, country);
     if (phone.withheld) return sendError(res, 'INVALID_FIELDS', 'a withheld number has no contact to choose');

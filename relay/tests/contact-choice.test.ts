@@ -63,6 +63,11 @@ describe('choosing among several matching contacts', () => {
     for (const bad of [{}, { ivrid: 'ch-3', phone: '', source: 'directory', id: 'c-1' }, { ivrid: 'ch-3', phone: '0501234567', source: 'directory', id: 'x'.repeat(201) }, { ivrid: 'ch-3', phone: '0501234567', source: 'directory', id: 'c-1', extra: 1 }]) {
       expect((await choose(bad)).status).toBe(400);
     }
+    // The ivrid rule of every source: a line, a path or a key is no call's id.
+    for (const ivrid of ['ch-3 x', 'ch-3\n../x', 'ch-3/../x', 'ch-3:identity']) {
+      const res = await choose({ ivrid, phone: '0501234567', source: 'directory', id: 'c-1' });
+      expect({ ivrid, status: res.status, error: ((await res.json()) as { ERROR: string }).ERROR }).toEqual({ ivrid, status: 400, error: expect.stringContaining('ivrid must be 1 to 128 letters, digits or . _ -') });
+    }
     expect(await relay.choices.list()).toEqual([]);
   });
 

@@ -62,6 +62,16 @@ describe('RealtimeBoard', () => {
     expect(b.queuesView()[0]!.callers).toEqual([{ ivrid: 'd', phone: parsePhone('0504444444', 'IL'), callerName: 'Moshe', joinedAt: NOW - 5_000, identity: null }]);
   });
 
+  it('lists only callers whose id keeps the ivrid rule of every source (a path, a line, markup or a key are not ids)', () => {
+    const { b } = board();
+    const bad = ['a b/c\n../x'.padEnd(256, 'x'), 'v-1:identity', '<b>x</b>', ''];
+    b.greeting({ queues: [
+      queue(3, 'Q', [...bad.map((id) => waitingCall(id, '0501111111')), waitingCall('20220916103546022555eb61e755c08a', '0502222222')]),
+      { QueueID: '4', QueueName: 'R', Calls: [{ ivrid: 'a b', IvrUniqueID: 'good-1', CallerId: '0503333333' }] },
+    ] });
+    expect(b.queuesView().map((q) => q.callers.map((c) => c.ivrid))).toEqual([['20220916103546022555eb61e755c08a'], ['good-1']]);
+  });
+
   it.each([null, 'JOIN', {}, { reason: 'JOIN' }, { reason: 'JOIN', data: { QueueName: 'no id' } }, { reason: 'JOIN', data: { QueueID: 1, Calls: 'x' } }, { reason: 'TELEPORT', data: { QueueID: 1 } }])(
     'drops the QueueEvent %j with the reason why, and keeps what it knew',
     (payload) => {

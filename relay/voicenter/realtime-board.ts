@@ -1,6 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
-import { text, unixSeconds } from '../../shared/call-event';
+import { IVRID, text, unixSeconds } from '../../shared/call-event';
 import type { AgentPhoneStatus, QueueView, WaitingCaller } from '../../shared/console';
 import type { Identity } from '../../shared/messages';
 import { parsePhone, type Phone } from '../../shared/phone';
@@ -170,7 +170,8 @@ export class RealtimeBoard {
     const queue: Queue = { id, name: data.QueueName || before?.name || id, callers: [], answered: before?.answered ?? 0, abandoned: before?.abandoned ?? 0 };
     const known = new Map(before?.callers.map((c) => [c.ivrid, c]));
     for (const call of data.Calls ?? []) {
-      const ivrid = call.ivrid || call.IvrUniqueID || '';
+      // The same rule as every source's ids: a waiting caller is keyed and shown by it.
+      const ivrid = [call.ivrid, call.IvrUniqueID].find((id) => id !== undefined && IVRID.test(id));
       if (!ivrid) continue;
       const kept = known.get(ivrid);
       queue.callers.push(kept ?? this.newCaller(id, ivrid, call, serverNow));
