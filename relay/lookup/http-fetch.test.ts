@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { endlessServer, NEAR_THE_CAP } from '../tests/endless-answer';
 import { fetchJson, SourceError } from './http-fetch';
 
 /**
@@ -93,5 +94,21 @@ describe('a request Node refuses to send', () => {
     const request = fetchJson('http://127.0.0.1:9/contacts', { method: 'GET', headers: { 'X-Client': 'screen\npop' } }, AbortSignal.timeout(5_000), 1_000);
     await expect(request).rejects.toBeInstanceOf(SourceError);
     await expect(request).rejects.toThrow('ERR_INVALID_CHAR');
+  });
+});
+
+describe('a CRM answer that never ends', () => {
+  it("is read no further than the source's cap, the connection closed, a source error in words", async () => {
+    const endless = await endlessServer({ prefix: '{"data":[{"name":"' });
+    try {
+      const request = fetchJson(`${endless.url}/contacts`, { method: 'GET', headers: {} }, AbortSignal.timeout(30_000), 1024 * 1024);
+      await expect(request).rejects.toBeInstanceOf(SourceError);
+      await expect(request).rejects.toThrow('answer larger than 1048576 bytes');
+      await endless.ended(1);
+      expect([endless.cutOff(), endless.gaveUp()]).toEqual([1, 0]);
+      expect(endless.sent()).toBeLessThan(NEAR_THE_CAP);
+    } finally {
+      await endless.close();
+    }
   });
 });

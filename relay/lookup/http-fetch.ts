@@ -1,10 +1,11 @@
 /**
- * Outgoing HTTP for CRM sources: a time limit, a size limit, JSON only, errors in words without
- * secrets. On Node's own HTTP client with kept-alive connections: fetch cost ~0.3 ms more CPU per
+ * Outgoing HTTP for CRM sources: a time limit, a size limit (the relay's one bounded reader,
+ * platform/bounded-body.ts), JSON only, errors in words without secrets. On Node's own HTTP client with kept-alive connections: fetch cost ~0.3 ms more CPU per
  * request here, in every call a CRM is asked about (bench/RESULTS.md, issue 16).
  */
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { BodyError, readJson } from '../platform/bounded-body';
 
 export class SourceError extends Error {
   constructor(
@@ -33,26 +34,6 @@ export interface FetchedJson {
   status: number;
   /** Parsed body; null for 204 No Content. */
   json: unknown;
-}
-
-/** Reads at most `limit` bytes of a response body; more is an error (a CRM never needs megabytes here). */
-async function readLimited(res: IncomingMessage, limit: number, signal: AbortSignal): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of res as AsyncIterable<Buffer>) {
-      size += chunk.byteLength;
-      if (size > limit) {
-        res.destroy();
-        throw new SourceError(`answer larger than ${limit} bytes`);
-      }
-      chunks.push(chunk);
-    }
-  } catch (err) {
-    if (err instanceof SourceError) throw err;
-    throw new SourceError(signal.aborted ? 'timed out' : `answer cut off: ${(err as Error).message}`);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -114,11 +95,10 @@ export async function fetchJson(url: string, init: FetchInit, signal: AbortSigna
     if (status === 429) throw new SourceError('HTTP 429: rate limited', false, 429, retryAfterMs(headerOf(res, 'retry-after')));
     throw new SourceError(`HTTP ${status}`, REQUEST_REFUSED.has(status), status);
   }
-  const text = await readLimited(res, maxBytes, signal);
   try {
-    return { status, json: text === '' ? null : JSON.parse(text) };
-  } catch {
-    throw new SourceError('answer is not JSON');
+    return { status, json: await readJson(res, maxBytes, signal) };
+  } catch (err) {
+    throw err instanceof BodyError ? new SourceError(err.message) : err;
   }
 }
 

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePhone } from '../../shared/phone';
 import { json, restSource, testServer, type TestServer } from '../tests/crm-servers';
+import { endlessServer, NEAR_THE_CAP } from '../tests/endless-answer';
 import { LookupChain } from './chain';
 import { OAuth2Token } from './oauth2';
 
@@ -129,5 +130,25 @@ describe('OAuth 2 refresh-token auth', () => {
     expect(chain.health()[0]!.problem).toContain('the refresh token is expired or revoked');
     expect(crm.requests).toHaveLength(0);
     for (const secret of ['client-secret', 'refresh-1']) expect([...lines, chain.health()[0]!.problem].join('\n')).not.toContain(secret);
+  });
+
+  it('a token endpoint whose answer never ends: read no further than 64 KB, and the lookup fails in words', async () => {
+    const endless = await endlessServer();
+    servers.push({ ...endless, requests: [] });
+    const crm = await testServer((_req, res) => json(res, { data: [{ id: 1, name: 'Dana' }] }));
+    servers.push(crm);
+    const chain = chainOf(restSource('crm', crm.url, { auth: auth(`${endless.url}/token`), timeoutMs: 30_000 }));
+    const before = process.memoryUsage();
+    const traced = await chain.trace(phone, false);
+    const after = process.memoryUsage();
+    expect(traced.identity.status).toBe('unknown');
+    expect(traced.steps[0]).toMatchObject({ outcome: 'error', detail: expect.stringMatching(/^the token endpoint's answer \(127\.0\.0\.1:\d+\) cannot be read: answer larger than 65536 bytes$/) as string });
+    expect(chain.health()[0]!.problem).toContain('answer larger than 65536 bytes');
+    // The relay closed the connection near the cap: the endpoint had no chance to pour more in.
+    await endless.ended(1);
+    expect([endless.cutOff(), endless.gaveUp()]).toEqual([1, 0]);
+    expect(endless.sent()).toBeLessThan(NEAR_THE_CAP);
+    expect(after.arrayBuffers + after.heapUsed - (before.arrayBuffers + before.heapUsed)).toBeLessThan(NEAR_THE_CAP * 4);
+    expect(crm.requests).toHaveLength(0);
   });
 });

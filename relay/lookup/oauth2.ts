@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { askJson, BodyError, type JsonAnswer } from '../platform/bounded-body';
 import { SourceError } from './http-fetch';
 
 /**
@@ -34,7 +35,8 @@ const EARLY_MAX_MS = 60_000;
 const EARLY_SHARE = 0.1;
 /** Kept this long when the answer does not say (a 401 renews it sooner). */
 const DEFAULT_LIFE_MS = 15 * 60_000;
-const TIMEOUT_MS = 10_000;
+/** The token endpoint's answer, its last byte included, within these: a token answer is a few hundred bytes. */
+const LIMITS = { timeoutMs: 10_000, maxBytes: 64 * 1024 };
 
 export class OAuth2Token {
   /** The token, and when lookups stop using it and renew it instead. */
@@ -71,19 +73,14 @@ export class OAuth2Token {
     // Its life is counted from the request, not the answer: the endpoint may have issued it at once.
     const asked = this.now();
     const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: this.auth.refreshToken, client_id: this.auth.clientId, client_secret: this.auth.clientSecret });
-    let res: Response;
+    const host = new URL(this.auth.tokenUrl).host;
+    let res: JsonAnswer;
     try {
-      res = await fetch(this.auth.tokenUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body,
-        redirect: 'error',
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
+      res = await askJson(this.auth.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: body.toString() }, LIMITS);
     } catch (err) {
-      throw this.failed(`cannot reach the token endpoint (${new URL(this.auth.tokenUrl).host}): ${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message}`);
+      throw this.failed(err instanceof BodyError ? `the token endpoint's answer (${host}) cannot be read: ${err.message}` : `cannot reach the token endpoint (${host}): ${(err as Error).message}`);
     }
-    const answer = (await res.json().catch(() => null)) as unknown;
+    const answer = res.json;
     const parsed = tokenAnswer.safeParse(answer);
     if (!res.ok || !parsed.success) {
       // RFC 6749 §5.2: `error` ("invalid_grant": the refresh token expired or was revoked). Zoho answers 200 with it.

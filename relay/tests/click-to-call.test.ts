@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import pino from 'pino';
 import { json, testServer, type TestServer } from './crm-servers';
+import { endlessServer, NEAR_THE_CAP } from './endless-answer';
 import { AgentClient, signIn, startRelay, type TestRelay } from './helpers';
 
 /**
@@ -105,5 +107,24 @@ describe('click-to-call', () => {
     expect(refused).toHaveLength(4);
     expect(refused[0]!.body.CODE).toBe('TOO_MANY');
     expect(received().filter((r) => r.phone === 'Burst1')).toHaveLength(6);
+  });
+
+  it("an answer from Click2Call that never ends: read no further than 64 KB; the agent is told it was refused, the log says why", async () => {
+    const endless = await endlessServer({ prefix: '{"ERRORCODE":0,"ERRORMESSAGE":"' });
+    const lines: { msg: string; outcome?: string; detail?: string }[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) });
+    const other = await startRelay({}, { log, voicenter: { realtime: null, click2call: { code: CODE, url: `${endless.url}/ForwardDialer/click2call.aspx`, perAgentPerMinute: 6 }, extensions: null } });
+    try {
+      await other.agents.add('A1', 'A', 'pw-a1');
+      const res = await fetch(`${other.url}/api/calls`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await signIn(other, 'A1', 'pw-a1')}` }, body: '{"number":"0501234567"}' });
+      expect([res.status, await res.json()]).toEqual([200, { outcome: 'refused', number: '050-123-4567' }]);
+      expect(lines.find((l) => l.msg === 'click-to-call')).toMatchObject({ outcome: 'refused', detail: 'an answer that cannot be read: answer larger than 65536 bytes' });
+      await endless.ended(1);
+      expect([endless.cutOff(), endless.gaveUp()]).toEqual([1, 0]);
+      expect(endless.sent()).toBeLessThan(NEAR_THE_CAP);
+    } finally {
+      await other.stop();
+      await endless.close();
+    }
   });
 });

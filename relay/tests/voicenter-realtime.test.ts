@@ -2,6 +2,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VoicenterRealtime } from '../voicenter/realtime-source';
 import { Console, PASSWORD } from './console-client';
+import { endlessServer, NEAR_THE_CAP } from './endless-answer';
 import { extensionEvent, extensionStatus, GOOD_TOKEN, queue, queueEvent, startFakeVoicenter, waitingCall, type FakeVoicenter } from './fake-voicenter';
 import { AgentClient, eventually, popup, signIn, startRelay, type TestRelay } from './helpers';
 
@@ -152,6 +153,25 @@ describe("Voicenter's Real-Time API as a call source", () => {
       expect(JSON.stringify(lines)).not.toContain('wrong"');
     } finally {
       source.stop();
+    }
+  });
+
+  it('a login whose answer never ends: read no further than 64 KB, said in words, retried, never a crash', async () => {
+    const endless = await endlessServer({ prefix: '{"Data":{"Socket":{"Token":"' });
+    const lines: { msg: string; err?: string }[] = [];
+    const log = pino({ level: 'error' }, { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) });
+    const source = new VoicenterRealtime({ loginUrl: `${endless.url}/monitorAPI/Login/Token`, token: GOOD_TOKEN, log, timings: FAST, onEvent: () => Promise.resolve() });
+    source.start();
+    try {
+      await eventually(() => Promise.resolve(lines.length), (n) => n >= 2, 'two failed logins');
+      expect(lines[0]).toMatchObject({ msg: 'Voicenter Real-Time API: login failed', err: expect.stringMatching(/^Voicenter's login answer \(127\.0\.0\.1:\d+\) cannot be read: answer larger than 65536 bytes$/) as string });
+      expect(source.status().state).toBe('waiting');
+      await endless.ended(2);
+      expect(endless.gaveUp()).toBe(0);
+      expect(endless.sent()).toBeLessThan(2 * NEAR_THE_CAP);
+    } finally {
+      source.stop();
+      await endless.close();
     }
   });
 

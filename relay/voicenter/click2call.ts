@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ivrid } from '../../shared/call-event';
+import { askJson, BodyError, type JsonAnswer } from '../platform/bounded-body';
 
 /**
  * Voicenter's Click2Call (../shared/VOICENTER-REALTIME.md §2): the agent's extension rings first
@@ -25,22 +26,20 @@ const answerSchema = z.looseObject({
   CALLID: z.union([z.string(), z.number()]).transform(String).optional(),
 });
 
-const TIMEOUT_MS = 10_000;
+/** Click2Call's answer, its last byte included, within these: a code, a message and a call id. */
+const LIMITS = { timeoutMs: 10_000, maxBytes: 64 * 1024 };
 
 export async function placeCall(service: { url: string; code: string }, agentExtension: string, target: string): Promise<Click2CallResult> {
-  let res: Response;
+  let res: JsonAnswer;
   try {
-    res = await fetch(service.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: service.code, phone: agentExtension, target, action: 'call', format: 'json' }),
-      redirect: 'error',
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
+    const body = JSON.stringify({ code: service.code, phone: agentExtension, target, action: 'call', format: 'json' });
+    res = await askJson(service.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }, LIMITS);
   } catch (err) {
+    // As any answer without ERRORCODE: the agent is told Voicenter refused, the log says why.
+    if (err instanceof BodyError) return { outcome: 'refused', callId: '', detail: `an answer that cannot be read: ${err.message}` };
     return { outcome: 'unreachable', callId: '', detail: (err as Error).message };
   }
-  const parsed = answerSchema.safeParse(await res.json().catch(() => null));
+  const parsed = answerSchema.safeParse(res.json);
   if (!res.ok || !parsed.success) return { outcome: 'refused', callId: '', detail: `HTTP ${res.status}, an answer without ERRORCODE` };
   const { ERRORCODE, ERRORMESSAGE, CALLID } = parsed.data;
   // The call id becomes the call's ivrid: one that breaks the ivrid rule is not used (the call is placed all the same).

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { askJson, BodyError, type JsonAnswer } from '../platform/bounded-body';
 
 /**
  * The account's extensions, from Voicenter's extension list API (../shared/VOICENTER-REALTIME.md §3:
@@ -13,22 +14,22 @@ const answerSchema = z.looseObject({
 
 export class ExtensionListError extends Error {}
 
-const TIMEOUT_MS = 15_000;
+/**
+ * The list, its last byte included, within these: an extension is listed in about 200 bytes, so
+ * 8 MB holds some 40,000 of them, more than any account has.
+ */
+const LIMITS = { timeoutMs: 15_000, maxBytes: 8 * 1024 * 1024 };
 
 export async function accountExtensions(service: { url: string; code: string }): Promise<{ extenUser: string; name: string }[]> {
-  let res: Response;
+  const host = new URL(service.url).host;
+  let res: JsonAnswer;
   try {
-    res = await fetch(service.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: service.code, showAll: 1 }),
-      redirect: 'error',
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
+    res = await askJson(service.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: service.code, showAll: 1 }) }, LIMITS);
   } catch (err) {
-    throw new ExtensionListError(`cannot reach Voicenter's extension list (${new URL(service.url).host}): ${(err as Error).message}`);
+    if (err instanceof BodyError) throw new ExtensionListError(`Voicenter's extension list answer (${host}) cannot be read: ${err.message}`);
+    throw new ExtensionListError(`cannot reach Voicenter's extension list (${host}): ${(err as Error).message}`);
   }
-  const parsed = answerSchema.safeParse(await res.json().catch(() => null));
+  const parsed = answerSchema.safeParse(res.json);
   if (!res.ok || !parsed.success) throw new ExtensionListError(`Voicenter's extension list answered HTTP ${res.status} without a list`);
   if (parsed.data.ERR !== 0) throw new ExtensionListError(`Voicenter's extension list refused: ${parsed.data.ERR} ${parsed.data.DESC ?? ''}`.trim());
   if (parsed.data.EXTENSIONS.length === 0) throw new ExtensionListError('Voicenter listed no extension: is the code right (a wrong code gives an empty list)?');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { askJson, BodyError, type JsonAnswer } from '../platform/bounded-body';
 
 /**
  * Logging in to Voicenter's Real-Time API with the account's token, and refreshing the socket
@@ -36,7 +37,8 @@ export class LoginError extends Error {
   }
 }
 
-const TIMEOUT_MS = 10_000;
+/** A login answer, its last byte included, within these: a few tokens and server addresses. */
+const LIMITS = { timeoutMs: 10_000, maxBytes: 64 * 1024 };
 
 function toSession(body: unknown): RealtimeSession {
   const parsed = answerSchema.safeParse(body);
@@ -48,14 +50,15 @@ function toSession(body: unknown): RealtimeSession {
   return { token: socket.Token, expiresAt: Number.isFinite(expires) ? expires : null, refreshToken: socket.RefreshToken ?? '', servers };
 }
 
-async function call(url: string, init: RequestInit): Promise<RealtimeSession> {
-  let res: Response;
+async function call(url: string, init: { method?: string; headers: Record<string, string>; body?: string }): Promise<RealtimeSession> {
+  let res: JsonAnswer;
   try {
-    res = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS) });
+    res = await askJson(url, init, LIMITS);
   } catch (err) {
-    throw new LoginError(`cannot reach Voicenter's login (${new URL(url).host}): ${(err as Error).message}`, false);
+    const host = new URL(url).host;
+    throw new LoginError(err instanceof BodyError ? `Voicenter's login answer (${host}) cannot be read: ${err.message}` : `cannot reach Voicenter's login (${host}): ${(err as Error).message}`, false);
   }
-  const body: unknown = await res.json().catch(() => null);
+  const body = res.json;
   if (res.status === 401 || res.status === 403 || (body && typeof body === 'object' && 'error' in body)) {
     throw new LoginError(`Voicenter refused the Real-Time API token (HTTP ${res.status})`, true);
   }
