@@ -2,7 +2,7 @@ import type { Identity } from '../../shared/messages';
 import type { LRUCache } from 'lru-cache';
 import { boundedCache } from '../platform/bounded-cache';
 import { SqliteSql, type Sql } from '../platform/sql';
-import { unanswered, withDeadline } from './deadline';
+import { readOrCopy, type CopyBehind } from './deadline';
 
 export interface CacheSettings {
   /** How long a found caller is answered from the cache without asking again. */
@@ -44,7 +44,7 @@ export class LookupCache {
    * PostgreSQL: the answers this relay read or wrote lately, for when the database does not answer
    * within `copyAfterMs`. Stale rows are served from it as from the database (stale-while-revalidate).
    */
-  private copy: { rows: LRUCache<string, Row>; afterMs: number; doubtful: () => boolean } | null = null;
+  private copy: (CopyBehind & { rows: LRUCache<string, Row> }) | null = null;
 
   constructor(
     private readonly sql: Sql,
@@ -58,19 +58,17 @@ export class LookupCache {
   get(key: string): Cached | null | Promise<Cached | null> {
     if (this.readNow) return this.cached(this.readNow(key));
     const copy = this.copy;
-    const fromCopy = (err: unknown) => {
-      const row = copy!.rows.get(key);
-      if (!row) throw err;
-      const cached = this.cached(row);
-      return cached && { ...cached, fromCopy: true as const };
-    };
-    if (copy?.doubtful()) return Promise.resolve(new Error('PostgreSQL is in doubt')).then(fromCopy);
-    const asked = this.sql.get<Row>(READ, [key]);
-    if (!copy) return asked.then((row) => this.cached(row));
-    return withDeadline(asked, copy.afterMs, unanswered('the lookup cache', copy.afterMs)).then((row) => {
+    if (!copy) return this.sql.get<Row>(READ, [key]).then((row) => this.cached(row));
+    const asked = () => this.sql.get<Row>(READ, [key]).then((row) => {
       if (row) copy.rows.set(key, row);
       return this.cached(row);
-    }, fromCopy);
+    });
+    return readOrCopy(asked, (why) => {
+      const row = copy.rows.get(key);
+      if (!row) throw why;
+      const cached = this.cached(row);
+      return cached && { ...cached, fromCopy: true as const };
+    }, copy, 'the lookup cache');
   }
 
   /**

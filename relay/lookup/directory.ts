@@ -5,7 +5,7 @@ import { boundedCache } from '../platform/bounded-cache';
 import { OtherWriters } from '../platform/other-writers';
 import { containsText, SqliteSql, type Sql } from '../platform/sql';
 import { parsePhone, phoneSuffix, type Phone } from '../../shared/phone';
-import { unanswered, withDeadline } from './deadline';
+import { readOrCopy, type CopyBehind } from './deadline';
 
 export interface Contact {
   /** The contact's id in the customer's own system (CSV `id`), "" when none was given. */
@@ -88,7 +88,7 @@ export class Directory {
    */
   private readonly answers = boundedCache<string, DirectoryMatch>(ANSWERS_KEPT);
   private readonly otherWriters: OtherWriters | null;
-  private fallback: { copy: DirectoryFallback; afterMs: number; doubtful: () => boolean } | null = null;
+  private fallback: (CopyBehind & { copy: DirectoryFallback }) | null = null;
 
   constructor(
     private readonly sql: Sql,
@@ -111,16 +111,14 @@ export class Directory {
       if (!answer) this.answers.set(key, (answer = deepFreeze(this.match(this.findNow(phone.e164, suffix)))));
       return answer;
     }
-    const fromCopy = (err: unknown) => {
-      const copied = this.fallback!.copy.lookup(phone);
-      if (!copied) throw err;
+    const asked = () => this.sql.all<Row>(FIND, [phone.e164, suffix]).then((rows) => this.match(rows));
+    const fallback = this.fallback;
+    if (!fallback) return asked();
+    return readOrCopy(asked, (why) => {
+      const copied = fallback.copy.lookup(phone);
+      if (!copied) throw why;
       return { ...copied, fromCopy: true as const };
-    };
-    if (this.fallback?.doubtful()) return Promise.resolve(new Error('PostgreSQL is in doubt')).then(fromCopy);
-    const asked = this.sql.all<Row>(FIND, [phone.e164, suffix]).then((rows) => this.match(rows));
-    if (!this.fallback) return asked;
-    const { afterMs } = this.fallback;
-    return withDeadline(asked, afterMs, unanswered('the directory', afterMs)).catch(fromCopy);
+    }, fallback, 'the directory');
   }
 
   /**
