@@ -117,7 +117,7 @@ export async function optionsPage(context: BrowserContext, extensionId: string):
 export async function signInThroughOptions(
   context: BrowserContext,
   extensionId: string,
-  relay: TestRelay,
+  relay: { url: string },
   extenUser = 'KGpK4iWq',
   password = 'dana-pass',
 ): Promise<Page> {

@@ -111,7 +111,7 @@ test.describe("the README's set-up steps", () => {
       expect(await run(local(blocks[3]![0]!), dataDir)).toContain('Dana Cohen');
 
       // Step 4: the agent signs in through the extension's options page.
-      const options = await signInThroughOptions(context, extensionId, { url: base } as never, 'KGpK4iWq', password);
+      const options = await signInThroughOptions(context, extensionId, { url: base }, 'KGpK4iWq', password);
       await expect(options.getByText('Connected', { exact: true })).toBeVisible();
 
       // Step 5: the sample calls, each a ringing then its hang-up: each pops, then goes.
