@@ -45,6 +45,7 @@ function printStep(step: TraceStep, io: CliIo): void {
     const who = `${c.name || '(no name)'}${c.company ? ` (${c.company})` : ''}${c.id ? ` [id ${c.id}]` : ''}`;
     io.out(`      ${c.kept ? 'kept   ' : 'dropped'} ${who}: ${c.why}`);
   }
+  if (step.records) io.out(`      ... and ${step.records.returned - step.records.read} more records, not read: the relay reads the first ${step.records.read} of an answer`);
 }
 
 const REQUEST_START = 'http.client.request.start';

@@ -2,9 +2,11 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePhone } from '../../shared/phone';
 import { LookupChain } from './chain';
-import { voicenterForwardSource, type Source } from './sources';
+import { MAX_RECORDS, voicenterForwardSource, type Source } from './sources';
 import { found, json, nobody, restSource, testServer, type TestServer } from '../tests/crm-servers';
 import { popup, startRelay } from '../tests/helpers';
+import { Console, PASSWORD } from '../tests/console-client';
+import { DEFAULT_LOOKUP } from './config';
 
 /** What a CRM (or whoever answers in its name) can make the relay do: redirects, links, and input that trips a breaker. */
 
@@ -134,3 +136,64 @@ describe('a voicenter-forward source', () => {
     expect(other.requests).toEqual([]);
   });
 });
+
+/**
+ * A search that matches far too much (a term the CRM reads loosely): an answer just under 1 MB
+ * holding 20,000 records. Checking every record's numbers held the event loop some 1.5 s per
+ * lookup, and eight calls at once were answered after Voicenter's budget.
+ */
+describe('a CRM answering 20,000 records, just under 1 MB', () => {
+  const callers = Array.from({ length: 8 }, (_, i) => `05012345${String(i).padStart(2, '0')}`);
+  /** The eight callers first, then records of other numbers ending alike; `late` is a caller past the cap. */
+  const late = '0549999999';
+  const records: { id: number; name: string; org?: string; phone: string }[] = [
+    ...callers.map((phone, i) => ({ id: i, name: `Caller ${i}`, org: 'Acme', phone })),
+    ...Array.from({ length: 20_000 - callers.length - 1 }, (_, i) => ({ id: 100 + i, name: `O${i}`, phone: `+1212${String(i).padStart(7, '0')}` })),
+  ];
+  records.splice(MAX_RECORDS + 50, 0, { id: 99, name: 'Too late', org: 'Acme', phone: late });
+  const body = JSON.stringify({ data: records });
+  const wide = (url: string) => ({ response: { items: '$.data[*]', name: '$.name', company: '$.org', id: '$.id', phone: '$.phone' }, maxBytes: 1024 * 1024, timeoutMs: 5_000, url: `${url}/contacts` });
+
+  it('holds 20,000 records in under 1 MB (the attack as reported)', () => {
+    expect(records).toHaveLength(20_000);
+    expect(Buffer.byteLength(body)).toBeGreaterThan(900_000);
+    expect(Buffer.byteLength(body)).toBeLessThan(1024 * 1024);
+  });
+
+  it('reads only the first 100 records: a caller among them is named, one past them is not, and the trace says how many were not read', async () => {
+    const server = await crm((_r, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(body));
+    const c = chain([restSource('crm', server.url, wide(server.url))]);
+    const named = await c.trace(parsePhone(callers[3], 'IL'));
+    expect(named.identity).toMatchObject({ status: 'found', name: 'Caller 3' });
+    expect(named.steps[0]).toMatchObject({ outcome: 'matched', records: { returned: 20_000, read: MAX_RECORDS } });
+    expect(named.steps[0]!.candidates).toHaveLength(MAX_RECORDS);
+    const past = await c.trace(parsePhone(late, 'IL'));
+    expect(past.identity.status).toBe('unknown');
+    expect(past.steps[0]).toMatchObject({ outcome: 'none', records: { returned: 20_000, read: MAX_RECORDS } });
+  });
+
+  it("answers eight calls at once naming each caller, a directory caller beside them too, and the console's Test a number says what was not read", async () => {
+    const server = await crm((_r, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(body));
+    const source = { kind: 'http' as const, name: 'Wide CRM', method: 'GET' as const, query: { phone: '{e164}' }, headers: {}, auth: { type: 'none' as const }, params: {}, recordUrl: '', searchUrl: '', match: 'exact' as const, suffixDigits: 9, redirects: 'same-origin' as const, ...wide(server.url) };
+    // Voicenter's budget at its most, and no cache: every call's lookup reads the whole answer.
+    const relay = await startRelay({}, { lookup: { ...DEFAULT_LOOKUP, budgetMs: 2_900, cache: { positiveTtlMs: 1, negativeTtlMs: 1, staleMs: 1, maxEntries: 10 }, sources: [{ kind: 'directory', name: 'directory' }, source] } });
+    try {
+      await relay.directory.upsert({ id: 'd-1', name: 'Noa Bar', company: 'Globex', url: '', phones: ['0529999999'] });
+      const answers = await Promise.all([
+        ...callers.map((phone, i) => popup(relay, { ivrid: `wide-${i}`, phone, status: 'Ringing' })),
+        popup(relay, { ivrid: 'wide-directory', phone: '0529999999', status: 'Ringing' }),
+      ]);
+      expect(answers.map((a) => [a.status, a.body.CLIENTNAME])).toEqual([...callers.map((_, i) => [200, `Caller ${i}`]), [200, 'Noa Bar']]);
+      await relay.admins.setPassword('admin', PASSWORD);
+      const tested = await (await Console.signIn(relay)).call('/sources/test', { method: 'POST', json: { phone: late } });
+      expect(tested.body.steps).toEqual([
+        expect.objectContaining({ source: 'directory', outcome: 'none' }),
+        expect.objectContaining({ source: 'Wide CRM', outcome: 'none', records: { returned: 20_000, read: MAX_RECORDS } }),
+      ]);
+      expect(tested.body.steps[1].candidates).toHaveLength(MAX_RECORDS);
+    } finally {
+      await relay.stop();
+    }
+  });
+});
+

@@ -12,7 +12,7 @@ import type { Config } from '../platform/config';
 import type { Sql } from '../platform/sql';
 import { Directory } from './directory';
 import type { LookupConfig } from './config';
-import { sourcesFrom, type Source, type SourceOutcome } from './sources';
+import { sourcesFrom, type RecordsRead, type Source, type SourceOutcome } from './sources';
 import { fill, phoneValues } from './template';
 import type { Candidate } from './verify';
 import { plainWords } from './plain-words';
@@ -25,8 +25,10 @@ export interface TraceStep {
   outcome: 'matched' | 'none' | 'error' | 'skipped' | 'not needed';
   ms: number;
   detail: string;
-  /** Every record the source returned, kept or dropped and why (sources that verify numbers). */
+  /** Every record read from the source's answer, kept or dropped and why (sources that verify numbers). */
   candidates?: Candidate[];
+  /** The answer held more records than are read: how many, and how many were read. */
+  records?: RecordsRead;
 }
 
 export interface Traced {
@@ -314,6 +316,7 @@ export class LookupChain {
       ms: this.now() - started,
       detail: outcome.kind === 'matched' ? `${outcome.match.how}, ${outcome.match.total} match${outcome.match.total > 1 ? 'es' : ''}` : '',
       ...(outcome.candidates?.length ? { candidates: outcome.candidates } : {}),
+      ...(outcome.records ? { records: outcome.records } : {}),
     };
   }
 

@@ -31,8 +31,27 @@ export interface SourceMatch {
   choices?: Omit<Choice, 'source'>[];
 }
 
-/** `candidates`: every record the source returned, kept or dropped (sources that verify numbers). */
-export type SourceOutcome = { kind: 'matched'; match: SourceMatch; candidates?: Candidate[] } | { kind: 'none'; candidates?: Candidate[] };
+/**
+ * Records read from one answer, and numbers from one record: a caller is one contact, and a CRM's
+ * search names them in its first few records; checking every number of a 20,000-record answer
+ * held the event loop for over a second, every other call waiting behind it.
+ */
+export const MAX_RECORDS = 100;
+const MAX_NUMBERS = 20;
+
+/** An answer holding more records than are read (MAX_RECORDS): how many it held, and how many were read. */
+export interface RecordsRead {
+  returned: number;
+  read: number;
+}
+
+/**
+ * `candidates`: every record read from the source's answer, kept or dropped (sources that verify
+ * numbers); `records`: only when the answer held more than were read.
+ */
+export type SourceOutcome =
+  | { kind: 'matched'; match: SourceMatch; candidates?: Candidate[]; records?: RecordsRead }
+  | { kind: 'none'; candidates?: Candidate[]; records?: RecordsRead };
 
 export interface Source {
   name: string;
@@ -154,7 +173,7 @@ function candidatesOf(spec: HttpSourceSpec, items: unknown[], phone: Phone, coun
       if (base.name === '') return { ...base, numbers: [], kept: false, why: 'the record has no name', how };
       // Without `response.phone` the source's own search is trusted (no verification: README).
       if (!spec.response.phone) return { ...base, numbers: [], kept: true, why: 'not verified (no response.phone)', how };
-      const numbers = pickAll(record, spec.response.phone);
+      const numbers = pickAll(record, spec.response.phone).slice(0, MAX_NUMBERS);
       const verdict = verifyNumbers(numbers, phone, country, spec.suffixDigits);
       return { ...base, numbers, kept: verdict.kept, why: verdict.why, how: verdict.kept ? (verdict.how === 'exact' ? 'exact number' : `last ${spec.suffixDigits} digits`) : how };
     });
@@ -217,11 +236,12 @@ export function httpSource(spec: HttpSourceSpec, country: CountryCode): Source {
         if (!ok) return { kind: 'none' };
       }
       const items = spec.response.items ? JSONPath<unknown[]>({ path: spec.response.items, json: json as object, wrap: true }) : [json];
-      const all = candidatesOf(spec, items, phone, country);
+      const records = items.length > MAX_RECORDS ? { records: { returned: items.length, read: MAX_RECORDS } } : {};
+      const all = candidatesOf(spec, items.slice(0, MAX_RECORDS), phone, country);
       const candidates = all.map(({ record: _record, how: _how, ...c }): Candidate => c);
       const kept = all.filter((c) => c.kept);
       const best = kept[0];
-      if (!best) return { kind: 'none', candidates };
+      if (!best) return { kind: 'none', candidates, ...records };
       // A CRM whose record names its company only by id (Zendesk Sell's contact_id): one more request, for the best record.
       if (spec.companyFrom && !best.company) best.company = await companyOf(spec, best.record, values, signal, ask);
       // Verified: only real matches count. Unverified: the CRM's own total, as before.
@@ -234,6 +254,7 @@ export function httpSource(spec: HttpSourceSpec, country: CountryCode): Source {
       return {
         kind: 'matched',
         candidates,
+        ...records,
         match: {
           name: best.name,
           company: best.company,

@@ -1,5 +1,5 @@
 import type { Candidate, ContactChoiceView, SourceHealth } from '../../../shared/console';
-import { t, type ConsoleKey } from '../i18n';
+import { dateLocale, t, type ConsoleKey } from '../i18n';
 import { api, h, message, table, text, time } from '../view';
 
 const CIRCUITS: Record<Exclude<SourceHealth['circuit'], 'open'>, ConsoleKey> = { closed: 'circuitClosed', 'half-open': 'circuitHalfOpen', none: 'circuitNone' };
@@ -61,7 +61,7 @@ export async function sourcesPage(main: HTMLElement): Promise<void> {
   interface Tested {
     answer: Record<string, string | number>;
     cache: string;
-    steps: { source: string; outcome: string; ms: number; detail: string; candidates?: Candidate[] }[];
+    steps: { source: string; outcome: string; ms: number; detail: string; candidates?: Candidate[]; records?: { returned: number; read: number } }[];
   }
   main.append(
     h('h2', {}, t('pageSources')),
@@ -94,7 +94,7 @@ export async function sourcesPage(main: HTMLElement): Promise<void> {
                     r.steps.map((s) => [text(s.source), text(s.outcome), text(String(s.ms)), text(s.detail)]),
                     t('noSourceAsked'),
                   ),
-                  ...r.steps.filter((s) => s.candidates?.length).map((s) => candidatesTable(s.source, s.candidates!)),
+                  ...r.steps.filter((s) => s.candidates?.length).map((s) => candidatesTable(s.source, s.candidates!, s.records)),
                 ),
               (err: Error) => out.replaceChildren(message(err.message, true)),
             );
@@ -147,8 +147,10 @@ async function choicesSection(): Promise<HTMLElement> {
 }
 
 
-/** Every record a source returned for the number tested, kept or dropped, and why. */
-function candidatesTable(source: string, candidates: Candidate[]): HTMLElement {
+const count = (n: number) => n.toLocaleString(dateLocale());
+
+/** Every record read from a source's answer for the number tested, kept or dropped, and why; and how many more it held, unread. */
+function candidatesTable(source: string, candidates: Candidate[], records?: { returned: number; read: number }): HTMLElement {
   return h(
     'div',
     {},
@@ -159,5 +161,6 @@ function candidatesTable(source: string, candidates: Candidate[]): HTMLElement {
       candidates.map((c) => [h('bdi', {}, c.name), h('bdi', {}, c.company), h('span', { class: 'number' }, c.numbers.join(', ')), text(c.kept ? t('kept') : t('dropped')), h('span', { dir: 'ltr' }, c.why)]),
       '',
     ),
+    ...(records ? [h('p', {}, t('recordsNotRead', source, count(records.returned), count(records.read), count(records.returned - records.read)))] : []),
   );
 }
