@@ -28,6 +28,11 @@ export const ERRORS = {
   ACCOUNT_DISABLED: { http: 403, close: 4003 },
   /** Too many WebSocket messages or resumes on one connection, too many connections for one agent, too many live views. */
   TOO_MANY: { http: 429, close: 4429 },
+  /**
+   * A pop-up request or Real-Time event for a call already at the most stations or events the relay
+   * takes for one call (README, "Limits"): it changes nothing. The call's other requests are answered as usual.
+   */
+  CALL_TOO_LARGE: { http: 422, close: 4423 },
   /** The thing to create exists already (an agent), or the change is not the relay's to make. */
   CONFLICT: { http: 409, close: 4409 },
   /** The change would remove the console's last administrator (nobody could sign in): add another first. */

@@ -4,8 +4,9 @@ import type { CallEvent, EventOrigin } from '../../shared/call-event';
 import { PENDING, UNKNOWN, type Identity, type SequencedMessage, type Unsequenced } from '../../shared/messages';
 import { parsePhone, type Phone } from '../../shared/phone';
 import type { Agents } from '../accounts/agents';
+import { errorBody, type ErrorBody } from '../../shared/errors';
 import type { Calls } from './call-tracker';
-import type { StaleLimits } from './call-state';
+import { CALL_LIMITS, type CallLimit, type StaleLimits } from './call-state';
 import { voicenterAnswer, type VoicenterAnswer } from './voicenter-answer';
 import type { Logger } from '../platform/log';
 import { boundedCache } from '../platform/bounded-cache';
@@ -15,6 +16,8 @@ type Delivered = 'delivered' | 'no such agent' | 'agent disabled' | 'not read';
 
 /** Distinct numbers kept parsed (a few hundred KB). */
 const PARSED_NUMBERS = 5_000;
+/** Calls whose refusal was logged: each is said once, however many requests follow. */
+const REFUSED_CALLS = 1_000;
 
 /** Something that finds who is calling: at once, or later (a promise) when it must ask a slow source. */
 export type Identify = (phone: Phone, event?: CallEvent) => Identity | Promise<Identity>;
@@ -49,11 +52,15 @@ export class CallFlow {
   private readonly inflight = new Map<string, Promise<Identity>>();
   /** Each distinct number parsed once (every phase of a call, every station, sends it again): libphonenumber is a sixth of a request. */
   private readonly phones = boundedCache<string, Phone>(PARSED_NUMBERS);
+  private readonly refusedCalls = boundedCache<string, true>(REFUSED_CALLS);
 
   constructor(private readonly options: CallFlowOptions) {}
 
-  /** `log`: the request's own logger (with its request id), else the relay's. */
-  async handle(event: CallEvent, format: EventOrigin, arrived = performance.now(), log = this.options.log): Promise<VoicenterAnswer> {
+  /**
+   * `log`: the request's own logger (with its request id), else the relay's. A request the call
+   * cannot take (at its limits) is answered with the error, for the pop-up URL to send as a 4xx.
+   */
+  async handle(event: CallEvent, format: EventOrigin, arrived = performance.now(), log = this.options.log): Promise<VoicenterAnswer | ErrorBody> {
     let phone = this.phones.get(event.phone);
     if (!phone) this.phones.set(event.phone, (phone = Object.freeze(parsePhone(event.phone, this.options.country))));
     if (event.phase === 'unknown') {
@@ -61,6 +68,7 @@ export class CallFlow {
     }
     const recording = this.options.calls.record(event, phone, format);
     const recorded = recording instanceof Promise ? await recording : recording;
+    if (recorded.refused) return this.refuse(event, format, recorded.refused, log);
     let identity = recorded.identity;
     let later = this.inflight.get(event.ivrid);
     if (!identity && !later) {
@@ -117,6 +125,16 @@ export class CallFlow {
     }
     if (expired.length > 0) this.options.onChange?.();
     return expired.length;
+  }
+
+  /** The error for a request beyond the call's limits, logged once per call (a flood of them is one line). */
+  private refuse(event: CallEvent, format: EventOrigin, limit: CallLimit, log: Logger): ErrorBody {
+    const words = `the call has ${limit === 'stations' ? 'rung at' : 'had'} ${CALL_LIMITS[limit]} ${limit}, the most the relay takes for one call: this request is not taken`;
+    if (!this.refusedCalls.has(event.ivrid)) {
+      this.refusedCalls.set(event.ivrid, true);
+      log.warn({ ivrid: event.ivrid, origin: format, agent: event.extenUser, limit, max: CALL_LIMITS[limit] }, `call at its limit (CALL_TOO_LARGE): ${words}; said once for the call`);
+    }
+    return errorBody('CALL_TOO_LARGE', words);
   }
 
   private identify(event: CallEvent, phone: Parameters<Identify>[0]): Identity | Promise<Identity> {

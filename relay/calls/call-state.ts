@@ -3,6 +3,7 @@ import type { LiveCallView } from '../../shared/console';
 import { PENDING, type CallState, type CallView, type Identity } from '../../shared/messages';
 import type { Phone } from '../../shared/phone';
 import type { CallRow, EventRow, NewEvent } from './call-log-store';
+import { indexOf, stationCount, type StationEvents } from './station-index';
 
 /**
  * What a call is, worked out from the requests Voicenter sent for it, in order: each request
@@ -13,6 +14,17 @@ import type { CallRow, EventRow, NewEvent } from './call-log-store';
 /** The cause of a call the relay ended itself, having heard nothing more from Voicenter. */
 export const NO_HANGUP = 'no hang-up received';
 
+/**
+ * The most one call takes: stations it rings at, and events (phases, and unknown statuses
+ * recorded). A queue that rings everyone is some hundreds; beyond, a request that would add a
+ * station or an event is refused (CALL_TOO_LARGE), so that no call costs the relay, its agents'
+ * messages or the console more than this. A station's hang-up, and the call's, are always taken:
+ * each ends something once, and the call still ends.
+ */
+export const CALL_LIMITS = { stations: 500, events: 2_000 } as const;
+
+export type CallLimit = keyof typeof CALL_LIMITS;
+
 const STATE_OF_PHASE: Partial<Record<CallPhase, CallState>> = {
   ringing: 'ringing',
   dialing: 'dialing',
@@ -22,6 +34,7 @@ const STATE_OF_PHASE: Partial<Record<CallPhase, CallState>> = {
 
 export interface LiveCall {
   row: CallRow;
+  /** Only ever appended to (station-index.ts reads what was appended since it last looked). */
   events: EventRow[];
 }
 
@@ -40,7 +53,7 @@ export interface StaleLimits {
 
 export interface Expired {
   ivrid: string;
-  changed: { extenUser: string; view: CallView }[];
+  changed: ChangedView[];
 }
 
 export function newCall(event: CallEvent, now: number): LiveCall {
@@ -65,13 +78,32 @@ export function newCall(event: CallEvent, now: number): LiveCall {
   };
 }
 
-/**
- * Applies one request to the call (changing it). Returns whether it was a duplicate (the same
- * phase for the same station again, or anything after its hang-up: nobody's view changes) and the
- * events to log (an unknown status is logged, and changes nothing).
- */
-export function applyRequest(call: LiveCall, { event, phone, format, now }: CallRequest): { duplicate: boolean; logged: NewEvent[] } {
+/** What one request did to a call. */
+export interface Applied {
+  /**
+   * Nobody's view changes: the same phase for the same station again, anything after its hang-up,
+   * an unknown status — or a request refused.
+   */
+  duplicate: boolean;
+  /** The events to log (an unknown status is logged, and changes nothing). */
+  logged: NewEvent[];
+  /** The call is at this limit (CALL_LIMITS): the request changed nothing and is not logged. */
+  refused?: CallLimit;
+}
+
+/** Applies one request to the call (changing it), unless the call is at one of its limits. */
+export function applyRequest(call: LiveCall, { event, phone, format, now }: CallRequest): Applied {
   const row = call.row;
+  const station = event.extenUser ?? '';
+  const index = indexOf(call.events);
+  const mine = index.stations.get(station);
+  const duplicate =
+    event.phase === 'unknown' ||
+    mine?.hangup !== undefined ||
+    mine?.last.phase === event.phase ||
+    (mine !== undefined && (event.phase === 'ringing' || event.phase === 'dialing'));
+  const refused = duplicate && event.phase !== 'unknown' ? undefined : beyondLimit(call, station, mine !== undefined, event.phase);
+  if (refused) return { duplicate: true, logged: [], refused };
   // Later requests fill in what earlier ones lacked.
   if (row.direction === 'unknown') row.direction = event.direction;
   if (row.phone_raw === '' && !phone.withheld) {
@@ -83,15 +115,8 @@ export function applyRequest(call: LiveCall, { event, phone, format, now }: Call
   row.did ||= event.did;
   row.updated_at = now;
 
-  const station = event.extenUser ?? '';
-  const mine = call.events.filter((e) => e.exten_user === station);
-  const last = mine.at(-1);
-  const duplicate =
-    event.phase === 'unknown' ||
-    mine.some((e) => e.phase === 'hangup') ||
-    last?.phase === event.phase ||
-    (last !== undefined && (event.phase === 'ringing' || event.phase === 'dialing'));
   const logged: NewEvent = { exten_user: station, phase: event.phase, status: event.status, cause: event.cause, format, received_at: now };
+  if (event.phase === 'unknown') index.unknown++;
   if (duplicate) return { duplicate, logged: event.phase === 'unknown' ? [logged] : [] };
   call.events.push({ exten_user: station, phase: event.phase, cause: event.cause, received_at: now });
   if (event.phase === 'talking') {
@@ -105,20 +130,61 @@ export function applyRequest(call: LiveCall, { event, phone, format, now }: Call
   return { duplicate, logged: [logged] };
 }
 
+/** The limit a request that adds to the call would pass; undefined when it may. */
+function beyondLimit(call: LiveCall, station: string, known: boolean, phase: CallEvent['phase']): CallLimit | undefined {
+  if (phase === 'hangup' && (known || station === '')) return undefined;
+  const index = indexOf(call.events);
+  if (!known && station !== '' && stationCount(index) >= CALL_LIMITS.stations) return 'stations';
+  if (call.events.length + index.unknown >= CALL_LIMITS.events) return 'events';
+  return undefined;
+}
+
+/**
+ * Applies one request (applyRequest) and says which stations' views changed, with the new view:
+ * only its own station's, unless it changed what every station's view reads (who answered, when,
+ * when the call ended) — so a request costs the same on a call of three stations as of hundreds.
+ */
+export function recordRequest(call: LiveCall, request: CallRequest, lineName: (did: string) => string): Applied & { changed: ChangedView[] } {
+  const station = request.event.extenUser ?? '';
+  const rowBefore = { ...call.row };
+  const mine = indexOf(call.events).stations.get(station);
+  const mineBefore = mine && stateOf(rowBefore, mine, station);
+  const applied = applyRequest(call, request);
+  if (applied.duplicate) return { ...applied, changed: [] };
+  const row = call.row;
+  const everyone = rowBefore.answered_by !== row.answered_by || rowBefore.answered_at !== row.answered_at || rowBefore.ended_at !== row.ended_at;
+  const stations = indexOf(call.events).stations;
+  const changed: ChangedView[] = [];
+  const view = viewBuilder(call, lineName);
+  for (const [user, events] of everyone ? stations : [[station, stations.get(station)!] as const]) {
+    if (user === '') continue;
+    const before = user === station ? mineBefore : stateOf(rowBefore, events, user);
+    if (!sameState(before, stateOf(row, events, user))) changed.push({ extenUser: user, view: view(user, events) });
+  }
+  return { ...applied, changed };
+}
+
+export interface ChangedView {
+  extenUser: string;
+  view: CallView;
+}
+
 /** Stations of the call with no news for too long: still ringing after `ringingMs`, talking or on hold after `talkingMs`. */
 export function staleStations(call: LiveCall, now: number, limits: StaleLimits): string[] {
-  return [...viewsOf(call, () => '')]
-    .filter(([station, view]) => {
-      if (station === '' || view.state === 'ended') return false;
-      const last = call.events.filter((e) => e.exten_user === station).at(-1)!;
-      return now - last.received_at > (view.state === 'ringing' || view.state === 'dialing' ? limits.ringingMs : limits.talkingMs);
-    })
-    .map(([station]) => station);
+  const result: string[] = [];
+  for (const [station, events] of indexOf(call.events).stations) {
+    if (station === '') continue;
+    const { state } = stateOf(call.row, events, station);
+    if (state === 'ended') continue;
+    if (now - events.last.received_at > (state === 'ringing' || state === 'dialing' ? limits.ringingMs : limits.talkingMs)) result.push(station);
+  }
+  return result;
 }
 
 /** Ends these stations as if Voicenter had sent their hang-ups (a lost request); those already ended are left. Returns the events to log. */
 export function expireStations(call: LiveCall, stations: string[], now: number): NewEvent[] {
-  const ending = stations.filter((s) => !call.events.some((e) => e.exten_user === s && e.phase === 'hangup'));
+  const index = indexOf(call.events);
+  const ending = stations.filter((s) => index.stations.get(s)?.hangup === undefined);
   if (ending.length === 0) return [];
   const row = call.row;
   for (const station of ending) {
@@ -131,8 +197,31 @@ export function expireStations(call: LiveCall, stations: string[], now: number):
 }
 
 /** Stations whose view changed between two moments of a call, with the new view. */
-export function changedViews(before: Map<string, CallView>, after: Map<string, CallView>): { extenUser: string; view: CallView }[] {
-  return [...after].filter(([user, view]) => user !== '' && !sameView(before.get(user), view)).map(([extenUser, view]) => ({ extenUser, view }));
+export function changedViews(before: Map<string, CallView>, after: Map<string, CallView>): ChangedView[] {
+  return [...after].filter(([user, view]) => user !== '' && !sameState(before.get(user), view)).map(([extenUser, view]) => ({ extenUser, view }));
+}
+
+/** Every station (extension user) that has taken part in the call. */
+export function stationsOf(call: LiveCall): string[] {
+  return [...indexOf(call.events).stations.keys()].filter((s) => s !== '');
+}
+
+/** When the station was last heard of on this call (ms); undefined when it took no part. */
+export function lastHeardAt(call: LiveCall, station: string): number | undefined {
+  return indexOf(call.events).stations.get(station)?.last.received_at;
+}
+
+/** The call is over at every station (each view ended). */
+export function isOver(call: LiveCall): boolean {
+  const row = call.row;
+  if (row.ended_at !== null) return true;
+  const index = indexOf(call.events);
+  // Once answered, every other station's view ends at the answer: it is over when the answerer's is.
+  if (row.answered_by !== null && row.answered_at !== null) {
+    const answerer = index.stations.get(row.answered_by);
+    return answerer === undefined || answerer.hangup !== undefined;
+  }
+  return index.hungUp === index.stations.size;
 }
 
 /** The console's view of a call still going at some station; null when it is over everywhere. */
@@ -152,37 +241,48 @@ export function openView(call: LiveCall, lineName: (did: string) => string): Liv
 }
 
 export function viewsOf(call: LiveCall, lineName: (did: string) => string): Map<string, CallView> {
-  const line = call.row.did ? lineName(call.row.did) : '';
+  const view = viewBuilder(call, lineName);
   const result = new Map<string, CallView>();
-  for (const station of new Set(call.events.map((e) => e.exten_user))) {
-    result.set(station, { ...viewFor(call.row, call.events.filter((e) => e.exten_user === station), station), line });
-  }
+  for (const [station, events] of indexOf(call.events).stations) result.set(station, view(station, events));
   return result;
 }
 
 export const parseIdentity = (json: string | null): Identity | null => (json ? (JSON.parse(json) as Identity) : null);
 
-function viewFor(call: CallRow, events: EventRow[], station: string): Omit<CallView, 'line'> {
-  const hangup = events.find((e) => e.phase === 'hangup');
-  const answeredBy = call.answered_by === null ? null : call.answered_by === station ? 'me' : 'other';
-  const last = events.filter((e) => e.phase !== 'hangup').at(-1);
-  const endedAt = hangup?.received_at ?? call.ended_at ?? (answeredBy === 'other' ? call.answered_at : null);
-  return {
-    ivrid: call.ivrid,
-    direction: call.direction,
-    state: endedAt !== null ? 'ended' : (STATE_OF_PHASE[last?.phase ?? 'ringing'] ?? 'ringing'),
-    phone: { raw: call.phone_raw, e164: call.e164, local: call.phone_local, withheld: call.phone_raw === '' },
-    callerName: call.caller_name,
-    did: call.did,
-    startedAt: call.started_at,
-    answeredAt: answeredBy === 'me' ? call.answered_at : null,
-    endedAt,
-    cause: hangup?.cause || call.cause,
-    answeredBy,
-    identity: call.identity ? (JSON.parse(call.identity) as Identity) : PENDING,
+/** Builds station views of the call as it is now, the line's name and the identity read once for all. */
+function viewBuilder(call: LiveCall, lineName: (did: string) => string): (station: string, events: StationEvents) => CallView {
+  const row = call.row;
+  const line = row.did ? lineName(row.did) : '';
+  const identity = parseIdentity(row.identity) ?? PENDING;
+  return (station, events) => {
+    const { state, answeredBy, endedAt } = stateOf(row, events, station);
+    return {
+      ivrid: row.ivrid,
+      direction: row.direction,
+      state,
+      phone: { raw: row.phone_raw, e164: row.e164, local: row.phone_local, withheld: row.phone_raw === '' },
+      callerName: row.caller_name,
+      did: row.did,
+      startedAt: row.started_at,
+      answeredAt: answeredBy === 'me' ? row.answered_at : null,
+      endedAt,
+      cause: events.hangup?.cause || row.cause,
+      answeredBy,
+      identity,
+      line,
+    };
   };
 }
 
-function sameView(a: CallView | undefined, b: CallView): boolean {
+/** What tells one view of a station from another (sameState): its state, who answered, when it ended. */
+type ViewState = Pick<CallView, 'state' | 'answeredBy' | 'endedAt'>;
+
+function stateOf(row: CallRow, events: StationEvents, station: string): ViewState {
+  const answeredBy = row.answered_by === null ? null : row.answered_by === station ? 'me' : 'other';
+  const endedAt = events.hangup?.received_at ?? row.ended_at ?? (answeredBy === 'other' ? row.answered_at : null);
+  return { state: endedAt !== null ? 'ended' : (STATE_OF_PHASE[events.live?.phase ?? 'ringing'] ?? 'ringing'), answeredBy, endedAt };
+}
+
+function sameState(a: ViewState | undefined, b: ViewState): boolean {
   return a !== undefined && a.state === b.state && a.answeredBy === b.answeredBy && a.endedAt === b.endedAt;
 }

@@ -5,7 +5,10 @@ import type { Phone } from '../../shared/phone';
 import type { CallLogStore } from './call-log-store';
 import { boundedCache } from '../platform/bounded-cache';
 import { LeftMemory } from './left-memory';
-import { applyRequest, changedViews, expireStations, newCall, openView, parseIdentity, staleStations, viewsOf, type Expired, type LiveCall, type StaleLimits } from './call-state';
+import {
+  expireStations, isOver, lastHeardAt, newCall, openView, parseIdentity, recordRequest, stationsOf, staleStations, viewsOf,
+  type CallLimit, type Expired, type LiveCall, type StaleLimits,
+} from './call-state';
 
 export interface Recorded {
   /** The same phase for the same station again (a retry, or one request per ringing station). */
@@ -16,6 +19,8 @@ export interface Recorded {
   changed: { extenUser: string; view: CallView }[];
   /** Settles once the request is in the call log (or kept to be written there, its database away). */
   committed: Promise<void>;
+  /** The call is at this limit (call-state.ts, CALL_LIMITS): the request changed nothing and was not logged. */
+  refused?: CallLimit;
 }
 
 /** Calls kept in memory; older ones are read back from the log when a late request comes. */
@@ -82,17 +87,13 @@ export class CallTracker implements Calls {
   record(event: CallEvent, phone: Phone, format: EventOrigin, now = Date.now()): Recorded {
     const known = this.load(event.ivrid, this.leftMemory.mayHold(event.ivrid));
     const call = known ?? newCall(event, now);
-    const before = viewsOf(call, this.lineName);
-    const applied = applyRequest(call, { event, phone, format, now });
+    const applied = recordRequest(call, { event, phone, format, now }, this.lineName);
+    const identity = parseIdentity(call.row.identity);
+    if (applied.refused) return { duplicate: true, identity, changed: [], committed: Promise.resolve(), refused: applied.refused };
     if (!applied.duplicate) this.open.add(event.ivrid);
     const committed = this.log.write({ ...call.row }, applied.logged);
-    let changed: Recorded['changed'] = [];
-    if (!applied.duplicate || !known) {
-      const after = viewsOf(call, this.lineName);
-      if (!applied.duplicate) changed = changedViews(before, after);
-      this.remember(event.ivrid, call, after);
-    }
-    return { duplicate: applied.duplicate, identity: parseIdentity(call.row.identity), changed, committed };
+    if (!applied.duplicate || !known) this.remember(event.ivrid, call);
+    return { duplicate: applied.duplicate, identity, changed: applied.changed, committed };
   }
 
   /** Stores the identity found for a call. */
@@ -144,7 +145,7 @@ export class CallTracker implements Calls {
   /** Every station (extension user) that has taken part in the call. */
   stations(ivrid: string): string[] {
     const call = this.load(ivrid);
-    return call ? [...new Set(call.events.map((e) => e.exten_user))].filter((u) => u !== '') : [];
+    return call ? stationsOf(call) : [];
   }
 
   /** The current view of a call for each station that took part in it. */
@@ -161,7 +162,7 @@ export class CallTracker implements Calls {
     const ivrids =
       this.log.recentNow?.(station, since) ??
       [...this.live.values()]
-        .filter((c) => c.events.some((e) => e.exten_user === station && e.received_at >= since))
+        .filter((c) => (lastHeardAt(c, station) ?? -Infinity) >= since)
         .sort((a, b) => a.row.started_at - b.row.started_at)
         .map((c) => c.row.ivrid);
     return ivrids.map((ivrid) => this.views(ivrid).get(station)).filter((v): v is CallView => v !== undefined);
@@ -181,14 +182,13 @@ export class CallTracker implements Calls {
     if (!read) return undefined;
     this.leftMemory.back(ivrid);
     call = { row: read.row, events: read.events };
-    this.remember(ivrid, call, viewsOf(call, this.lineName));
+    this.remember(ivrid, call);
     return call;
   }
 
   /** Keeps a call in memory, bounded by time as well as count: a call over everywhere leaves a while later (it stays in the log). */
-  private remember(ivrid: string, call: LiveCall, views: Map<string, CallView>): void {
-    const over = [...views.values()].every((v) => v.state === 'ended');
-    this.live.set(ivrid, call, { ttl: over ? this.endedInMemoryMs : 0 });
+  private remember(ivrid: string, call: LiveCall): void {
+    this.live.set(ivrid, call, { ttl: isOver(call) ? this.endedInMemoryMs : 0 });
   }
 }
 

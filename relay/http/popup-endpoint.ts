@@ -74,7 +74,12 @@ export function popupEndpoint({ token, count, allowIp, flow, traffic }: PopupEnd
     const parsed = parseCallEvent(fields, Date.now());
     if (!parsed.ok) return refuse('INVALID_FIELDS', parsed.error, 'unreadable pop-up request', { format, error: parsed.error });
     try {
-      sendJson(res, 200, await flow.handle(parsed.event, format, arrived, log));
+      const answer = await flow.handle(parsed.event, format, arrived, log);
+      // (Refused by the call flow, which logs it once per call: not warned again here.)
+      if (answer.STATUS === 'ERROR') {
+        refused = answer.CODE;
+        sendError(res, answer.CODE, answer.ERROR);
+      } else sendJson(res, 200, answer);
     } catch (err) {
       log.error({ err: (err as Error).message }, 'request failed');
       sendError(res, 'INTERNAL', 'internal error');
