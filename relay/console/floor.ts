@@ -1,4 +1,5 @@
 import type { Floor } from '../../shared/console';
+import { applyFloorChanges, type FloorChanges } from '../../shared/floor-changes';
 
 /** The live floor from the relay's server-sent events, shared by the pages that show it. */
 let events: EventSource | undefined;
@@ -23,9 +24,15 @@ export function watchFloor(): void {
   // EventSource comes back by itself when the relay does; until then the page says so.
   events = new EventSource('/console/api/floor/events');
   events.addEventListener('error', () => setReachable(false));
+  // The whole floor first (and again after the relay found this page reading too slowly), then what changed.
   events.addEventListener('floor', (e) => {
     current = JSON.parse((e as MessageEvent<string>).data) as Floor;
     setReachable(true);
+    for (const l of listeners) l();
+  });
+  events.addEventListener('changes', (e) => {
+    if (!current) return;
+    current = applyFloorChanges(current, JSON.parse((e as MessageEvent<string>).data) as FloorChanges);
     for (const l of listeners) l();
   });
 }

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { CONSOLE_HEADER, CONSOLE_SESSION_COOKIE as SESSION_COOKIE, type Floor } from '../../shared/console';
+import { applyFloorChanges, type FloorChanges } from '../../shared/floor-changes';
 import type { TestRelay } from './helpers';
 
 export const PASSWORD = 'console-password';
@@ -49,14 +50,17 @@ export class Console {
     return { status: res.status, body, text, headers: res.headers };
   }
 
-  /** The live floor's server-sent events, read from a real streaming response. */
-  async floorEvents(): Promise<{ next(predicate: (f: Floor) => boolean): Promise<Floor>; close(): void }> {
+  /** The live floor's server-sent events, read from a real streaming response, changes applied as the page does; `bytes`: read so far. */
+  async floorEvents(): Promise<{ next(predicate: (f: Floor) => boolean): Promise<Floor>; close(): void; bytes(): number }> {
     const controller = new AbortController();
     const res = await fetch(`${this.relay.url}/console/api/floor/events`, { headers: { cookie: this.cookie }, signal: controller.signal });
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
+    let floor: Floor | undefined;
+    let bytes = 0;
     return {
+      bytes: () => bytes,
       async next(predicate) {
         const deadline = Date.now() + 5_000;
         for (;;) {
@@ -65,16 +69,17 @@ export class Console {
             const block = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
             const data = /^data: (.*)$/m.exec(block)?.[1];
-            if (/^event: floor$/m.test(block) && data) {
-              const floor = JSON.parse(data) as Floor;
-              if (predicate(floor)) return floor;
-            }
+            if (/^event: floor$/m.test(block) && data) floor = JSON.parse(data) as Floor;
+            else if (/^event: changes$/m.test(block) && data && floor) floor = applyFloorChanges(floor, JSON.parse(data) as FloorChanges);
+            else continue;
+            if (predicate(floor)) return floor;
           }
           if (Date.now() > deadline) throw new Error('no such floor event within 5 s');
           let timer: NodeJS.Timeout | undefined;
           const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no such floor event within 5 s')), deadline - Date.now())));
           const { value, done } = await Promise.race([reader.read(), late]).finally(() => clearTimeout(timer));
           if (done) throw new Error('event stream ended');
+          bytes += Buffer.byteLength(value);
           buffer += value;
         }
       },
