@@ -9,6 +9,7 @@ import { clusterBench } from './cluster.bench';
 import { clusterSoak } from './cluster-soak';
 import { memoryBench } from './memory.bench';
 import { directoryCopyBench } from './directory-copy.bench';
+import { bigAnswersBench } from './big-answers.bench';
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 console.log(`Machine: ${machine}\n`);
@@ -40,6 +41,10 @@ if (only === 'cluster') {
 if (only === 'directory-copy') {
   console.log("A relay's copy of the directory on PostgreSQL");
   for (const [k, v] of Object.entries(await directoryCopyBench())) console.log(`  ${k}: ${v}`);
+}
+if (only === 'big-answers') {
+  console.log('Answers from outside that are too big (a 20,000-record CRM answer, an endless token answer)');
+  for (const [k, v] of Object.entries(await bigAnswersBench())) console.log(`  ${k}: ${v}`);
 }
 if (!only || only === 'relay') {
   console.log('Relay pop-up endpoint and delivery');

@@ -6,6 +6,7 @@ import type { Phone } from '../../shared/phone';
 import type { Directory, DirectoryMatch } from './directory';
 import { fetchJson, SourceError, type FetchedJson, type FetchInit } from './http-fetch';
 import { OAuth2Token } from './oauth2';
+import { MAX_NUMBERS, recordsOf, type RecordsRead } from './records';
 import { RequestLimit } from './request-limit';
 import type { FieldPath, ForwardSpec, HttpSourceSpec, SourceConfig } from './source-spec';
 import { fill, phoneValues } from './template';
@@ -29,20 +30,6 @@ export interface SourceMatch {
   how: string;
   /** Several matched: each of them, to choose from (up to MAX_CHOICES). */
   choices?: Omit<Choice, 'source'>[];
-}
-
-/**
- * Records read from one answer, and numbers from one record: a caller is one contact, and a CRM's
- * search names them in its first few records; checking every number of a 20,000-record answer
- * held the event loop for over a second, every other call waiting behind it.
- */
-export const MAX_RECORDS = 100;
-const MAX_NUMBERS = 20;
-
-/** An answer holding more records than are read (MAX_RECORDS): how many it held, and how many were read. */
-export interface RecordsRead {
-  returned: number;
-  read: number;
 }
 
 /**
@@ -235,9 +222,9 @@ export function httpSource(spec: HttpSourceSpec, country: CountryCode): Source {
         const ok = spec.matched.equals === undefined ? found.some((v) => v !== null && v !== false && v !== '' && v !== 0) : found.includes(spec.matched.equals);
         if (!ok) return { kind: 'none' };
       }
-      const items = spec.response.items ? JSONPath<unknown[]>({ path: spec.response.items, json: json as object, wrap: true }) : [json];
-      const records = items.length > MAX_RECORDS ? { records: { returned: items.length, read: MAX_RECORDS } } : {};
-      const all = candidatesOf(spec, items.slice(0, MAX_RECORDS), phone, country);
+      const { items, returned } = spec.response.items ? recordsOf(json, spec.response.items) : { items: [json], returned: 1 };
+      const records = returned > items.length ? { records: { returned, read: items.length } } : {};
+      const all = candidatesOf(spec, items, phone, country);
       const candidates = all.map(({ record: _record, how: _how, ...c }): Candidate => c);
       const kept = all.filter((c) => c.kept);
       const best = kept[0];
