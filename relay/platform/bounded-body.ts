@@ -1,9 +1,9 @@
 /**
  * Every answer the relay reads from another system — a CRM, a token endpoint, Voicenter's APIs —
  * is read here, within a size and a time: a body that goes on (endless, or larger than any real
- * answer) or trickles is cut off and its connection closed, and memory never holds more than the
- * cap and the chunk that crossed it. Without it a server answering for ever grows the relay until
- * V8 gives up (a fetch's `res.json()` reads without bound, and reads faster than a deadline helps).
+ * answer) or trickles is cut off and its connection closed, never read past the cap and the chunk
+ * that crossed it. Without it a server answering for ever grows the relay until V8 gives up: a
+ * fetch's `res.json()` reads without bound, and its timeout did not stop it (bench/big-answers).
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
