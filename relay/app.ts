@@ -236,9 +236,11 @@ async function startChores(p: {
   const { config, db, agents, sockets, flow, calls, delivery, token, cache, directoryCopy, log } = p;
   const pruneLog = () => calls.prune(Date.now() - config.RELAY_CALL_RETENTION_DAYS * 24 * HOUR);
   const stale = { ringingMs: config.RELAY_RINGING_TIMEOUT_MINUTES * MINUTE, talkingMs: config.RELAY_TALKING_TIMEOUT_HOURS * HOUR };
+  // PostgreSQL away is said once, by the store's link, not by every chore that needs it.
+  const choreFailed = (err: unknown) => (err instanceof DatabaseAway ? undefined : log.error({ err: (err as Error).message }, 'housekeeping failed'));
   const rosterChanged = () => {
     agents.forget();
-    void sockets.revalidate();
+    sockets.revalidate().catch(choreFailed);
   };
   // Sessions ended and agents changed elsewhere (the CLI; on PostgreSQL, other relays too).
   const otherWriters = db ? watchOtherWriters(db, rosterChanged) : await watchRoster(agents, rosterChanged);
@@ -255,8 +257,7 @@ async function startChores(p: {
       ...(directoryCopy ? [{ every: COPY_SYNC_MS, run: () => directoryCopy.sync().catch(() => undefined) }] : []),
       { every: HOUR, run: () => (pruneLog(), cache.prune()) },
     ],
-    // PostgreSQL away is said once, by the store's link, not by every chore that needs it.
-    (err) => (err instanceof DatabaseAway ? undefined : log.error({ err: (err as Error).message }, 'housekeeping failed')),
+    choreFailed,
   );
   pruneLog().catch((err: unknown) => log.error({ err: (err as Error).message }, 'call log retention failed'));
   return stop;

@@ -61,7 +61,7 @@ export class PostgresCallLog implements CallLogStore {
     }
     return new Promise((resolve) => {
       this.keep({ call, events, settle: resolve });
-      void this.drain();
+      this.startDrain();
     });
   }
 
@@ -97,6 +97,11 @@ export class PostgresCallLog implements CallLogStore {
     this.options.log.error({ dropped: dropped.length, kept: this.queue.length }, 'call log: PostgreSQL away too long, oldest requests dropped');
   }
 
+  /** drain() with nothing waiting on it: the database's failures are kept and retried inside; anything else escaping is a fault, logged. */
+  private startDrain(): void {
+    this.drain().catch((err: unknown) => this.options.log.error({ err: (err as Error).message, pending: this.queue.length }, 'call log: writer failed'));
+  }
+
   /** One writer at a time, batch after batch until the queue is empty or a write fails. */
   private drain(): Promise<void> {
     this.writing ??= (async () => {
@@ -125,7 +130,7 @@ export class PostgresCallLog implements CallLogStore {
     })().finally(() => {
       this.writing = null;
       // Queued while this writer was finishing: it would not have seen them.
-      if (this.queue.length > 0 && !this.retryTimer) void this.drain();
+      if (this.queue.length > 0 && !this.retryTimer) this.startDrain();
     });
     return this.writing;
   }
@@ -163,7 +168,7 @@ export class PostgresCallLog implements CallLogStore {
     this.retryMs = Math.min(this.retryMs === 0 ? RETRY_MS : this.retryMs * 2, RETRY_MAX_MS);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      void this.drain();
+      this.startDrain();
     }, this.retryMs);
     this.retryTimer.unref();
   }

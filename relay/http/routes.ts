@@ -81,7 +81,10 @@ export function createHttpApp(p: HttpParts): { app: express.Express; listener: R
   app.use(ingestRouter({ endpoint, allowedOrigins: config.RELAY_POPUP_ORIGINS, log }));
   const calls = clickToCall({ agents: p.agents, flow: p.flow, service: p.click2call, country: config.RELAY_DEFAULT_COUNTRY, log });
   const choose = chooseContact({ agents: p.agents, chain: p.chain, choices: p.choices, flow: p.flow, country: config.RELAY_DEFAULT_COUNTRY, log });
-  app.use('/api', apiRouter({ agents: p.agents, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, onSessionsChanged: () => void p.sockets.revalidate(), clickToCall: calls, chooseContact: choose, log }));
+  const sessionsChanged = () => {
+    p.sockets.revalidate().catch((err: unknown) => log.error({ err: (err as Error).message }, 'sessions changed: open sockets are checked again at the next round'));
+  };
+  app.use('/api', apiRouter({ agents: p.agents, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, onSessionsChanged: sessionsChanged, clickToCall: calls, chooseContact: choose, log }));
   app.use(extensionUpdateRoutes(p.extensionPackage));
   app.use(serveConsole());
   app.use((_req, res) => sendError(res, 'NOT_FOUND', 'not found'));

@@ -102,13 +102,15 @@ describe('RequestLimit per second', () => {
     vi.useFakeTimers({ now: 0 });
     const limit = new RequestLimit(10, 4, Date.now);
     const started: number[] = [];
-    const ask = () => void limit.acquire(new AbortController().signal).then((release) => (started.push(Date.now()), release()));
+    const asks: Promise<void>[] = [];
+    const ask = () => void asks.push(limit.acquire(new AbortController().signal).then((release) => (started.push(Date.now()), release())));
     ask();
     await vi.advanceTimersByTimeAsync(900);
     for (let i = 0; i < 3; i++) ask();
     await vi.advanceTimersByTimeAsync(100);
     for (let i = 0; i < 4; i++) ask();
     await vi.advanceTimersByTimeAsync(2_000);
+    await Promise.all(asks);
     // At 1000 the one of 0 has left the window, the three of 900 have not: one more, the rest at 1900.
     // (Counted per calendar second, all four would start at 1000: seven within 900–1900.)
     expect(started).toEqual([0, 900, 900, 900, 1_000, 1_900, 1_900, 1_900]);

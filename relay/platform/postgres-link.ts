@@ -135,7 +135,11 @@ export class PostgresLink {
 
   private scheduleProbe(): void {
     if (this.closed) return;
-    this.probeTimer = setTimeout(() => void this.probe(), this.timeouts.probeMs);
+    // answers() never rejects, so only onChange can fail a probe, after the state is set: nothing
+    // is lost but the owner's own notice. Should one fail otherwise, the probing goes on while away.
+    this.probeTimer = setTimeout(() => {
+      this.probe().catch(() => this.awaySince !== null && this.scheduleProbe());
+    }, this.timeouts.probeMs);
     this.probeTimer.unref();
   }
 

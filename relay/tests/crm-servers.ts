@@ -29,7 +29,7 @@ export async function testServer(
       const url = new URL(req.url ?? '/', 'http://x');
       const seen = { method: req.method ?? '', path: url.pathname, query: url.searchParams, headers: req.headers, body };
       requests.push(seen);
-      void handle(seen, res);
+      Promise.resolve(handle(seen, res)).catch((err: unknown) => failed(res, err));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -42,6 +42,13 @@ export async function testServer(
         server.close(() => resolve());
       }),
   };
+}
+
+/** A fake server's handler failed (the test's own fault): said, and answered 500 with it rather than left hanging. */
+export function failed(res: ServerResponse, err: unknown): void {
+  console.error('test server: the handler failed', err);
+  if (res.headersSent) res.destroy();
+  else json(res, { error: (err as Error).message }, 500);
 }
 
 export function json(res: ServerResponse, body: unknown, status = 200): void {

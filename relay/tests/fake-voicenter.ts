@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server as SocketServer, type Socket } from 'socket.io';
+import { failed } from './crm-servers';
 
 /**
  * A faithful local stand-in for Voicenter's Real-Time API, built from ../shared/VOICENTER-REALTIME.md:
@@ -66,7 +67,7 @@ async function startMonitor(valid: (token: string) => boolean): Promise<FakeMoni
     keepalives: 0,
     dropAll: () => void io.disconnectSockets(true),
     greeting: { queues: [], extensions: [] },
-    close: () => new Promise<void>((resolve) => void io.close(() => resolve())),
+    close: () => new Promise<void>((resolve, reject) => void io.close(() => resolve()).catch(reject)),
   };
   io.use((socket, next) => {
     const token = String(socket.handshake.query.token ?? '');
@@ -116,7 +117,7 @@ export async function startFakeVoicenter(options: { monitors?: number; tokenLife
     };
   };
   const http = createServer((req, res) => {
-    void (async () => {
+    (async () => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       const send = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' });
@@ -133,7 +134,7 @@ export async function startFakeVoicenter(options: { monitors?: number; tokenLife
         return fake.socketTokens.some((t) => `refresh-${t}` === bearer) ? send(200, issue()) : send(401, '"Unauthorized"');
       }
       send(404, { error: 'not found' });
-    })();
+    })().catch((err: unknown) => failed(res, err));
   });
   const base = await listen(http);
   fake.loginUrl = `${base}/monitorAPI/Login/Token`;

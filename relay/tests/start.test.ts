@@ -32,12 +32,12 @@ function start(env: Record<string, string>, until: RegExp = /Console: \S+/): Pro
     await started.exited;
   });
   child.stderr.on('data', (d: Buffer) => (started.err += d.toString()));
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       started.out += d.toString();
       if (until.test(started.out)) resolve(started);
     });
-    void started.exited.then(() => resolve(started));
+    started.exited.then(() => resolve(started), reject);
   });
 }
 

@@ -187,20 +187,22 @@ export class RealtimeBoard {
   private newCaller(queueId: string, ivrid: string, call: z.infer<typeof waitingCallSchema>, serverNow: number | null): Waiting {
     const waitedMs = call.JoinTimeStamp && serverNow ? Math.max(0, serverNow - call.JoinTimeStamp) * 1000 : 0;
     const caller: Waiting = { ivrid, phone: parsePhone(call.CallerID || call.CallerId || '', this.options.country), callerName: call.CallerName || call.CallerNme || '', joinedAt: this.now() - waitedMs, identity: null };
-    if (!caller.phone.withheld && this.options.identify) void this.identify(queueId, caller);
+    if (!caller.phone.withheld && this.options.identify) this.identify(queueId, caller);
     return caller;
   }
 
-  private async identify(queueId: string, caller: Waiting): Promise<void> {
-    try {
-      const identity = await this.options.identify!(caller.phone);
-      // (A caller's record is carried over from one queue state to the next: setting it here sets it on the board.)
-      caller.identity = identity;
-      // The caller may have left meanwhile: then nothing shown changed.
-      if (this.queues.get(queueId)?.callers.includes(caller)) this.options.onChange?.();
-    } catch {
-      // (The chain logs its own failures: the caller stays unknown.)
-    }
+  /** Looks the waiting caller up in the background. */
+  private identify(queueId: string, caller: Waiting): void {
+    new Promise<Identity>((resolve) => resolve(this.options.identify!(caller.phone)))
+      .then((identity) => {
+        // (A caller's record is carried over from one queue state to the next: setting it here sets it on the board.)
+        caller.identity = identity;
+        // The caller may have left meanwhile: then nothing shown changed.
+        if (this.queues.get(queueId)?.callers.includes(caller)) this.options.onChange?.();
+      })
+      .catch(() => {
+        // Nothing to add: the chain logs its own failures, and the caller stays unknown.
+      });
   }
 
   private setStatus(data: unknown): boolean {

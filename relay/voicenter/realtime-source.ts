@@ -80,7 +80,7 @@ export class VoicenterRealtime {
   start(): void {
     if (this.state !== 'stopped') return;
     this.run++;
-    void this.logIn();
+    this.go(() => this.logIn());
   }
 
   stop(): void {
@@ -102,10 +102,15 @@ export class VoicenterRealtime {
     const run = this.run;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      if (!this.stopped(run)) void task();
+      if (!this.stopped(run)) this.go(task);
     }, ms);
     timer.unref?.();
     this.timers.add(timer);
+  }
+
+  /** Runs a step of the connection's life. Each step logs and retries its own failures: one that still rejects is a fault, logged. */
+  private go(task: () => void | Promise<void>): void {
+    Promise.resolve(task()).catch((err: unknown) => this.options.log.error({ err: (err as Error).message }, 'Voicenter Real-Time API: step failed'));
   }
 
   private async logIn(): Promise<void> {
