@@ -11,7 +11,7 @@ import { livePage } from './pages/live';
 import { settingsPage } from './pages/settings';
 import { sourcesPage } from './pages/sources';
 import { currentLanguage, setLanguage, t, type ConsoleKey } from './i18n';
-import { api, h, message, whenSignedOut } from './view';
+import { api, ApiError, h, message, whenSignedOut } from './view';
 
 const app = document.getElementById('app')!;
 /** Above every page: says when the relay cannot be reached, and that what is shown may be old. */
@@ -49,28 +49,29 @@ function languageSwitch(redraw: () => void): HTMLElement {
   return h('div', { class: 'language' }, select);
 }
 
-function showSignIn(): void {
+/** The sign-in page; `problem`, said on it in words (a sign-out the relay did not confirm). */
+function showSignIn(problem?: string): void {
   signedInAs = undefined;
   stopFloor();
   document.title = t('titleSignIn');
   const username = h('input', { type: 'text', name: 'username', autocomplete: 'username', required: true });
   const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
-  const status = h('div', { 'aria-live': 'polite' });
+  const status = h('div', { 'aria-live': 'polite' }, problem && message(problem, true));
   app.replaceChildren(
     h(
       'main',
       { class: 'signin' },
-      languageSwitch(showSignIn),
+      languageSwitch(() => showSignIn()),
       h('h1', {}, t('consoleName')),
       h(
         'form',
         {
           onsubmit: (e) => {
             e.preventDefault();
-            void api<{ username: string }>('/session', { method: 'POST', json: { username: username.value, password: password.value } }).then(
+            api<{ username: string }>('/session', { method: 'POST', json: { username: username.value, password: password.value } }).then(
               (r) => {
                 signedInAs = r.username;
-                void route();
+                route();
               },
               (err: Error) => status.replaceChildren(message(err.message, true)),
             );
@@ -86,7 +87,12 @@ function showSignIn(): void {
   username.focus();
 }
 
-async function route(): Promise<void> {
+/** Draws the page the address names; what fails outside the page's own drawing is said below it too. */
+function route(): void {
+  drawRoute().catch((err: unknown) => app.append(message((err as Error).message, true)));
+}
+
+async function drawRoute(): Promise<void> {
   if (!signedInAs) {
     try {
       signedInAs = (await api<{ username: string }>('/session')).username;
@@ -112,9 +118,9 @@ async function route(): Promise<void> {
       h(
         'div',
         { class: 'who' },
-        languageSwitch(() => void route()),
+        languageSwitch(route),
         h('span', {}, signedInAs ?? ''),
-        h('button', { type: 'button', onclick: () => void api('/session', { method: 'DELETE' }).finally(showSignIn) }, t('signOut')),
+        h('button', { type: 'button', onclick: signOut }, t('signOut')),
       ),
     ),
     connection,
@@ -127,7 +133,16 @@ async function route(): Promise<void> {
   }
 }
 
+/** Back to the sign-in page either way; a sign-out the relay did not confirm is said there (the session may still be open). */
+function signOut(): void {
+  api('/session', { method: 'DELETE' }).then(
+    () => showSignIn(),
+    // A 401: the session had already ended, which is what was asked.
+    (err: Error) => showSignIn(err instanceof ApiError && err.status === 401 ? undefined : err.message),
+  );
+}
+
 setLanguage(currentLanguage(), false);
-whenSignedOut(showSignIn);
-window.addEventListener('hashchange', () => void route());
-void route();
+whenSignedOut(() => showSignIn());
+window.addEventListener('hashchange', route);
+route();

@@ -111,27 +111,29 @@ export function csvUploadSection<R extends { bad: { line: number; reason: string
   let csv = '';
   const report = (r: R, done: boolean) => {
     const bad = r.bad.length ? table(t('badRows'), [t('colLine'), t('colProblem')], r.bad.map((b) => [text(String(b.line)), text(b.reason)]), '') : h('p', {}, t('noBadRows'));
-    const next = done ? (o.after?.(r) ?? null) : h('button', { type: 'button', class: 'primary', onclick: () => void send(false) }, t('import'));
+    const next = done ? (o.after?.(r) ?? null) : h('button', { type: 'button', class: 'primary', onclick: () => send(false) }, t('import'));
     // (replaceChildren would show a null as the text "null")
     out.replaceChildren(message(o.summary(r, done)), bad, ...(next ? [next] : []));
   };
-  const send = async (dryRun: boolean) => {
-    try {
-      const r = await api<R>(`${o.path}${dryRun ? '?dryRun=1' : ''}`, { method: 'POST', body: csv, type: 'text/csv' });
-      report(r, !dryRun);
-      if (!dryRun) await o.imported();
-    } catch (err) {
-      out.replaceChildren(message((err as Error).message, true));
-    }
+  const failed = (err: Error) => out.replaceChildren(message(err.message, true));
+  const upload = async (dryRun: boolean) => {
+    const r = await api<R>(`${o.path}${dryRun ? '?dryRun=1' : ''}`, { method: 'POST', body: csv, type: 'text/csv' });
+    report(r, !dryRun);
+    if (!dryRun) await o.imported();
+  };
+  /** The preview (dryRun) or the import, from a button: what fails is said in `out`. */
+  const send = (dryRun: boolean): void => {
+    upload(dryRun).catch(failed);
   };
   const preview = (e: Event) => {
     e.preventDefault();
     const chosen = file.files?.[0];
     if (!chosen) return void out.replaceChildren(message(t('chooseCsvFirst'), true));
-    void chosen.text().then((content) => {
+    // A file that cannot be read (gone, or no longer allowed) is said like a failed upload.
+    chosen.text().then((content) => {
       csv = content;
-      return send(true);
-    });
+      send(true);
+    }, failed);
   };
   return h(
     'section',

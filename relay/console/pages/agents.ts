@@ -37,18 +37,17 @@ export async function agentsPage(main: HTMLElement): Promise<void> {
           class: 'inline',
           onsubmit: (e) => {
             e.preventDefault();
-            void api<{ extenUser: string; password?: string }>('/agents', {
+            api<{ extenUser: string; password?: string }>('/agents', {
               method: 'POST',
               json: { extenUser: extenUser.value, name: name.value, password: password.value || undefined },
-            }).then(
-              (r) => {
+            })
+              .then((r) => {
                 const added = agentText(name.value.trim(), r.extenUser);
                 show(r.password ? t('agentAddedWithPassword', added, r.password) : t('agentAdded', added));
                 extenUser.value = name.value = password.value = '';
                 return load();
-              },
-              (err: Error) => show(err.message, true),
-            );
+              })
+              .catch((err: Error) => show(err.message, true));
           },
         },
         h('label', {}, t('colExtenUser'), extenUser),
@@ -80,29 +79,29 @@ const passwordsTable = (generated: AgentsImportPreview['generated']) =>
 /** The account's extensions made agents: what would be added, then adding them (passwords shown once). */
 function syncSection(load: () => Promise<void>): HTMLElement {
   const out = h('div', { 'aria-live': 'polite' });
-  const send = async (dryRun: boolean) => {
-    try {
-      const r = await api<AgentsSync>(`/agents/sync${dryRun ? '?dryRun=1' : ''}`, { method: 'POST' });
-      const bad = r.report.bad.length ? table(t('badRows'), [t('colLine'), t('colProblem')], r.report.bad.map((b) => [text(String(b.line)), text(b.reason)]), '') : null;
-      const later = r.later > 0 ? [message(t('agentsSyncLater', r.later, AGENTS_PER_REQUEST))] : [];
-      if (dryRun) {
-        const toAdd = table(t('agentsSyncHeading'), [t('colExtenUser'), t('colName')], r.missing.map((m) => [text(m.extenUser), text(m.name)]), '');
-        const run = r.report.good > 0 ? h('button', { type: 'button', class: 'primary', onclick: () => void send(false) }, t('agentsSyncRun')) : null;
-        out.replaceChildren(message(t('agentsSyncPreview', r.listed, r.existing, r.report.good)), ...later, toAdd, ...(bad ? [bad] : []), ...(run ? [run] : []));
-      } else {
-        out.replaceChildren(message(t('agentsSynced', r.report.added, r.report.bad.length)), ...later, ...(bad ? [bad] : []), ...(r.report.generated.length ? [passwordsTable(r.report.generated)] : []));
-        await load();
-      }
-    } catch (err) {
-      out.replaceChildren(message((err as Error).message, true));
+  const sync = async (dryRun: boolean) => {
+    const r = await api<AgentsSync>(`/agents/sync${dryRun ? '?dryRun=1' : ''}`, { method: 'POST' });
+    const bad = r.report.bad.length ? table(t('badRows'), [t('colLine'), t('colProblem')], r.report.bad.map((b) => [text(String(b.line)), text(b.reason)]), '') : null;
+    const later = r.later > 0 ? [message(t('agentsSyncLater', r.later, AGENTS_PER_REQUEST))] : [];
+    if (dryRun) {
+      const toAdd = table(t('agentsSyncHeading'), [t('colExtenUser'), t('colName')], r.missing.map((m) => [text(m.extenUser), text(m.name)]), '');
+      const run = r.report.good > 0 ? h('button', { type: 'button', class: 'primary', onclick: () => send(false) }, t('agentsSyncRun')) : null;
+      out.replaceChildren(message(t('agentsSyncPreview', r.listed, r.existing, r.report.good)), ...later, toAdd, ...(bad ? [bad] : []), ...(run ? [run] : []));
+    } else {
+      out.replaceChildren(message(t('agentsSynced', r.report.added, r.report.bad.length)), ...later, ...(bad ? [bad] : []), ...(r.report.generated.length ? [passwordsTable(r.report.generated)] : []));
+      await load();
     }
+  };
+  /** The check (dryRun) or the sync, from a button: what fails is said in `out`. */
+  const send = (dryRun: boolean): void => {
+    sync(dryRun).catch((err: Error) => out.replaceChildren(message(err.message, true)));
   };
   return h(
     'section',
     { 'aria-labelledby': 'sync-h' },
     h('h3', { id: 'sync-h' }, t('agentsSyncHeading')),
     h('p', {}, t('agentsSyncHelp')),
-    h('button', { type: 'button', onclick: () => void send(true) }, t('agentsSyncCheck')),
+    h('button', { type: 'button', onclick: () => send(true) }, t('agentsSyncCheck')),
     out,
   );
 }
@@ -111,20 +110,22 @@ function syncSection(load: () => Promise<void>): HTMLElement {
 function actions(a: FloorAgent, show: (text: string, error?: boolean) => void, load: () => Promise<void>): HTMLElement {
   const path = `/agents/${encodeURIComponent(a.extenUser)}`;
   const who = agentText(a.name, a.extenUser);
-  const toggle = () =>
-    void api(path, { method: 'PATCH', json: { enabled: !a.enabled } })
+  const failed = (err: Error) => show(err.message, true);
+  const toggle = () => {
+    api(path, { method: 'PATCH', json: { enabled: !a.enabled } })
       .then(() => show(a.enabled ? t('agentWasDisabled', who) : t('agentWasEnabled', who)))
-      .then(load, (err: Error) => show(err.message, true));
-  const renew = () =>
-    void api<{ password: string }>(`${path}/password`, { method: 'POST', json: {} }).then(
-      (r) => show(t('agentNewPassword', who, r.password)),
-      (err: Error) => show(err.message, true),
-    );
+      .then(load)
+      .catch(failed);
+  };
+  const renew = () => {
+    api<{ password: string }>(`${path}/password`, { method: 'POST', json: {} }).then((r) => show(t('agentNewPassword', who, r.password)), failed);
+  };
   const remove = () => {
     if (!confirm(t('removeAgentConfirm', who))) return;
-    void api(path, { method: 'DELETE' })
+    api(path, { method: 'DELETE' })
       .then(() => show(t('agentRemoved', who)))
-      .then(load, (err: Error) => show(err.message, true));
+      .then(load)
+      .catch(failed);
   };
   return h(
     'span',

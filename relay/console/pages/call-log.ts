@@ -37,33 +37,34 @@ export async function logPage(main: HTMLElement): Promise<void> {
     q.set('tz', Intl.DateTimeFormat().resolvedOptions().timeZone);
     return q.toString();
   };
-  const load = async () => {
+  const read = async () => {
     const q = query();
     exportLink.href = `/console/api/calls.csv${q ? `?${q}` : ''}`;
-    try {
-      const calls = await api<LoggedCall[]>(`/calls${q ? `?${q}` : ''}`);
-      results.replaceChildren(
-        calls.length >= LOG_PAGE ? h('p', { class: 'message' }, t('logNewestOnly', LOG_PAGE)) : '',
-        table(
-          t('pageCallLog'),
-          [t('colStarted'), t('colCaller'), t('colNumber'), t('colCompany'), t('colPhoneLine'), t('colOutcome'), t('colTalkTime'), t('colAnsweredBy'), t('pageAgents')],
-          calls.map((c) => [
-            text(time(c.startedAt)),
-            h('bdi', {}, callerTitle({ ...c, phone: { raw: c.phone, local: c.phone, withheld: c.phone === '' } }, callerWords())),
-            c.phone ? h('span', { class: 'number' }, c.phone) : text(t('withheldNumber')),
-            h('bdi', {}, c.identity?.company ?? ''),
-            c.line ? h('bdi', {}, c.line) : h('span', { class: 'number' }, c.did),
-            h('span', { class: `state ${c.outcome === 'missed' ? 'missed' : ''}` }, t(OUTCOMES[c.outcome] ?? 'outcomeInProgress')),
-            h('span', { class: 'number' }, c.talkSeconds ? minutes(c.talkSeconds) : ''),
-            c.answeredBy ? agentLabel(nameOf(c, c.answeredBy), c.answeredBy) : text(''),
-            h('span', {}, ...c.agents.flatMap((a, i) => [...(i > 0 ? [', '] : []), agentLabel(a.name, a.extenUser)])),
-          ]),
-          t('noCallsMatch'),
-        ),
-      );
-    } catch (err) {
-      results.replaceChildren(message((err as Error).message, true));
-    }
+    const calls = await api<LoggedCall[]>(`/calls${q ? `?${q}` : ''}`);
+    results.replaceChildren(
+      calls.length >= LOG_PAGE ? h('p', { class: 'message' }, t('logNewestOnly', LOG_PAGE)) : '',
+      table(
+        t('pageCallLog'),
+        [t('colStarted'), t('colCaller'), t('colNumber'), t('colCompany'), t('colPhoneLine'), t('colOutcome'), t('colTalkTime'), t('colAnsweredBy'), t('pageAgents')],
+        calls.map((c) => [
+          text(time(c.startedAt)),
+          h('bdi', {}, callerTitle({ ...c, phone: { raw: c.phone, local: c.phone, withheld: c.phone === '' } }, callerWords())),
+          c.phone ? h('span', { class: 'number' }, c.phone) : text(t('withheldNumber')),
+          h('bdi', {}, c.identity?.company ?? ''),
+          c.line ? h('bdi', {}, c.line) : h('span', { class: 'number' }, c.did),
+          h('span', { class: `state ${c.outcome === 'missed' ? 'missed' : ''}` }, t(OUTCOMES[c.outcome] ?? 'outcomeInProgress')),
+          h('span', { class: 'number' }, c.talkSeconds ? minutes(c.talkSeconds) : ''),
+          c.answeredBy ? agentLabel(nameOf(c, c.answeredBy), c.answeredBy) : text(''),
+          h('span', {}, ...c.agents.flatMap((a, i) => [...(i > 0 ? [', '] : []), agentLabel(a.name, a.extenUser)])),
+        ]),
+        t('noCallsMatch'),
+      ),
+    );
+  };
+  const failed = (err: Error) => results.replaceChildren(message(err.message, true));
+  /** Reads the log again (a filter, a call ended), nothing waiting on it: what fails is said in the results. */
+  const load = (): void => {
+    read().catch(failed);
   };
   main.append(
     h('h2', {}, t('pageCallLog')),
@@ -72,7 +73,7 @@ export async function logPage(main: HTMLElement): Promise<void> {
       {},
       h(
         'form',
-        { class: 'inline', role: 'search', 'aria-label': t('filterCalls'), onsubmit: (e) => (e.preventDefault(), void load()) },
+        { class: 'inline', role: 'search', 'aria-label': t('filterCalls'), onsubmit: (e) => (e.preventDefault(), load()) },
         h('label', {}, t('colNumber'), number),
         h('label', {}, t('agentNameOrUser'), agent),
         h('label', {}, t('from'), from),
@@ -84,11 +85,11 @@ export async function logPage(main: HTMLElement): Promise<void> {
       results,
     ),
   );
-  await load();
+  await read().catch(failed);
   // Calls end while the page is open: the log follows the floor.
   let known = currentFloor()?.calls.length;
   onFloor(() => {
-    if (currentFloor()!.calls.length !== known) void load();
+    if (currentFloor()!.calls.length !== known) load();
     known = currentFloor()!.calls.length;
   });
 }

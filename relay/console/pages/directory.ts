@@ -27,6 +27,7 @@ function contactsSection(): { section: HTMLElement; find: () => Promise<void> } 
   const status = h('div', { 'aria-live': 'polite' });
   const search = h('input', { type: 'search', name: 'q' });
   const total = h('p', { class: 'message' });
+  const failed = (err: Error) => status.replaceChildren(message(err.message, true));
   const find = async () => {
     const r = await api<{ total: number; contacts: DirectoryEntry[] }>(`/contacts?q=${encodeURIComponent(search.value)}`);
     total.textContent = search.value ? t('contactsTotalShown', r.total, r.contacts.length) : t('contactsTotal', r.total);
@@ -34,9 +35,10 @@ function contactsSection(): { section: HTMLElement; find: () => Promise<void> } 
       const edit = (e: Event) => editor(c, (e.currentTarget as HTMLElement).closest('table')!, find);
       const remove = () => {
         if (!confirm(t('deleteContactConfirm', c.name))) return;
-        void api(`/contacts/${c.key}`, { method: 'DELETE' })
+        api(`/contacts/${c.key}`, { method: 'DELETE' })
           .then(() => status.replaceChildren(message(t('contactDeleted', c.name))))
-          .then(find, (err: Error) => status.replaceChildren(message(err.message, true)));
+          .then(find)
+          .catch(failed);
       };
       return [
         h('bdi', {}, c.name),
@@ -54,13 +56,17 @@ function contactsSection(): { section: HTMLElement; find: () => Promise<void> } 
     });
     results.replaceChildren(table(t('contacts'), [t('colName'), t('colCompany'), t('colPhones'), t('colId'), ''], rows, t('noContactsMatch')));
   };
+  const lookFor = (e: Event) => {
+    e.preventDefault();
+    find().catch(failed);
+  };
   const section = h(
     'section',
     { 'aria-labelledby': 'search-h' },
     h('h3', { id: 'search-h' }, t('contacts')),
     h(
       'form',
-      { class: 'inline', role: 'search', 'aria-label': t('findContacts'), onsubmit: (e) => (e.preventDefault(), void find()) },
+      { class: 'inline', role: 'search', 'aria-label': t('findContacts'), onsubmit: lookFor },
       h('label', {}, t('searchContacts'), search),
       h('button', { type: 'submit' }, t('search')),
     ),
@@ -80,12 +86,16 @@ function editor(c: DirectoryEntry, list: HTMLElement, done: () => Promise<void>)
     phones: h('input', { type: 'text', value: c.phones.join(', ') }),
   };
   const note = h('div', { 'aria-live': 'polite' });
+  const failed = (err: Error) => note.replaceChildren(message(err.message, true));
   const save = (e: Event) => {
     e.preventDefault();
     const phones = f.phones.value.split(',').map((p) => p.trim()).filter(Boolean);
-    void api(`/contacts/${c.key}`, { method: 'PUT', json: { name: f.name.value, company: f.company.value, url: f.url.value, phones } }).then(done, (err: Error) =>
-      note.replaceChildren(message(err.message, true)),
-    );
+    api(`/contacts/${c.key}`, { method: 'PUT', json: { name: f.name.value, company: f.company.value, url: f.url.value, phones } })
+      .then(done)
+      .catch(failed);
+  };
+  const cancel = () => {
+    done().catch(failed);
   };
   list.replaceWith(
     h(
@@ -96,7 +106,7 @@ function editor(c: DirectoryEntry, list: HTMLElement, done: () => Promise<void>)
       h('label', {}, t('url'), f.url),
       h('label', {}, t('phonesCommaSeparated'), f.phones),
       h('button', { type: 'submit', class: 'primary' }, t('save')),
-      h('button', { type: 'button', onclick: () => void done() }, t('cancel')),
+      h('button', { type: 'button', onclick: cancel }, t('cancel')),
       note,
     ),
   );

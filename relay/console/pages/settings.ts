@@ -7,6 +7,10 @@ export async function settingsPage(main: HTMLElement): Promise<void> {
   const s = await api<Settings>('/settings');
   const status = h('div', { 'aria-live': 'polite' });
   const url = h('input', { type: 'text', readonly: true, value: s.popupUrl, class: 'mono', size: '70' });
+  // Where the clipboard is refused, the address is selected for the supervisor to copy.
+  const copy = () => {
+    navigator.clipboard.writeText(url.value).then(() => status.replaceChildren(message(t('copied'))), () => url.select());
+  };
   main.append(
     h('h2', {}, t('pageSettings')),
     h(
@@ -18,11 +22,7 @@ export async function settingsPage(main: HTMLElement): Promise<void> {
       h(
         'p',
         {},
-        h(
-          'button',
-          { type: 'button', onclick: () => void navigator.clipboard.writeText(url.value).then(() => status.replaceChildren(message(t('copied'))), () => url.select()) },
-          t('copy'),
-        ),
+        h('button', { type: 'button', onclick: copy }, t('copy')),
         ' ',
         h(
           'button',
@@ -32,7 +32,7 @@ export async function settingsPage(main: HTMLElement): Promise<void> {
             disabled: s.tokenFromEnvironment,
             onclick: () => {
               if (!confirm(t('rotateConfirm'))) return;
-              void api<Settings>('/settings/rotate-token', { method: 'POST' }).then(
+              api<Settings>('/settings/rotate-token', { method: 'POST' }).then(
                 (n) => {
                   url.value = n.popupUrl;
                   status.replaceChildren(message(t('rotated')));
@@ -77,6 +77,10 @@ async function linesSection(): Promise<HTMLElement> {
   const note = h('div', { 'aria-live': 'polite' });
   const line = h('input', { type: 'tel', name: 'line', required: true });
   const name = h('input', { type: 'text', name: 'lineName', required: true, maxlength: '60' });
+  const failed = (err: Error) => note.replaceChildren(message(err.message, true));
+  const remove = (l: NamedLine) => () => {
+    api(`/lines/${encodeURIComponent(l.line)}`, { method: 'DELETE' }).then(load).catch(failed);
+  };
   const show = (lines: NamedLine[]) =>
     list.replaceChildren(
       table(
@@ -85,7 +89,7 @@ async function linesSection(): Promise<HTMLElement> {
         lines.map((l) => [
           h('span', { class: 'mono number' }, l.local),
           h('bdi', {}, l.name),
-          h('button', { type: 'button', 'aria-label': t('removeLineName', l.local), onclick: () => void api(`/lines/${encodeURIComponent(l.line)}`, { method: 'DELETE' }).then(load) }, t('remove')),
+          h('button', { type: 'button', 'aria-label': t('removeLineName', l.local), onclick: remove(l) }, t('remove')),
         ]),
         t('noLineNames'),
       ),
@@ -93,14 +97,11 @@ async function linesSection(): Promise<HTMLElement> {
   const load = async () => show(await api<NamedLine[]>('/lines'));
   const save = (e: Event) => {
     e.preventDefault();
-    void api<NamedLine[]>(`/lines/${encodeURIComponent(line.value.trim())}`, { method: 'PUT', json: { name: name.value } }).then(
-      (lines) => {
-        show(lines);
-        note.replaceChildren(message(t('lineNamed', line.value.trim(), t('lineLabel', name.value.trim()))));
-        line.value = name.value = '';
-      },
-      (err: Error) => note.replaceChildren(message(err.message, true)),
-    );
+    api<NamedLine[]>(`/lines/${encodeURIComponent(line.value.trim())}`, { method: 'PUT', json: { name: name.value } }).then((lines) => {
+      show(lines);
+      note.replaceChildren(message(t('lineNamed', line.value.trim(), t('lineLabel', name.value.trim()))));
+      line.value = name.value = '';
+    }, failed);
   };
   await load();
   return h(
