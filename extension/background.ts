@@ -63,10 +63,13 @@ const inOrder = new InOrder<SequencedMessage>();
 /** A new call's notification raised as its message arrives, ahead of the queue (RingFirst). */
 const ringFirst = new RingFirst();
 
-function serially(task: () => Promise<void>): Promise<void> {
-  queue = queue.then(task).catch((err: unknown) => console.error('extension task failed', err));
-  return queue;
+/** Runs `task` after every one queued before it (`queue` settles when it is done); a failure is logged and the next runs. */
+function serially(task: () => Promise<void>): void {
+  queue = queue.then(task).catch(failed('extension task'));
 }
+
+/** The end of what an event or a timer started, nothing waiting on it: a failure is logged in words. */
+const failed = (what: string) => (err: unknown) => console.error(`${what} failed`, err);
 
 async function setConnection(state: ConnectionState, problem: ConnectionProblem = ''): Promise<void> {
   await setRuntime({ connection: { state, problem, since: Date.now() } });
@@ -87,6 +90,11 @@ function send(message: ClientMessage): void {
 function connect(): Promise<void> {
   connecting ??= openSocket().finally(() => (connecting = null));
   return connecting;
+}
+
+/** connect(), from an event or a timer: a failure is logged, and the alarm tries again within a minute. */
+function startConnecting(): void {
+  connect().catch(failed('connecting to the relay'));
 }
 
 async function openSocket(): Promise<void> {
@@ -123,14 +131,14 @@ async function openSocket(): Promise<void> {
       return;
     }
     ringFirst.arrived(message);
-    void serially(() => handle(message, session));
+    serially(() => handle(message, session));
   };
   ws.onclose = (event) => {
     if (socket !== ws) return;
     socket = null;
     clearInterval(pingTimer);
     // A refused handshake looks like any lost connection (1006): ask the relay whether the session still holds.
-    void serially(async () => ((!opened && (await sessionGone(session))) ? endSession('session-ended') : closed(event.code)));
+    serially(async () => ((!opened && (await sessionGone(session))) ? endSession('session-ended') : closed(event.code)));
   };
 }
 
@@ -163,7 +171,7 @@ async function closed(code: number): Promise<void> {
   const rounds = Math.floor(attempt / Math.max(1, relays.length));
   // Full jitter: a thousand agents whose relay restarted do not all return in the same second.
   const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** rounds) * (0.5 + Math.random() / 2);
-  retryTimer = setTimeout(() => void connect(), delay);
+  retryTimer = setTimeout(startConnecting, delay);
 }
 
 async function endSession(problem: ConnectionProblem): Promise<void> {
@@ -308,7 +316,11 @@ const handlers: { [T in RuntimeMessage['type']]: (m: Extract<RuntimeMessage, { t
     await setRuntime({ attempt: 0 });
     await connect();
   },
-  'sign-out': () => serially(signOut),
+  // Answered once signed out: the options page draws itself again then.
+  'sign-out': () => {
+    serially(signOut);
+    return queue;
+  },
   'open-call': (m) => openCall(m.ivrid),
   'popup-opened': async () => {
     await setSaved({ missed: 0 });
@@ -333,45 +345,48 @@ browser.runtime.onMessage.addListener((message: unknown) => {
 
 browser.notifications.onClicked.addListener((id) => {
   const ivrid = ivridOf(id) ?? missedIvridOf(id);
-  if (ivrid) void openCall(ivrid).then(() => browser.notifications.clear(id));
+  if (ivrid) openCall(ivrid).then(() => browser.notifications.clear(id)).catch(failed('opening the call'));
 });
 
 browser.notifications.onButtonClicked.addListener((id, index) => {
   const ivrid = ivridOf(id);
-  if (ivrid) void callButton(ivrid, index).then(() => browser.notifications.clear(id));
+  if (ivrid) callButton(ivrid, index).then(() => browser.notifications.clear(id)).catch(failed("the call notification's button"));
   const missed = missedIvridOf(id);
-  if (missed) void missedButton(missed, index).then(() => browser.notifications.clear(id));
+  if (missed) missedButton(missed, index).then(() => browser.notifications.clear(id)).catch(failed("the missed call notification's button"));
 });
 
 // The agent chose another language: the toolbar's tooltip says it in that one.
 browser.storage.onChanged.addListener((changes, area) => {
   if (area !== 'local' || !('settings' in changes)) return;
-  void refreshToolbar();
+  refreshToolbar().catch(failed('refreshing the toolbar'));
   ringFirst.useSettings((changes.settings.newValue as Preferences | undefined) ?? null);
 });
 
 browser.alarms.onAlarm.addListener((alarm) => {
-  if (alarm.name === RECONNECT_ALARM) void connect();
+  if (alarm.name === RECONNECT_ALARM) startConnecting();
 });
 
-self.addEventListener('online', () => void connect());
+self.addEventListener('online', startConnecting);
 
 browser.contextMenus.onClicked.addListener((info) => {
-  if (info.menuItemId === CONTEXT_MENU_ID && info.selectionText) void callBack(info.selectionText);
+  if (info.menuItemId === CONTEXT_MENU_ID && info.selectionText) callBack(info.selectionText).catch(failed('calling back the selected number'));
 });
 
 browser.runtime.onInstalled.addListener((details) => {
-  void connect();
-  void registerContextMenu();
+  startConnecting();
+  registerContextMenu().catch(failed('adding the context menu'));
   // A new agent lands on the sign-in page.
   if (details.reason === 'install') {
-    void getSaved('session').then((session) => (session ? undefined : browser.runtime.openOptionsPage()));
+    getSaved('session')
+      .then((session) => (session ? undefined : browser.runtime.openOptionsPage()))
+      .catch(failed('opening the sign-in page'));
   }
 });
 
 // Created once: creating it again at every worker start would push its first tick back each time.
-void browser.alarms.get(RECONNECT_ALARM).then((alarm) => {
-  if (!alarm) void browser.alarms.create(RECONNECT_ALARM, { periodInMinutes: RECONNECT_ALARM_MINUTES });
-});
+browser.alarms
+  .get(RECONNECT_ALARM)
+  .then((alarm) => (alarm ? undefined : browser.alarms.create(RECONNECT_ALARM, { periodInMinutes: RECONNECT_ALARM_MINUTES })))
+  .catch(failed('creating the reconnect alarm'));
 // Every load of an unpacked extension fires onInstalled, never onStartup: connect from here.
-void connect();
+startConnecting();

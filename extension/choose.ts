@@ -25,14 +25,24 @@ function choiceButton(call: CallView, choice: Choice): HTMLLIElement {
   company.textContent = choice.company;
   button.append(name, company);
   if (call.identity.status === 'found' && call.identity.id === choice.id) button.setAttribute('aria-current', 'true');
+  const refused = (text: string) => {
+    const error = $('error');
+    error.textContent = text;
+    error.hidden = false;
+  };
   button.addEventListener('click', () => {
-    void sendToWorker({ type: 'choose-contact', ivrid: call.ivrid, source: choice.source, id: choice.id }).then((answer) => {
-      const outcome = answer as { ok?: boolean; error?: string } | undefined;
-      if (outcome?.ok) return window.close();
-      const error = $('error');
-      error.textContent = outcome?.error ?? t('chooseContactFailed');
-      error.hidden = false;
-    });
+    sendToWorker({ type: 'choose-contact', ivrid: call.ivrid, source: choice.source, id: choice.id }).then(
+      (answer) => {
+        const outcome = answer as { ok?: boolean; error?: string } | undefined;
+        if (outcome?.ok) return window.close();
+        refused(outcome?.error ?? t('chooseContactFailed'));
+      },
+      // The worker did not answer (stopped, or its handler failed): the choice was not saved either.
+      (err: unknown) => {
+        console.error('choose contact: the worker did not take the choice', err);
+        refused(t('chooseContactFailed'));
+      },
+    );
   });
   li.append(button);
   return li;
@@ -51,5 +61,8 @@ async function render(): Promise<void> {
 }
 
 // (The worker may still be saving the call when the page opens; a later choice by another agent shows too.)
-browser.storage.onChanged.addListener(() => void render());
-void render();
+const redraw = () => {
+  render().catch((err: unknown) => console.error('choose contact: drawing the page failed', err));
+};
+browser.storage.onChanged.addListener(redraw);
+redraw();

@@ -83,9 +83,12 @@ function showError(text: string): void {
   errorBox.dataset.local = text ? '1' : '';
 }
 
+/** The end of what the agent started on the page, nothing waiting on it: a failure is logged in words. */
+const failed = (what: string) => (err: unknown) => console.error(`options page: ${what} failed`, err);
+
 form.addEventListener('submit', (event) => {
   event.preventDefault();
-  void signIn();
+  signIn().catch(failed('signing in'));
 });
 
 async function signIn(): Promise<void> {
@@ -148,7 +151,7 @@ async function answered(res: Response, base: string, bases: string[], typed: str
 }
 
 $('sign-out').addEventListener('click', () => {
-  void sendToWorker({ type: 'sign-out' }).then(render);
+  sendToWorker({ type: 'sign-out' }).then(render).catch(failed('signing out'));
 });
 
 const saveSettings = async () => {
@@ -164,11 +167,17 @@ const saveSettings = async () => {
   };
   await setSaved({ settings });
 };
-$('language').addEventListener('change', () => void saveSettings());
-$('open-crm').addEventListener('change', () => void saveSettings());
-$('after-answer').addEventListener('change', () => void saveSettings());
-$('missed-calls').addEventListener('change', () => void saveSettings());
-$('sites').addEventListener('change', () => void saveSettings());
+const save = () => {
+  saveSettings().catch(failed('saving the settings'));
+};
+$('language').addEventListener('change', save);
+$('open-crm').addEventListener('change', save);
+$('after-answer').addEventListener('change', save);
+$('missed-calls').addEventListener('change', save);
+$('sites').addEventListener('change', save);
 
-browser.storage.onChanged.addListener(() => void render());
-void render();
+const redraw = () => {
+  render().catch(failed('drawing the page'));
+};
+browser.storage.onChanged.addListener(redraw);
+redraw();

@@ -2,11 +2,18 @@ import browser from 'webextension-polyfill';
 import type { CallView } from '../shared/messages';
 import { canCallBack, compactTime, outcome, outcomeWords, rowText, type Outcome } from './call-display';
 import { dateLocale, loadLanguage, localizePage, t } from './i18n';
-import { sendToWorker } from './runtime-messages';
+import { sendToWorker, type RuntimeMessage } from './runtime-messages';
 import { problemWords, stateWords } from './state-words';
 import { getSaved, getRuntime } from './storage';
 
 const $ = (id: string) => document.getElementById(id)!;
+
+/** The end of what the agent started in the popup, nothing waiting on it: a failure is logged in words. */
+const failed = (what: string) => (err: unknown) => console.error(`popup: ${what} failed`, err);
+/** Asks the worker: what it does shows in the popup (drawn again at each change), a failure to ask is logged. */
+const ask = (message: RuntimeMessage) => {
+  sendToWorker(message).catch(failed(`asking the worker for ${message.type}`));
+};
 
 /** The icon beside a call: how it went, at a glance (the words are there for screen readers). */
 const ICONS: Record<Outcome, string> = { answered: '↙', missed: '✕', outgoing: '↗', 'answered-elsewhere': '⇄', ringing: '☎' };
@@ -59,7 +66,7 @@ function row(call: CallView, now: number, clickToCall: boolean): HTMLLIElement {
     button.append(el('span', 'via', text.via));
     button.title = text.via;
   }
-  button.addEventListener('click', () => void sendToWorker({ type: 'open-call', ivrid: call.ivrid }));
+  button.addEventListener('click', () => ask({ type: 'open-call', ivrid: call.ivrid }));
   li.append(button);
   // The row's buttons one above the other beside it: the caller's name keeps most of the row.
   const actions = el('span', 'actions');
@@ -67,7 +74,7 @@ function row(call: CallView, now: number, clickToCall: boolean): HTMLLIElement {
   if (call.identity.choices?.length) {
     const choose = el('button', 'call-back', t('chooseContact'));
     choose.setAttribute('type', 'button');
-    choose.addEventListener('click', () => void sendToWorker({ type: 'open-chooser', ivrid: call.ivrid }));
+    choose.addEventListener('click', () => ask({ type: 'open-chooser', ivrid: call.ivrid }));
     actions.append(choose);
   }
   // A past call with a number, where the relay has click-to-call: one click calls it back (the agent's phone rings first).
@@ -75,7 +82,7 @@ function row(call: CallView, now: number, clickToCall: boolean): HTMLLIElement {
     const back = el('button', 'call-back', t('callBack'));
     back.setAttribute('type', 'button');
     back.setAttribute('aria-label', t('callBackTo', text.title));
-    back.addEventListener('click', () => void sendToWorker({ type: 'call-back', number: call.phone.e164 ?? call.phone.raw }));
+    back.addEventListener('click', () => ask({ type: 'call-back', number: call.phone.e164 ?? call.phone.raw }));
     actions.append(back);
   }
   if (actions.childElementCount > 0) li.append(actions);
@@ -118,9 +125,15 @@ async function render(): Promise<void> {
   $('options').hidden = session !== null;
 }
 
-$('options').addEventListener('click', () => void browser.runtime.openOptionsPage());
-$('settings').addEventListener('click', () => void browser.runtime.openOptionsPage());
-$('sign-out').addEventListener('click', () => void sendToWorker({ type: 'sign-out' }));
-browser.storage.onChanged.addListener(() => void render());
-void sendToWorker({ type: 'popup-opened' });
-void render();
+const openOptions = () => {
+  browser.runtime.openOptionsPage().catch(failed('opening the options page'));
+};
+$('options').addEventListener('click', openOptions);
+$('settings').addEventListener('click', openOptions);
+$('sign-out').addEventListener('click', () => ask({ type: 'sign-out' }));
+const redraw = () => {
+  render().catch(failed('drawing the popup'));
+};
+browser.storage.onChanged.addListener(redraw);
+ask({ type: 'popup-opened' });
+redraw();
