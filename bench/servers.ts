@@ -90,9 +90,14 @@ async function clusterRelay(agents: number, contacts: number): Promise<void> {
 }
 
 const [kind, agents = '1000', contacts = '10000'] = process.argv.slice(2);
-if (kind === 'relay') void relay(Number(agents), Number(contacts)).then(listen);
-else if (kind === 'seed') void relay(Number(agents), Number(contacts), process.env.BENCH_DATA_DIR).then((r) => r.close()).then(() => process.exit(0));
-else if (kind === 'cluster') void clusterRelay(Number(agents), Number(contacts));
+/** A server that cannot start says why and exits: the bench waiting for its address sees it end. */
+const failed = (err: unknown) => {
+  console.error(`bench server (${kind}) failed:`, err);
+  process.exit(1);
+};
+if (kind === 'relay') relay(Number(agents), Number(contacts)).then(listen).catch(failed);
+else if (kind === 'seed') relay(Number(agents), Number(contacts), process.env.BENCH_DATA_DIR).then((r) => r.close()).then(() => process.exit(0), failed);
+else if (kind === 'cluster') clusterRelay(Number(agents), Number(contacts)).catch(failed);
 else if (kind === 'bare') bare();
 // A clean exit on SIGTERM, so `node --cpu-prof` can write its profile.
 process.on('SIGTERM', () => process.exit(0));

@@ -29,10 +29,12 @@ export function confirmNext(page: Page, says: string | RegExp, accept = true): P
         expect(dialog.type()).toBe('confirm');
         expect(dialog.message()).toMatch(says);
       } catch (err) {
-        void dialog.dismiss();
-        return reject(err instanceof Error ? err : new Error(String(err)));
+        const wrong = err instanceof Error ? err : new Error(String(err));
+        // The check that failed is what the test reports, whether the dismissal went through or not.
+        dialog.dismiss().then(() => reject(wrong), () => reject(wrong));
+        return;
       }
-      void (accept ? dialog.accept() : dialog.dismiss()).then(resolve, reject);
+      (accept ? dialog.accept() : dialog.dismiss()).then(resolve, reject);
     });
   });
 }
