@@ -9,6 +9,7 @@ import { clusterBench } from './cluster.bench';
 import { clusterSoak } from './cluster-soak';
 import { memoryBench } from './memory.bench';
 import { directoryCopyBench } from './directory-copy.bench';
+import { callSizeBench } from './call-size.bench';
 import { bigAnswersBench } from './big-answers.bench';
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
@@ -45,6 +46,10 @@ if (only === 'directory-copy') {
 if (only === 'big-answers') {
   console.log('Answers from outside that are too big (a 20,000-record CRM answer, an endless token answer)');
   for (const [k, v] of Object.entries(await bigAnswersBench())) console.log(`  ${k}: ${v}`);
+}
+if (only === 'call-size') {
+  console.log('One call flooded with stations, normal calls beside it');
+  print(await callSizeBench());
 }
 if (!only || only === 'relay') {
   console.log('Relay pop-up endpoint and delivery');
