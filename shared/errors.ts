@@ -30,7 +30,8 @@ export const ERRORS = {
   TOO_MANY: { http: 429, close: 4429 },
   /**
    * A pop-up request or Real-Time event for a call already at the most stations or events the relay
-   * takes for one call (README, "Limits"): it changes nothing. The call's other requests are answered as usual.
+   * takes for one call (CALL_LIMITS, relay/calls/call-state.ts): it changes nothing. The call's
+   * other requests are answered as usual.
    */
   CALL_TOO_LARGE: { http: 422, close: 4423 },
   /** The thing to create exists already (an agent), or the change is not the relay's to make. */
