@@ -54,18 +54,7 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
     },
   },
-  {
-    // Still to be brought under the rule above: these files let a promise go with \`void\`, which
-    // the rule allowed before it counted \`void\` as floating. Remove a file from the list once
-    // each of its promises is awaited or caught.
-    files: [
-      'relay/calls/call-flow.ts',
-      'relay/calls/call-tracker.test.ts',
-      'relay/calls/call-tracker.ts',
-      'relay/lookup/chain.ts',
-    ],
-    rules: { '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: true }] },
-  },
+
   {
     // Tests read JSON answers (JSON.parse, response bodies) as `any` and assert their shape
     // field by field; typing each one first would add nothing the assertions do not check.

@@ -12,7 +12,7 @@ import type { Logger } from '../platform/log';
 import { boundedCache } from '../platform/bounded-cache';
 
 /** What became of a message for one station. */
-type Delivered = 'delivered' | 'no such agent' | 'agent disabled' | 'not read';
+type Delivered = 'delivered' | 'no such agent' | 'agent disabled' | 'not read' | 'not delivered';
 
 /** Distinct numbers kept parsed (a few hundred KB). */
 const PARSED_NUMBERS = 5_000;
@@ -119,9 +119,10 @@ export class CallFlow {
    */
   async expireStale(now: number, limits: StaleLimits): Promise<number> {
     const expired = await this.options.calls.expireStale(now, limits);
-    for (const { ivrid, changed } of expired) {
+    for (const { ivrid, changed, written } of expired) {
       this.options.log.info({ ivrid, stations: changed.length }, 'call ended: no hang-up received');
-      for (const { extenUser, view } of changed) void this.deliver(extenUser, { type: 'call', call: view });
+      written?.catch((err: unknown) => this.logWriteFailure(err));
+      for (const { extenUser, view } of changed) this.tell(extenUser, { type: 'call', call: view });
     }
     if (expired.length > 0) this.options.onChange?.();
     return expired.length;
@@ -154,7 +155,8 @@ export class CallFlow {
       })
       .then((identity) => {
         this.inflight.delete(ivrid);
-        void this.announce(ivrid, identity);
+        // (announce says its own failures: nothing reaches here.)
+        this.announce(ivrid, identity).catch((err: unknown) => this.options.log.error({ ivrid, err: (err as Error).message }, 'caller not sent'));
         return identity;
       });
     this.inflight.set(ivrid, later);
@@ -166,7 +168,7 @@ export class CallFlow {
     this.options.calls.setIdentity(ivrid, identity).catch((err: unknown) => this.logWriteFailure(err));
     try {
       const stations = await this.options.calls.stations(ivrid);
-      for (const extenUser of stations) void this.deliver(extenUser, { type: 'identity', ivrid, identity });
+      for (const extenUser of stations) this.tell(extenUser, { type: 'identity', ivrid, identity });
       this.options.onChange?.();
     } catch (err) {
       this.options.log.error({ ivrid, err: (err as Error).message }, 'could not read the call: its caller not sent');
@@ -199,14 +201,24 @@ export class CallFlow {
       async (agent): Promise<Delivered> => {
         if (!agent) return 'no such agent';
         if (!agent.enabled) return 'agent disabled';
-        await this.options.deliver(agent.id, message);
-        return 'delivered';
+        try {
+          await this.options.deliver(agent.id, message);
+          return 'delivered';
+        } catch (err) {
+          this.options.log.error({ agent: extenUser, err: (err as Error).message }, 'message not delivered');
+          return 'not delivered';
+        }
       },
       (err: unknown): Delivered => {
         this.options.log.error({ agent: extenUser, err: (err as Error).message }, 'could not read the agent: message not delivered');
         return 'not read';
       },
     );
+  }
+
+  /** `deliver` with nobody waiting: it says its own failures. */
+  private tell(extenUser: string, message: Unsequenced<SequencedMessage>): void {
+    this.deliver(extenUser, message).catch((err: unknown) => this.options.log.error({ agent: extenUser, err: (err as Error).message }, 'message not delivered'));
   }
 
   /** For the log: whether the request's station is an agent's (undefined when it names none, or cannot be read). */

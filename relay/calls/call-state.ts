@@ -54,6 +54,8 @@ export interface StaleLimits {
 export interface Expired {
   ivrid: string;
   changed: ChangedView[];
+  /** The call log's write of the ending, where the relay itself writes it (its failure is said by the caller). */
+  written?: Promise<void>;
 }
 
 export function newCall(event: CallEvent, now: number): LiveCall {

@@ -135,9 +135,9 @@ export class CallTracker implements Calls {
       const stale = staleStations(call, now, limits);
       if (stale.length === 0) continue;
       const logged = expireStations(call, stale, now);
-      void this.log.write({ ...call.row }, logged);
+      const written = this.log.write({ ...call.row }, logged);
       const after = viewsOf(call, this.lineName);
-      result.push({ ivrid, changed: stale.map((extenUser) => ({ extenUser, view: after.get(extenUser)! })) });
+      result.push({ ivrid, written, changed: stale.map((extenUser) => ({ extenUser, view: after.get(extenUser)! })) });
     }
     return result;
   }

@@ -227,7 +227,9 @@ export class LookupChain {
       // Stale: answer from the cache now, refresh behind (once per number at a time).
       if (!this.refreshing.has(key)) {
         this.refreshing.add(key);
-        void asked.finally(() => this.refreshing.delete(key));
+        // (What the refresh found, or why not, is in its own trace: only the mark is cleared here.)
+        const refreshed = () => void this.refreshing.delete(key);
+        asked.then(refreshed, refreshed);
       }
       return fromCache('stale');
     }
@@ -245,7 +247,7 @@ export class LookupChain {
       try {
         const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(source.timeoutMs)]);
         const outcome = source.lookup({ phone, event }, signal);
-        if (outcome instanceof Promise) void outcome.catch(() => undefined);
+        if (outcome instanceof Promise) outcome.catch(() => undefined);
         return { source, started, outcome, error: '' };
       } catch (err) {
         return { source, started, outcome: null, error: err };
