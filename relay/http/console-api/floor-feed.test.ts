@@ -76,5 +76,5 @@ describe('FloorFeed: the Live stream for its viewers', () => {
     feed.changed();
     await until(() => reads > before && slow.events.length === skipped + 2, 'the next change');
     expect(slow.events.at(-1)).toBe('event: changes');
-  });
+  }, 60_000);
 });
