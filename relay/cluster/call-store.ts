@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CALL_PHASES, REQUEST_FORMATS, type CallEvent, type Direction, type EventOrigin } from '../../shared/call-event';
 import { identitySchema, type Identity } from '../../shared/messages';
 import type { Phone } from '../../shared/phone';
-import type { CallRequest } from '../calls/call-state';
+import { CALL_LIMITS, type CallRequest } from '../calls/call-state';
 import type { Logger } from '../platform/log';
 import { JunkLog, isWrongType, readJson } from './junk';
 import { keys } from './keys';
@@ -13,8 +13,11 @@ export type Shared = ({ t: 'r' } & CallRequest) | { t: 'x'; stations: string[]; 
 
 /** A call's shared requests are kept this long after its last one (a call still open after 12 hours has lost its hang-up). */
 export const CALL_TTL_MS = 24 * 3_600_000;
-/** Entries of one call read back at most (a queue call of 100 stations, each in four phases, has 400). */
-const MAX_ENTRIES = 2_000;
+/**
+ * Entries of one call read back at most: every event a call may take, and a stale-call ending per
+ * station (requests that changed nothing are taken out again, SharedCalls.record).
+ */
+const MAX_ENTRIES = CALL_LIMITS.events + CALL_LIMITS.stations + 1;
 /** Open calls the floor and the stale-call chore read at most. */
 const MAX_OPEN = 10_000;
 /** Longer than any the relays write (an event's texts are cut to 256 characters; an identity offers at most 10 contacts). */
@@ -131,6 +134,11 @@ export class CallStore {
     const [before, identity, replaced, identityKind] = (await this.redis.eval(APPEND, 2, key, keys.identity(ivrid), JSON.stringify(entry), CALL_TTL_MS, MAX_ENTRIES)) as [string[], string | null, string, string];
     if (replaced) this.junk.now(key, 'a call in Redis that is not a list: replaced, the call goes on from this request', { ivrid, type: replaced });
     return { entries: this.entries(ivrid, before), identity: this.identity(ivrid, identity, identityKind) };
+  }
+
+  /** Takes an entry appended (the same entry) out of the call's list again: the newest such one. */
+  async withdraw(ivrid: string, entry: Shared): Promise<void> {
+    await this.redis.lrem(keys.call(ivrid), -1, JSON.stringify(entry));
   }
 
   /** The call as its list says now; null when Redis has nothing of it that can be read. */

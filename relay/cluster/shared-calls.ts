@@ -6,7 +6,7 @@ import type { CallView, Identity } from '../../shared/messages';
 import type { Phone } from '../../shared/phone';
 import type { CallLogStore } from '../calls/call-log-store';
 import {
-  applyRequest, changedViews, expireStations, newCall, openView, parseIdentity, staleStations, viewsOf,
+  applyRequest, changedViews, expireStations, lastHeardAt, newCall, openView, parseIdentity, recordRequest, staleStations, stationsOf, viewsOf,
   type Expired, type LiveCall, type StaleLimits,
 } from '../calls/call-state';
 import type { Calls, Recorded } from '../calls/call-tracker';
@@ -47,13 +47,16 @@ export class SharedCalls implements Calls {
     const shared = await this.append(event.ivrid, request);
     const call = (shared ? shared.before : this.known.get(event.ivrid)) ?? newCall(event, now);
     if (shared) call.row.identity = shared.identity;
-    const before = viewsOf(call, this.lineName);
-    const applied = applyRequest(call, request);
+    const applied = recordRequest(call, request, this.lineName);
     this.known.set(event.ivrid, call);
+    // A request that changed nothing (a retry, one past the call's limits) is taken out of the list
+    // again: every relay would work it out the same, and a flood of them would push the call's
+    // later requests (its hang-up) past what is read back.
+    if (shared && applied.duplicate) this.store.withdraw(event.ivrid, request).catch((err: unknown) => this.failed(err));
+    if (applied.refused) return { duplicate: true, identity: parseIdentity(call.row.identity), changed: [], committed: Promise.resolve(), refused: applied.refused };
     const committed = this.log.write({ ...call.row }, applied.logged);
     if (!applied.duplicate) this.markOpen(call, event.extenUser ? { station: event.extenUser, now } : undefined);
-    const changed = applied.duplicate ? [] : changedViews(before, viewsOf(call, this.lineName));
-    return { duplicate: applied.duplicate, identity: parseIdentity(call.row.identity), changed, committed };
+    return { duplicate: applied.duplicate, identity: parseIdentity(call.row.identity), changed: applied.changed, committed };
   }
 
   async setIdentity(ivrid: string, identity: Identity): Promise<void> {
@@ -74,7 +77,7 @@ export class SharedCalls implements Calls {
   async stations(ivrid: string): Promise<string[]> {
     // What this relay knows of the call is enough for the log: rows merge there (call-log-store.ts).
     const call = this.known.get(ivrid) ?? (await this.read(ivrid));
-    return call ? [...new Set(call.events.map((e) => e.exten_user))].filter((u) => u !== '') : [];
+    return call ? stationsOf(call) : [];
   }
 
   /**
@@ -114,7 +117,7 @@ export class SharedCalls implements Calls {
     } catch (err) {
       this.failed(err);
     }
-    calls ??= [...this.known.values()].filter((c) => c.events.some((e) => e.exten_user === station && e.received_at >= since));
+    calls ??= [...this.known.values()].filter((c) => (lastHeardAt(c, station) ?? -Infinity) >= since);
     return calls
       .sort((a, b) => a.row.started_at - b.row.started_at)
       .map((c) => viewsOf(c, this.lineName).get(station))
