@@ -97,8 +97,9 @@ function wordsInCode(path: string): string[] {
     for (let parent = node.parent; parent; parent = parent.parent) {
       if (ts.isImportDeclaration(parent) || ts.isExportDeclaration(parent) || ts.isLiteralTypeNode(parent)) return true;
       if (ts.isNewExpression(parent) && /Error$/.test(parent.expression.getText())) return true;
-      // Logs, and a WebSocket's close reason (read by the relay, never shown).
-      if (ts.isCallExpression(parent) && /^console\.|\.close$/.test(parent.expression.getText())) return true;
+      // Logs (console.*, and `failed(what)`: the pages' and worker's words for a failure's log line),
+      // and a WebSocket's close reason (read by the relay, never shown).
+      if (ts.isCallExpression(parent) && /^console\.|^failed$|\.close$/.test(parent.expression.getText())) return true;
       // CSS class names.
       if (ts.isPropertyAssignment(parent) && parent.name.getText() === 'class') return true;
     }
