@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { adminNameSchema, Admins, FIRST_ADMIN, NoSuchAdminError } from '../accounts/admins';
 import { newPassword } from '../accounts/secrets';
 import type { Config } from '../platform/config';
+import { relayCommand } from '../platform/invocation';
 import { chosenPassword, PASSWORD_OPTIONS, UsageError, withRelayThrottle, withStore, type CliIo } from './common';
 
 const ADMIN_USAGE = 'admin passwd [--user NAME] [--password PW | --password-stdin] | admin add NAME [--password PW | --password-stdin] | admin list | admin remove NAME';
@@ -48,7 +49,7 @@ async function setAdminPassword(admins: Admins, username: string, password: stri
   } catch (err) {
     if (!(err instanceof NoSuchAdminError)) throw err;
     const names = (await admins.list()).map((a) => a.username);
-    throw new NoSuchAdminError(`no administrator ${username} (there are: ${names.join(', ') || 'none'}). To add one: npm run relay -- admin add ${username}`);
+    throw new NoSuchAdminError(`no administrator ${username} (there are: ${names.join(', ') || 'none'}). To add one: ${relayCommand(`admin add ${username}`)}`);
   }
 }
 

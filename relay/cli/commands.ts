@@ -7,6 +7,7 @@ import { loadLookupConfig } from '../lookup/config';
 import { ImportError, importContacts } from '../lookup/contacts-import';
 import { Directory } from '../lookup/directory';
 import { ConfigError, loadConfig, type Config } from '../platform/config';
+import { relayCommand } from '../platform/invocation';
 import { describeTightened, tightenDataDir } from '../platform/data-dir';
 import { SchemaError } from '../platform/schema';
 import { ExtensionListError } from '../voicenter/extension-list';
@@ -23,7 +24,8 @@ export type { CliIo } from './common';
  * relay runs. Output goes through `io`, so they run the same in a terminal and in a test.
  */
 
-export const USAGE = `Usage: npm run relay -- <command>
+/** The commands, named as they are typed where this relay runs (platform/invocation.ts). */
+export const usage = (): string => `Usage: ${relayCommand('<command>')}
   start                                   run the relay (the default)
   agents add <extenUser> [--name NAME] [--password PW | --password-stdin]
   agents list
@@ -41,7 +43,7 @@ export const USAGE = `Usage: npm run relay -- <command>
   db copy --to <postgres url>             copy this embedded installation into PostgreSQL (again is harmless)
   cache clear                             forget the CRM answers kept in the cache
 A password chosen is at least 8 characters; --password-stdin reads it as one line of standard input
-(out of the process list and the shell's history): printf '%s\\n' "$PW" | npm run relay -- admin passwd --password-stdin`;
+(out of the process list and the shell's history): printf '%s\\n' "$PW" | ${relayCommand('admin passwd --password-stdin')}`;
 
 async function contactsCommand(config: Config, args: string[], io: CliIo): Promise<number | void> {
   const [action, given] = args;
@@ -79,7 +81,7 @@ const COMMANDS: Record<string, (config: Config, args: string[], io: CliIo) => Pr
 export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
   const [command = '', ...rest] = argv;
   if (command === '--help' || command === 'help') {
-    io.out(USAGE);
+    io.out(usage());
     return 0;
   }
   try {
@@ -99,11 +101,11 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Cli
 
 /** A failed command in words for the person who typed it. */
 export function explain(err: unknown): string {
-  if (err instanceof UsageError) return `${err.message}\n\n${USAGE}`;
+  if (err instanceof UsageError) return `${err.message}\n\n${usage()}`;
   if (err instanceof ConfigError || err instanceof SchemaError) return `Configuration error:\n${err.message}`;
   const worded = [RefusedValue, AgentExistsError, NoSuchAgentError, AdminExistsError, NoSuchAdminError, LastAdminError, ImportError, ExtensionListError];
   if (worded.some((kind) => err instanceof kind)) return (err as Error).message;
   // node:util parseArgs: an unknown option or a missing value.
-  if (String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) return `${(err as Error).message}\n\n${USAGE}`;
+  if (String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) return `${(err as Error).message}\n\n${usage()}`;
   return String(err instanceof Error ? (err.stack ?? err.message) : err);
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { projectPath } from '../platform/project-root';
+import { buildAdvice, relayCommand } from '../platform/invocation';
 import { FIRST_ADMIN } from '../accounts/admins';
 import { createRelay, type Relay } from '../app';
 import { EXTENSION_ID, type Config } from '../platform/config';
@@ -125,14 +126,14 @@ export function startText(config: Config, relay: Pick<Relay, 'token' | 'installa
           `Or install it on managed Chromes by policy (force-install): it then has this installation's own id, ${relay.installationExtensionId},`,
           `  from its signing key; the policy's ExtensionInstallForcelist entry: ${relay.installationExtensionId};${base}/extension/updates.xml`,
         ]
-      : ['Extension: not built yet; run npm run build']),
+      : [`Extension: not built yet; ${buildAdvice()}`]),
   ];
   if (firstPassword) {
     lines.push(
       '',
       "  ┌ The console's first administrator",
       `  │ sign in as "${FIRST_ADMIN}" with the password ${firstPassword}`,
-      `  └ shown at each start until "${FIRST_ADMIN}" signs in; another one: npm run relay -- admin passwd`,
+      `  └ shown at each start until "${FIRST_ADMIN}" signs in; another one: ${relayCommand('admin passwd')}`,
       '',
     );
   }

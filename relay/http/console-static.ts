@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import express from 'express';
 import helmet from 'helmet';
+import { buildAdvice } from '../platform/invocation';
 import { projectPath } from '../platform/project-root';
 import { sendError } from './errors';
 
@@ -38,7 +39,7 @@ export function serveConsole(dir = CONSOLE_DIR): express.Router {
   router.get('/', (_req, res) => {
     // Only reached when the console is not built.
     if (existsSync(dir)) sendError(res, 'NOT_FOUND', 'not found');
-    else sendError(res, 'UNAVAILABLE', 'the console is not built: run npm run build (npm start does it)');
+    else sendError(res, 'UNAVAILABLE', `the console is not built: ${buildAdvice()}`);
   });
   return router;
 }

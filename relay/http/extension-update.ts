@@ -1,4 +1,5 @@
 import express from 'express';
+import { buildAdvice } from '../platform/invocation';
 import { sendError } from './errors';
 
 /** The extension as this installation signs it (relay/scripts/package-extension.ts, built at start). */
@@ -17,7 +18,7 @@ const xml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(
  */
 export function extensionUpdateRoutes(pkg: () => Promise<ExtensionPackage | null>): express.Router {
   const router = express.Router();
-  const notBuilt = (res: express.Response) => sendError(res, 'NOT_FOUND', 'the extension is not built on this relay: run npm run build, then start the relay again');
+  const notBuilt = (res: express.Response) => sendError(res, 'NOT_FOUND', `the extension is not built on this relay: ${buildAdvice()}`);
   router.get('/extension/updates.xml', async (req, res) => {
     const p = await pkg();
     if (!p) return notBuilt(res);
