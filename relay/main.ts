@@ -1,6 +1,7 @@
 import { runCommand } from './cli/commands';
 import { ListenError, startCommand } from './cli/start';
 import { ConfigError, loadConfig } from './platform/config';
+import { DataDirError } from './platform/data-dir';
 import { SchemaError } from './platform/schema';
 
 /** `npm run relay -- <command>`: reads the command line and hands it to the command. */
@@ -11,8 +12,8 @@ if (command === 'start') {
     for (const key of unknown) console.error(`warning: unknown setting ${key} is ignored`);
     await startCommand(config);
   } catch (err) {
-    if (err instanceof ListenError) {
-      // A port taken or not allowed is the machine's, not a fault of the relay: one line, no stack trace.
+    if (err instanceof ListenError || err instanceof DataDirError) {
+      // A port taken, a folder not writable: the machine's to mend, not a fault of the relay: one line, no stack trace.
       console.error(err.message);
       process.exitCode = 1;
     } else {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { projectPath } from '../platform/project-root';
+import { ensureWritableDataDir } from '../platform/data-dir';
 import { buildAdvice, relayCommand } from '../platform/invocation';
 import { FIRST_ADMIN } from '../accounts/admins';
 import { createRelay, type Relay } from '../app';
@@ -16,6 +17,7 @@ export class ListenError extends Error {}
  * password), and stops cleanly on SIGTERM/SIGINT.
  */
 export async function startCommand(config: Config): Promise<void> {
+  ensureWritableDataDir(config.RELAY_DATA_DIR);
   const relay = await createRelay(config);
   const { server, popupServer, log } = relay;
   countUnhandledRejections(log);

@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -22,6 +22,36 @@ const OPEN_TO_OTHERS = 0o077;
 export function prepareDataDir(dir: string): Tightened {
   mkdirSync(dir, { recursive: true, mode: DIR_MODE });
   return tightenDataDir(dir);
+}
+
+/** The data directory cannot be made or written by the relay's user: the machine's to mend, said in one line. */
+export class DataDirError extends Error {}
+
+/**
+ * Refuses to start on a data directory this process cannot write (or one of its files, left by
+ * another user): a container's volume mounted with the wrong owner would otherwise fail later,
+ * in the middle of opening the database, as a stack trace repeated at every restart.
+ */
+export function ensureWritableDataDir(dir: string): void {
+  const probe = join(dir, `.write-check-${process.pid}`);
+  let path = dir;
+  try {
+    mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+    closeSync(openSync(probe, 'wx', FILE_MODE));
+    rmSync(probe);
+    for (const name of readdirSync(dir)) {
+      path = join(dir, name);
+      if (lstatSync(path).isFile()) accessSync(path, constants.W_OK);
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    const user = process.getuid ? ` (uid ${process.getuid()})` : '';
+    throw new DataDirError(
+      `The data directory cannot be written by the relay's user${user}: ${path} (${code}). ` +
+        `Give it to that user (chown -R ${process.getuid?.() ?? 'the-user'} ${dir}), or set RELAY_DATA_DIR to a folder it owns; in a container, a named volume (docker-compose.yml) is made writable for it.`,
+      { cause: err },
+    );
+  }
 }
 
 /** Removes group and others' access from the data directory and the files directly in it (only those that had any). */
