@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { PNG } from 'pngjs';
 import type { ShownNotification } from './notification-server';
@@ -6,14 +7,27 @@ import type { ShownNotification } from './notification-server';
 /** Produced by every run and shown in the README: never drawn by hand. */
 export const SCREENSHOTS = 'docs/screenshots';
 
+/**
+ * Where a run that was not asked to refresh the README's pictures puts them. A test run changes
+ * no tracked file: a picture that moved (a clock, a live timer under load) would otherwise dirty
+ * the checkout of every run. `npm run pictures` sets SCREENPOP_PICTURES=write.
+ */
+const UNTRACKED = 'test-results/pictures';
+const REFRESH = process.env.SCREENPOP_PICTURES === 'write';
+
 /** Pixels that may differ (a clock, a date) before a picture counts as changed. */
 const CHANGED_BELOW = 0.01;
 
 /**
- * Writes a README picture only when it shows something new: a run whose picture differs from the
+ * Writes a README picture (when asked to) only when it shows something new: a run whose picture differs from the
  * kept one in a few pixels (times, dates) leaves the tracked file as it is.
  */
 export function keepPicture(path: string, png: Buffer): 'written' | 'unchanged' {
+  if (!REFRESH) {
+    mkdirSync(UNTRACKED, { recursive: true });
+    writeFileSync(join(UNTRACKED, basename(path)), png);
+    return 'unchanged';
+  }
   if (existsSync(path) && sameMostly(PNG.sync.read(readFileSync(path)), PNG.sync.read(png))) return 'unchanged';
   writeFileSync(path, png);
   return 'written';
