@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../shared/messages';
+import { Console, PASSWORD } from './console-client';
 import { AgentClient, popup, signIn, startRelay, type TestRelay } from './helpers';
 import { freePort, getFrom, nginxBinary, replaceOnce, startNginx, type NginxProcess } from './nginx-process';
 import { clusterServices } from './per-test';
@@ -130,5 +131,24 @@ describe.skipIf(!NGINX || !ready)('deploy/nginx.conf in front of two relays', ()
       expect(await getFrom(nginx.base, '/metrics', CLIENT), nginx.explain(`/metrics from ${CLIENT} through nginx: the relay did not see the client's address`)).toBe(200);
       expect(await getFrom(nginx.base, '/metrics', OTHER_CLIENT), `/metrics from ${OTHER_CLIENT} through nginx`).toBe(403);
     }
+  });
+
+  it('does not let a client choose the address the relays see (a forged X-Forwarded-For)', async () => {
+    for (let i = 0; i < 2; i++) {
+      const status = await getFrom(nginx.base, '/metrics', OTHER_CLIENT, { 'x-forwarded-for': CLIENT });
+      expect(status, nginx.explain(`/metrics from ${OTHER_CLIENT} claiming to be ${CLIENT}: nginx passed the client's X-Forwarded-For on`)).toBe(403);
+    }
+  });
+
+  it("passes a directory CSV of several megabytes on to the console (the relay's 20 MB limit, not nginx's 1 MB default)", async () => {
+    await a.admins.setPassword('admin', PASSWORD);
+    const throughNginx = { url: nginx.base } as TestRelay;
+    const admin = await Console.signIn(throughNginx);
+    const rows = Array.from({ length: 60_000 }, (_, i) => `Contact ${i},Company ${i},+97250${String(1_000_000 + i)}`);
+    const csv = ['name,company,phone', ...rows].join('\n');
+    expect(csv.length).toBeGreaterThan(2 * 1024 * 1024);
+    const preview = await admin.call('/contacts/import?dryRun=1', { method: 'POST', body: csv, type: 'text/csv' });
+    expect(preview.status, nginx.explain(`a ${(csv.length / 1024 / 1024).toFixed(1)} MB contacts CSV through nginx: ${preview.status} ${preview.text.slice(0, 200)}`)).toBe(200);
+    expect(preview.body, JSON.stringify(preview.body).slice(0, 300)).toMatchObject({ good: rows.length, bad: [] });
   });
 });

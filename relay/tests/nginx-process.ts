@@ -152,10 +152,10 @@ http {
 }
 
 /** GET `path` from the local address `from` (any 127.x address is this machine): the status. */
-export function getFrom(base: string, path: string, from: string): Promise<number> {
+export function getFrom(base: string, path: string, from: string, headers: Record<string, string> = {}): Promise<number> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, path, localAddress: from, agent: false }, (res) => {
+    const req = request({ host: hostname, port, path, localAddress: from, agent: false, headers }, (res) => {
       res.resume();
       resolve(res.statusCode!);
     });
