@@ -1,32 +1,38 @@
-# The relay as a container. Not built in CI here (no Docker engine); the command it runs,
-# `node dist/relay/main.js start` (the relay compiled by relay/scripts/build-relay.ts), is the one
-# relay/tests/start-compiled.test.ts builds, starts and stops. The console page is built with vite
-# (a dev dependency), in a stage of its own.
+# The relay as a container image: `node dist/relay/main.js start` as the unprivileged user `node`,
+# its data (SQLite, the pop-up token, the extension's signing key) in the volume /data. Three
+# stages: the build (the extension, the console and the compiled relay, with the development
+# tools), the production install (better-sqlite3 may compile there), and the image itself, which
+# holds neither compilers nor sources. No engine is needed to test it: relay/tests/docker-image.test.ts
+# replays this file stage by stage (npm run test:image, on every CI run).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY vite.config.ts manifest.json tsconfig.json ./
-COPY relay/console ./relay/console
+COPY tsconfig.json vite.config.ts manifest.json ./
+COPY public ./public
 COPY shared ./shared
-RUN npx vite build --mode console
+COPY extension ./extension
 COPY relay ./relay
-RUN npx tsx relay/scripts/build-relay.ts
+RUN npx vite build && npx vite build --mode console && npx tsx relay/scripts/build-relay.ts
 
-FROM node:20-bookworm-slim
-
+FROM node:20-bookworm-slim AS modules
 WORKDIR /app
 # better-sqlite3 builds from source when no prebuilt binary matches.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
-COPY --from=build /app/dist/console ./dist/console
-COPY --from=build /app/dist/relay ./dist/relay
 
-# Run as the image's unprivileged user; data (SQLite, generated token) in a volume it owns.
+FROM node:20-bookworm-slim
+WORKDIR /app
+# package.json: the relay finds its own folder by it, and it says the code is ES modules.
+COPY package.json ./
+COPY --from=modules /app/node_modules ./node_modules
+COPY --from=build /app/dist/relay ./dist/relay
+COPY --from=build /app/dist/console ./dist/console
+COPY --from=build /app/dist/extension ./dist/extension
 RUN mkdir -p /data && chown node:node /data
 USER node
-ENV RELAY_DATA_DIR=/data HOST=0.0.0.0 PORT=8080
+ENV RELAY_DATA_DIR=/data HOST=0.0.0.0 PORT=8080 NODE_ENV=production
 VOLUME ["/data"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \

@@ -1,5 +1,5 @@
 import { crx } from '@crxjs/vite-plugin';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 // minimum_chrome_version "116": from Chrome 116 on, WebSocket messages keep an extension
 // service worker alive, if one flows at least every 30 s. The relay sends one every 20 s.
 import manifest from './manifest.json' with { type: 'json' };
@@ -27,6 +27,8 @@ export default defineConfig(({ mode }) =>
         },
         test: {
           include: ['relay/**/*.test.ts', 'shared/**/*.test.ts', 'extension/**/*.test.ts'],
+          // Minutes long: its own run, `npm run test:image` (vitest.image.config.ts).
+          exclude: [...configDefaults.exclude, 'relay/tests/docker-image.test.ts'],
           // Two cores: integration tests start real relays, keep them from starving each other.
           maxWorkers: 2,
           testTimeout: 20_000,
