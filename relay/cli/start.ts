@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { projectPath } from '../platform/project-root';
 import { ensureWritableDataDir } from '../platform/data-dir';
-import { buildAdvice, relayCommand } from '../platform/invocation';
+import { buildAdvice, relayCommand, sourcesPresent } from '../platform/invocation';
 import { FIRST_ADMIN } from '../accounts/admins';
 import { createRelay, type Relay } from '../app';
 import { EXTENSION_ID, type Config } from '../platform/config';
@@ -111,6 +111,27 @@ function baseUrl(config: Config, host: string, port: number): string {
 const isWildcard = (host: string) => host === '0.0.0.0' || host === '::';
 const interfaces = (host: string) => (isWildcard(host) ? ` (all interfaces: ${host})` : '');
 
+/**
+ * How the agents get the extension. In a checkout, the built folder is on the supervisor's disk to
+ * load unpacked; in the container image that folder is inside the container, so the signed CRX the
+ * relay serves (force-installed by policy) comes first and the folder is named as something to copy out.
+ */
+function extensionText(folder: string, installationId: string, base: string): string[] {
+  const entry = `the policy's ExtensionInstallForcelist entry: ${installationId};${base}/extension/updates.xml`;
+  if (sourcesPresent()) {
+    return [
+      `Extension for the agents: in Chrome, load unpacked from ${folder} (id ${EXTENSION_ID})`,
+      `Or install it on managed Chromes by policy (force-install): it then has this installation's own id, ${installationId},`,
+      `  from its signing key; ${entry}`,
+    ];
+  }
+  return [
+    `Extension for the agents: install it on managed Chromes by policy (force-install), signed with this installation's key (id ${installationId});`,
+    `  ${entry}`,
+    `  or load unpacked a copy of ${folder} taken out of this installation (id ${EXTENSION_ID}; e.g. docker cp <container>:${folder} .)`,
+  ];
+}
+
 /** What `npm start` prints once it listens (README "Start it" shows it as printed). */
 export function startText(config: Config, relay: Pick<Relay, 'token' | 'installationExtensionId'>, ports: { main: number; popup: number | null }, firstPassword: string | null): string[] {
   const base = baseUrl(config, config.HOST, ports.main);
@@ -122,13 +143,7 @@ export function startText(config: Config, relay: Pick<Relay, 'token' | 'installa
     `Voicenter pop-up URL: ${popupBase}/voicenter/${relay.token}`,
     "  (use the address Voicenter or the agents' browsers reach instead of localhost)",
     `Console: ${base}/`,
-    ...(existsSync(extension)
-      ? [
-          `Extension for the agents: in Chrome, load unpacked from ${extension} (id ${EXTENSION_ID})`,
-          `Or install it on managed Chromes by policy (force-install): it then has this installation's own id, ${relay.installationExtensionId},`,
-          `  from its signing key; the policy's ExtensionInstallForcelist entry: ${relay.installationExtensionId};${base}/extension/updates.xml`,
-        ]
-      : [`Extension: not built yet; ${buildAdvice()}`]),
+    ...(existsSync(extension) ? extensionText(extension, relay.installationExtensionId, base) : [`Extension: not built yet; ${buildAdvice()}`]),
   ];
   if (firstPassword) {
     lines.push(

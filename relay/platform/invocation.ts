@@ -28,10 +28,13 @@ export function relayCommand(args: string, how: Invocation = current()): string 
   return `${script.endsWith('.ts') ? 'npx tsx' : 'node'} ${script} ${args}`;
 }
 
+/** Whether the project's sources are here (a checkout), or only the compiled relay (the container image). */
+export const sourcesPresent = (): boolean => existsSync(projectPath('vite.config.ts'));
+
 /**
  * What to do about a part that is not built (the extension, the console): the npm script where
  * the sources are, else (an installation of the compiled relay alone) the build it came from.
  */
-export function buildAdvice(sourcesPresent = existsSync(projectPath('vite.config.ts'))): string {
-  return sourcesPresent ? 'run npm run build, then start the relay again' : 'this installation was built without it: build the image (or the project) again';
+export function buildAdvice(sources = sourcesPresent()): string {
+  return sources ? 'run npm run build, then start the relay again' : 'this installation was built without it: build the image (or the project) again';
 }

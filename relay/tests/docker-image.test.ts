@@ -122,6 +122,7 @@ describe('the Dockerfile, replayed', () => {
     expect(text).toContain('node dist/relay/main.js admin passwd');
     expect(text).not.toContain('npm run');
     expect(text).toContain('/extension/updates.xml');
+    expect(text, 'no folder inside the container offered to load as it is').not.toMatch(/load unpacked from \//);
   });
 
   it('answers /healthz, and its HEALTHCHECK passes', async () => {
