@@ -66,8 +66,7 @@ export class CallFlow {
     if (event.phase === 'unknown') {
       log.warn({ ivrid: event.ivrid, status: event.status, phone: event.phone }, 'unknown call status: recorded, nothing delivered');
     }
-    const recording = this.options.calls.record(event, phone, format);
-    const recorded = recording instanceof Promise ? await recording : recording;
+    const recorded = await this.options.calls.record(event, phone, format);
     if (recorded.refused) return this.refuse(event, format, recorded.refused, log);
     let identity = recorded.identity;
     let later = this.inflight.get(event.ivrid);
@@ -176,7 +175,7 @@ export class CallFlow {
   }
 
   /** The extension users a call rang or talks at. */
-  stations(ivrid: string): string[] | Promise<string[]> {
+  stations(ivrid: string): Promise<string[]> {
     return this.options.calls.stations(ivrid);
   }
 

@@ -1,8 +1,9 @@
 import { TIME_WINDOW, type CallPhase } from '../../shared/call-event';
-import type { CallView } from '../../shared/messages';
+import type { CallView, Identity } from '../../shared/messages';
 import type { DB } from '../platform/db';
 import { GroupCommit } from '../platform/group-commit';
 import type { Sql } from '../platform/sql';
+import type { Call, LoggedEvent, StationEvent } from './call';
 
 /** A call as the log keeps it (one row per ivrid). */
 export interface CallRow {
@@ -22,17 +23,84 @@ export interface CallRow {
   updated_at: number;
 }
 
-/** One request as the log keeps it. */
+/** One request as the log keeps it (one row per request). */
 export interface EventRow {
   exten_user: string;
   phase: CallPhase;
+  status: string;
   cause: string;
+  format: string;
   received_at: number;
 }
 
-export interface NewEvent extends EventRow {
-  status: string;
-  format: string;
+/** What a call's views need of its event rows (read back). */
+type StationEventRow = Pick<EventRow, 'exten_user' | 'phase' | 'cause' | 'received_at'>;
+
+/**
+ * Each identity's JSON, made once: a call's row is written on every request, with the same
+ * identity value each time (identities are values, never changed in place).
+ */
+const identityJson = new WeakMap<Identity, string>();
+
+/** The call's row: what the log's columns hold of it (both engines, postgres-call-log.ts too). */
+export function callRow(call: Call): CallRow {
+  let identity: string | null = null;
+  if (call.identity) {
+    identity = identityJson.get(call.identity) ?? JSON.stringify(call.identity);
+    identityJson.set(call.identity, identity);
+  }
+  return {
+    ivrid: call.ivrid,
+    direction: call.direction,
+    phone_raw: call.phone?.raw ?? '',
+    e164: call.phone?.e164 ?? null,
+    phone_local: call.phone?.local ?? '',
+    caller_name: call.callerName,
+    did: call.did,
+    started_at: call.startedAt,
+    answered_at: call.answered?.at ?? null,
+    answered_by: call.answered?.by ?? null,
+    ended_at: call.ended?.at ?? null,
+    cause: call.cause,
+    identity,
+    updated_at: call.updatedAt,
+  };
+}
+
+export function eventRow(event: LoggedEvent): EventRow {
+  return { exten_user: event.station, phase: event.phase, status: event.status, cause: event.cause, format: event.origin, received_at: event.at };
+}
+
+/**
+ * A call read back from its rows. A row that says who answered but not when (never written so:
+ * the answer's time comes with it) is read as not answered; an identity that is not JSON as none
+ * (looked up again).
+ */
+function callOf(row: CallRow, events: StationEventRow[]): Call {
+  return {
+    ivrid: row.ivrid,
+    direction: row.direction,
+    phone: row.phone_raw === '' ? null : { raw: row.phone_raw, e164: row.e164, local: row.phone_local },
+    callerName: row.caller_name,
+    did: row.did,
+    startedAt: row.started_at,
+    ...(row.answered_at !== null && { answered: { at: row.answered_at, by: row.answered_by } }),
+    ...(row.ended_at !== null && { ended: { at: row.ended_at } }),
+    cause: row.cause,
+    identity: identityOf(row.identity),
+    updatedAt: row.updated_at,
+    events: events.map((e): StationEvent => ({ station: e.exten_user, phase: e.phase, cause: e.cause, at: e.received_at })),
+  };
+}
+
+function identityOf(json: string | null): Identity | null {
+  if (!json) return null;
+  try {
+    const value: unknown = JSON.parse(json);
+    return typeof value === 'object' && value !== null ? (value as Identity) : null;
+  } catch {
+    return null;
+  }
 }
 
 const CALL_COLUMNS = [
@@ -72,7 +140,7 @@ const EVENT_COLUMNS = ['ivrid', 'exten_user', 'phase', 'status', 'cause', 'forma
 const placeholders = (rows: number, columns: number) => Array.from({ length: rows }, () => `(${Array(columns).fill('?').join(', ')})`).join(', ');
 
 /** The writes of many requests as two statements: the calls (the newest row of each) merged in, their events added. */
-export async function writeBatch(sql: Sql, entries: { call: CallRow; events: NewEvent[] }[]): Promise<void> {
+export async function writeBatch(sql: Sql, entries: { call: CallRow; events: EventRow[] }[]): Promise<void> {
   const calls = new Map(entries.map((e) => [e.call.ivrid, e.call]));
   await sql.run(
     `INSERT INTO calls (${CALL_COLUMNS.join(', ')}) VALUES ${placeholders(calls.size, CALL_COLUMNS.length)} ${MERGE}`,
@@ -89,16 +157,16 @@ export async function writeBatch(sql: Sql, entries: { call: CallRow; events: New
 /** Where the call log is written, and what can be read back from it at once. */
 export interface CallLogStore {
   /**
-   * Queues a call's row and its new events. Settles once they are in the log — or, when the
-   * database cannot be reached, once they are kept to be written when it is back.
+   * Queues the call as it is now (its row) and its new events. Settles once they are in the log —
+   * or, when the database cannot be reached, once they are kept to be written when it is back.
    */
-  write(call: CallRow, events: NewEvent[]): Promise<void>;
+  write(call: Call, events: LoggedEvent[]): Promise<void>;
   /** Writes what is queued now. */
   flush(): Promise<void>;
   /** Writes waiting to be written (the metrics' gauge). */
   pending(): number;
   /** A call read back from the log at once; null where reads cannot be immediate (PostgreSQL). */
-  readonly readNow: ((ivrid: string) => { row: CallRow; events: EventRow[] } | undefined) | null;
+  readonly readNow: ((ivrid: string) => Call | undefined) | null;
   /** The calls a station took part in since a time, oldest first, at once; null where not immediate. */
   readonly recentNow: ((station: string, since: number) => string[]) | null;
   /** The calls started since a time, at once (what the log holds that a relay just started has not seen); null where not immediate. */
@@ -118,7 +186,7 @@ export class SqliteCallLog implements CallLogStore {
    * busy relay's CPU, bench/RESULTS.md, issue 16), and every event in order.
    */
   private rows = new Map<string, CallRow>();
-  private events: [string, NewEvent][] = [];
+  private events: [string, LoggedEvent][] = [];
   private readonly writePending = () => {
     const rows = this.rows;
     const events = this.events;
@@ -126,7 +194,7 @@ export class SqliteCallLog implements CallLogStore {
     this.rows = new Map();
     this.events = [];
     for (const row of rows.values()) this.saveCall.run(row);
-    for (const [ivrid, e] of events) this.insertEvent.run(ivrid, e.exten_user, e.phase, e.status, e.cause, e.format, e.received_at);
+    for (const [ivrid, e] of events) this.insertEvent.run(ivrid, e.station, e.phase, e.status, e.cause, e.origin, e.at);
   };
   readonly readNow;
   readonly recentNow;
@@ -137,14 +205,14 @@ export class SqliteCallLog implements CallLogStore {
     this.saveCall = db.prepare(`INSERT INTO calls (${CALL_COLUMNS.join(', ')}) VALUES (${CALL_COLUMNS.map((k) => `@${k}`).join(', ')}) ${MERGE}`);
     this.insertEvent = db.prepare(`INSERT INTO call_events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`);
     const getCall = db.prepare<[string], CallRow>('SELECT * FROM calls WHERE ivrid = ?');
-    const eventsOf = db.prepare<[string], EventRow>(
+    const eventsOf = db.prepare<[string], StationEventRow>(
       "SELECT exten_user, phase, cause, received_at FROM call_events WHERE ivrid = ? AND phase != 'unknown' ORDER BY id",
     );
     // No flush first: a call whose writes are still queued is in the tracker's memory, never read back.
     // (Flushing here made every new call commit alone, undoing the group commits: bench/RESULTS.md, issue 12.)
     this.readNow = (ivrid: string) => {
       const row = getCall.get(ivrid);
-      return row ? { row, events: eventsOf.all(ivrid) } : undefined;
+      return row ? callOf(row, eventsOf.all(ivrid)) : undefined;
     };
     const recent = db.prepare<[string, number], { ivrid: string }>(
       'SELECT ivrid FROM call_events WHERE exten_user = ? AND received_at >= ? GROUP BY ivrid ORDER BY MIN(id)',
@@ -157,9 +225,9 @@ export class SqliteCallLog implements CallLogStore {
     this.startedSinceNow = (since: number) => started.all(since);
   }
 
-  write(call: CallRow, events: NewEvent[]): Promise<void> {
+  write(call: Call, events: LoggedEvent[]): Promise<void> {
     this.rows.delete(call.ivrid);
-    this.rows.set(call.ivrid, call);
+    this.rows.set(call.ivrid, callRow(call));
     for (const e of events) this.events.push([call.ivrid, e]);
     // (The group's first write writes everything pending; the others find nothing left.)
     return this.commits.write(this.writePending);

@@ -3,8 +3,9 @@ import { parseCallEvent, type CallEvent } from '../../shared/call-event';
 import type { CallView } from '../../shared/messages';
 import { parsePhone } from '../../shared/phone';
 import {
-  applyRequest, CALL_LIMITS, changedViews, expireStations, isOver, newCall, recordRequest, staleStations, viewsOf, type CallRequest, type LiveCall,
+  applyRequest, CALL_LIMITS, changedViews, expireStations, isOver, newCall, recordRequest, staleStations, viewsOf, type CallRequest,
 } from './call-state';
+import type { Call } from './call';
 
 function request(fields: Record<string, unknown>, now = 1_000): CallRequest {
   const parsed = parseCallEvent({ ivrid: 'c1', phone: '0722776772', ...fields });
@@ -14,16 +15,17 @@ function request(fields: Record<string, unknown>, now = 1_000): CallRequest {
 const line = (did: string) => `line ${did}`;
 
 /** The views worked out from the events alone, as every request used to (each station's events filtered out of all of them). */
-function viewsFromScratch(call: LiveCall): Map<string, Pick<CallView, 'state' | 'answeredBy' | 'endedAt' | 'cause'>> {
+function viewsFromScratch(call: Call): Map<string, Pick<CallView, 'state' | 'answeredBy' | 'endedAt' | 'cause'>> {
   const result = new Map<string, Pick<CallView, 'state' | 'answeredBy' | 'endedAt' | 'cause'>>();
-  for (const station of new Set(call.events.map((e) => e.exten_user))) {
-    const mine = call.events.filter((e) => e.exten_user === station);
+  for (const station of new Set(call.events.map((e) => e.station))) {
+    const mine = call.events.filter((e) => e.station === station);
     const hangup = mine.find((e) => e.phase === 'hangup');
     const last = mine.filter((e) => e.phase !== 'hangup').at(-1);
-    const answeredBy = call.row.answered_by === null ? null : call.row.answered_by === station ? 'me' : 'other';
-    const endedAt = hangup?.received_at ?? call.row.ended_at ?? (answeredBy === 'other' ? call.row.answered_at : null);
+    const by = call.answered?.by ?? null;
+    const answeredBy = by === null ? null : by === station ? 'me' : 'other';
+    const endedAt = hangup?.at ?? call.ended?.at ?? (answeredBy === 'other' ? (call.answered?.at ?? null) : null);
     const state = endedAt !== null ? 'ended' : ({ talking: 'talking', hold: 'hold', dialing: 'dialing' } as Record<string, CallView['state']>)[last?.phase ?? ''] ?? 'ringing';
-    result.set(station, { state, answeredBy, endedAt, cause: hangup?.cause || call.row.cause });
+    result.set(station, { state, answeredBy, endedAt, cause: hangup?.cause || call.cause });
   }
   return result;
 }
@@ -82,17 +84,17 @@ describe('recordRequest: the views kept as requests come', () => {
 });
 
 describe('a call’s limits', () => {
-  const ringAt = (call: LiveCall, station: string) => applyRequest(call, request({ extenUser: station, status: 'Ringing' }));
+  const ringAt = (call: Call, station: string) => applyRequest(call, request({ extenUser: station, status: 'Ringing' }));
 
   it(`takes ${CALL_LIMITS.stations} stations; another is refused and changes nothing, while the call's own stations still answer and hang up`, () => {
     const call = newCall(request({}).event, 1_000);
     for (let i = 0; i < CALL_LIMITS.stations; i++) expect(ringAt(call, `S${i}`).refused).toBeUndefined();
     const events = call.events.length;
-    const row = { ...call.row };
+    const before = structuredClone(call);
     expect(ringAt(call, 'one-more')).toEqual({ duplicate: true, logged: [], refused: 'stations' });
     expect(applyRequest(call, request({ extenUser: 'late', status: 'Hangup' })).refused).toBe('stations');
     expect(call.events).toHaveLength(events);
-    expect(call.row).toEqual(row);
+    expect(call).toEqual(before);
     // A retry from a station it has is a duplicate as ever, not a refusal.
     expect(ringAt(call, 'S3')).toEqual({ duplicate: true, logged: [] });
     expect(applyRequest(call, request({ extenUser: 'S3', status: 'Talking' })).refused).toBeUndefined();
@@ -126,7 +128,7 @@ describe('a call read back from the log', () => {
     const call = newCall(request({}).event, 1_000);
     recordRequest(call, request({ extenUser: 'A', status: 'Ringing' }), line);
     recordRequest(call, request({ extenUser: 'A', status: 'Talking' }), line);
-    const back: LiveCall = { row: { ...call.row }, events: call.events.map((e) => ({ ...e })) };
+    const back: Call = { ...call, events: call.events.map((e) => ({ ...e })) };
     expect(viewsOf(back, line)).toEqual(viewsOf(call, line));
     const e: CallEvent = request({ extenUser: 'A', status: 'Hangup' }).event;
     expect(recordRequest(back, { ...request({}), event: e }, line).changed.map((c) => c.view.state)).toEqual(['ended']);

@@ -1,8 +1,8 @@
 import type { CallEvent, CallPhase, EventOrigin } from '../../shared/call-event';
 import type { LiveCallView } from '../../shared/console';
-import { PENDING, type CallState, type CallView, type Identity } from '../../shared/messages';
+import { PENDING, type CallState, type CallView } from '../../shared/messages';
 import type { Phone } from '../../shared/phone';
-import type { CallRow, EventRow, NewEvent } from './call-log-store';
+import type { Call, LoggedEvent } from './call';
 import { indexOf, stationCount, type StationEvents } from './station-index';
 
 /**
@@ -32,12 +32,6 @@ const STATE_OF_PHASE: Partial<Record<CallPhase, CallState>> = {
   hold: 'hold',
 };
 
-export interface LiveCall {
-  row: CallRow;
-  /** Only ever appended to (station-index.ts reads what was appended since it last looked). */
-  events: EventRow[];
-}
-
 /** One pop-up request, as applied to a call. */
 export interface CallRequest {
   event: CallEvent;
@@ -58,24 +52,17 @@ export interface Expired {
   written?: Promise<void>;
 }
 
-export function newCall(event: CallEvent, now: number): LiveCall {
+export function newCall(event: CallEvent, now: number): Call {
   return {
-    row: {
-      ivrid: event.ivrid,
-      direction: event.direction,
-      phone_raw: '',
-      e164: null,
-      phone_local: '',
-      caller_name: '',
-      did: '',
-      started_at: event.callStarted ? event.callStarted * 1000 : now,
-      answered_at: null,
-      answered_by: null,
-      ended_at: null,
-      cause: '',
-      identity: null,
-      updated_at: now,
-    },
+    ivrid: event.ivrid,
+    direction: event.direction,
+    phone: null,
+    callerName: '',
+    did: '',
+    startedAt: event.callStarted ? event.callStarted * 1000 : now,
+    cause: '',
+    identity: null,
+    updatedAt: now,
     events: [],
   };
 }
@@ -88,14 +75,13 @@ export interface Applied {
    */
   duplicate: boolean;
   /** The events to log (an unknown status is logged, and changes nothing). */
-  logged: NewEvent[];
+  logged: LoggedEvent[];
   /** The call is at this limit (CALL_LIMITS): the request changed nothing and is not logged. */
   refused?: CallLimit;
 }
 
 /** Applies one request to the call (changing it), unless the call is at one of its limits. */
-export function applyRequest(call: LiveCall, { event, phone, format, now }: CallRequest): Applied {
-  const row = call.row;
+export function applyRequest(call: Call, { event, phone, format, now }: CallRequest): Applied {
   const station = event.extenUser ?? '';
   const index = indexOf(call.events);
   const mine = index.stations.get(station);
@@ -107,33 +93,29 @@ export function applyRequest(call: LiveCall, { event, phone, format, now }: Call
   const refused = duplicate && event.phase !== 'unknown' ? undefined : beyondLimit(call, station, mine !== undefined, event.phase);
   if (refused) return { duplicate: true, logged: [], refused };
   // Later requests fill in what earlier ones lacked.
-  if (row.direction === 'unknown') row.direction = event.direction;
-  if (row.phone_raw === '' && !phone.withheld) {
-    row.phone_raw = phone.raw;
-    row.e164 = phone.e164;
-    row.phone_local = phone.local;
-  }
-  row.caller_name ||= event.callerName || event.originalCallerName;
-  row.did ||= event.did;
-  row.updated_at = now;
+  if (call.direction === 'unknown') call.direction = event.direction;
+  if (call.phone === null && !phone.withheld) call.phone = { raw: phone.raw, e164: phone.e164, local: phone.local };
+  call.callerName ||= event.callerName || event.originalCallerName;
+  call.did ||= event.did;
+  call.updatedAt = now;
 
-  const logged: NewEvent = { exten_user: station, phase: event.phase, status: event.status, cause: event.cause, format, received_at: now };
+  const logged: LoggedEvent = { station, phase: event.phase, status: event.status, cause: event.cause, origin: format, at: now };
   if (event.phase === 'unknown') index.unknown++;
   if (duplicate) return { duplicate, logged: event.phase === 'unknown' ? [logged] : [] };
-  call.events.push({ exten_user: station, phase: event.phase, cause: event.cause, received_at: now });
+  call.events.push({ station, phase: event.phase, cause: event.cause, at: now });
   if (event.phase === 'talking') {
-    row.answered_at ??= event.callAnswered ? event.callAnswered * 1000 : now;
-    if (row.answered_by === null && station !== '') row.answered_by = station;
+    call.answered ??= { at: event.callAnswered ? event.callAnswered * 1000 : now, by: null };
+    if (call.answered.by === null && station !== '') call.answered = { ...call.answered, by: station };
   } else if (event.phase === 'hangup') {
-    row.cause = event.cause;
+    call.cause = event.cause;
     // A hang-up for no station, or for the one that answered, ends the call for everyone.
-    if (station === '' || row.answered_by === station) row.ended_at ??= now;
+    if (station === '' || call.answered?.by === station) call.ended ??= { at: now };
   }
   return { duplicate, logged: [logged] };
 }
 
 /** The limit a request that adds to the call would pass; undefined when it may. */
-function beyondLimit(call: LiveCall, station: string, known: boolean, phase: CallEvent['phase']): CallLimit | undefined {
+function beyondLimit(call: Call, station: string, known: boolean, phase: CallEvent['phase']): CallLimit | undefined {
   if (phase === 'hangup' && (known || station === '')) return undefined;
   const index = indexOf(call.events);
   if (!known && station !== '' && stationCount(index) >= CALL_LIMITS.stations) return 'stations';
@@ -146,22 +128,22 @@ function beyondLimit(call: LiveCall, station: string, known: boolean, phase: Cal
  * only its own station's, unless it changed what every station's view reads (who answered, when,
  * when the call ended) — so a request costs the same on a call of three stations as of hundreds.
  */
-export function recordRequest(call: LiveCall, request: CallRequest, lineName: (did: string) => string): Applied & { changed: ChangedView[] } {
+export function recordRequest(call: Call, request: CallRequest, lineName: (did: string) => string): Applied & { changed: ChangedView[] } {
   const station = request.event.extenUser ?? '';
-  const rowBefore = { ...call.row };
+  // (A copy is the call as it was: its records are replaced, never changed in place.)
+  const before: Outcome = { answered: call.answered, ended: call.ended };
   const mine = indexOf(call.events).stations.get(station);
-  const mineBefore = mine && stateOf(rowBefore, mine, station);
+  const mineBefore = mine && stateOf(before, mine, station);
   const applied = applyRequest(call, request);
   if (applied.duplicate) return { ...applied, changed: [] };
-  const row = call.row;
-  const everyone = rowBefore.answered_by !== row.answered_by || rowBefore.answered_at !== row.answered_at || rowBefore.ended_at !== row.ended_at;
+  const everyone = before.answered?.by !== call.answered?.by || before.answered?.at !== call.answered?.at || before.ended?.at !== call.ended?.at;
   const stations = indexOf(call.events).stations;
   const changed: ChangedView[] = [];
   const view = viewBuilder(call, lineName);
   for (const [user, events] of everyone ? stations : [[station, stations.get(station)!] as const]) {
     if (user === '') continue;
-    const before = user === station ? mineBefore : stateOf(rowBefore, events, user);
-    if (!sameState(before, stateOf(row, events, user))) changed.push({ extenUser: user, view: view(user, events) });
+    const was = user === station ? mineBefore : stateOf(before, events, user);
+    if (!sameState(was, stateOf(call, events, user))) changed.push({ extenUser: user, view: view(user, events) });
   }
   return { ...applied, changed };
 }
@@ -172,30 +154,29 @@ export interface ChangedView {
 }
 
 /** Stations of the call with no news for too long: still ringing after `ringingMs`, talking or on hold after `talkingMs`. */
-export function staleStations(call: LiveCall, now: number, limits: StaleLimits): string[] {
+export function staleStations(call: Call, now: number, limits: StaleLimits): string[] {
   const result: string[] = [];
   for (const [station, events] of indexOf(call.events).stations) {
     if (station === '') continue;
-    const { state } = stateOf(call.row, events, station);
+    const { state } = stateOf(call, events, station);
     if (state === 'ended') continue;
-    if (now - events.last.received_at > (state === 'ringing' || state === 'dialing' ? limits.ringingMs : limits.talkingMs)) result.push(station);
+    if (now - events.last.at > (state === 'ringing' || state === 'dialing' ? limits.ringingMs : limits.talkingMs)) result.push(station);
   }
   return result;
 }
 
 /** Ends these stations as if Voicenter had sent their hang-ups (a lost request); those already ended are left. Returns the events to log. */
-export function expireStations(call: LiveCall, stations: string[], now: number): NewEvent[] {
+export function expireStations(call: Call, stations: string[], now: number): LoggedEvent[] {
   const index = indexOf(call.events);
   const ending = stations.filter((s) => index.stations.get(s)?.hangup === undefined);
   if (ending.length === 0) return [];
-  const row = call.row;
   for (const station of ending) {
-    call.events.push({ exten_user: station, phase: 'hangup', cause: NO_HANGUP, received_at: now });
-    if (row.answered_by === station) row.ended_at ??= now;
+    call.events.push({ station, phase: 'hangup', cause: NO_HANGUP, at: now });
+    if (call.answered?.by === station) call.ended ??= { at: now };
   }
-  row.cause ||= NO_HANGUP;
-  row.updated_at = now;
-  return ending.map((station) => ({ exten_user: station, phase: 'hangup', status: 'NoHangupReceived', cause: NO_HANGUP, format: 'relay', received_at: now }));
+  call.cause ||= NO_HANGUP;
+  call.updatedAt = now;
+  return ending.map((station) => ({ station, phase: 'hangup', status: 'NoHangupReceived', cause: NO_HANGUP, origin: 'relay', at: now }));
 }
 
 /** Stations whose view changed between two moments of a call, with the new view. */
@@ -204,30 +185,29 @@ export function changedViews(before: Map<string, CallView>, after: Map<string, C
 }
 
 /** Every station (extension user) that has taken part in the call. */
-export function stationsOf(call: LiveCall): string[] {
+export function stationsOf(call: Call): string[] {
   return [...indexOf(call.events).stations.keys()].filter((s) => s !== '');
 }
 
 /** When the station was last heard of on this call (ms); undefined when it took no part. */
-export function lastHeardAt(call: LiveCall, station: string): number | undefined {
-  return indexOf(call.events).stations.get(station)?.last.received_at;
+export function lastHeardAt(call: Call, station: string): number | undefined {
+  return indexOf(call.events).stations.get(station)?.last.at;
 }
 
 /** The call is over at every station (each view ended). */
-export function isOver(call: LiveCall): boolean {
-  const row = call.row;
-  if (row.ended_at !== null) return true;
+export function isOver(call: Call): boolean {
+  if (call.ended) return true;
   const index = indexOf(call.events);
   // Once answered, every other station's view ends at the answer: it is over when the answerer's is.
-  if (row.answered_by !== null && row.answered_at !== null) {
-    const answerer = index.stations.get(row.answered_by);
+  if (call.answered && call.answered.by !== null) {
+    const answerer = index.stations.get(call.answered.by);
     return answerer === undefined || answerer.hangup !== undefined;
   }
   return index.hungUp === index.stations.size;
 }
 
 /** The console's view of a call still going at some station; null when it is over everywhere. */
-export function openView(call: LiveCall, lineName: (did: string) => string): LiveCallView | null {
+export function openView(call: Call, lineName: (did: string) => string): LiveCallView | null {
   const going = [...viewsOf(call, lineName)].filter(([, v]) => v.state !== 'ended');
   if (going.length === 0) return null;
   const stations = going.filter(([user]) => user !== '');
@@ -236,39 +216,37 @@ export function openView(call: LiveCall, lineName: (did: string) => string): Liv
     ...going[0]![1],
     state: states.includes('talking') ? 'talking' : states.includes('hold') ? 'hold' : (states[0] ?? going[0]![1].state),
     answeredBy: null,
-    answeredAt: call.row.answered_at,
-    answeredByStation: call.row.answered_by,
+    answeredAt: call.answered?.at ?? null,
+    answeredByStation: call.answered?.by ?? null,
     stations: stations.map(([extenUser, v]) => ({ extenUser, state: v.state })),
   };
 }
 
-export function viewsOf(call: LiveCall, lineName: (did: string) => string): Map<string, CallView> {
+export function viewsOf(call: Call, lineName: (did: string) => string): Map<string, CallView> {
   const view = viewBuilder(call, lineName);
   const result = new Map<string, CallView>();
   for (const [station, events] of indexOf(call.events).stations) result.set(station, view(station, events));
   return result;
 }
 
-export const parseIdentity = (json: string | null): Identity | null => (json ? (JSON.parse(json) as Identity) : null);
-
-/** Builds station views of the call as it is now, the line's name and the identity read once for all. */
-function viewBuilder(call: LiveCall, lineName: (did: string) => string): (station: string, events: StationEvents) => CallView {
-  const row = call.row;
-  const line = row.did ? lineName(row.did) : '';
-  const identity = parseIdentity(row.identity) ?? PENDING;
+/** Builds station views of the call as it is now, the line's name read once for all. */
+function viewBuilder(call: Call, lineName: (did: string) => string): (station: string, events: StationEvents) => CallView {
+  const line = call.did ? lineName(call.did) : '';
+  const identity = call.identity ?? PENDING;
+  const phone = call.phone ? { ...call.phone, withheld: false } : { raw: '', e164: null, local: '', withheld: true };
   return (station, events) => {
-    const { state, answeredBy, endedAt } = stateOf(row, events, station);
+    const { state, answeredBy, endedAt } = stateOf(call, events, station);
     return {
-      ivrid: row.ivrid,
-      direction: row.direction,
+      ivrid: call.ivrid,
+      direction: call.direction,
       state,
-      phone: { raw: row.phone_raw, e164: row.e164, local: row.phone_local, withheld: row.phone_raw === '' },
-      callerName: row.caller_name,
-      did: row.did,
-      startedAt: row.started_at,
-      answeredAt: answeredBy === 'me' ? row.answered_at : null,
+      phone,
+      callerName: call.callerName,
+      did: call.did,
+      startedAt: call.startedAt,
+      answeredAt: answeredBy === 'me' ? (call.answered?.at ?? null) : null,
       endedAt,
-      cause: events.hangup?.cause || row.cause,
+      cause: events.hangup?.cause || call.cause,
       answeredBy,
       identity,
       line,
@@ -276,12 +254,16 @@ function viewBuilder(call: LiveCall, lineName: (did: string) => string): (statio
   };
 }
 
+/** What of a call every station's view reads. */
+type Outcome = Pick<Call, 'answered' | 'ended'>;
+
 /** What tells one view of a station from another (sameState): its state, who answered, when it ended. */
 type ViewState = Pick<CallView, 'state' | 'answeredBy' | 'endedAt'>;
 
-function stateOf(row: CallRow, events: StationEvents, station: string): ViewState {
-  const answeredBy = row.answered_by === null ? null : row.answered_by === station ? 'me' : 'other';
-  const endedAt = events.hangup?.received_at ?? row.ended_at ?? (answeredBy === 'other' ? row.answered_at : null);
+function stateOf({ answered, ended }: Outcome, events: StationEvents, station: string): ViewState {
+  const by = answered?.by ?? null;
+  const answeredBy = by === null ? null : by === station ? 'me' : 'other';
+  const endedAt = events.hangup?.at ?? ended?.at ?? (answeredBy === 'other' ? (answered?.at ?? null) : null);
   return { state: endedAt !== null ? 'ended' : (STATE_OF_PHASE[events.live?.phase ?? 'ringing'] ?? 'ringing'), answeredBy, endedAt };
 }
 

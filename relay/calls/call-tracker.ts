@@ -2,12 +2,13 @@ import type { CallEvent, EventOrigin } from '../../shared/call-event';
 import type { LiveCallView } from '../../shared/console';
 import type { CallView, Identity } from '../../shared/messages';
 import type { Phone } from '../../shared/phone';
+import type { Call } from './call';
 import type { CallLogStore } from './call-log-store';
 import { boundedCache } from '../platform/bounded-cache';
 import { LeftMemory } from './left-memory';
 import {
-  expireStations, isOver, lastHeardAt, newCall, openView, parseIdentity, recordRequest, stationsOf, staleStations, viewsOf,
-  type CallLimit, type Expired, type LiveCall, type StaleLimits,
+  expireStations, isOver, lastHeardAt, newCall, openView, recordRequest, stationsOf, staleStations, viewsOf,
+  type CallLimit, type Expired, type StaleLimits,
 } from './call-state';
 
 export interface Recorded {
@@ -36,17 +37,20 @@ const OPEN_LIMIT_MS = 12 * 3_600_000;
 /**
  * What the call flow, the console and the push room need of the calls being handled: one relay
  * keeps them in memory (CallTracker); several share them through Redis (relay/cluster/shared-calls.ts).
+ * Every answer is a promise, whichever holds the calls: callers are written once for both. (One
+ * relay's work is done when the method is called, before it returns: requests are applied in the
+ * order they came.)
  */
 export interface Calls {
-  record(event: CallEvent, phone: Phone, format: EventOrigin, now?: number): Recorded | Promise<Recorded>;
+  record(event: CallEvent, phone: Phone, format: EventOrigin, now?: number): Promise<Recorded>;
   setIdentity(ivrid: string, identity: Identity): Promise<void>;
-  stations(ivrid: string): string[] | Promise<string[]>;
-  expireStale(now: number, limits: StaleLimits): Expired[] | Promise<Expired[]>;
-  openCalls(now?: number): LiveCallView[] | Promise<LiveCallView[]>;
+  stations(ivrid: string): Promise<string[]>;
+  expireStale(now: number, limits: StaleLimits): Promise<Expired[]>;
+  openCalls(now?: number): Promise<LiveCallView[]>;
   /** A station's view of the calls it took part in since `since`, oldest first (a resync). */
-  recentFor(station: string, since: number): CallView[] | Promise<CallView[]>;
+  recentFor(station: string, since: number): Promise<CallView[]>;
   /** Each station's view of one call (none when it is not known). */
-  views(ivrid: string): Map<string, CallView> | Promise<Map<string, CallView>>;
+  views(ivrid: string): Promise<Map<string, CallView>>;
   prune(before: number): Promise<number>;
 }
 
@@ -61,7 +65,7 @@ export class CallTracker implements Calls {
   /** Calls the log may hold that memory does not: any other request is for a call never seen (no read). */
   private readonly leftMemory = new LeftMemory(OPEN_LIMIT_MS);
   /** The least recently used call is forgotten first (it is still in the log). */
-  private readonly live = boundedCache<string, LiveCall>(LIVE_LIMIT, {
+  private readonly live = boundedCache<string, Call>(LIVE_LIMIT, {
     dispose: (_call, ivrid, reason) => {
       if (reason === 'evict' || reason === 'expire') this.leftMemory.add(ivrid);
     },
@@ -84,40 +88,39 @@ export class CallTracker implements Calls {
   }
 
   /** Records one request; tells whether it was new and which stations must be told what. */
-  record(event: CallEvent, phone: Phone, format: EventOrigin, now = Date.now()): Recorded {
+  record(event: CallEvent, phone: Phone, format: EventOrigin, now = Date.now()): Promise<Recorded> {
     const known = this.load(event.ivrid, this.leftMemory.mayHold(event.ivrid));
     const call = known ?? newCall(event, now);
     const applied = recordRequest(call, { event, phone, format, now }, this.lineName);
-    const identity = parseIdentity(call.row.identity);
-    if (applied.refused) return { duplicate: true, identity, changed: [], committed: Promise.resolve(), refused: applied.refused };
+    const identity = call.identity;
+    if (applied.refused) return Promise.resolve({ duplicate: true, identity, changed: [], committed: Promise.resolve(), refused: applied.refused });
     if (!applied.duplicate) this.open.add(event.ivrid);
-    const committed = this.log.write({ ...call.row }, applied.logged);
+    const committed = this.log.write(call, applied.logged);
     if (!applied.duplicate || !known) this.remember(event.ivrid, call);
-    return { duplicate: applied.duplicate, identity, changed: applied.changed, committed };
+    return Promise.resolve({ duplicate: applied.duplicate, identity, changed: applied.changed, committed });
   }
 
   /** Stores the identity found for a call. */
   setIdentity(ivrid: string, identity: Identity): Promise<void> {
     const call = this.load(ivrid);
     if (!call) return Promise.resolve();
-    call.row.identity = JSON.stringify(identity);
-    const saved = { ...call.row };
-    return this.log.write(saved, []);
+    call.identity = identity;
+    return this.log.write(call, []);
   }
 
   /**
    * Calls still ringing, dialing, talking or on hold at some station, newest first (the
    * console's live view). A call Voicenter never sent a hang-up for leaves after OPEN_LIMIT_MS.
    */
-  openCalls(now = Date.now()): LiveCallView[] {
+  openCalls(now = Date.now()): Promise<LiveCallView[]> {
     const result: LiveCallView[] = [];
     for (const ivrid of this.open) {
       const call = this.live.peek(ivrid);
-      const view = call && call.row.started_at >= now - OPEN_LIMIT_MS ? openView(call, this.lineName) : null;
+      const view = call && call.startedAt >= now - OPEN_LIMIT_MS ? openView(call, this.lineName) : null;
       if (view) result.push(view);
       else this.open.delete(ivrid);
     }
-    return result.sort((a, b) => b.startedAt - a.startedAt);
+    return Promise.resolve(result.sort((a, b) => b.startedAt - a.startedAt));
   }
 
   /**
@@ -125,7 +128,7 @@ export class CallTracker implements Calls {
    * long: still ringing after `ringingMs`, talking or on hold after `talkingMs` (a lost request).
    * The call is then missed unless someone answered it. Returns the views that changed.
    */
-  expireStale(now: number, limits: StaleLimits): Expired[] {
+  expireStale(now: number, limits: StaleLimits): Promise<Expired[]> {
     // (The same chore lets calls over for a while leave memory: they stay in the log.)
     this.live.purgeStale();
     const result: Expired[] = [];
@@ -135,59 +138,62 @@ export class CallTracker implements Calls {
       const stale = staleStations(call, now, limits);
       if (stale.length === 0) continue;
       const logged = expireStations(call, stale, now);
-      const written = this.log.write({ ...call.row }, logged);
+      const written = this.log.write(call, logged);
       const after = viewsOf(call, this.lineName);
       result.push({ ivrid, written, changed: stale.map((extenUser) => ({ extenUser, view: after.get(extenUser)! })) });
     }
-    return result;
+    return Promise.resolve(result);
   }
 
   /** Every station (extension user) that has taken part in the call. */
-  stations(ivrid: string): string[] {
+  stations(ivrid: string): Promise<string[]> {
     const call = this.load(ivrid);
-    return call ? stationsOf(call) : [];
+    return Promise.resolve(call ? stationsOf(call) : []);
   }
 
   /** The current view of a call for each station that took part in it. */
-  views(ivrid: string): Map<string, CallView> {
-    const call = this.load(ivrid);
-    return call ? viewsOf(call, this.lineName) : new Map<string, CallView>();
+  views(ivrid: string): Promise<Map<string, CallView>> {
+    return Promise.resolve(this.viewsNow(ivrid));
   }
 
   /**
    * This station's view of every call it took part in since `since` (ms), oldest first: from the
    * log on the embedded file; from the calls in memory where the log cannot be read at once.
    */
-  recentFor(station: string, since: number): CallView[] {
+  recentFor(station: string, since: number): Promise<CallView[]> {
     const ivrids =
       this.log.recentNow?.(station, since) ??
       [...this.live.values()]
         .filter((c) => (lastHeardAt(c, station) ?? -Infinity) >= since)
-        .sort((a, b) => a.row.started_at - b.row.started_at)
-        .map((c) => c.row.ivrid);
-    return ivrids.map((ivrid) => this.views(ivrid).get(station)).filter((v): v is CallView => v !== undefined);
+        .sort((a, b) => a.startedAt - b.startedAt)
+        .map((c) => c.ivrid);
+    return Promise.resolve(ivrids.map((ivrid) => this.viewsNow(ivrid).get(station)).filter((v): v is CallView => v !== undefined));
   }
 
   /** Deletes calls that started before `before` (the retention window), with their events. */
   prune(before: number): Promise<number> {
-    for (const [ivrid, call] of [...this.live.entries()]) if (call.row.started_at < before) this.live.delete(ivrid);
+    for (const [ivrid, call] of [...this.live.entries()]) if (call.startedAt < before) this.live.delete(ivrid);
     return this.log.prune(before);
   }
 
+  private viewsNow(ivrid: string): Map<string, CallView> {
+    const call = this.load(ivrid);
+    return call ? viewsOf(call, this.lineName) : new Map<string, CallView>();
+  }
+
   /** A call from memory, else read back from the log (unless `readBack` is false: a call the log cannot hold). */
-  private load(ivrid: string, readBack = true): LiveCall | undefined {
+  private load(ivrid: string, readBack = true): Call | undefined {
     let call = this.live.get(ivrid);
     if (call || !readBack) return call;
-    const read = this.log.readNow?.(ivrid);
-    if (!read) return undefined;
+    call = this.log.readNow?.(ivrid);
+    if (!call) return undefined;
     this.leftMemory.back(ivrid);
-    call = { row: read.row, events: read.events };
     this.remember(ivrid, call);
     return call;
   }
 
   /** Keeps a call in memory, bounded by time as well as count: a call over everywhere leaves a while later (it stays in the log). */
-  private remember(ivrid: string, call: LiveCall): void {
+  private remember(ivrid: string, call: Call): void {
     this.live.set(ivrid, call, { ttl: isOver(call) ? this.endedInMemoryMs : 0 });
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '../platform/log';
 import type { Sql } from '../platform/sql';
-import { PRUNE, pruneParams, writeBatch, type CallLogStore, type CallRow, type NewEvent } from './call-log-store';
+import type { Call, LoggedEvent } from './call';
+import { callRow, eventRow, PRUNE, pruneParams, writeBatch, type CallLogStore, type CallRow, type EventRow } from './call-log-store';
 
 /** How long writes are gathered before a transaction (the answer to Voicenter waits for it). */
 const GATHER_MS = 10;
@@ -21,9 +22,10 @@ export interface PostgresCallLogOptions {
   log: Logger;
 }
 
+/** A request's rows, made when it is queued (the call goes on changing meanwhile). */
 interface Entry {
   call: CallRow;
-  events: NewEvent[];
+  events: EventRow[];
   /** Settles the request's promise (once written, or once kept after a failed try). */
   settle?: () => void;
 }
@@ -52,15 +54,16 @@ export class PostgresCallLog implements CallLogStore {
     this.maxPending = options.maxPending ?? 100_000;
   }
 
-  write(call: CallRow, events: NewEvent[]): Promise<void> {
+  write(call: Call, events: LoggedEvent[]): Promise<void> {
+    const rows = { call: callRow(call), events: events.map(eventRow) };
     // A retry is pending: the database failed the last write, so this one is kept at once rather
     // than holding Voicenter's answer until the next try (which may be seconds away).
     if (this.retryTimer) {
-      this.keep({ call, events });
+      this.keep(rows);
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      this.keep({ call, events, settle: resolve });
+      this.keep({ ...rows, settle: resolve });
       this.startDrain();
     });
   }

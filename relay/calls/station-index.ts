@@ -1,4 +1,4 @@
-import type { EventRow } from './call-log-store';
+import type { StationEvent } from './call';
 
 /**
  * What the views of a call need of each station's events, kept as the events come, so that a
@@ -7,11 +7,11 @@ import type { EventRow } from './call-log-store';
  */
 export interface StationEvents {
   /** Its latest event. */
-  last: EventRow;
+  last: StationEvent;
   /** Its latest event other than a hang-up; undefined while it has only hung up. */
-  live: EventRow | undefined;
+  live: StationEvent | undefined;
   /** Its first hang-up; undefined while it has none. */
-  hangup: EventRow | undefined;
+  hangup: StationEvent | undefined;
 }
 
 export interface StationIndex {
@@ -30,9 +30,9 @@ export interface StationIndex {
  * call-state.ts, or by whoever holds the call), so what was appended since is folded in when the
  * index is next read; a list read back or copied anew is a new key, indexed from its start.
  */
-const indexes = new WeakMap<EventRow[], StationIndex>();
+const indexes = new WeakMap<StationEvent[], StationIndex>();
 
-export function indexOf(events: EventRow[]): StationIndex {
+export function indexOf(events: StationEvent[]): StationIndex {
   let index = indexes.get(events);
   // (A list that got shorter was not appended to: it is indexed again from its start.)
   if (!index || index.folded > events.length) indexes.set(events, (index = { stations: new Map(), hungUp: 0, unknown: index?.unknown ?? 0, folded: 0 }));
@@ -45,11 +45,11 @@ export function stationCount(index: StationIndex): number {
   return index.stations.size - (index.stations.has('') ? 1 : 0);
 }
 
-function fold(index: StationIndex, event: EventRow): void {
-  const station = index.stations.get(event.exten_user);
+function fold(index: StationIndex, event: StationEvent): void {
+  const station = index.stations.get(event.station);
   const hangup = event.phase === 'hangup';
   if (!station) {
-    index.stations.set(event.exten_user, { last: event, live: hangup ? undefined : event, hangup: hangup ? event : undefined });
+    index.stations.set(event.station, { last: event, live: hangup ? undefined : event, hangup: hangup ? event : undefined });
     if (hangup) index.hungUp++;
     return;
   }

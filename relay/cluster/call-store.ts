@@ -136,6 +136,11 @@ export class CallStore {
     return { entries: this.entries(ivrid, before), identity: this.identity(ivrid, identity, identityKind) };
   }
 
+  /** Keeps the caller found for the call, for every relay (as long as the call's list). */
+  async setIdentity(ivrid: string, identity: Identity): Promise<void> {
+    await this.redis.set(keys.identity(ivrid), JSON.stringify(identity), 'PX', CALL_TTL_MS);
+  }
+
   /** Takes an entry appended (the same entry) out of the call's list again: the newest such one. */
   async withdraw(ivrid: string, entry: Shared): Promise<void> {
     await this.redis.lrem(keys.call(ivrid), -1, JSON.stringify(entry));

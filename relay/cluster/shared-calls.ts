@@ -4,16 +4,16 @@ import type { CallEvent, EventOrigin } from '../../shared/call-event';
 import type { LiveCallView } from '../../shared/console';
 import type { CallView, Identity } from '../../shared/messages';
 import type { Phone } from '../../shared/phone';
+import type { Call } from '../calls/call';
 import type { CallLogStore } from '../calls/call-log-store';
 import {
-  applyRequest, changedViews, expireStations, lastHeardAt, newCall, openView, parseIdentity, recordRequest, staleStations, stationsOf, viewsOf,
-  type Expired, type LiveCall, type StaleLimits,
+  applyRequest, changedViews, expireStations, lastHeardAt, newCall, openView, recordRequest, staleStations, stationsOf, viewsOf,
+  type Expired, type StaleLimits,
 } from '../calls/call-state';
 import type { Calls, Recorded } from '../calls/call-tracker';
 import type { Logger } from '../platform/log';
-import { CALL_TTL_MS, CallStore, type Shared, type StoredCall } from './call-store';
+import { CallStore, type Shared, type StoredCall } from './call-store';
 import { isRefused } from './junk';
-import { keys } from './keys';
 
 const OPEN_LIMIT_MS = 12 * 3_600_000;
 
@@ -29,12 +29,12 @@ const OPEN_LIMIT_MS = 12 * 3_600_000;
  */
 export class SharedCalls implements Calls {
   /** What this relay last worked out of each call (the fallback while Redis is away, and resyncs). */
-  private readonly known = boundedCache<string, LiveCall>(20_000);
+  private readonly known = boundedCache<string, Call>(20_000);
   private readonly store: CallStore;
   private redisAway = false;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly log: CallLogStore,
     private readonly lineName: (did: string) => string,
     private readonly logger: Logger,
@@ -46,27 +46,26 @@ export class SharedCalls implements Calls {
     const request: Shared = { t: 'r', event, phone, format, now };
     const shared = await this.append(event.ivrid, request);
     const call = (shared ? shared.before : this.known.get(event.ivrid)) ?? newCall(event, now);
-    if (shared) call.row.identity = shared.identity;
+    if (shared) call.identity = shared.identity;
     const applied = recordRequest(call, request, this.lineName);
     this.known.set(event.ivrid, call);
     // A request that changed nothing (a retry, one past the call's limits) is taken out of the list
     // again: every relay would work it out the same, and a flood of them would push the call's
     // later requests (its hang-up) past what is read back.
     if (shared && applied.duplicate) this.store.withdraw(event.ivrid, request).catch((err: unknown) => this.failed(err));
-    if (applied.refused) return { duplicate: true, identity: parseIdentity(call.row.identity), changed: [], committed: Promise.resolve(), refused: applied.refused };
-    const committed = this.log.write({ ...call.row }, applied.logged);
+    if (applied.refused) return { duplicate: true, identity: call.identity, changed: [], committed: Promise.resolve(), refused: applied.refused };
+    const committed = this.log.write(call, applied.logged);
     if (!applied.duplicate) this.markOpen(call, event.extenUser ? { station: event.extenUser, now } : undefined);
-    return { duplicate: applied.duplicate, identity: parseIdentity(call.row.identity), changed: applied.changed, committed };
+    return { duplicate: applied.duplicate, identity: call.identity, changed: applied.changed, committed };
   }
 
   async setIdentity(ivrid: string, identity: Identity): Promise<void> {
-    const json = JSON.stringify(identity);
-    await this.redis.set(keys.identity(ivrid), json, 'PX', CALL_TTL_MS).catch((err: unknown) => this.failed(err));
+    await this.store.setIdentity(ivrid, identity).catch((err: unknown) => this.failed(err));
     // What this relay knows of the call is enough for the log: rows merge there (call-log-store.ts).
     const call = this.known.get(ivrid) ?? (await this.read(ivrid));
     if (!call) return;
-    call.row.identity = json;
-    await this.log.write({ ...call.row }, []);
+    call.identity = identity;
+    await this.log.write(call, []);
   }
 
   async views(ivrid: string): Promise<Map<string, CallView>> {
@@ -110,16 +109,16 @@ export class SharedCalls implements Calls {
 
   /** Every relay's calls of this station since `since` (its index in Redis); this relay's own while Redis is away. */
   async recentFor(station: string, since: number): Promise<CallView[]> {
-    let calls: LiveCall[] | null = null;
+    let calls: Call[] | null = null;
     try {
       const ivrids = await this.store.stationIds(station, since);
-      if (ivrids) calls = (await Promise.all(ivrids.map((ivrid) => this.read(ivrid)))).filter((c): c is LiveCall => c !== undefined);
+      if (ivrids) calls = (await Promise.all(ivrids.map((ivrid) => this.read(ivrid)))).filter((c): c is Call => c !== undefined);
     } catch (err) {
       this.failed(err);
     }
     calls ??= [...this.known.values()].filter((c) => (lastHeardAt(c, station) ?? -Infinity) >= since);
     return calls
-      .sort((a, b) => a.row.started_at - b.row.started_at)
+      .sort((a, b) => a.startedAt - b.startedAt)
       .map((c) => viewsOf(c, this.lineName).get(station))
       .filter((v): v is CallView => v !== undefined);
   }
@@ -139,7 +138,7 @@ export class SharedCalls implements Calls {
     const logged = expireStations(call, stale, now);
     if (logged.length === 0) return null;
     this.known.set(ivrid, call);
-    this.log.write({ ...call.row }, logged).catch((err: unknown) => this.logger.error({ ivrid, err: (err as Error).message }, 'could not write the call log'));
+    this.log.write(call, logged).catch((err: unknown) => this.logger.error({ ivrid, err: (err as Error).message }, 'could not write the call log'));
     this.markOpen(call);
     return { ivrid, changed: changedViews(before, viewsOf(call, this.lineName)) };
   }
@@ -148,11 +147,11 @@ export class SharedCalls implements Calls {
    * Appends to the call's list and reads it back in one step: what came before this entry is the
    * call as it was, whichever relay added it. Null while Redis cannot be reached.
    */
-  private async append(ivrid: string, entry: Shared): Promise<{ before: LiveCall | undefined; identity: string | null } | null> {
+  private async append(ivrid: string, entry: Shared): Promise<{ before: Call | undefined; identity: Identity | null } | null> {
     try {
       const stored = await this.store.append(ivrid, entry);
       this.back();
-      return { before: this.fold(stored), identity: stored.identity ? JSON.stringify(stored.identity) : null };
+      return { before: this.fold(stored), identity: stored.identity };
     } catch (err) {
       this.failed(err);
       return null;
@@ -160,11 +159,11 @@ export class SharedCalls implements Calls {
   }
 
   /** The call as the shared list says now; undefined when unknown or Redis is away. */
-  private async read(ivrid: string): Promise<LiveCall | undefined> {
+  private async read(ivrid: string): Promise<Call | undefined> {
     try {
       const stored = await this.store.read(ivrid);
       const call = stored ? this.fold(stored) : undefined;
-      if (call) call.row.identity = stored!.identity ? JSON.stringify(stored!.identity) : null;
+      if (call) call.identity = stored!.identity;
       return call;
     } catch (err) {
       this.failed(err);
@@ -173,8 +172,8 @@ export class SharedCalls implements Calls {
   }
 
   /** Applies a call's shared entries in order (each one read already: CallStore). */
-  private fold({ entries }: StoredCall): LiveCall | undefined {
-    let call: LiveCall | undefined;
+  private fold({ entries }: StoredCall): Call | undefined {
+    let call: Call | undefined;
     for (const entry of entries) {
       if (entry.t === 'r') {
         call ??= newCall(entry.event, entry.now);
@@ -193,13 +192,13 @@ export class SharedCalls implements Calls {
     } catch (err) {
       this.failed(err);
     }
-    return [...this.known.values()].filter((c) => openView(c, this.lineName)).map((c) => c.row.ivrid);
+    return [...this.known.values()].filter((c) => openView(c, this.lineName)).map((c) => c.ivrid);
   }
 
   /** The floor's set of open calls, and the station's index of calls (for a resync on any relay), in one round trip. */
-  private markOpen(call: LiveCall, station?: { station: string; now: number }): void {
-    const going = openView(call, this.lineName) !== null ? { startedAt: call.row.started_at } : null;
-    this.store.markOpen(call.row.ivrid, going, station).catch((err: unknown) => this.failed(err));
+  private markOpen(call: Call, station?: { station: string; now: number }): void {
+    const going = openView(call, this.lineName) !== null ? { startedAt: call.startedAt } : null;
+    this.store.markOpen(call.ivrid, going, station).catch((err: unknown) => this.failed(err));
   }
 
   /** A command failed: Redis away (said once per outage), or Redis refusing it (said as such). */

@@ -32,7 +32,7 @@ export function resumption({ outbox, calls, windowMs, heartbeatMs, clickToCall, 
       heartbeatMs,
       clickToCall,
     }),
-    resume: (agent: Agent, { epoch, seq, since, open = [] }: Extract<ClientMessage, { type: 'resume' }>): (ServerMessage | string)[] => {
+    resume: async (agent: Agent, { epoch, seq, since, open = [] }: Extract<ClientMessage, { type: 'resume' }>): Promise<(ServerMessage | string)[]> => {
       const missed = epoch === outbox.epoch ? outbox.since(agent.id, seq) : null;
       if (missed) {
         onResume?.('replay');
@@ -41,10 +41,11 @@ export function resumption({ outbox, calls, windowMs, heartbeatMs, clickToCall, 
       onResume?.('resync');
       const { complete, from } = resyncWindow(since, windowMs);
       log.info({ agent: agent.extenUser, complete }, 'resync');
-      const recent = calls.recentFor(agent.extenUser, from);
+      const recent = await calls.recentFor(agent.extenUser, from);
+      const named = new Map(await Promise.all(notSent(open, recent).map(async (ivrid) => [ivrid, await calls.views(ivrid)] as const)));
       return [
         { type: 'resync', complete, since: from, seq: outbox.last(agent.id) },
-        ...[...stillShown(calls, agent.extenUser, open, recent), ...recent].map((call) => outbox.add(agent.id, { type: 'call', call })),
+        ...[...stillShown({ views: (ivrid) => named.get(ivrid) ?? new Map() }, agent.extenUser, open, recent), ...recent].map((call) => outbox.add(agent.id, { type: 'call', call })),
       ];
     },
   };

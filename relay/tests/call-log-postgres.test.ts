@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseCallEvent } from '../../shared/call-event';
 import { parsePhone } from '../../shared/phone';
 import { CallLogSearch } from '../calls/call-log-search';
-import type { CallRow } from '../calls/call-log-store';
+import type { Call } from '../calls/call';
 import { CallTracker } from '../calls/call-tracker';
 import { PostgresCallLog } from '../calls/postgres-call-log';
 import { openStore } from '../platform/store';
@@ -34,9 +34,9 @@ describe('the call log on PostgreSQL', () => {
     const log = new PostgresCallLog(store.sql, { log: silent });
     const calls = new CallTracker(log);
     try {
-      const record = (fields: Record<string, unknown>, now: number) => {
+      const record = async (fields: Record<string, unknown>, now: number) => {
         const e = event(fields);
-        return calls.record(e, parsePhone(e.phone, 'IL'), 'json', now).committed;
+        return (await calls.record(e, parsePhone(e.phone, 'IL'), 'json', now)).committed;
       };
       // Many requests at once: one transaction per batch, none lost, the calls merged.
       await Promise.all(Array.from({ length: 300 }, (_, i) => record({ ivrid: `b-${i}`, extenUser: 'A1', status: 'Ringing', phone: `05${String(i).padStart(8, '0')}` }, 1_000 + i)));
@@ -66,9 +66,9 @@ describe('the call log on PostgreSQL', () => {
       proxy.cut();
       // Every request is answered (its promise settles) although nothing reaches the database.
       await Promise.all(
-        Array.from({ length: 50 }, (_, i) => {
+        Array.from({ length: 50 }, async (_, i) => {
           const e = event({ ivrid: `away-${i}`, extenUser: 'A1', status: 'Ringing' });
-          return calls.record(e, parsePhone(e.phone, 'IL'), 'json', 10_000 + i).committed;
+          return (await calls.record(e, parsePhone(e.phone, 'IL'), 'json', 10_000 + i)).committed;
         }),
       );
       expect(log.pending()).toBe(50);
@@ -97,12 +97,11 @@ describe('the call log on PostgreSQL', () => {
     const log = new PostgresCallLog(store.sql, { log: silent, maxPending: 10, onDropped: (n) => (dropped += n) });
     try {
       proxy.cut();
-      const row = (i: number): CallRow => ({
-        ivrid: `over-${i}`, direction: 'incoming', phone_raw: '', e164: null, phone_local: '', caller_name: '', did: '',
-        started_at: i, answered_at: null, answered_by: null, ended_at: null, cause: '', identity: null, updated_at: i,
+      const call = (i: number): Call => ({
+        ivrid: `over-${i}`, direction: 'incoming', phone: null, callerName: '', did: '', startedAt: i, cause: '', identity: null, updatedAt: i, events: [],
       });
       // All at once, as a burst of requests would come.
-      await Promise.all(Array.from({ length: 25 }, (_, i) => log.write(row(i), [])));
+      await Promise.all(Array.from({ length: 25 }, (_, i) => log.write(call(i), [])));
       expect(log.pending()).toBe(10);
       expect(dropped).toBe(15);
       proxy.restore();
@@ -129,9 +128,9 @@ describe('the call log on PostgreSQL', () => {
     const calls = new CallTracker(log);
     try {
       await Promise.all(
-        ['ok-1', 'bad-1', 'ok-2'].map((ivrid) => {
+        ['ok-1', 'bad-1', 'ok-2'].map(async (ivrid) => {
           const e = event({ ivrid, extenUser: 'A1', status: 'Ringing', callerName: ivrid === 'bad-1' ? 'Dana\u0000' : 'Dana' });
-          return calls.record(e, parsePhone(e.phone, 'IL'), 'json', 1_000).committed;
+          return (await calls.record(e, parsePhone(e.phone, 'IL'), 'json', 1_000)).committed;
         }),
       );
       expect(await store.sql.all('SELECT ivrid FROM calls ORDER BY ivrid')).toEqual([{ ivrid: 'ok-1' }, { ivrid: 'ok-2' }]);

@@ -37,7 +37,7 @@ describe.each(ENGINES)('the call log on %s', (engine) => {
     const record = async (fields: Record<string, unknown>, now: number) => {
       const parsed = parseCallEvent({ phone: '0501234567', direction: 'Incoming', ...fields });
       if (!parsed.ok) throw new Error(parsed.error);
-      await tracker.record(parsed.event, parsePhone(parsed.event.phone, 'IL'), 'json', now).committed;
+      await (await tracker.record(parsed.event, parsePhone(parsed.event.phone, 'IL'), 'json', now)).committed;
     };
     const search = new CallLogSearch(store.sql, () => log.flush(), { country: 'IL', suffixDigits: 9, lineName: (did) => (did === '037654321' ? 'Sales' : '') });
     return { record, search, ids: async (agent: string) => (await search.find({ agent })).map((c) => c.ivrid) };
