@@ -1,8 +1,9 @@
 import browser from 'webextension-polyfill';
+import { getSession } from './account';
+import { notifications } from './browser-api';
 import type { MessageKey } from './catalogue';
 import { leftToRight } from './call-display';
 import { loadLanguage, t } from './i18n';
-import { getSaved } from './storage';
 import { NOTIFICATION_ICON } from './icon';
 
 /**
@@ -28,7 +29,7 @@ const WORDS: Record<string, MessageKey> = {
 };
 
 async function ask(number: string): Promise<{ outcome: string; number: string }> {
-  const session = await getSaved('session');
+  const session = await getSession();
   if (!session) return { outcome: 'signed-out', number };
   let res: Response;
   try {
@@ -50,8 +51,8 @@ async function ask(number: string): Promise<{ outcome: string; number: string }>
 export async function callBack(text: string): Promise<void> {
   const number = text.trim().slice(0, 40);
   const [{ outcome, number: shown }] = await Promise.all([ask(number), loadLanguage()]);
-  await browser.notifications.clear(NOTICE);
-  await browser.notifications.create(NOTICE, {
+  await notifications.clear(NOTICE);
+  await notifications.create(NOTICE, {
     type: 'basic',
     iconUrl: NOTIFICATION_ICON,
     title: t(outcome === 'placed' ? 'callBackCalling' : 'callBackFailed', leftToRight(shown)),

@@ -3,7 +3,7 @@ import type { CallView, Choice } from '../shared/messages';
 import { rowText } from './call-display';
 import { loadLanguage, localizePage, t } from './i18n';
 import { sendToWorker } from './runtime-messages';
-import { findCall } from './storage';
+import { findCall } from './call-book';
 
 /**
  * "Choose contact": the number matched several contacts; the agent says which one is calling. The

@@ -1,8 +1,9 @@
 import browser from 'webextension-polyfill';
 import { identitySchema } from '../shared/messages';
-import { openUrl } from './notify';
+import { getSession } from './account';
+import { findCall } from './call-book';
+import { openUrl } from './crm-pages';
 import { t } from './i18n';
-import { findCall, getSaved } from './storage';
 
 /**
  * "Choose contact" in the worker: the chooser page opened in its own small window, and the choice
@@ -14,7 +15,7 @@ export async function openChooser(ivrid: string): Promise<void> {
 }
 
 export async function chooseContact(ivrid: string, source: string, id: string): Promise<{ ok: boolean; error?: string }> {
-  const [session, call] = await Promise.all([getSaved('session'), findCall(ivrid)]);
+  const [session, call] = await Promise.all([getSession(), findCall(ivrid)]);
   if (!session || !call) return { ok: false, error: t('chooseContactGone') };
   let res: Response;
   try {

@@ -1,7 +1,7 @@
 import browser from 'webextension-polyfill';
 import { dateLocaleOf, directionOf, pickLanguage, type Language } from '../shared/i18n';
 import { translator, type MessageKey, type Translate } from './catalogue';
-import { getSaved, type Preferences } from './storage';
+import { getPreferences, type Preferences } from './preferences';
 
 /**
  * The extension's words, in English or Hebrew. Chrome chooses by the browser's language
@@ -14,7 +14,7 @@ let chosen: Language | null = null;
 
 /** Reads the agent's language choice (call before the first `t` of a page or the worker's run); `settings` when already read. */
 export async function loadLanguage(settings?: Pick<Preferences, 'language'>): Promise<Language> {
-  const { language } = settings ?? (await getSaved('settings'));
+  const { language } = settings ?? (await getPreferences());
   chosen = language === 'en' || language === 'he' ? language : null;
   return currentLanguage();
 }

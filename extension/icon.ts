@@ -8,6 +8,6 @@ export const ICON_PATH = 'extension/icons/icon-128.png';
 /**
  * The icon as a data: URL, put in the worker at build time: given its own file's URL, Chrome
  * loads that file again for every notification, 2–4 ms more before the agent sees it
- * (bench/RESULTS.md, issue 16).
+ * (bench/RESULTS.md).
  */
 export const NOTIFICATION_ICON: string = inlined;

@@ -1,8 +1,9 @@
 import { callBack } from './call-back';
 import { callButtons, missedButtons } from './call-display';
 import { openChooser } from './contact-choice';
-import { openUrl } from './notify';
-import { findCall, getSaved } from './storage';
+import { getClickToCall } from './account';
+import { findCall } from './call-book';
+import { openUrl } from './crm-pages';
 
 /** What a click on a call's notification, one of its buttons or a popup row does. */
 
@@ -25,7 +26,7 @@ export async function callButton(ivrid: string, index: number): Promise<void> {
 export async function missedButton(ivrid: string, index: number): Promise<void> {
   const call = await findCall(ivrid);
   if (!call) return;
-  const button = missedButtons(call, await getSaved('clickToCall'))[index];
+  const button = missedButtons(call, await getClickToCall())[index];
   if (button === 'call-back') await callBack(call.phone.e164 ?? call.phone.raw);
   else if (button === 'open') await openCall(ivrid);
 }

@@ -1,9 +1,15 @@
-import browser from 'webextension-polyfill';
 import type { CallView } from '../shared/messages';
-import { callButtons, isOpenableUrl, missedButtons, notificationText, siteAllowed } from './call-display';
+import { notifications, type NotificationOptions } from './browser-api';
+import { callButtons, missedButtons, notificationText } from './call-display';
 import { loadLanguage, t } from './i18n';
-import { DEFAULT_PREFERENCES, getSaved, getRuntime, setRuntime, type Preferences } from './storage';
+import { callButton, missedButton, openCall } from './notification-buttons';
+import type { Preferences } from './preferences';
 import { NOTIFICATION_ICON } from './icon';
+
+/**
+ * The calls' notifications: raised, updated, cleared, and what a click on one or its buttons does.
+ * Nothing is kept here: Chrome's list of notifications on screen is the only record of them.
+ */
 
 /** Notification ids carry the call's ivrid, so one call never has two notifications. */
 const PREFIX = 'call:';
@@ -17,17 +23,6 @@ export const missedIvridOf = (notificationId: string) =>
 
 
 /**
- * The polyfill's notifications: it wraps update() and passes Chrome's options (buttons,
- * requireInteraction, silent) through, but its types, written for Firefox, lack them.
- */
-const notifications = browser.notifications as unknown as {
-  create(id: string, options: chrome.notifications.NotificationCreateOptions): Promise<string>;
-  update(id: string, options: chrome.notifications.NotificationCreateOptions): Promise<boolean>;
-  getAll(): Promise<Record<string, unknown>>;
-  clear(id: string): Promise<boolean>;
-};
-
-/**
  * Shows the call's notification, or updates it in place when it may already be on screen (the call
  * was known: `known`). Nothing is asked of Chrome before a new call's notification is raised — the
  * agent sees it a storage round trip sooner. `chrome.notifications.create` resolves even when
@@ -39,7 +34,7 @@ export async function showCall(call: CallView, known: boolean, settings?: Pick<P
   await loadLanguage(settings);
   const text = notificationText(call, t);
   const buttons = callButtons(call);
-  const options: chrome.notifications.NotificationCreateOptions = {
+  const options: NotificationOptions = {
     type: 'basic',
     iconUrl: NOTIFICATION_ICON,
     title: text.title,
@@ -55,7 +50,7 @@ export async function showCall(call: CallView, known: boolean, settings?: Pick<P
   // (update() says false when the agent closed it meanwhile: then it is raised again.)
   if (known && (await notifications.update(id, options))) return;
   await notifications.create(id, options);
-  if (!(id in (await notifications.getAll()))) {
+  if (!(await notifications.ids()).includes(id)) {
     console.error(`notification for call ${call.ivrid} was not shown`);
   }
 }
@@ -81,35 +76,36 @@ export async function clearCall(ivrid: string): Promise<void> {
   await notifications.clear(notificationId(ivrid));
 }
 
+/** Signed out: every notification goes, the connection's notices too. */
+export async function clearAll(): Promise<void> {
+  await Promise.all((await notifications.ids()).map((id) => notifications.clear(id)));
+}
+
+/** The calls whose notification is on screen (a resume names them as still open). */
+export async function callsOnScreen(): Promise<string[]> {
+  return (await notifications.ids()).flatMap((id) => {
+    const ivrid = ivridOf(id);
+    return ivrid === null ? [] : [ivrid];
+  });
+}
+
+/** The end of a click's work, nothing waiting on it: a failure is logged in words. */
+const failed = (what: string) => (err: unknown) => console.error(`${what} failed`, err);
+
 /**
- * Opens a CRM page in a new tab, or focuses the tab this extension already opened for it.
- * Only http: and https: are opened; anything else is refused and logged.
+ * A click on a call's notification opens its CRM page; a button does what it says
+ * (notification-buttons.ts). The notification goes once it is done. Registered at the worker's top
+ * level, so a click wakes a stopped worker.
  */
-export async function openUrl(url: string): Promise<boolean> {
-  if (!isOpenableUrl(url)) {
-    if (url !== '') console.warn(`refused to open a URL that is not http(s): ${url.slice(0, 200)}`);
-    return false;
-  }
-  const { sites } = { ...DEFAULT_PREFERENCES, ...(await getSaved('settings')) };
-  if (!siteAllowed(url, sites)) {
-    console.warn(`refused to open a page outside the allowed sites: ${new URL(url).hostname}`);
-    return false;
-  }
-  const tabs = await getRuntime('tabs');
-  // The tab this extension opened for it, else any tab already showing that page (the agent's own):
-  // brought to the front instead of a duplicate. (The "tabs" permission lets it read tabs' URLs.)
-  const showing = (await browser.tabs.query({})).find((t) => t.url === url)?.id;
-  for (const id of [tabs[url], showing]) {
-    if (id === undefined) continue;
-    try {
-      const tab = await browser.tabs.update(id, { active: true });
-      if (tab?.windowId !== undefined) await browser.windows.update(tab.windowId, { focused: true });
-      return true;
-    } catch {
-      // The tab was closed since: try the next, or open a new one.
-    }
-  }
-  const tab = await browser.tabs.create({ url });
-  if (tab.id !== undefined) await setRuntime({ tabs: { ...tabs, [url]: tab.id } });
-  return true;
+export function listenToNotificationClicks(): void {
+  notifications.onClicked((id) => {
+    const ivrid = ivridOf(id) ?? missedIvridOf(id);
+    if (ivrid) openCall(ivrid).then(() => notifications.clear(id)).catch(failed('opening the call'));
+  });
+  notifications.onButtonClicked((id, index) => {
+    const ivrid = ivridOf(id);
+    if (ivrid) callButton(ivrid, index).then(() => notifications.clear(id)).catch(failed("the call notification's button"));
+    const missed = missedIvridOf(id);
+    if (missed) missedButton(missed, index).then(() => notifications.clear(id)).catch(failed("the missed call notification's button"));
+  });
 }

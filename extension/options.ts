@@ -6,7 +6,10 @@ import { loadLanguage, localizePage, t } from './i18n';
 import { effectiveOpenCrm, getPolicy, type Policy } from './policy';
 import { relayBases } from './relay-addresses';
 import { sendToWorker } from './runtime-messages';
-import { DEFAULT_PREFERENCES, getSaved, getRuntime, setSaved, type Preferences } from './storage';
+import { getSession, lastSignIn, saveSignIn } from './account';
+import { getConnection } from './connection-status';
+import { numberAfresh } from './message-order';
+import { DEFAULT_PREFERENCES, getPreferences, setPreferences, type Preferences } from './preferences';
 import { problemWords, stateWords } from './state-words';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -17,7 +20,7 @@ const errorBox = $('error');
 let drawnIn = '';
 
 async function render(): Promise<void> {
-  const [session, connection, settings, language] = await Promise.all([getSaved('session'), getRuntime('connection'), getSaved('settings'), loadLanguage()]);
+  const [session, connection, settings, language] = await Promise.all([getSession(), getConnection(), getPreferences(), loadLanguage()]);
   if (drawnIn !== language) {
     localizePage();
     drawnIn = language;
@@ -46,11 +49,11 @@ async function render(): Promise<void> {
   const sites = $<HTMLTextAreaElement>('sites');
   if (document.activeElement !== sites) sites.value = (settings.sites ?? []).join('\n');
   if (!session) {
-    const last = await browser.storage.local.get(['lastRelayUrl', 'lastExtenUser']);
+    const last = await lastSignIn();
     const relay = $<HTMLInputElement>('relay-url');
     const user = $<HTMLInputElement>('exten-user');
-    if (!relay.value && typeof last.lastRelayUrl === 'string') relay.value = last.lastRelayUrl;
-    if (!user.value && typeof last.lastExtenUser === 'string') user.value = last.lastExtenUser;
+    if (!relay.value && last.lastRelayUrl) relay.value = last.lastRelayUrl;
+    if (!user.value && last.lastExtenUser) user.value = last.lastExtenUser;
   }
 }
 
@@ -133,11 +136,9 @@ async function answered(res: Response, base: string, bases: string[], typed: str
   if (signedIn?.success) {
     const ok = signedIn.data;
     passwordInput.value = '';
-    await setSaved({
-      session: { relayUrl: base, relayUrls: bases, token: ok.token, extenUser: ok.agent.extenUser, name: ok.agent.name, expiresAt: ok.expiresAt },
-      lastSeq: 0,
-    });
-    await browser.storage.local.set({ lastRelayUrl: typed.trim(), lastExtenUser: ok.agent.extenUser });
+    // A new session's messages are numbered from the start: none of them was processed yet.
+    await numberAfresh();
+    await saveSignIn({ relayUrl: base, relayUrls: bases, token: ok.token, extenUser: ok.agent.extenUser, name: ok.agent.name, expiresAt: ok.expiresAt }, typed.trim());
     await sendToWorker({ type: 'signed-in' });
     await render();
     return;
@@ -165,7 +166,7 @@ const saveSettings = async () => {
       .filter(Boolean),
     language: $<HTMLSelectElement>('language').value as Preferences['language'],
   };
-  await setSaved({ settings });
+  await setPreferences(settings);
 };
 const save = () => {
   saveSettings().catch(failed('saving the settings'));

@@ -1,7 +1,7 @@
 import browser from 'webextension-polyfill';
 import { z } from 'zod';
 import { relayBases } from './relay-addresses';
-import type { Preferences } from './storage';
+import type { Preferences } from './preferences';
 
 /**
  * What the organisation set through Chrome policy (the manifest's `storage.managed_schema`,

@@ -4,7 +4,9 @@ import { canCallBack, compactTime, outcome, outcomeWords, rowText, type Outcome 
 import { dateLocale, loadLanguage, localizePage, t } from './i18n';
 import { sendToWorker, type RuntimeMessage } from './runtime-messages';
 import { problemWords, stateWords } from './state-words';
-import { getSaved, getRuntime } from './storage';
+import { getClickToCall, getSession } from './account';
+import { continuityLostAt, recentCalls } from './call-book';
+import { getConnection } from './connection-status';
 
 const $ = (id: string) => document.getElementById(id)!;
 
@@ -93,11 +95,11 @@ let drawnIn = '';
 
 async function render(): Promise<void> {
   const [session, connection, recent, lostAt, clickToCall, language] = await Promise.all([
-    getSaved('session'),
-    getRuntime('connection'),
-    getSaved('recent'),
-    getSaved('continuityLostAt'),
-    getSaved('clickToCall'),
+    getSession(),
+    getConnection(),
+    recentCalls(),
+    continuityLostAt(),
+    getClickToCall(),
     loadLanguage(),
   ]);
   if (drawnIn !== language) {

@@ -1,5 +1,5 @@
 import type { MessageKey, Translate } from './catalogue';
-import type { ConnectionProblem, ConnectionState } from './storage';
+import type { ConnectionProblem, ConnectionState } from './connection-status';
 
 const STATES: Record<ConnectionState, MessageKey> = {
   connected: 'stateConnected',

@@ -1,8 +1,29 @@
-import browser, { type Action } from 'webextension-polyfill';
+import browser from 'webextension-polyfill';
+import { notifications, setToolbarPixels } from './browser-api';
+import { missedCount } from './call-book';
+import { getConnection, type ConnectionState } from './connection-status';
 import { loadLanguage, t } from './i18n';
 import { problemWords, stateWords } from './state-words';
-import { getRuntime, getSaved, setRuntime, type ConnectionState } from './storage';
+import { storedGroup } from './storage';
 import { ICON_PATH, NOTIFICATION_ICON } from './icon';
+
+/**
+ * The toolbar button and the connection's own notices. In storage.session (an outage is of this
+ * browser session; a worker restart must not tell the agent twice): since when a signed-in agent
+ * has had no connection, and whether they were told. In storage.local: how long an outage lasts
+ * before they are told (tests shorten it; no page shows it). In memory: the grey icon, drawn once
+ * per worker from the packaged one.
+ */
+const outage = storedGroup('session', 'toolbar', {
+  /** Since when (ms) a signed-in agent has had no connection; 0 while connected or signed out. */
+  downSince: 0,
+  /** Whether the agent was told that pop-ups are off (so they are told once, and when they are back). */
+  offlineNoticed: false,
+});
+const tuning = storedGroup('local', 'toolbar', {
+  /** How long without a connection before the agent is told pop-ups are off (ms). */
+  offlineNoticeAfterMs: 60_000,
+});
 
 /** Notification ids of the connection's own notices (not calls: clicking them opens nothing). */
 const OFF_NOTICE = 'status:pop-ups-off';
@@ -22,7 +43,7 @@ export function refreshToolbar(): Promise<void> {
 }
 
 async function drawToolbar(): Promise<void> {
-  const [connection, missed] = await Promise.all([getRuntime('connection'), getSaved('missed'), loadLanguage()]);
+  const [connection, missed] = await Promise.all([getConnection(), missedCount(), loadLanguage()]);
   const connected = connection.state === 'connected';
   const state = stateWords(connection.state, t);
   const problem = problemWords(connection.problem, t);
@@ -37,29 +58,29 @@ async function drawToolbar(): Promise<void> {
  * minute) one notification says pop-ups are off; once connected again, one says they are back.
  */
 export async function trackOutage(state: ConnectionState): Promise<void> {
-  const [downSince, noticed] = await Promise.all([getRuntime('downSince'), getRuntime('offlineNoticed'), loadLanguage()]);
+  const [{ downSince, offlineNoticed: noticed }] = await Promise.all([outage.getMany('downSince', 'offlineNoticed'), loadLanguage()]);
   if (state === 'connected' || state === 'signed-out') {
     if (noticed) {
-      await browser.notifications.clear(OFF_NOTICE);
+      await notifications.clear(OFF_NOTICE);
       if (state === 'connected') await notice(ON_NOTICE, t('popUpsOnTitle'), t('popUpsOnMessage'));
     }
-    if (downSince || noticed) await setRuntime({ downSince: 0, offlineNoticed: false });
+    if (downSince || noticed) await outage.set({ downSince: 0, offlineNoticed: false });
     return;
   }
   const now = Date.now();
-  if (!downSince) return setRuntime({ downSince: now });
-  if (!noticed && now - downSince >= (await getSaved('offlineNoticeAfterMs'))) {
-    await browser.notifications.clear(ON_NOTICE);
+  if (!downSince) return outage.set({ downSince: now });
+  if (!noticed && now - downSince >= (await tuning.get('offlineNoticeAfterMs'))) {
+    await notifications.clear(ON_NOTICE);
     await notice(OFF_NOTICE, t('popUpsOffTitle'), t('popUpsOffMessage'));
-    await setRuntime({ offlineNoticed: true });
+    await outage.set({ offlineNoticed: true });
   }
 }
 
 async function notice(id: string, title: string, message: string): Promise<void> {
-  await browser.notifications.create(id, { type: 'basic', iconUrl: NOTIFICATION_ICON, title, message });
+  await notifications.create(id, { type: 'basic', iconUrl: NOTIFICATION_ICON, title, message });
 }
 
-let greyIcon: Record<string, ImageData> | undefined;
+let greyIcon: Record<number, ImageData> | undefined;
 
 /** The usual icon, or the same in grey: drawn once from the packaged PNG (no second set of files to keep). */
 async function setIcon(connected: boolean): Promise<void> {
@@ -68,12 +89,12 @@ async function setIcon(connected: boolean): Promise<void> {
     return;
   }
   greyIcon ??= await drawGrey();
-  await browser.action.setIcon({ imageData: greyIcon as Record<string, Action.ImageDataType> });
+  await setToolbarPixels(greyIcon);
 }
 
-async function drawGrey(): Promise<Record<string, ImageData>> {
+async function drawGrey(): Promise<Record<number, ImageData>> {
   const bitmap = await createImageBitmap(await (await fetch(browser.runtime.getURL(ICON_PATH))).blob());
-  const result: Record<string, ImageData> = {};
+  const result: Record<number, ImageData> = {};
   for (const size of [16, 32]) {
     const canvas = new OffscreenCanvas(size, size);
     const context = canvas.getContext('2d')!;
