@@ -36,7 +36,7 @@ const READ = 'SELECT identity, fresh_until, stale_until FROM lookup_cache WHERE 
 /**
  * The answers of remote sources, by number, in the relay's database (so `npm run relay -- cache
  * clear` works on a running relay, the cache survives restarts, and several relays share it).
- * Separate from the directory's contacts. On the embedded file a read answers at once.
+ * Separate from the directory's contacts. On the embedded file a read is settled within the turn.
  */
 export class LookupCache {
   private readonly readNow: ((key: string) => Row | undefined) | null;
@@ -55,7 +55,8 @@ export class LookupCache {
     this.readNow = read ? (key) => read.get(key) : null;
   }
 
-  get(key: string): Cached | null | Promise<Cached | null> {
+  /** On the embedded file settled within the turn (a prepared read, no I/O wait). */
+  async get(key: string): Promise<Cached | null> {
     if (this.readNow) return this.cached(this.readNow(key));
     const copy = this.copy;
     if (!copy) return this.sql.get<Row>(READ, [key]).then((row) => this.cached(row));

@@ -9,6 +9,7 @@ import { SqliteSql } from '../platform/sql';
 import { Directory } from './directory';
 import { LookupCache } from './cache';
 import { LookupChain } from './chain';
+import { settledThisTurn } from './this-turn';
 import { directorySource, voicenterForwardSource, type Source } from './sources';
 import { found, json, nobody, restSource as rest, testServer, type TestServer } from '../tests/crm-servers';
 
@@ -96,6 +97,7 @@ describe('the chain', () => {
       ['first', 'matched'],
       ['second', 'not needed'],
     ]);
+    expect(steps[1]).toMatchObject({ reason: { kind: 'not needed' } });
     // Both were asked at once: the chain took the slow one's time, not the sum.
     expect(fast.requests).toHaveLength(1);
   });
@@ -107,13 +109,12 @@ describe('the chain', () => {
     expect(identity).toMatchObject({ name: 'Second', source: 'b' });
   });
 
-  it('asks no remote source when the directory knows the caller, and answers at once', async () => {
+  it('asks no remote source when the directory knows the caller, and answers within the turn', async () => {
     const server = await crm(found('Remote'));
     const directory = new Directory(new SqliteSql(db), 'IL', 9);
     await directory.upsert({ id: 'd1', name: 'Local Dana', company: '', url: '', phones: ['072-277-6772'] });
     const c = chain([directorySource('directory', directory, { contact: '', search: '' }, 9), rest('crm', server.url)]);
-    const identity = c.identify(phone);
-    expect(identity).not.toBeInstanceOf(Promise);
+    const identity = await settledThisTurn(c.identify(phone));
     expect(identity).toMatchObject({ name: 'Local Dana', source: 'directory', how: 'exact number' });
     expect(server.requests).toHaveLength(0);
   });
@@ -179,7 +180,7 @@ describe('failures', () => {
     expect(c.health()).toMatchObject([{ name: 'bad', circuit: 'open', retryInSeconds: 18 }]);
     clock -= 12_500;
     const skipped = await c.trace(phone);
-    expect(skipped.steps[0]).toMatchObject({ outcome: 'skipped', detail: 'circuit open' });
+    expect(skipped.steps[0]).toMatchObject({ outcome: 'skipped', detail: 'circuit open', reason: { kind: 'circuit open' } });
     expect(bad.requests).toHaveLength(3);
     clock += 30_000;
     expect(c.circuits()).toEqual({ bad: 'half-open' });
@@ -195,7 +196,7 @@ describe('the cache', () => {
     const server = await crm(found('Dana'));
     const c = chain([rest('crm', server.url)], true);
     expect((await c.trace(phone)).cache).toBe('miss');
-    const again = c.identify(phone);
+    const again = await settledThisTurn(c.identify(phone));
     expect(again).toMatchObject({ name: 'Dana', how: 'exact number, from the cache' });
     expect(server.requests).toHaveLength(1);
   });
@@ -207,10 +208,10 @@ describe('the cache', () => {
     await c.trace(phone);
     clock += 61_000;
     name = 'New Name';
-    const stale = c.identify(phone);
+    const stale = await settledThisTurn(c.identify(phone));
     expect(stale).toMatchObject({ name: 'Old Name' });
     await expect.poll(() => server.requests.length).toBe(2);
-    await expect.poll(() => (c.identify(phone) as { name: string }).name).toBe('New Name');
+    await expect.poll(async () => (await settledThisTurn(c.identify(phone))).name).toBe('New Name');
   });
 
   it('forgets entirely past the stale window', async () => {

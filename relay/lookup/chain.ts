@@ -12,31 +12,14 @@ import type { Config } from '../platform/config';
 import type { Sql } from '../platform/sql';
 import { Directory } from './directory';
 import type { LookupConfig } from './config';
-import type { RecordsRead } from './records';
-import { sourcesFrom, type Source, type SourceOutcome } from './sources';
+import { sourcesFrom, type LookupInput, type Source, type SourceOutcome } from './sources';
 import { fill, phoneValues } from './template';
-import type { Candidate } from './verify';
 import { plainWords } from './plain-words';
 import { withDeadline } from './deadline';
-import { choiceKey, ContactChoices, withChoice } from './contact-choices';
+import { choiceKey, ContactChoices, withChoice, type ContactChoice } from './contact-choices';
+import { skippedStep, type SkipReason, type TraceStep, type Traced } from './trace';
 
-/** What happened at one source for one lookup (shown by `lookup`, logged, counted). */
-export interface TraceStep {
-  source: string;
-  outcome: 'matched' | 'none' | 'error' | 'skipped' | 'not needed';
-  ms: number;
-  detail: string;
-  /** Every record read from the source's answer, kept or dropped and why (sources that verify numbers). */
-  candidates?: Candidate[];
-  /** The answer held more records than are read: how many, and how many were read. */
-  records?: RecordsRead;
-}
-
-export interface Traced {
-  identity: Identity;
-  steps: TraceStep[];
-  cache: 'fresh' | 'stale' | 'miss' | 'not used';
-}
+export type { SkipReason, TraceStep, Traced } from './trace';
 
 export interface ChainOptions {
   sources: Source[];
@@ -62,14 +45,12 @@ interface Lookup {
   steps: TraceStep[];
 }
 
-interface Running {
-  source: Source;
-  started: number;
-  /** null: not asked (circuit open, or it threw at once; see error). */
-  outcome: SourceOutcome | Promise<SourceOutcome> | null;
-  /** 'circuit open', or what the source threw at once. */
-  error: unknown;
-}
+/** A remote source's part in one lookup: asked, not asked (and why), or it threw before answering. */
+type Running = { source: Source; started: number } & (
+  | { state: 'asked'; outcome: Promise<SourceOutcome> }
+  | { state: 'skipped'; reason: SkipReason }
+  | { state: 'threw'; error: unknown }
+);
 
 /**
  * Finds a caller through a chain of sources in priority order: the first that matches wins.
@@ -91,11 +72,11 @@ export class LookupChain {
     for (const s of options.sources) this.breakers.set(s.name, new CircuitBreaker(options.circuit.failures, options.circuit.cooldownMs, this.now));
   }
 
-  /** For the call flow: an identity at once when a local source or the cache knows, else a promise. */
-  identify = (phone: Phone, event?: CallEvent): Identity | Promise<Identity> => {
-    const result = this.run(phone, event, true);
-    return result instanceof Promise ? result.then((r) => r.identity) : result.identity;
-  };
+  /**
+   * For the call flow. On the embedded file, a caller the directory or the cache knows is settled
+   * within this turn (no timer, no I/O on that path), so the call flow can put it in the first message.
+   */
+  identify = async (phone: Phone, event?: CallEvent): Promise<Identity> => (await this.run(phone, event, true)).identity;
 
   /** For `lookup`: the answer and what each source did. */
   async trace(phone: Phone, useCache = true): Promise<Traced> {
@@ -126,95 +107,69 @@ export class LookupChain {
     return { ...UNKNOWN, url: phone.withheld || !this.options.searchUrl ? '' : fill(this.options.searchUrl, phoneValues(phone, this.options.suffixDigits ?? 9)) };
   }
 
-  private run(phone: Phone, event: CallEvent | undefined, useCache: boolean): Traced | Promise<Traced> {
+  private async run(phone: Phone, event: CallEvent | undefined, useCache: boolean): Promise<Traced> {
     if (phone.withheld) return { identity: this.unknown(phone), steps: [], cache: 'not used' };
-    const traced = this.askLocal({ phone, event, useCache, steps: [] }, 0);
-    return traced instanceof Promise ? traced.then((t) => this.chosen(phone, t)) : this.chosen(phone, traced);
+    return this.chosen(phone, await this.askLocal({ phone, event, useCache, steps: [] }));
   }
 
   /** The contact an agent chose for this number, when the answer still holds it; a choice it no longer holds is forgotten. */
-  private chosen(phone: Phone, traced: Traced): Traced | Promise<Traced> {
+  private async chosen(phone: Phone, traced: Traced): Promise<Traced> {
     const store = this.options.choices;
     if (!store || (traced.identity.status !== 'multiple' && traced.identity.status !== 'found')) return traced;
-    const apply = (choice: Awaited<ReturnType<ContactChoices['get']>>): Traced => {
-      const { identity, stale } = withChoice(traced.identity, choice);
-      if (stale) {
-        this.options.log.info({ source: choice!.source }, 'a remembered contact choice is forgotten: the source no longer returns that record');
-        store.remove(choice!.number).catch((err: unknown) => this.options.log.warn({ err: (err as Error).message }, 'contact choice not removed'));
-      }
-      return { ...traced, identity };
-    };
+    let choice: ContactChoice | null;
     try {
-      const choice = store.get(choiceKey(phone));
-      return choice instanceof Promise ? choice.then(apply, () => traced) : apply(choice);
+      choice = await store.get(choiceKey(phone));
     } catch {
       return traced;
     }
+    const { identity, stale } = withChoice(traced.identity, choice);
+    if (stale) {
+      this.options.log.info({ source: choice!.source }, 'a remembered contact choice is forgotten: the source no longer returns that record');
+      store.remove(choice!.number).catch((err: unknown) => this.options.log.warn({ err: (err as Error).message }, 'contact choice not removed'));
+    }
+    return { ...traced, identity };
   }
 
   /**
-   * Local sources from the i-th, while they lead the chain: no remote request when the directory
-   * knows. On the embedded file each answers at once and so does this; on PostgreSQL one answers
-   * later, within its timeout, and the rest follows then.
+   * Local sources, while they lead the chain: no remote request when the directory knows. One that
+   * settles within the turn (the embedded file) gets no timer; one that answers over the network
+   * (PostgreSQL) is bounded by its timeout, and the rest follows then.
    */
-  private askLocal(lookup: Lookup, from: number): Traced | Promise<Traced> {
+  private async askLocal(lookup: Lookup): Promise<Traced> {
     const { sources } = this.options;
-    let i = from;
+    let i = 0;
     for (; i < sources.length && sources[i]!.local; i++) {
       const source = sources[i]!;
       const started = this.now();
-      let outcome: SourceOutcome | Promise<SourceOutcome>;
+      const asked = ask(source, { phone: lookup.phone, event: lookup.event }, NEVER_ABORTED);
+      let outcome: SourceOutcome;
       try {
-        outcome = source.lookup({ phone: lookup.phone, event: lookup.event }, NEVER_ABORTED);
+        outcome = await (source.settlesInTurn ? asked : withDeadline(asked, source.timeoutMs, () => new SourceError(`no answer within ${source.timeoutMs} ms`)));
       } catch (err) {
         this.note(lookup.steps, this.failed(source, started, err));
         continue;
       }
-      if (outcome instanceof Promise) {
-        return withDeadline(outcome, source.timeoutMs, () => new SourceError(`no answer within ${source.timeoutMs} ms`)).then(
-          (later) => this.localDone(lookup, source, started, later) ?? this.askLocal(lookup, i + 1),
-          (err: unknown) => {
-            this.note(lookup.steps, this.failed(source, started, err));
-            return this.askLocal(lookup, i + 1);
-          },
-        );
-      }
-      const done = this.localDone(lookup, source, started, outcome);
-      if (done) return done;
+      this.note(lookup.steps, this.step(source, started, outcome));
+      if (outcome.kind === 'matched') return this.done(lookup.steps, source, outcome, 'not used');
     }
     if (i === sources.length) return { identity: this.unknown(lookup.phone), steps: lookup.steps, cache: 'not used' };
     return this.askCache(lookup, sources.slice(i));
   }
 
-  /** A local source's answer noted; the result when it matched. */
-  private localDone(lookup: Lookup, source: Source, started: number, outcome: SourceOutcome): Traced | undefined {
-    this.note(lookup.steps, this.step(source, started, outcome));
-    return outcome.kind === 'matched' ? this.done(lookup.steps, source, outcome, 'not used') : undefined;
-  }
-
   /** The cache, then the remote sources; a cache that cannot be read (its database away) is a miss. */
-  private askCache(lookup: Lookup, remote: Source[]): Traced | Promise<Traced> {
+  private async askCache(lookup: Lookup, remote: Source[]): Promise<Traced> {
     const key = lookup.phone.e164 ?? lookup.phone.digits;
     const cache = lookup.useCache ? this.options.cache : null;
-    let cached: Cached | null | Promise<Cached | null> = null;
+    let cached: Cached | null = null;
     try {
-      cached = cache ? cache.get(key) : null;
+      cached = cache ? await cache.get(key) : null;
     } catch (err) {
       this.options.log.warn({ err: (err as Error).message }, 'lookup cache unreadable: asking the sources');
-    }
-    if (cached instanceof Promise) {
-      return cached.then(
-        (c) => this.afterCache(lookup, remote, key, c),
-        (err: unknown) => {
-          this.options.log.warn({ err: (err as Error).message }, 'lookup cache unreadable: asking the sources');
-          return this.afterCache(lookup, remote, key, null);
-        },
-      );
     }
     return this.afterCache(lookup, remote, key, cached);
   }
 
-  private afterCache(lookup: Lookup, remote: Source[], key: string, cached: Cached | null): Traced | Promise<Traced> {
+  private async afterCache(lookup: Lookup, remote: Source[], key: string, cached: Cached | null): Promise<Traced> {
     const { steps } = lookup;
     const fromCache = (state: Traced['cache']): Traced => ({
       identity: { ...cached!.identity, url: this.safeLink(cached!.identity.url, 'cache'), how: withCache(cached!.identity.how, cached!.fromCopy) },
@@ -239,26 +194,26 @@ export class LookupChain {
   /** Every remaining source at once, each within its timeout; priority decides which answer wins. */
   private async askRemote(phone: Phone, event: CallEvent | undefined, remaining: Source[], steps: TraceStep[], key: string): Promise<Traced> {
     const controller = new AbortController();
-    const running: Running[] = remaining.map((source) => {
+    const running = remaining.map((source): Running => {
       const started = this.now();
       const paused = this.pausedUntil.get(source.name) ?? 0;
-      if (paused > started) return { source, started, outcome: null, error: `rate limited: asked again in ${Math.ceil((paused - started) / 1000)} s` };
-      if (!this.breakers.get(source.name)!.allow()) return { source, started, outcome: null, error: 'circuit open' };
+      if (paused > started) return { source, started, state: 'skipped', reason: { kind: 'rate limited', retryInSeconds: Math.ceil((paused - started) / 1000) } };
+      if (!this.breakers.get(source.name)!.allow()) return { source, started, state: 'skipped', reason: { kind: 'circuit open' } };
       try {
         const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(source.timeoutMs)]);
         const outcome = source.lookup({ phone, event }, signal);
-        if (outcome instanceof Promise) outcome.catch(() => undefined);
-        return { source, started, outcome, error: '' };
+        // Answers after a match are never awaited: their failures must not be unhandled.
+        outcome.catch(() => undefined);
+        return { source, started, state: 'asked', outcome };
       } catch (err) {
-        return { source, started, outcome: null, error: err };
+        return { source, started, state: 'threw', error: err };
       }
     });
     let errors = 0;
     for (let k = 0; k < running.length; k++) {
       const r = running[k]!;
-      if (r.outcome === null) {
-        const skipped = r.error === 'circuit open' || (typeof r.error === 'string' && r.error.startsWith('rate limited'));
-        this.note(steps, skipped ? { source: r.source.name, outcome: 'skipped', ms: 0, detail: r.error as string } : this.failed(r.source, r.started, r.error));
+      if (r.state !== 'asked') {
+        this.note(steps, r.state === 'skipped' ? skippedStep(r.source.name, 0, r.reason) : this.failed(r.source, r.started, r.error));
         errors++;
         continue;
       }
@@ -278,8 +233,8 @@ export class LookupChain {
         controller.abort();
         for (const rest of running.slice(k + 1)) {
           // Cut short, no verdict on the source (a half-open trial among them must not stay running).
-          if (rest.outcome !== null) this.breakers.get(rest.source.name)!.neutral();
-          this.note(steps, { source: rest.source.name, outcome: 'not needed', ms: 0, detail: '' });
+          if (rest.state === 'asked') this.breakers.get(rest.source.name)!.neutral();
+          this.note(steps, skippedStep(rest.source.name, 0, { kind: 'not needed' }));
         }
         const traced = this.done(steps, r.source, outcome, 'miss');
         this.remember(key, traced.identity);
@@ -313,14 +268,11 @@ export class LookupChain {
   }
 
   private step(source: Source, started: number, outcome: SourceOutcome): TraceStep {
-    return {
-      source: source.name,
-      outcome: outcome.kind,
-      ms: this.now() - started,
-      detail: outcome.kind === 'matched' ? `${outcome.match.how}, ${outcome.match.total} match${outcome.match.total > 1 ? 'es' : ''}` : '',
-      ...(outcome.candidates?.length ? { candidates: outcome.candidates } : {}),
-      ...(outcome.records ? { records: outcome.records } : {}),
-    };
+    const ms = this.now() - started;
+    const read = { ...(outcome.candidates?.length ? { candidates: outcome.candidates } : {}), ...(outcome.records ? { records: outcome.records } : {}) };
+    if (outcome.kind === 'none') return skippedStep(source.name, ms, { kind: 'no match' }, read);
+    const { how, total } = outcome.match;
+    return { source: source.name, outcome: 'matched', ms, detail: `${how}, ${total} match${total > 1 ? 'es' : ''}`, ...read };
   }
 
   private failed(source: Source, started: number, err: unknown): TraceStep {
@@ -335,7 +287,7 @@ export class LookupChain {
     this.lastError.set(source.name, plainWords(detail));
     // The source's name and what went wrong, never its URL or credentials.
     this.options.log.warn({ source: source.name, err: detail }, 'caller lookup source failed');
-    return { source: source.name, outcome: 'error', ms: this.now() - started, detail };
+    return skippedStep(source.name, this.now() - started, { kind: 'error', message: detail });
   }
 
   private done(steps: TraceStep[], source: Source, outcome: Extract<SourceOutcome, { kind: 'matched' }>, cache: Traced['cache']): Traced {
@@ -360,6 +312,15 @@ export class LookupChain {
 
 /** Local sources are not cut short by a signal: one that answers later is bounded by withDeadline. */
 const NEVER_ABORTED = new AbortController().signal;
+
+/** The source's answer; what it throws before answering is its failure like any other. */
+function ask(source: Source, input: LookupInput, signal: AbortSignal): Promise<SourceOutcome> {
+  try {
+    return source.lookup(input, signal);
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+}
 
 
 const withCache = (how: string, fromCopy?: true) => {

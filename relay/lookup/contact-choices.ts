@@ -19,7 +19,7 @@ const KEPT = 5_000;
  * The contact an agent chose when a number matched several, remembered for the whole company:
  * the next call from that number names it ("chosen by Dana"), until a supervisor clears it in the
  * console or the source no longer returns that record. Kept in `relay_settings` (one row per
- * number), so every relay of a cluster reads the same; on the embedded file a read answers at once.
+ * number), so every relay of a cluster reads the same; on the embedded file a read is settled within the turn.
  */
 export class ContactChoices {
   private readonly readNow: ((key: string) => { value: string } | undefined) | null;
@@ -33,7 +33,8 @@ export class ContactChoices {
     this.otherWriters = sql instanceof SqliteSql ? new OtherWriters(sql.db) : null;
   }
 
-  get(number: string): ContactChoice | null | Promise<ContactChoice | null> {
+  /** On the embedded file settled within the turn (kept in memory, else a prepared read). */
+  async get(number: string): Promise<ContactChoice | null> {
     const parse = (row: { value: string } | undefined) => (row ? (Object.freeze(JSON.parse(row.value)) as ContactChoice) : null);
     if (this.readNow) {
       if (this.otherWriters!.wrote()) this.kept.clear();

@@ -58,7 +58,7 @@ export class DirectoryCopy {
   /** The copy's answer; null when there is no copy yet. */
   lookup(phone: Phone): DirectoryMatch | null {
     if (!this.current) return null;
-    return this.current.directory.lookup(phone) as DirectoryMatch;
+    return this.current.directory.answerNow(phone);
   }
 
   status(): CopyStatus {

@@ -76,7 +76,7 @@ const ANSWERS_KEPT = 5_000;
 
 /**
  * The built-in caller directory: contacts with one or more numbers, in the relay's database.
- * On the embedded file a lookup answers at once (no promise: the caller's name is in the first
+ * On the embedded file a lookup is settled within the turn (the caller's name is in the first
  * message to the agent); on PostgreSQL it is a query like any other.
  */
 export class Directory {
@@ -100,17 +100,20 @@ export class Directory {
     this.otherWriters = sql instanceof SqliteSql ? new OtherWriters(sql.db) : null;
   }
 
-  /** Finds who owns a number: exact E.164 first, else the last N digits. */
-  lookup(phone: Phone): DirectoryMatch | Promise<DirectoryMatch> {
+  /** Its lookups are settled within the turn they are asked in: on SQLite, no I/O to wait for. */
+  get settlesInTurn(): boolean {
+    return this.findNow !== null;
+  }
+
+  /**
+   * Finds who owns a number: exact E.164 first, else the last N digits. On the embedded file the
+   * promise is settled before this turn ends (no timer, no I/O): the caller's name can go in the
+   * first message to the agent.
+   */
+  async lookup(phone: Phone): Promise<DirectoryMatch> {
+    if (this.findNow) return this.answerNow(phone);
     const suffix = phoneSuffix(phone, this.suffixDigits);
     if (phone.withheld || suffix.length < this.suffixDigits) return { contacts: [], how: 'none' };
-    if (this.findNow) {
-      if (this.otherWriters!.wrote()) this.answers.clear();
-      const key = `${phone.e164 ?? ''}|${suffix}`;
-      let answer = this.answers.get(key);
-      if (!answer) this.answers.set(key, (answer = deepFreeze(this.match(this.findNow(phone.e164, suffix)))));
-      return answer;
-    }
     const asked = () => this.sql.all<Row>(FIND, [phone.e164, suffix]).then((rows) => this.match(rows));
     const fallback = this.fallback;
     if (!fallback) return asked();
@@ -119,6 +122,21 @@ export class Directory {
       if (!copied) throw why;
       return { ...copied, fromCopy: true as const };
     }, fallback, 'the directory');
+  }
+
+  /**
+   * The answer read at once, for a directory on an SQLite database (the embedded file, the
+   * relay's in-memory copy): the copy answers inside a read of PostgreSQL that gave up waiting.
+   */
+  answerNow(phone: Phone): DirectoryMatch {
+    if (!this.findNow) throw new Error('the directory answers at once only on SQLite');
+    const suffix = phoneSuffix(phone, this.suffixDigits);
+    if (phone.withheld || suffix.length < this.suffixDigits) return { contacts: [], how: 'none' };
+    if (this.otherWriters!.wrote()) this.answers.clear();
+    const key = `${phone.e164 ?? ''}|${suffix}`;
+    let answer = this.answers.get(key);
+    if (!answer) this.answers.set(key, (answer = deepFreeze(this.match(this.findNow(phone.e164, suffix)))));
+    return answer;
   }
 
   /**

@@ -47,12 +47,17 @@ export interface Source {
   local: boolean;
   /** Longest a lookup may take before the chain moves on. */
   timeoutMs: number;
-  lookup(input: LookupInput, signal: AbortSignal): SourceOutcome | Promise<SourceOutcome>;
+  /**
+   * Its lookup is settled within the turn it is asked in (the directory on an SQLite file): the
+   * chain sets it no deadline timer, so a caller it knows is in the call's first message.
+   */
+  settlesInTurn?: boolean;
+  lookup(input: LookupInput, signal: AbortSignal): Promise<SourceOutcome>;
   /** What is wrong with the source's own set-up now (a token that cannot be renewed), in words; "" when nothing. */
   problem?(): string;
 }
 
-/** The built-in directory: exact E.164, else the last N digits. Answers at once on the embedded file. */
+/** The built-in directory: exact E.164, else the last N digits. Settled within the turn on the embedded file. */
 export function directorySource(name: string, directory: Directory, urls: { contact: string; search: string }, suffixDigits: number): Source {
   const outcome = (phone: Phone, match: DirectoryMatch): SourceOutcome => {
     const best = match.contacts[0];
@@ -79,9 +84,9 @@ export function directorySource(name: string, directory: Directory, urls: { cont
     kind: 'directory',
     local: true,
     timeoutMs: 1_000,
-    lookup({ phone }) {
-      const found = directory.lookup(phone);
-      return found instanceof Promise ? found.then((match) => outcome(phone, match)) : outcome(phone, found);
+    settlesInTurn: directory.settlesInTurn,
+    async lookup({ phone }) {
+      return outcome(phone, await directory.lookup(phone));
     },
   };
 }
