@@ -8,7 +8,9 @@ import { openDatabase, type DB } from '../platform/db';
 import { SqliteSql } from '../platform/sql';
 import { Directory } from './directory';
 import { LookupCache } from './cache';
-import { LookupChain } from './chain';
+import { makeConfig } from '../platform/config';
+import { createChain, LookupChain } from './chain';
+import { DEFAULT_LOOKUP } from './config';
 import { settledThisTurn } from './this-turn';
 import { directorySource, voicenterForwardSource, type Source } from './sources';
 import { found, json, nobody, restSource as rest, testServer, type TestServer } from '../tests/crm-servers';
@@ -117,6 +119,16 @@ describe('the chain', () => {
     const identity = await settledThisTurn(c.identify(phone));
     expect(identity).toMatchObject({ name: 'Local Dana', source: 'directory', how: 'exact number' });
     expect(server.requests).toHaveLength(0);
+  });
+
+  it("names a directory caller with an agent's remembered choice within the turn, as the embedded relay builds it (no timer, no I/O)", async () => {
+    const { chain: c, directory, choices } = createChain(new SqliteSql(db), makeConfig(), DEFAULT_LOOKUP, log);
+    await directory.upsertAll([
+      { id: 'a', name: 'Dana A', company: '', url: '', phones: ['072-277-6772'] },
+      { id: 'b', name: 'Dana B', company: '', url: '', phones: ['072-277-6772'] },
+    ]);
+    await choices.set({ number: '+972722776772', source: 'directory', id: 'b', name: 'Dana B', company: '', url: '', chosenBy: 'Noa', chosenAt: 1 });
+    expect(await settledThisTurn(c.identify(phone))).toMatchObject({ status: 'found', name: 'Dana B', how: 'chosen by Noa' });
   });
 
   it('answers unknown with the search page when no source knows the caller', async () => {

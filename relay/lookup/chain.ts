@@ -15,7 +15,7 @@ import type { LookupConfig } from './config';
 import { sourcesFrom, type LookupInput, type Source, type SourceOutcome } from './sources';
 import { fill, phoneValues } from './template';
 import { plainWords } from './plain-words';
-import { withDeadline } from './deadline';
+import { timeoutSignal, withDeadline } from './deadline';
 import { choiceKey, ContactChoices, withChoice, type ContactChoice } from './contact-choices';
 import { skippedStep, type SkipReason, type TraceStep, type Traced } from './trace';
 
@@ -199,13 +199,14 @@ export class LookupChain {
       const paused = this.pausedUntil.get(source.name) ?? 0;
       if (paused > started) return { source, started, state: 'skipped', reason: { kind: 'rate limited', retryInSeconds: Math.ceil((paused - started) / 1000) } };
       if (!this.breakers.get(source.name)!.allow()) return { source, started, state: 'skipped', reason: { kind: 'circuit open' } };
+      const deadline = timeoutSignal(source.timeoutMs);
       try {
-        const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(source.timeoutMs)]);
-        const outcome = source.lookup({ phone, event }, signal);
-        // Answers after a match are never awaited: their failures must not be unhandled.
-        outcome.catch(() => undefined);
+        const outcome = source.lookup({ phone, event }, AbortSignal.any([controller.signal, deadline.signal]));
+        // Also handles its failure: answers after a match are never awaited.
+        outcome.then(deadline.clear, deadline.clear);
         return { source, started, state: 'asked', outcome };
       } catch (err) {
+        deadline.clear();
         return { source, started, state: 'threw', error: err };
       }
     });

@@ -27,3 +27,17 @@ export function readOrCopy<T>(read: () => Promise<T>, fromCopy: (why: unknown) =
   if (behind.doubtful()) return new Promise<T>((resolve) => resolve(fromCopy(new Error(`${what}: PostgreSQL is in doubt`))));
   return withDeadline(read(), behind.afterMs, unanswered(what, behind.afterMs)).catch(fromCopy);
 }
+
+/**
+ * A signal that aborts after `ms` (as AbortSignal.timeout does, with a TimeoutError), held alive by
+ * its own timer: in Node 20 a timeout signal given only to AbortSignal.any can be garbage-collected
+ * before it fires, and a CRM that never answers then held the lookup past its timeout for good.
+ * `clear` once the work is answered.
+ */
+export function timeoutSignal(ms: number): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms);
+  // Like AbortSignal.timeout's own: it does not keep the process running (the request it bounds does).
+  timer.unref();
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
