@@ -91,7 +91,7 @@ function cpuSeconds(pid: number): number {
 }
 
 /** The relay's own work for one more station (CallTracker.record, in this process): ms per request (the median) at the call's first 100 stations and its last 100. */
-function stationCost(): { first: number; last: number } {
+async function stationCost(): Promise<{ first: number; last: number }> {
   const tracker = new CallTracker(new SqliteCallLog(openDatabase(mkdtempSync(join(tmpdir(), 'bench-station-cost-')))));
   const phone = parsePhone('0501234567', 'IL');
   const took: number[] = [];
@@ -99,7 +99,7 @@ function stationCost(): { first: number; last: number } {
     const parsed = parseCallEvent({ ivrid: 'cost', extenUser: `s-${i}`, phone: '0501234567', status: 'Ringing' });
     if (!parsed.ok) throw new Error(parsed.error);
     const at = performance.now();
-    tracker.record(parsed.event, phone, 'json');
+    await tracker.record(parsed.event, phone, 'json');
     took.push(performance.now() - at);
   }
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
@@ -236,7 +236,7 @@ export async function callSizeBench(): Promise<Record<string, string | number>> 
     viewer.close();
 
     stage = 'timing one more station in this process';
-    const cost = stationCost();
+    const cost = await stationCost();
     const late = normalTimes.filter((t) => t > 3_000).length;
     const admitted = flooded.admittedMs;
     const lastHundred = admitted.slice(-100).sort((a, b) => a - b);
