@@ -20,7 +20,7 @@ const PARSED_NUMBERS = 5_000;
 const REFUSED_CALLS = 1_000;
 
 /** Something that finds who is calling: at once, or later (a promise) when it must ask a slow source. */
-export type Identify = (phone: Phone, event?: CallEvent) => Identity | Promise<Identity>;
+export type Identify = (phone: Phone, event?: CallEvent) => Promise<Identity>;
 
 export interface CallFlowOptions {
   calls: Calls;
@@ -71,17 +71,15 @@ export class CallFlow {
     let identity = recorded.identity;
     let later = this.inflight.get(event.ivrid);
     if (!identity && !later) {
-      let found = this.identify(event, phone);
-      // A caller found at once — or, with several relays, within a moment (the directory answers
-      // over the network) — goes in the first message, not in a second one.
-      if (found instanceof Promise && this.options.firstMessageWaitMs) {
-        found = (await this.within(found.catch(() => undefined), this.options.firstMessageWaitMs)) ?? found;
-      }
-      if (found instanceof Promise) later = this.lookUpLater(event.ivrid, found);
-      else {
-        identity = found;
-        this.options.calls.setIdentity(event.ivrid, found).catch((err: unknown) => this.logWriteFailure(err));
-      }
+      // Whether the caller is known in time for the first message is decided here, once: the
+      // embedded directory answers within this turn; with several relays it answers over the
+      // network, so a moment's wait (firstMessageWaitMs) keeps a known name out of a second message.
+      const found = this.identify(event, phone);
+      const now = await this.soon(found, this.options.firstMessageWaitMs ?? 0);
+      if (now) {
+        identity = now;
+        this.options.calls.setIdentity(event.ivrid, now).catch((err: unknown) => this.logWriteFailure(err));
+      } else later = this.lookUpLater(event.ivrid, found);
     }
     // Agents hear of it at once; Voicenter's answer waits until the call log has it on disk and
     // the messages are handed over (with several relays, in Redis: a relay that dies after
@@ -137,27 +135,27 @@ export class CallFlow {
     return errorBody('CALL_TOO_LARGE', words);
   }
 
-  private identify(event: CallEvent, phone: Parameters<Identify>[0]): Identity | Promise<Identity> {
+  /** The caller, never a rejection: a lookup that fails is logged and the caller unknown. */
+  private identify(event: CallEvent, phone: Parameters<Identify>[0]): Promise<Identity> {
+    let found: Promise<Identity>;
     try {
-      return this.options.identify(phone, event);
+      found = this.options.identify(phone, event);
     } catch (err) {
+      found = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return found.catch((err: unknown) => {
       this.options.log.error({ ivrid: event.ivrid, err: (err as Error).message }, 'caller lookup failed');
       return UNKNOWN;
-    }
+    });
   }
 
   private lookUpLater(ivrid: string, found: Promise<Identity>): Promise<Identity> {
-    const later = found
-      .catch((err: unknown) => {
-        this.options.log.error({ ivrid, err: (err as Error).message }, 'caller lookup failed');
-        return UNKNOWN;
-      })
-      .then((identity) => {
-        this.inflight.delete(ivrid);
-        // (announce says its own failures: nothing reaches here.)
-        this.announce(ivrid, identity).catch((err: unknown) => this.options.log.error({ ivrid, err: (err as Error).message }, 'caller not sent'));
-        return identity;
-      });
+    const later = found.then((identity) => {
+      this.inflight.delete(ivrid);
+      // (announce says its own failures: nothing reaches here.)
+      this.announce(ivrid, identity).catch((err: unknown) => this.options.log.error({ ivrid, err: (err as Error).message }, 'caller not sent'));
+      return identity;
+    });
     this.inflight.set(ivrid, later);
     return later;
   }
@@ -181,6 +179,15 @@ export class CallFlow {
 
   private logWriteFailure(err: unknown): void {
     this.options.log.error({ err: (err as Error).message }, 'could not write the call log');
+  }
+
+  /**
+   * The work's value if it settles within `ms`, or with no wait before this turn of the event loop
+   * ends (a setImmediate callback runs only once every microtask has): else undefined.
+   */
+  private soon<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+    if (ms > 0) return this.within(work, ms);
+    return Promise.race([work, new Promise<undefined>((resolve) => setImmediate(resolve, undefined))]);
   }
 
   private within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {

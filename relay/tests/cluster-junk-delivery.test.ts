@@ -27,8 +27,8 @@ describe.skipIf(!ready)('junk in the Redis keys of deliveries and sign-in', () =
 
   beforeAll(async () => {
     // Callers known at once: no identity message follows a call, so each call's number is the next.
-    a = await startRelay(env, { log: logA.log, identify: () => UNKNOWN });
-    b = await startRelay(env, { log: logB.log, identify: () => UNKNOWN });
+    a = await startRelay(env, { log: logA.log, identify: () => Promise.resolve(UNKNOWN) });
+    b = await startRelay(env, { log: logB.log, identify: () => Promise.resolve(UNKNOWN) });
     raw = junkWriter(redis!.url, prefix);
   });
   afterAll(async () => {
