@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const ROOMS = ['platform', 'accounts', 'lookup', 'calls', 'push', 'cluster', 'voicenter', 'http', 'cli', 'scripts', 'tests', 'console', 'app'];
+const ROOMS = ['platform', 'accounts', 'lookup', 'calls', 'push', 'cluster', 'engine', 'voicenter', 'http', 'cli', 'scripts', 'tests', 'console', 'app'];
 
 /** For each room, the other rooms (and the extension, and the wiring in app.ts) it may not import. */
 function roomRules(allowed) {
@@ -87,11 +87,20 @@ export default tseslint.config(
     calls: ['platform', 'accounts'],
     push: ['platform', 'accounts', 'calls'],
     cluster: ['platform', 'accounts', 'calls', 'push'],
+    // Which engine runs is known here only: the embedded parts, or the cluster's.
+    engine: ['platform', 'accounts', 'lookup', 'calls', 'push', 'cluster'],
     voicenter: ['platform'],
     http: ['platform', 'accounts', 'lookup', 'calls', 'push', 'voicenter'],
     cli: ['platform', 'accounts', 'lookup', 'calls', 'push', 'http', 'voicenter', 'app'],
     scripts: ['accounts'],
   }),
+  {
+    // The wiring builds the same parts on either engine: what differs comes from relay/engine/.
+    files: ['relay/app.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\./(cluster/|platform/(store|postgres|checkpointer|db)$|calls/(call-log-store|postgres-call-log|call-tracker)$|push/delivery$)', allowTypeImports: true, message: 'relay/app.ts wires what relay/engine/ opens; engine-specific parts are built there (ARCHITECTURE.md)' }] }],
+    },
+  },
   // The console runs in the browser: it reaches the relay only over HTTP, and imports only shared/.
   {
     files: ['relay/console/*.ts'],

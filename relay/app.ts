@@ -1,20 +1,17 @@
 import type { Server } from 'node:http';
 import type express from 'express';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Admins } from './accounts/admins';
 import { Agents } from './accounts/agents';
-import { watchOtherWriters, watchRoster } from './accounts/revocation-watch';
-import { PopupToken, secretFile, secretSetting, tokenFile, tokenSetting } from './accounts/secrets';
+import { PopupToken } from './accounts/secrets';
 import { openExtensionKey, type ExtensionKey } from './accounts/extension-key';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { signedExtension } from './scripts/package-extension';
 import type { ExtensionPackage } from './http/extension-update';
 import { SignInThrottle, THROTTLE } from './accounts/sign-in-throttle';
 import { CallFlow, type Identify } from './calls/call-flow';
 import { CallLogSearch } from './calls/call-log-search';
-import { SqliteCallLog, type CallLogStore } from './calls/call-log-store';
-import { PostgresCallLog } from './calls/postgres-call-log';
-import { CallTracker, type Calls } from './calls/call-tracker';
+import type { Calls } from './calls/call-tracker';
 import { LineNames } from './calls/line-names';
 import { LiveEvents } from './http/console-api/live-events';
 import { createHttpApp, refuseUpgrade } from './http/routes';
@@ -27,27 +24,20 @@ import { loadVoicenterConfig, type VoicenterConfig } from './voicenter/config';
 import { RealtimeBoard } from './voicenter/realtime-board';
 import { VoicenterRealtime, type RealtimeTimings } from './voicenter/realtime-source';
 import type { Directory } from './lookup/directory';
-import { readCopies, type DirectoryCopy } from './lookup/directory-copy';
-import { Checkpointer } from './platform/checkpointer';
 import type { Config } from './platform/config';
 import type { DB } from './platform/db';
 import { describeTightened, prepareDataDir, tightenDataDir } from './platform/data-dir';
 import type { Sql } from './platform/sql';
 import { projectPath } from './platform/project-root';
-import { openStore, type Store } from './platform/store';
 import { DatabaseAway } from './platform/postgres-link';
 import { startHousekeeping } from './platform/housekeeping';
 import { createLogger, type Logger } from './platform/log';
 import { Metrics } from './platform/metrics';
 import { AgentSockets } from './push/agent-sockets';
-import { localDelivery, type Delivery, type DeliveryOptions } from './push/delivery';
-import type { Redis } from 'ioredis';
-import { clusterDelivery } from './cluster/cluster-delivery';
-import { connectRedis, redisAnswers } from './cluster/redis';
-import { SharedCalls } from './cluster/shared-calls';
-import { sharedIdentify } from './cluster/shared-lookup';
-import { RedisThrottleState } from './cluster/redis-throttle';
-import { holdRealtime } from './cluster/lease';
+import type { Delivery } from './push/delivery';
+import { openEngine, type Engine } from './engine/engine';
+
+export { relayThrottle } from './engine/engine';
 
 /**
  * The wiring room: builds every part of the relay and connects them. It decides nothing; each
@@ -58,14 +48,8 @@ import { holdRealtime } from './cluster/lease';
 const ADMIN_SESSION_MS = 12 * 3_600_000;
 /** How long delivered messages stay in the outbox for replay, and how far back a resync looks. */
 const REPLAY_WINDOW_MS = 2 * 60_000;
-/** How often the WAL is copied into the database file (off the event loop). */
-const CHECKPOINT_MS = 1_000;
 const MINUTE = 60_000;
-/** Several relays: the first message waits this long for a caller the directory (over the network) knows. */
-const FIRST_MESSAGE_WAIT_MS = 50;
 const HOUR = 3_600_000;
-/** How often a relay on PostgreSQL checks that its copy of the directory is current. */
-const COPY_SYNC_MS = 2_000;
 
 export interface RelayOptions {
   log?: Logger;
@@ -125,28 +109,24 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   // An installation made before the data directory was kept private: tightened, and said, once.
   const tightened = tightenDataDir(given.RELAY_DATA_DIR);
   if (tightened.changed.length + tightened.failed.length > 0) log.warn({ dataDir: given.RELAY_DATA_DIR }, `data directory: ${describeTightened(tightened)}`);
-  const store = await openStore(given, (status) =>
-    status.up ? log.info('PostgreSQL answers again') : log.warn({ err: status.problem }, "PostgreSQL unreachable: callers named from the relay's copy, the call log kept until it is back"),
-  );
-  const { sql, sqlite: db } = store;
+  const engine = await openEngine(given, { log, onCallLogDropped: (n) => metrics.callLogDropped.inc(n) });
+  const { sql, db, callLog: callLogStore } = engine;
   // The extension as this installation signs it (force-install) is always an allowed origin.
-  const extensionKey = await openExtensionKey(db ? secretFile(join(given.RELAY_DATA_DIR, 'extension-key.pem')) : secretSetting(sql, 'extension-key'), given.RELAY_EXTENSION_KEY);
+  const extensionKey = await openExtensionKey(engine.extensionKeyPlace, given.RELAY_EXTENSION_KEY);
   const config: Config = { ...given, RELAY_EXTENSION_ORIGINS: [...new Set([...given.RELAY_EXTENSION_ORIGINS, `chrome-extension://${extensionKey.id}`])] };
-  const token = await PopupToken.open(db ? tokenFile(config.RELAY_DATA_DIR) : tokenSetting(sql), config.RELAY_VOICENTER_TOKEN);
-  const redis = config.RELAY_REDIS_URL ? await connectRedis(config.RELAY_REDIS_URL, config.RELAY_REDIS_PREFIX, log) : null;
-  // One throttle for agents and administrators: failures from one address count for both (on every relay, with Redis).
-  const throttle = new SignInThrottle(THROTTLE, options.signInClock ?? Date.now, redis ? new RedisThrottleState(redis, THROTTLE, log) : undefined);
+  const token = await PopupToken.open(engine.tokenPlace, config.RELAY_VOICENTER_TOKEN);
+  // One throttle for agents and administrators: failures from one address count for both (on every relay, with several).
+  const throttle = new SignInThrottle(THROTTLE, options.signInClock ?? Date.now, engine.throttleState);
   const agents = new Agents(sql, config.RELAY_SESSION_TTL_HOURS * HOUR, throttle);
   const admins = new Admins(sql, ADMIN_SESSION_MS, throttle);
   const live = new LiveEvents();
-  const { checkpointer, callLogStore } = callLogOn(store, log, (n) => metrics.callLogDropped.inc(n));
   const lines = await LineNames.load(sql, config.RELAY_DEFAULT_COUNTRY);
   const lookup = options.lookup ?? loadLookupConfig(config.RELAY_CONFIG);
   // Read at scrape time, once the sockets and the chain below exist.
   const metrics = new Metrics(() => sockets.stats(), () => chain.circuits(), () => delivery.kept(), () => callLogStore.pending());
   const voicenter = options.voicenter ?? loadVoicenterConfig(config.RELAY_CONFIG);
   const deliveryOptions = { windowMs: options.replayWindowMs ?? REPLAY_WINDOW_MS, heartbeatMs: config.RELAY_HEARTBEAT_MS, clickToCall: voicenter.click2call !== null, onResume: (kind: 'replay' | 'resync') => metrics.resumes.inc({ kind }), log };
-  const { calls, delivery } = await callsAndDelivery(redis, callLogStore, lines, deliveryOptions);
+  const { calls, delivery } = await engine.callsAndDelivery(lines.name, deliveryOptions);
   const sockets = new AgentSockets({
     agents, log, allowedOrigins: config.RELAY_EXTENSION_ORIGINS, heartbeatMs: config.RELAY_HEARTBEAT_MS,
     maxSocketsPerAgent: config.RELAY_MAX_SOCKETS_PER_AGENT, maxMessagesPerMinute: config.RELAY_MAX_MESSAGES_PER_MINUTE,
@@ -156,25 +136,22 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   const { chain, cache, directory, choices } = createChain(sql, config, lookup, log, (step) =>
     metrics.lookupSeconds.observe({ source: step.source, outcome: step.outcome }, step.ms / 1000),
   );
-  // PostgreSQL: the relay's own copy of what names callers, for when the database is away or slow.
-  const directoryCopy = store.link ? readCopies(sql, { directory, cache }, { country: config.RELAY_DEFAULT_COUNTRY, suffixDigits: config.RELAY_MATCH_SUFFIX_DIGITS, budgetMs: lookup.budgetMs, log, doubtful: () => store.link!.doubtful() }) : null;
-  if (directoryCopy) {
-    directoryCopy.sync().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'directory not copied from PostgreSQL yet'));
-    cache.warmCopy().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'lookup answers not copied from PostgreSQL'));
-  }
+  const directoryCopy = engine.keepCopies({ directory, cache }, { country: config.RELAY_DEFAULT_COUNTRY, suffixDigits: config.RELAY_MATCH_SUFFIX_DIGITS, budgetMs: lookup.budgetMs, log });
   const flow = new CallFlow({
-    calls, agents, deliver: (agentId, message) => delivery.deliver(agentId, message), identify: redis ? sharedIdentify(redis, options.identify ?? chain.identify, lookup.budgetMs) : (options.identify ?? chain.identify),
-    country: config.RELAY_DEFAULT_COUNTRY, answerBudgetMs: lookup.budgetMs, firstMessageWaitMs: redis ? FIRST_MESSAGE_WAIT_MS : 0, log,
+    calls, agents, deliver: (agentId, message) => delivery.deliver(agentId, message), identify: engine.identify(options.identify ?? chain.identify, lookup.budgetMs),
+    country: config.RELAY_DEFAULT_COUNTRY, answerBudgetMs: lookup.budgetMs, firstMessageWaitMs: engine.firstMessageWaitMs, log,
     onDelivered: (seconds) => metrics.deliverySeconds.observe(seconds), onChange: live.changed,
   });
   const callLog = new CallLogSearch(sql, () => callLogStore.flush(), { country: config.RELAY_DEFAULT_COUNTRY, suffixDigits: config.RELAY_MATCH_SUFFIX_DIGITS, lineName: lines.name });
   // Signed on the first request for it (Chrome's update check), not at every start.
   let extensionPackage: Promise<ExtensionPackage | null> | undefined;
-  const signed = () => (extensionPackage ??= signExtension(config, store, extensionKey, options.extensionDir ?? projectPath('dist/extension'), log));
+  const signed = () => (extensionPackage ??= signExtension(config, engine, extensionKey, options.extensionDir ?? projectPath('dist/extension'), log));
   // What the Real-Time API tells the supervisor besides calls: queues (their callers found by the same chain, cached) and phone statuses.
   const voicenterBoard = voicenter.realtime ? new RealtimeBoard({ country: config.RELAY_DEFAULT_COUNTRY, identify: chain.identify, onChange: live.changed }) : null;
+  const { postgresStatus } = engine.ops;
   const { app, listener, popupListener } = createHttpApp({
-    config, log, installationExtensionId: extensionKey.id, extensionPackage: signed, sql, redisAnswers: redis ? () => redisAnswers(redis) : undefined, postgresStatus: directoryCopy ? () => ({ link: store.link!.status(), copy: directoryCopy.status() }) : undefined,
+    config, log, installationExtensionId: extensionKey.id, extensionPackage: signed, sql, redisAnswers: engine.ops.redisAnswers,
+    postgresStatus: directoryCopy && postgresStatus ? () => postgresStatus(directoryCopy) : undefined,
     token, admins, agents, sockets, calls, callLog, lines, directory, chain, choices, flow, metrics, live, click2call: voicenter.click2call, voicenterBoard, voicenterExtensions: voicenter.extensions,
   });
   const limits = {
@@ -188,12 +165,11 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
   popupServer?.on('upgrade', refuseUpgrade);
   server.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head));
 
-  const stopHousekeeping = await startChores({ config, db, agents, sockets, flow, calls, delivery, token, cache, directoryCopy, log });
+  const stopHousekeeping = await startChores({ config, engine, agents, sockets, flow, calls, delivery, token, cache, log });
   // Voicenter's Real-Time API: its call events take the pop-up requests' path (a phase heard twice counts once).
   const realtime = voicenter.realtime ? new VoicenterRealtime({ ...voicenter.realtime, log, timings: options.realtimeTimings, board: voicenterBoard!, onEvent: (event) => flow.handle(event, 'realtime') }) : null;
   // Several relays: only the one holding the lease connects (one connection per account); another takes over when it dies.
-  const realtimeLease = realtime && redis ? await holdRealtime(redis, voicenter.realtime!.token, realtime, log) : null;
-  if (!realtimeLease) realtime?.start();
+  const realtimeLease = realtime ? await engine.holdRealtime(realtime, voicenter.realtime!.token) : null;
 
   return {
     installationExtensionId: extensionKey.id,
@@ -209,31 +185,16 @@ export async function createRelay(given: Config, options: RelayOptions = {}): Pr
       live.shutdown();
       sockets.close();
       delivery.close();
-      await callLogStore.flush();
-      callLogStore.close?.();
-      await checkpointer?.stop();
-      // The last connection to close checkpoints what is left and removes the WAL.
-      await store.close();
-      directoryCopy?.close();
-      redis?.disconnect();
+      await engine.close();
     },
   };
 }
 
-/** Where the call log is written: group commits on the embedded file (its WAL copied back off the event loop), batches on PostgreSQL. */
-function callLogOn(store: Store, log: Logger, onDropped: (count: number) => void): { checkpointer: Checkpointer | null; callLogStore: CallLogStore & { close?: () => void } } {
-  if (!store.sqlite) return { checkpointer: null, callLogStore: new PostgresCallLog(store.sql, { log, onDropped }) };
-  // Checkpoints run in a worker thread; the relay's own connection never does one.
-  store.sqlite.pragma('wal_autocheckpoint = 0');
-  const checkpointer = new Checkpointer(store.sqlite.name, CHECKPOINT_MS, (message) => log.error({ err: message }, 'WAL checkpoint failed'));
-  return { checkpointer, callLogStore: new SqliteCallLog(store.sqlite) };
-}
-
 /** The relay's repeated chores; returns their stop. */
 async function startChores(p: {
-  config: Config; db: DB | null; agents: Agents; sockets: AgentSockets; flow: CallFlow; calls: Calls; delivery: Delivery; token: PopupToken; cache: LookupCache; directoryCopy: DirectoryCopy | null; log: Logger;
+  config: Config; engine: Engine; agents: Agents; sockets: AgentSockets; flow: CallFlow; calls: Calls; delivery: Delivery; token: PopupToken; cache: LookupCache; log: Logger;
 }): Promise<() => void> {
-  const { config, db, agents, sockets, flow, calls, delivery, token, cache, directoryCopy, log } = p;
+  const { config, engine, agents, sockets, flow, calls, delivery, token, cache, log } = p;
   const pruneLog = () => calls.prune(Date.now() - config.RELAY_CALL_RETENTION_DAYS * 24 * HOUR);
   const stale = { ringingMs: config.RELAY_RINGING_TIMEOUT_MINUTES * MINUTE, talkingMs: config.RELAY_TALKING_TIMEOUT_HOURS * HOUR };
   // PostgreSQL away is said once, by the store's link, not by every chore that needs it.
@@ -242,8 +203,8 @@ async function startChores(p: {
     agents.forget();
     sockets.revalidate().catch(choreFailed);
   };
-  // Sessions ended and agents changed elsewhere (the CLI; on PostgreSQL, other relays too).
-  const otherWriters = db ? watchOtherWriters(db, rosterChanged) : await watchRoster(agents, rosterChanged);
+  // Sessions ended and agents changed elsewhere (the CLI; with several relays, the others too).
+  const otherWriters = await engine.watchWriters(agents, rosterChanged);
   const stop = startHousekeeping(
     [
       { every: 500, run: otherWriters },
@@ -251,10 +212,7 @@ async function startChores(p: {
       { every: 30_000, run: () => flow.expireStale(Date.now(), stale) },
       // Agents who get nothing new still have their old messages dropped (each add drops its own).
       { every: 5_000, run: () => delivery.prune() },
-      // Another relay may have rotated the pop-up token.
-      ...(db ? [] : [{ every: 1_000, run: () => token.refresh() }]),
-      // Failures are PostgreSQL away, said once by the store's link: the copy keeps its age (/readyz).
-      ...(directoryCopy ? [{ every: COPY_SYNC_MS, run: () => directoryCopy.sync().catch(() => undefined) }] : []),
+      ...engine.chores({ token }),
       { every: HOUR, run: () => (pruneLog(), cache.prune()) },
     ],
     choreFailed,
@@ -263,48 +221,19 @@ async function startChores(p: {
   return stop;
 }
 
-/** One relay: calls and messages in memory. Several: both shared through Redis. */
-async function callsAndDelivery(
-  redis: Redis | null, callLogStore: CallLogStore, lines: LineNames, options: Omit<DeliveryOptions, 'calls'>,
-): Promise<{ calls: Calls; delivery: Delivery }> {
-  if (!redis) {
-    const calls = new CallTracker(callLogStore, lines.name);
-    return { calls, delivery: localDelivery({ ...options, calls }) };
-  }
-  const calls = new SharedCalls(redis, callLogStore, lines.name, options.log);
-  return { calls, delivery: await clusterDelivery(redis, { ...options, calls }) };
-}
-
 /**
  * The built extension signed with the installation's key into the data directory, for
  * force-install from the relay (null when it is not built: the relay runs without it).
  */
-async function signExtension(config: Config, store: Store, key: ExtensionKey, dir: string, log: Logger): Promise<ExtensionPackage | null> {
+async function signExtension(config: Config, engine: Engine, key: ExtensionKey, dir: string, log: Logger): Promise<ExtensionPackage | null> {
   if (!existsSync(join(dir, 'manifest.json'))) return null;
   prepareDataDir(config.RELAY_DATA_DIR);
-  // crx3 reads the key from a file: the one given, the embedded relay's own, or (several relays) a copy of the shared one.
-  let keyPath = config.RELAY_EXTENSION_KEY ?? join(config.RELAY_DATA_DIR, 'extension-key.pem');
-  if (!config.RELAY_EXTENSION_KEY && !store.sqlite) {
-    keyPath = join(config.RELAY_DATA_DIR, 'extension-key.shared.pem');
-    writeFileSync(keyPath, key.privateKeyPem, { mode: 0o600 });
-  }
   const crxPath = join(config.RELAY_DATA_DIR, 'screen-pop.crx');
   try {
-    const { version } = await signedExtension(dir, keyPath, key.publicKey, crxPath);
+    const { version } = await signedExtension(dir, engine.signingKeyFile(config, key), key.publicKey, crxPath);
     return { id: key.id, version, crxPath };
   } catch (err) {
     log.error({ err: (err as Error).message }, 'could not sign the extension for force-install');
     return null;
   }
-}
-
-/**
- * The sign-in throttle the relays of this installation count failures in, for a password set from
- * the CLI: with several relays it is Redis (the same as createRelay's), so forgetting an account's
- * failures there lets it in again on every relay at once.
- */
-export async function relayThrottle(config: Config, log: Logger): Promise<{ throttle: SignInThrottle; close: () => void }> {
-  if (!config.RELAY_REDIS_URL) return { throttle: new SignInThrottle(), close: () => undefined };
-  const redis = await connectRedis(config.RELAY_REDIS_URL, config.RELAY_REDIS_PREFIX, log);
-  return { throttle: new SignInThrottle(THROTTLE, Date.now, new RedisThrottleState(redis, THROTTLE, log)), close: () => redis.disconnect() };
 }
